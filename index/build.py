@@ -1,0 +1,154 @@
+"""Ingest: load sources, chunk, embed what is new, and save the index atomically under a writer lock."""
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from index.embedders import Embedder
+from index.store import FaissStore, current_generation, writer_lock
+from ingest.chunking import chunk_document, make_splitter
+from ingest.loaders import LoadFailure, iter_documents
+from schema import Chunk, Document, UserError
+from settings import Settings
+
+EMBED_BATCH = 256
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # "source: reason", e.g. duplicates
+    failed: list[LoadFailure] = field(default_factory=list)
+    chunks_embedded: int = 0
+    chunks_reused: int = 0
+    total_documents: int = 0
+    total_chunks: int = 0
+
+    def summary(self) -> str:
+        return (f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
+                f"{len(self.removed)} removed, {len(self.skipped)} skipped, {len(self.failed)} failed; "
+                f"{self.chunks_embedded} chunks embedded, {self.chunks_reused} reused; "
+                f"index: {self.total_documents} articles, {self.total_chunks} chunks")
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "failed": [str(f) for f in self.failed]}
+
+
+def store_config(settings: Settings, embedder: Embedder) -> dict:
+    return {"embed_model": settings.embed_model, "dimension": embedder.dimension,
+            "chunk_tokens": settings.chunk_tokens, "chunk_overlap": settings.chunk_overlap,
+            "embed_title": settings.embed_title}
+
+
+def open_store(settings: Settings, embedder: Embedder) -> FaissStore:
+    return FaissStore.load(settings.index_dir, store_config(settings, embedder))
+
+
+def embed_text(document: Document, chunk: Chunk, with_title: bool) -> str:
+    """What the model reads for a chunk: the article title gives an otherwise context-free passage its topic."""
+    return f"{document.title}\n{chunk.text}" if with_title else chunk.text
+
+
+def update_index(sources: list[str], settings: Settings, embedder: Embedder, *, prune: bool = False,
+                 rebuild: bool = False, progress: bool = True) -> IngestReport:
+    report = IngestReport()
+    with writer_lock(settings.index_dir):
+        if current_generation(settings.index_dir) and not rebuild:
+            store = open_store(settings, embedder)
+        else:
+            store = FaissStore(store_config(settings, embedder))
+        changed = _load_changes(sources, store, report, progress)
+        _add_documents(changed, store, settings, embedder, report, progress)
+        if prune:
+            report.removed = sorted(doc_id for doc_id, doc in store.documents.items() if _source_gone(doc.source))
+            store.delete(set(report.removed))
+        if changed or report.removed or rebuild or current_generation(settings.index_dir) is None:
+            store.save(settings.index_dir)
+        report.total_documents, report.total_chunks = len(store.documents), store.count
+    return report
+
+
+def _load_changes(sources, store: FaissStore, report: IngestReport, progress: bool) -> list[tuple[Document, str]]:
+    from tqdm import tqdm
+
+    owner_of_hash = {h: doc_id for doc_id, h in store.doc_hashes.items()}
+    changed, seen_ids = [], set()
+    for item in tqdm(iter_documents(sources), desc="Reading", unit=" article", file=sys.stderr, disable=not progress):
+        if isinstance(item, LoadFailure):
+            report.failed.append(item)
+            continue
+        doc_hash = content_hash(item)
+        owner = owner_of_hash.get(doc_hash)
+        if owner is not None and owner != item.id:
+            report.skipped.append(f"{item.source}: same text as article '{owner}'")
+            continue
+        if item.id in seen_ids:
+            report.skipped.append(f"{item.source}: another article in this run already has the id '{item.id}'")
+            continue
+        seen_ids.add(item.id)
+        owner_of_hash[doc_hash] = item.id
+        if store.doc_hashes.get(item.id) == doc_hash:
+            report.unchanged.append(item.id)
+            continue
+        (report.updated if item.id in store.documents else report.added).append(item.id)
+        changed.append((item, doc_hash))
+    return changed
+
+
+def _add_documents(changed, store: FaissStore, settings: Settings, embedder: Embedder,
+                   report: IngestReport, progress: bool) -> None:
+    splitter = make_splitter(settings.chunk_tokens, settings.chunk_overlap, embedder.count_tokens)
+    known = store.vectors_by_key()
+    planned = []  # (document, hash, chunks, embed keys)
+    to_embed: dict[str, str] = {}  # embed key -> text, for keys with no stored vector
+    for document, doc_hash in changed:
+        chunks = chunk_document(document, splitter)
+        texts = [embed_text(document, chunk, settings.embed_title) for chunk in chunks]
+        keys = [_embed_key(settings.embed_model, text) for text in texts]
+        to_embed.update((key, text) for key, text in zip(keys, texts) if key not in known)
+        planned.append((document, doc_hash, chunks, keys))
+    known.update(_embed_all(to_embed, embedder, progress))
+    report.chunks_embedded = len(to_embed)
+    report.chunks_reused = sum(len(keys) for *_, keys in planned) - len(to_embed)
+    store.add([(doc, doc_hash, chunks, _stack(keys, known, embedder.dimension), keys)
+               for doc, doc_hash, chunks, keys in planned])
+
+
+def _embed_all(texts_by_key: dict[str, str], embedder: Embedder, progress: bool) -> dict[str, np.ndarray]:
+    from tqdm import tqdm
+
+    keys = list(texts_by_key)
+    vectors = {}
+    with tqdm(total=len(keys), desc="Embedding", unit=" chunk", file=sys.stderr, disable=not progress) as bar:
+        for start in range(0, len(keys), EMBED_BATCH):
+            batch = keys[start:start + EMBED_BATCH]
+            vectors.update(zip(batch, embedder.embed_documents([texts_by_key[k] for k in batch])))
+            bar.update(len(batch))
+    return vectors
+
+
+def _stack(keys: list[str], vectors: dict[str, np.ndarray], dimension: int) -> np.ndarray:
+    if not keys:
+        return np.zeros((0, dimension), dtype=np.float32)
+    return np.stack([vectors[key] for key in keys])
+
+
+def content_hash(document: Document) -> str:
+    payload = json.dumps([document.title, document.text, document.metadata], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _embed_key(model: str, text: str) -> str:
+    return hashlib.sha1(f"{model}\n{text}".encode()).hexdigest()
+
+
+def _source_gone(source: str) -> bool:
+    return not source.lower().startswith(("http://", "https://")) and not Path(source).exists()

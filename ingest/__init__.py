@@ -1,0 +1,1 @@
+"""Loading articles from files, folders and URLs, cleaning them, and splitting them into chunks."""

@@ -1,0 +1,74 @@
+"""Text normalisation and removal of page furniture that survives in plain-text copies of web pages."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+# Whole-paragraph headings that start a site's trailing lists, never an author's prose.
+_FURNITURE_HEADINGS = re.compile(
+    r"^(recent|recent posts|recent articles|related|related posts|related articles|read next|read more|"
+    r"more from .{1,40}|you may also like|latest|latest posts|popular|popular posts|most read|trending|"
+    r"share|share this|share this article|tags|categories|comments|leave a (reply|comment)|subscribe|"
+    r"newsletter|follow us|about the author)[:.]?$",
+    re.IGNORECASE,
+)
+_READ_MORE = re.compile(r"(read more|continue reading)\s*[»›→>]*\s*$", re.IGNORECASE)
+_LEGAL = re.compile(r"^(©|copyright\b|all rights reserved)", re.IGNORECASE)
+
+
+def normalize(text: str) -> str:
+    """Unify line endings and spacing, drop invisible characters; paragraphs end up separated by one blank line."""
+    text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = [re.sub(r"[ \t\f\v\u00a0]+", " ", line).strip() for line in text.split("\n")]
+    text = "\n".join(lines)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def paragraphs(text: str) -> list[str]:
+    return [p for p in text.split("\n\n") if p.strip()]
+
+
+def strip_furniture(text: str) -> str:
+    """Cut the trailing site furniture ("Recent" lists, "Read More »" teasers, site blurbs) off an article.
+
+    The cut starts at the first furniture marker after the article has begun, and moves back over the
+    short site-name heading (and its blurb) that usually stands just before such a list.
+    """
+    paras = paragraphs(text)
+    marker = next((i for i, p in enumerate(paras) if i >= 2 and _is_marker(p)), None)
+    if marker is None:
+        return text
+    cut = marker
+    for j in range(marker - 1, max(marker - 3, 1), -1):
+        if _is_heading(paras[j]):
+            cut = j
+    if cut == 0 or not any(_word_count(p) >= 25 for p in paras[:cut]):
+        return text  # no article body before the marker: keep everything rather than lose it
+    return "\n\n".join(paras[:cut])
+
+
+def _is_marker(paragraph: str) -> bool:
+    first_line = paragraph.split("\n", 1)[0]
+    return bool(_FURNITURE_HEADINGS.match(first_line) or _READ_MORE.search(paragraph) or _LEGAL.match(first_line))
+
+
+def _is_heading(paragraph: str) -> bool:
+    return _word_count(paragraph) <= 6 and not paragraph.rstrip().endswith((".", "?", "!", ":", '"', "”"))
+
+
+def _word_count(text: str) -> int:
+    return len(text.split())
+
+
+def markdown_to_text(text: str) -> str:
+    """Keep the words of Markdown, drop its markup, so quotes read as prose."""
+    text = re.sub(r"^---\n.*?\n---\n", "", text, flags=re.DOTALL)  # front matter
+    text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)  # images
+    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)  # links
+    text = re.sub(r"^[ \t]{0,3}#{1,6}[ \t]*", "", text, flags=re.MULTILINE)  # headings
+    text = re.sub(r"^[ \t]{0,3}>[ \t]?", "", text, flags=re.MULTILINE)  # block quotes
+    text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
+    text = re.sub(r"(?<![\w*])[*_](?!\s)(.+?)(?<!\s)[*_](?![\w*])", r"\1", text)
+    return re.sub(r"`([^`]+)`", r"\1", text)

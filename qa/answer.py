@@ -1,0 +1,60 @@
+"""Compose an answer from evidence sentences: verbatim quotes with [n] markers, or an abstention."""
+from __future__ import annotations
+
+import re
+
+from qa.evidence import Evidence
+from schema import Answer, Citation, Document, Hit
+
+_ABOUT_THE_AUTHOR = re.compile(r"\b(author|writer|columnist|argue|argues|opinion|view|think|thinks|believe)\b",
+                               re.IGNORECASE)
+
+
+def abstention(question: str, hits: list[Hit], query: str = "") -> Answer:
+    text = f"The indexed articles don't cover this: no passage answers “{_short(question)}”."
+    return Answer(question=question, text=text, answered=False, citations=[], hits=hits, query=query or question)
+
+
+def compose(question: str, chosen: list[Evidence], documents: dict[str, Document], hits: list[Hit],
+            query: str = "") -> Answer:
+    """Quote each chosen sentence verbatim, grouped by article, each followed by its citation marker."""
+    citations, parts, current_doc = [], [], None
+    for n, evidence in enumerate(chosen, 1):
+        document = documents[evidence.chunk.doc_id]
+        if document.id != current_doc:
+            parts.append(_lead_in(question, document))
+            current_doc = document.id
+        parts.append(f"{evidence.text} [{n}]")
+        citations.append(Citation(n=n, chunk_id=evidence.chunk.id, doc_id=document.id, title=document.title,
+                                  source=document.source, start=evidence.start, end=evidence.end,
+                                  quote=document.text[evidence.start:evidence.end]))
+    return Answer(question=question, text=" ".join(parts), answered=True, citations=citations, hits=hits,
+                  query=query or question)
+
+
+def _lead_in(question: str, document: Document) -> str:
+    """A fixed connective naming the article, the only words of an answer that are not quoted."""
+    if _ABOUT_THE_AUTHOR.search(question) or "say" in question.lower():
+        author = document.metadata.get("author")
+        who = f"{author}, the author of “{document.title}”," if author else f"The author of “{document.title}”"
+        return f"{who} writes:"
+    return f"According to “{document.title}”:"
+
+
+def _short(text: str, limit: int = 120) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def answer_to_dict(answer: Answer) -> dict:
+    """The JSON contract shared by `cli.py ask --json` and the app's API."""
+    return {
+        "question": answer.question,
+        "query": answer.query,
+        "answer": answer.text,
+        "answered": answer.answered,
+        "citations": [{"n": c.n, "doc_id": c.doc_id, "title": c.title, "source": c.source, "chunk_id": c.chunk_id,
+                       "start": c.start, "end": c.end, "quote": c.quote} for c in answer.citations],
+        "hits": [{"rank": h.rank, "chunk_id": h.chunk.id, "doc_id": h.chunk.doc_id, "score": round(h.score, 6),
+                  "start": h.chunk.start, "end": h.chunk.end, "text": h.chunk.text} for h in answer.hits],
+    }

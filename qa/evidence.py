@@ -1,0 +1,160 @@
+"""Pick the sentences of the retrieved passages that answer a question, each with its exact character span."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from index.embedders import Embedder
+from schema import Chunk, Document, Hit
+
+# A sentence ends at . ! ? or … (with closing quotes or brackets) followed by space and a capital, digit or quote.
+_SENTENCE_END = re.compile(r"(?<=[.!?…])([\"'”’)\]]*)\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+_ABBREVIATION = re.compile(r"(\b(mr|mrs|ms|dr|prof|st|jr|sr|gen|col|lt|sgt|rep|sen|gov|no|vs|etc|inc|ltd|co|fig)"
+                           r"|\b[A-Z]|\b(?:[A-Za-z]\.)+[A-Za-z])\.$", re.IGNORECASE)
+# Sentences opening with these lean on the one before; it is quoted with them so the quote stands alone.
+_DEPENDENT_OPENING = re.compile(
+    r"^(this|these|that|those|it|its|he|she|they|his|her|their|such|conversely|however|but|and|so|"
+    r"furthermore|moreover|instead|yet|in response|as a result|thus|therefore)\b", re.IGNORECASE)
+_STOPWORDS = frozenset(
+    "a an and are as at be but by does did do for from has have he her his how in into is it its of on or she "
+    "that the their them they this to was were what when where which who whom why will with would about author "
+    "article say says said think thinks".split())
+
+MAX_SENTENCES = 4
+SCORE_MARGIN = 0.08  # sentences from other paragraphs must score within this of the best one
+PARAGRAPH_SHARE = 0.5  # sentences beside the best one must reach this share of its similarity
+NEAR_DUPLICATE = 0.7  # word-set Jaccard above which a sentence repeats one already chosen
+MIN_STANDALONE_WORDS = 12  # a shorter sentence (often a topic sentence) is quoted with the one after it
+_SUMMARY_QUESTION = re.compile(
+    r"\b(purpose|main (point|argument|idea|claim)|thesis|summary|summari[sz]e|gist|overview)\b|"
+    r"\bwhat is (the|this) (article|piece|text|essay|commentary) about\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    chunk: Chunk
+    start: int  # character offsets into the document's text
+    end: int
+    text: str
+    paragraph: int  # offset of the paragraph's first character: sentences that share it share a paragraph
+    similarity: float = 0.0  # cosine between the question and the sentence
+    score: float = 0.0  # similarity plus word-overlap bonus, used for ranking
+
+
+def sentence_spans(text: str) -> list[tuple[int, int, int]]:
+    """(start, end, paragraph start) of each sentence; paragraph breaks always end a sentence."""
+    spans = []
+    for paragraph in re.finditer(r"[^\n]+", text):
+        start, base = paragraph.start(), paragraph.start()
+        for boundary in _SENTENCE_END.finditer(paragraph.group()):
+            if _ABBREVIATION.search(paragraph.group()[max(0, boundary.start() - 12):boundary.start()]):
+                continue  # "Dr. Smith", "U.S. policy", "J. Smith": not a sentence end
+            spans.append((start, base + boundary.end(1), base))
+            start = base + boundary.end()
+        spans.append((start, paragraph.end(), base))
+    return [(s, e, p) for s, e, p in spans if text[s:e].strip()]
+
+
+def candidate_sentences(hits: list[Hit], documents: dict[str, Document]) -> list[Evidence]:
+    """Sentences of the hit chunks, once each even where chunks overlap, made to stand alone: a sentence that
+    leans on the one before is quoted with it, a very short one with the one after."""
+    seen, candidates = set(), []
+    for hit in hits:
+        chunk, text = hit.chunk, documents[hit.chunk.doc_id].text
+        region_start = text.rfind("\n", 0, chunk.start) + 1
+        region_end = text.find("\n", chunk.end) % (len(text) + 1)  # -1 (no newline) becomes len(text)
+        spans = [(s + region_start, e + region_start, p + region_start)
+                 for s, e, p in sentence_spans(text[region_start:region_end])]
+        for i, (start, end, paragraph) in enumerate(spans):
+            if start < chunk.start or end > chunk.end:
+                continue
+            if i > 0 and spans[i - 1][2] == paragraph and _DEPENDENT_OPENING.match(text[start:end]):
+                start = spans[i - 1][0]
+            if (len(text[start:end].split()) < MIN_STANDALONE_WORDS and i + 1 < len(spans)
+                    and spans[i + 1][2] == paragraph):
+                end = spans[i + 1][1]
+            if (chunk.doc_id, start, end) not in seen:
+                seen.add((chunk.doc_id, start, end))
+                candidates.append(Evidence(chunk, start, end, text[start:end], paragraph))
+    return candidates
+
+
+def select_evidence(question: str, hits: list[Hit], documents: dict[str, Document],
+                    embedder: Embedder) -> list[Evidence]:
+    """All candidate sentences scored, best first (callers decide what is strong enough to use)."""
+    candidates = candidate_sentences(hits, documents)
+    if not candidates:
+        return []
+    vectors = embedder.embed_documents([question] + [c.text for c in candidates])
+    similarities = vectors[1:] @ vectors[0]
+    question_words = content_words(question)
+    scored = [replace(c, similarity=float(sim), score=float(sim) + 0.3 * _overlap(question_words, c.text))
+              for c, sim in zip(candidates, similarities)]
+    return sorted(scored, key=lambda e: -e.score)
+
+
+def is_summary_question(question: str) -> bool:
+    return bool(_SUMMARY_QUESTION.search(question))
+
+
+def lead_evidence(first_chunk: Chunk, documents: dict[str, Document]) -> list[Evidence]:
+    """For "what is the article about" questions: an article's opening sentences state its thesis."""
+    lead = candidate_sentences([Hit(first_chunk, 0.0, 1)], documents)
+    return _without_overlaps(lead)[:3]
+
+
+def choose(ranked: list[Evidence]) -> list[Evidence]:
+    """The best sentence, with the sentences of its paragraph that bear on the question and any close
+    runners-up elsewhere, without repeats, in reading order."""
+    if not ranked:
+        return []
+    best = ranked[0]
+    chosen = [best]
+    for evidence in ranked[1:]:
+        if len(chosen) == MAX_SENTENCES:
+            break
+        same_paragraph = (evidence.chunk.doc_id, evidence.paragraph) == (best.chunk.doc_id, best.paragraph)
+        strong_enough = (evidence.similarity >= PARAGRAPH_SHARE * best.similarity if same_paragraph
+                         else evidence.score >= best.score - SCORE_MARGIN)
+        if strong_enough and not any(_repeats(evidence, c) for c in chosen):
+            chosen.append(evidence)
+    doc_order = {doc_id: i for i, doc_id in enumerate(dict.fromkeys(e.chunk.doc_id for e in ranked))}
+    return sorted(chosen, key=lambda e: (doc_order[e.chunk.doc_id], e.start))
+
+
+def _without_overlaps(evidence: list[Evidence]) -> list[Evidence]:
+    kept = []
+    for e in sorted(evidence, key=lambda e: (e.start, -e.end)):
+        if not any(_repeats(e, k) for k in kept):
+            kept.append(e)
+    return kept
+
+
+def _repeats(a: Evidence, b: Evidence) -> bool:
+    return _overlaps(a, b) or _jaccard(a.text, b.text) > NEAR_DUPLICATE
+
+
+def content_words(text: str) -> set[str]:
+    return {_stem(w) for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOPWORDS and len(w) > 1}
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "ed", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def _overlap(question_words: set[str], text: str) -> float:
+    return len(question_words & content_words(text)) / len(question_words) if question_words else 0.0
+
+
+def _overlaps(a: Evidence, b: Evidence) -> bool:
+    return a.chunk.doc_id == b.chunk.doc_id and a.start < b.end and b.start < a.end
+
+
+def _jaccard(a: str, b: str) -> float:
+    words_a, words_b = set(a.lower().split()), set(b.lower().split())
+    return len(words_a & words_b) / max(1, len(words_a | words_b))

@@ -1,0 +1,59 @@
+"""Records passed between the stages, and the one error type users see.
+
+Imports go one way: schema <- ingest <- index <- qa <- {cli.py, app.py}.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class UserError(Exception):
+    """A problem the user can fix (bad file, missing index, bad flag): shown as one line, no traceback."""
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    title: str
+    source: str
+    text: str
+    metadata: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: str
+    doc_id: str
+    index: int
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Hit:
+    chunk: Chunk
+    score: float
+    rank: int
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    chunk_id: str
+    doc_id: str
+    title: str
+    source: str
+    start: int
+    end: int
+    quote: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    text: str
+    answered: bool
+    citations: list[Citation]
+    hits: list[Hit]
+    query: str = ""  # the standalone query used for retrieval (differs from question on follow-ups)

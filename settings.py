@@ -1,0 +1,50 @@
+"""Settings in one place: environment variable, then command-line flag, then default."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+from schema import UserError
+
+ROOT = Path(__file__).resolve().parent
+DEFAULT_MODEL = "packaged:all-MiniLM-L6-v2"
+
+
+@dataclass(frozen=True)
+class Settings:
+    index_dir: Path = ROOT / "data" / "index"
+    articles_dir: Path = ROOT / "data" / "articles"
+    embed_model: str = DEFAULT_MODEL  # a sentence-transformers path/name, "packaged:…" or "hashing"
+    chunk_tokens: int = 200  # in the embedding model's own tokens, leaving room for the title prefix
+    chunk_overlap: int = 40
+    embed_title: bool = True  # prefix each chunk with its article title when embedding
+    top_k: int = 5
+    retriever: str = "hybrid"  # dense | bm25 | hybrid
+    min_relevance: float | None = None  # abstention threshold; None uses the calibrated value
+
+    @classmethod
+    def from_env(cls, **overrides) -> "Settings":
+        values = {}
+        for f in fields(cls):
+            raw = os.environ.get(f"RAGQA_{f.name.upper()}")
+            if raw is not None and raw != "":
+                values[f.name] = _convert(f.name, raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return replace(cls(), **{k: Path(v) if k.endswith("_dir") else v for k, v in values.items()})
+
+
+def _convert(name: str, raw: str):
+    default = getattr(Settings(), name)
+    try:
+        if isinstance(default, bool):
+            return {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}[raw.lower()]
+        if isinstance(default, Path):
+            return Path(raw)
+        if isinstance(default, int):
+            return int(raw)
+        if name == "min_relevance":
+            return float(raw)
+    except (KeyError, ValueError):
+        raise UserError(f"environment variable RAGQA_{name.upper()}={raw!r} is not a valid {name}") from None
+    return raw

@@ -1,0 +1,71 @@
+import json
+import subprocess
+import sys
+
+from conftest import ROOT, SAMPLE_ARTICLE
+
+
+def run(env, *args):
+    return subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], capture_output=True, text=True,
+                          env=env, cwd=ROOT, timeout=120)
+
+
+def test_ingest_then_ask_json(cli_env, tmp_path):
+    ingest = run(cli_env, "ingest", str(SAMPLE_ARTICLE))
+    assert ingest.returncode == 0, ingest.stderr
+    assert ingest.stdout.startswith("1 added, 0 updated, 0 unchanged")
+    assert ingest.stdout.count("\n") == 1, "one summary line on stdout"
+    assert "Embedding" in ingest.stderr, "progress goes to stderr"
+
+    ask = run(cli_env, "ask", "What does the author say about Bagram?", "--json", "--k", "4")
+    assert ask.returncode == 0, ask.stderr
+    payload = json.loads(ask.stdout)
+    assert payload["answered"] is True and len(payload["hits"]) == 4
+    text = SAMPLE_ARTICLE.read_text()
+    for citation in payload["citations"]:
+        assert f"[{citation['n']}]" in payload["answer"]
+        assert citation["quote"] in text and citation["doc_id"] == "khalilzad-on-iskp-ttp-and-pakistan"
+
+
+def test_ask_plain_text_lists_sources(cli_env):
+    run(cli_env, "ingest", str(SAMPLE_ARTICLE))
+    ask = run(cli_env, "ask", "What does the author say about Bagram?")
+    assert ask.returncode == 0
+    assert "[1] Khalilzad on ISKP, TTP, and Pakistan (" in ask.stdout
+
+
+def test_user_errors_are_one_line_without_traceback(cli_env, tmp_path):
+    cases = [
+        (("ask", "anything"), "error: no index at"),
+        (("ask", "x", "--k", "lots"), "error: argument --k: invalid int value"),
+        (("ingest",), "error: the following arguments are required: SOURCE"),
+        (("frobnicate",), "error: argument command: invalid choice"),
+    ]
+    for args, message in cases:
+        result = run(cli_env, *args)
+        assert result.returncode == 2, args
+        assert result.stderr.startswith(message), (args, result.stderr)
+        assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_ingest_with_a_bad_file_exits_nonzero_but_indexes_the_rest(cli_env, tmp_path):
+    (tmp_path / "good.txt").write_text("Good\n\nA good article.")
+    (tmp_path / "bad.pdf").write_bytes(b"not a pdf")
+    result = run(cli_env, "ingest", str(tmp_path), "--json")
+    assert result.returncode == 1
+    summary = json.loads(result.stdout)
+    assert summary["added"] == ["good"] and len(summary["failed"]) == 1
+    assert "failed: " in result.stderr and "bad.pdf: not a readable PDF" in result.stderr
+
+
+def test_index_from_another_model_explains_how_to_rebuild(cli_env):
+    run(cli_env, "ingest", str(SAMPLE_ARTICLE))
+    result = run({**cli_env, "RAGQA_CHUNK_TOKENS": "120"}, "ask", "Bagram?")
+    assert result.returncode == 2
+    assert "chunk_tokens 200 (now 120)" in result.stderr and "--rebuild" in result.stderr
+
+
+def test_bad_environment_value_is_a_clear_error(cli_env):
+    result = run({**cli_env, "RAGQA_TOP_K": "many"}, "ask", "x")
+    assert result.returncode == 2
+    assert result.stderr == "error: environment variable RAGQA_TOP_K='many' is not a valid top_k\n"

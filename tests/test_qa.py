@@ -1,0 +1,90 @@
+import re
+
+import pytest
+
+from conftest import SAMPLE_ARTICLE
+from index.build import update_index
+from qa.answer import answer_to_dict
+from qa.evidence import Evidence, choose, sentence_spans
+from qa.pipeline import QAPipeline
+from schema import Chunk, UserError
+
+
+@pytest.fixture
+def pipeline(settings, embedder):
+    update_index([str(SAMPLE_ARTICLE)], settings, embedder, progress=False)
+    return QAPipeline(settings, embedder=embedder)
+
+
+def assert_checkable(answer, documents):
+    """Every marker names a citation, every citation is used, and every quote is the document's exact text."""
+    markers = [int(n) for n in re.findall(r"\[(\d+)\]", answer.text)]
+    assert markers == [c.n for c in answer.citations] == list(range(1, len(markers) + 1))
+    for citation in answer.citations:
+        assert documents[citation.doc_id].text[citation.start:citation.end] == citation.quote
+        assert citation.quote in answer.text
+
+
+def test_answer_quotes_the_matching_sentences_with_exact_spans(pipeline):
+    answer = pipeline.ask("What does the author say about Bagram Airbase negotiations?")
+    assert answer.answered
+    assert_checkable(answer, pipeline.retriever.store.documents)
+    assert any("strategic footprint" in c.quote for c in answer.citations)
+    assert answer.text.startswith("The author of “Khalilzad on ISKP, TTP, and Pakistan” writes:")
+
+
+def test_every_answer_word_is_quoted_or_a_fixed_connective(pipeline):
+    answer = pipeline.ask("What is Khalilzad attempting to stabilize?")
+    remainder = answer.text
+    for citation in answer.citations:
+        remainder = remainder.replace(f"{citation.quote} [{citation.n}]", "")
+    assert remainder.strip() == "According to “Khalilzad on ISKP, TTP, and Pakistan”:"
+
+
+def test_unrelated_question_is_declined_without_citations(pipeline):
+    answer = pipeline.ask("Who won the 2022 FIFA World Cup?")
+    assert not answer.answered and answer.citations == []
+    assert answer.text.startswith("The indexed articles don't cover this")
+    assert answer.hits, "the hits that were considered are still reported"
+
+
+def test_summary_question_is_answered_from_the_article_lead(pipeline):
+    answer = pipeline.ask("What is the purpose of the article?")
+    assert answer.answered and "counter-analysis" in answer.text
+    assert answer.citations[0].start == 0
+
+
+def test_empty_and_punctuation_questions_are_user_errors(pipeline):
+    for question in ("", "   ", "?!?"):
+        with pytest.raises(UserError, match="the question is empty"):
+            pipeline.ask(question)
+
+
+def test_json_contract(pipeline):
+    payload = answer_to_dict(pipeline.ask("What does the author say about Bagram?", k=3))
+    assert set(payload) >= {"question", "answer", "answered", "citations", "hits"}
+    assert [h["rank"] for h in payload["hits"]] == [1, 2, 3]
+    assert set(payload["citations"][0]) == {"n", "doc_id", "title", "source", "chunk_id", "start", "end", "quote"}
+    assert set(payload["hits"][0]) == {"rank", "chunk_id", "doc_id", "score", "start", "end", "text"}
+
+
+def test_sentence_spans_split_at_sentence_ends_and_paragraphs():
+    text = "First one. Second “quoted.” Third?\nNew para starts. Dr. Smith met J. Doe in the U.S. Army. Yes."
+    sentences = [text[s:e] for s, e, _ in sentence_spans(text)]
+    assert sentences == ["First one.", "Second “quoted.”", "Third?", "New para starts.",
+                         "Dr. Smith met J. Doe in the U.S. Army.", "Yes."]
+
+
+def _evidence(start, text, similarity, paragraph=0, doc="d"):
+    chunk = Chunk(f"{doc}#0", doc, 0, text, 0, 1000)
+    return Evidence(chunk, start, start + len(text), text, paragraph, similarity, similarity)
+
+
+def test_choose_keeps_close_sentences_in_reading_order_and_drops_repeats():
+    best = _evidence(100, "The base may be negotiated.", 0.8)
+    same_paragraph = _evidence(10, "Personnel would protect an embassy there.", 0.45)
+    weak_same_paragraph = _evidence(200, "Unrelated aside in the same paragraph.", 0.3)
+    repeat = _evidence(300, "The base may be negotiated.", 0.79, paragraph=5)
+    far_weak = _evidence(400, "Something else in another paragraph.", 0.6, paragraph=9)
+    chosen = choose([best, repeat, far_weak, same_paragraph, weak_same_paragraph])
+    assert [e.start for e in chosen] == [10, 100]
