@@ -1,11 +1,15 @@
 """The QA pipeline: question (+ history) -> retrieval -> evidence -> cited answer. Front ends call only this."""
 from __future__ import annotations
 
-from index.build import open_store
+from collections import Counter
+from typing import Iterator
+
+from index.build import IngestReport, open_store, update_index
 from index.embedders import Embedder, make_embedder
 from index.search import Retriever
 from qa.answer import abstention, compose
 from qa.evidence import choose, is_summary_question, lead_evidence, select_evidence
+from qa.followup import condense_offline
 from schema import Answer, UserError
 from settings import Settings
 
@@ -35,20 +39,44 @@ class QAPipeline:
             return self.settings.min_relevance
         return CALIBRATED_MIN_RELEVANCE.get(self.settings.embed_model, FALLBACK_MIN_RELEVANCE)
 
-    def ask(self, question: str, k: int | None = None, doc_ids: set[str] | None = None,
-            retriever: str | None = None) -> Answer:
+    def ask(self, question: str, history: list[dict] | None = None, k: int | None = None,
+            doc_ids: set[str] | None = None, retriever: str | None = None) -> Answer:
+        """Answer a question; `history` is the chat so far as messages {"role": "user"|"assistant", "content"}."""
         question = " ".join((question or "").split())[:MAX_QUESTION_CHARS]
         if not any(ch.isalnum() for ch in question):
             raise UserError("the question is empty: ask something about the articles")
         k = k or self.settings.top_k
         if k < 1:
             raise UserError(f"--k must be at least 1, not {k}")
-        hits = self.retriever.search(question, k, method=retriever or self.settings.retriever, doc_ids=doc_ids)
+        query = condense_offline(question, history)
+        hits = self.retriever.search(query, k, method=retriever or self.settings.retriever, doc_ids=doc_ids)
         documents = self.retriever.store.documents
         if is_summary_question(question) and hits:
             first_chunk = self.retriever.store.chunk(f"{hits[0].chunk.doc_id}#0")
-            return compose(question, lead_evidence(first_chunk, documents), documents, hits)
-        ranked = select_evidence(question, hits, documents, self.embedder)
+            return compose(question, lead_evidence(first_chunk, documents), documents, hits, query)
+        ranked = select_evidence(query, hits, documents, self.embedder)
         if not ranked or ranked[0].score < self.min_relevance:
-            return abstention(question, hits)
-        return compose(question, choose(ranked), documents, hits)
+            return abstention(question, hits, query)
+        return compose(question, choose(ranked), documents, hits, query)
+
+    def ask_stream(self, question: str, **options) -> Iterator[tuple[str, Answer | None]]:
+        """(text so far, None) while the answer is written, then (full text, Answer)."""
+        answer = self.ask(question, **options)
+        words = answer.text.split(" ")
+        for i in range(1, len(words)):
+            yield " ".join(words[:i]), None
+        yield answer.text, answer
+
+    def articles(self) -> list[dict]:
+        """The indexed articles with their metadata and chunk counts, for listings."""
+        store = self.retriever.store
+        counts = Counter(chunk.doc_id for chunk in store.chunks)
+        return [{"id": d.id, "title": d.title, "source": d.source, "author": d.metadata.get("author", ""),
+                 "date": d.metadata.get("date", ""), "url": d.metadata.get("url", ""), "chunks": counts[d.id]}
+                for d in store.documents.values()]
+
+    def add_articles(self, sources: list[str], progress: bool = False) -> IngestReport:
+        """Ingest into this pipeline's index and start answering from the new version."""
+        report = update_index(sources, self.settings, self.embedder, progress=progress)
+        self._retriever = None
+        return report

@@ -88,3 +88,37 @@ def test_choose_keeps_close_sentences_in_reading_order_and_drops_repeats():
     far_weak = _evidence(400, "Something else in another paragraph.", 0.6, paragraph=9)
     chosen = choose([best, repeat, far_weak, same_paragraph, weak_same_paragraph])
     assert [e.start for e in chosen] == [10, 100]
+
+
+def test_follow_up_borrows_the_subject_of_the_previous_question():
+    from qa.followup import condense_offline
+    history = [{"role": "user", "content": "What does the author say about Bagram?"},
+               {"role": "assistant", "content": "The author … [1]"}]
+    assert condense_offline("Why would the US want personnel there?", history) == \
+        "Why would the US want personnel there? (Bagram)"
+    assert condense_offline("Who won the 2022 World Cup?", history) == "Who won the 2022 World Cup?"
+    assert condense_offline("Why would they want it?", []) == "Why would they want it?"
+
+
+def test_follow_up_retrieves_the_previous_subject(pipeline):
+    history = [{"role": "user", "content": "What does the author say about Bagram?"}]
+    answer = pipeline.ask("Why would the US want personnel there?", history=history)
+    assert answer.query == "Why would the US want personnel there? (Bagram)"
+    assert "Bagram" in answer.hits[0].chunk.text
+
+
+def test_stream_ends_with_the_full_answer(pipeline):
+    updates = list(pipeline.ask_stream("What does the author say about Bagram?"))
+    assert all(answer is None for _, answer in updates[:-1]) and len(updates) > 3
+    text, answer = updates[-1]
+    assert answer is not None and text == answer.text
+    assert all(answer.text.startswith(partial) for partial, _ in updates)
+
+
+def test_articles_listing_and_adding(pipeline, tmp_path):
+    assert [a["id"] for a in pipeline.articles()] == ["khalilzad-on-iskp-ttp-and-pakistan"]
+    (tmp_path / "new.md").write_text("# New piece\n\nA short new article about river water rights.")
+    report = pipeline.add_articles([str(tmp_path / "new.md")])
+    assert report.added == ["new"]
+    listing = {a["id"]: a for a in pipeline.articles()}
+    assert listing["new"]["title"] == "New piece" and listing["new"]["chunks"] == 1

@@ -54,3 +54,12 @@ def test_seed_dev_questions(real_pipeline, case):
     assert any(ev in t for ev in case["evidence"] for t in hit_texts), "evidence is in the top 5 passages"
     assert any(a.lower() in answer.text.lower() for a in case["answers"])
     assert any(any(ev in c.quote or c.quote in ev for ev in case["evidence"]) for c in answer.citations)
+
+
+def test_follow_up_about_there_retrieves_the_bagram_paragraph(real_pipeline):
+    history = [{"role": "user", "content": "What does the author say about Bagram?"},
+               {"role": "assistant", "content": real_pipeline.ask("What does the author say about Bagram?").text}]
+    answer = real_pipeline.ask("Why would the US want personnel there?", history=history)
+    assert "Bagram" in answer.query
+    assert "Bagram" in answer.hits[0].chunk.text
+    assert answer.answered and any("operational hub" in c.quote or "embassy" in c.quote for c in answer.citations)

@@ -1,0 +1,37 @@
+"""Rewrite a follow-up question into a standalone query, so retrieval sees what "there" or "he" refers to."""
+from __future__ import annotations
+
+import re
+
+from qa.evidence import content_words
+
+_ANAPHORA = re.compile(r"\b(there|it|its|he|him|his|she|her|they|them|their|this|that|these|those|then|"
+                       r"the same|also|else|more|further)\b", re.IGNORECASE)
+_QUESTION_WORDS = frozenset("what why how who whom whose when where which".split())
+
+
+def last_user_turns(history: list[dict] | None, n: int = 3) -> list[str]:
+    """The last user messages, newest first; history is chat messages {"role", "content"}."""
+    turns = [m.get("content") for m in (history or []) if m.get("role") == "user"]
+    return [t for t in reversed(turns) if isinstance(t, str) and t.strip()][:n]
+
+
+def condense_offline(question: str, history: list[dict] | None) -> str:
+    """Without an LLM: a follow-up that points back ("there", "he", "that") gets the subject of the previous
+    question appended, e.g. "Why would the US want personnel there? (Bagram)"."""
+    previous = last_user_turns(history, 1)
+    if not previous or not _ANAPHORA.search(question):
+        return question
+    subject = _subject_words(previous[0], exclude=content_words(question))
+    return f"{question} ({' '.join(subject)})" if subject else question
+
+
+def _subject_words(text: str, exclude: set[str]) -> list[str]:
+    """The words of a previous question that name its subject, in their original spelling and order."""
+    seen, words = set(), []
+    for word in re.findall(r"[\w’'-]+", text):
+        key = next(iter(content_words(word)), None)
+        if key and key not in exclude and key not in seen and word.lower() not in _QUESTION_WORDS:
+            seen.add(key)
+            words.append(word)
+    return words
