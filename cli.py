@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--k", type=int, help="passages to retrieve (default 5)")
     ask.add_argument("--retriever", choices=["dense", "bm25", "hybrid", "rrf"])
     ask.add_argument("--article", action="append", metavar="DOC_ID", help="only search these articles")
+    ask.add_argument("--mode", choices=["offline", "llm"], help="answer mode (default offline)")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
 
     for sub in (ingest, ask):
@@ -69,7 +70,7 @@ def run_ask(args, settings: Settings) -> int:
     from qa.pipeline import QAPipeline
 
     answer = QAPipeline(settings).ask(args.question, k=args.k, retriever=args.retriever,
-                                      doc_ids=set(args.article) if args.article else None)
+                                      doc_ids=set(args.article) if args.article else None, mode=args.mode)
     if args.json:
         print(json.dumps(answer_to_dict(answer), ensure_ascii=False))
         return 0

@@ -22,6 +22,9 @@ class Settings:
     top_k: int = 5
     retriever: str = "hybrid"  # dense | bm25 | hybrid
     min_relevance: float | None = None  # abstention threshold; None uses the calibrated value
+    answer_mode: str = "offline"  # offline (quoted sentences, no LLM) | llm (the configured generator)
+    allow_uploads: bool = True  # the app's upload box; switch off for public deployments
+    max_upload_mb: int = 10
 
     @classmethod
     def from_env(cls, **overrides) -> "Settings":

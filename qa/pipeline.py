@@ -20,6 +20,9 @@ CALIBRATED_MIN_RELEVANCE = {"packaged:all-MiniLM-L6-v2": 0.5, "hashing": 0.3}
 FALLBACK_MIN_RELEVANCE = 0.5
 
 
+ANSWER_MODES = ("offline", "llm")
+
+
 class QAPipeline:
     def __init__(self, settings: Settings, embedder: Embedder | None = None):
         self.settings = settings
@@ -34,14 +37,24 @@ class QAPipeline:
         return self._retriever
 
     @property
+    def llm_available(self) -> bool:
+        return False  # the LLM backends arrive with the generators module
+
+    @property
     def min_relevance(self) -> float:
         if self.settings.min_relevance is not None:
             return self.settings.min_relevance
         return CALIBRATED_MIN_RELEVANCE.get(self.settings.embed_model, FALLBACK_MIN_RELEVANCE)
 
     def ask(self, question: str, history: list[dict] | None = None, k: int | None = None,
-            doc_ids: set[str] | None = None, retriever: str | None = None) -> Answer:
-        """Answer a question; `history` is the chat so far as messages {"role": "user"|"assistant", "content"}."""
+            doc_ids: set[str] | None = None, retriever: str | None = None, mode: str | None = None) -> Answer:
+        """Answer a question; `history` is the chat so far as messages {"role": "user"|"assistant", "content"};
+        `mode` is "offline" or "llm" (default: settings.answer_mode)."""
+        mode = mode or self.settings.answer_mode
+        if mode not in ANSWER_MODES:
+            raise UserError(f"unknown answer mode '{mode}' (use one of {', '.join(ANSWER_MODES)})")
+        if mode == "llm" and not self.llm_available:
+            raise UserError("no LLM is configured: see 'LLM answers' in the README, or use the offline mode")
         question = " ".join((question or "").split())[:MAX_QUESTION_CHARS]
         if not any(ch.isalnum() for ch in question):
             raise UserError("the question is empty: ask something about the articles")
