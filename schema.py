@@ -57,3 +57,4 @@ class Answer:
     citations: list[Citation]
     hits: list[Hit]
     query: str = ""  # the standalone query used for retrieval (differs from question on follow-ups)
+    unsupported: list[str] = field(default_factory=list)  # LLM sentences no passage supports, flagged to users

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from schema import UserError
@@ -23,6 +23,11 @@ class Settings:
     retriever: str = "hybrid"  # dense | bm25 | hybrid
     min_relevance: float | None = None  # abstention threshold; None uses the calibrated value
     answer_mode: str = "offline"  # offline (quoted sentences, no LLM) | llm (the configured generator)
+    llm_backend: str = ""  # "" (none) | openai (any OpenAI-compatible server) | hf (Hugging Face) | local (SmolLM2)
+    llm_base_url: str = ""  # openai backend: e.g. http://127.0.0.1:8080/v1 for llama.cpp, Ollama or vLLM
+    llm_model: str = ""
+    llm_api_key: str = field(default="", repr=False)  # a secret: never printed, logged or shown
+    llm_max_tokens: int = 300
     allow_uploads: bool = True  # the app's upload box; switch off for public deployments
     max_upload_mb: int = 10
 

