@@ -41,7 +41,7 @@ def iter_documents(sources: Iterable[str]) -> Iterator[Document | LoadFailure]:
         if not path.exists():
             yield LoadFailure(source, "no such file or folder")
         elif path.is_dir():
-            for file in sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p, path)):
+            for file in sorted(p for p in path.rglob("*") if not p.is_dir() and not _hidden(p, path)):
                 if file.suffix.lower() in SUPPORTED_SUFFIXES:
                     yield from _guard(str(file), lambda f=file: load_file(f))
         else:
@@ -63,6 +63,10 @@ def _guard(source: str, load) -> Iterator[Document | LoadFailure]:
 
 def load_file(path: Path) -> list[Document | LoadFailure]:
     suffix = path.suffix.lower()
+    if not path.exists():
+        raise _Unloadable("broken link" if path.is_symlink() else "no such file or folder")
+    if not path.is_file():
+        raise _Unloadable("not a regular file")  # a FIFO or device would block or never end
     if suffix not in SUPPORTED_SUFFIXES:
         raise _Unloadable(f"unsupported file type '{suffix or 'none'}' (use {', '.join(sorted(SUPPORTED_SUFFIXES))})")
     size = path.stat().st_size
