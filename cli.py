@@ -32,7 +32,16 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("--mode", choices=["offline", "llm"], help="answer mode (default offline)")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
 
-    for sub in (ingest, ask):
+    evaluate = commands.add_parser("eval", help="score retrieval and answers on a labelled dataset")
+    evaluate.add_argument("dataset", metavar="DATASET", help="Q&A .jsonl file, BEIR folder or SQuAD .json file")
+    evaluate.add_argument("--retriever", default=None, help="one or more of dense,bm25,hybrid,rrf,mmr, comma-separated")
+    evaluate.add_argument("--k", type=int, help="passages per answer (default 5)")
+    evaluate.add_argument("--limit", type=int, help="only the first N questions")
+    evaluate.add_argument("--out", metavar="DIR", help="write report.json and report.md here")
+    evaluate.add_argument("--app", metavar="URL", help="ask a running app's API instead of the local index")
+    evaluate.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
+
+    for sub in (ingest, ask, evaluate):
         sub.add_argument("--index", metavar="DIR", help="index folder (default data/index)")
         sub.add_argument("--model", help="sentence-transformers model path or name (default: the packaged MiniLM)")
     return parser
@@ -80,7 +89,21 @@ def run_ask(args, settings: Settings) -> int:
     return 0
 
 
-COMMANDS = {"ingest": run_ingest, "ask": run_ask}
+def run_eval(args, settings: Settings) -> int:
+    from pathlib import Path
+
+    from qa import evaluate
+
+    retrievers = (args.retriever or settings.retriever).split(",")
+    report = evaluate.run(args.dataset, settings, retrievers=retrievers, k=args.k, limit=args.limit,
+                          index=args.index, app=args.app)
+    if args.out:
+        evaluate.write_reports(report, Path(args.out))
+    print(json.dumps(report.summary()) if args.json else evaluate.metrics_table(report))
+    return 0
+
+
+COMMANDS = {"ingest": run_ingest, "ask": run_ask, "eval": run_eval}
 
 if __name__ == "__main__":
     sys.exit(main())
