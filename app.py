@@ -1,0 +1,183 @@
+"""The Gradio front end: a chat with cited, streamed answers beside their sources, an articles view with
+uploads, and the named API endpoints `ask` and `articles`. Run `python app.py`; importing this module loads no
+model and builds no index (the first page load or API call does)."""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import gradio as gr
+
+from qa.answer import answer_to_dict
+from qa.pipeline import QAPipeline
+from schema import UserError
+from settings import Settings
+from ui.chat import AskOptions, chat_messages, plain_sentence, respond
+from ui.examples import example_questions
+from ui.library import Library, display_path
+from ui.render import articles_rows, sources_html
+from ui.uploads import ALLOWED_SUFFIXES
+
+STATIC = Path(__file__).resolve().parent / "ui" / "static"
+CSS = (STATIC / "app.css").read_text()
+JS = (STATIC / "app.js").read_text()
+# System fonts: nothing is fetched from a font service, so the page looks the same offline and inside iframes.
+THEME = gr.themes.Soft(primary_hue="indigo", neutral_hue="slate",
+                       font=["ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"],
+                       font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"])
+ARTICLE_HEADERS = ["Title", "Author", "Date", "Chunks", "Source"]
+PRIVATE = {"api_visibility": "private"}  # UI plumbing stays out of the public API
+
+
+def build_demo(pipeline: QAPipeline) -> gr.Blocks:
+    library = Library(pipeline)
+    settings = pipeline.settings
+    with gr.Blocks(title="Article QA", analytics_enabled=False) as demo:
+        demo.library = library  # for launch() and tests
+        turns = gr.State([])
+        gr.HTML('<h1>Article QA</h1><p>Ask about the articles; every claim cites the sentence it quotes.</p>',
+                elem_id="header", js_on_load=None)
+        status = gr.Markdown("Starting…", elem_id="status")
+        with gr.Tabs():
+            with gr.Tab("Ask", id="ask"):
+                ask_tab = _ask_tab(settings, _llm_label(pipeline))
+            with gr.Tab("Articles", id="articles"):
+                articles_tab = _articles_tab(settings)
+        listing = [status, articles_tab["table"], ask_tab["examples"], ask_tab["article_filter"]]
+
+        def on_load():
+            if not library.has_index():
+                yield (f"First start: building the search index from {display_path(settings.articles_dir)} …",
+                       gr.skip(), gr.skip(), gr.skip())
+            try:
+                library.ensure_ready()
+            except UserError as exc:
+                yield plain_sentence(str(exc)), gr.skip(), gr.skip(), gr.skip()
+                return
+            yield _listing(library)
+
+        def ask_in_chat(question, current, mode, k, doc_ids):
+            _ready_or_let_the_pipeline_say_why(library)
+            options = AskOptions(mode=mode, k=int(k), doc_ids=tuple(doc_ids or ()))
+            for updated in respond(pipeline, question, current, options):
+                done = updated[-1].answer is not None or bool(updated[-1].error)
+                sources = sources_html(updated, library.documents()) if done else gr.skip()
+                yield "", chat_messages(updated), sources, updated
+
+        def add_files(files, progress=gr.Progress()):
+            if not files:
+                return ("Choose one or more files first.", *[gr.skip()] * 4, gr.skip())
+            try:
+                lines = library.add_uploads(files, progress=progress)
+            except UserError as exc:
+                return (plain_sentence(str(exc)), *[gr.skip()] * 4, None)
+            return ("\n".join(f"- {line}" for line in lines), *_listing(library), None)
+
+        demo.load(on_load, outputs=listing, **PRIVATE)
+        chat_outputs = [ask_tab["question"], ask_tab["chatbot"], ask_tab["sources"], turns]
+        chat_inputs = [ask_tab["question"], turns, ask_tab["mode"], ask_tab["k"], ask_tab["article_filter"]]
+        ask_tab["question"].submit(ask_in_chat, chat_inputs, chat_outputs, concurrency_id="pipeline", **PRIVATE)
+        ask_tab["examples"].click(lambda sample: sample[0], ask_tab["examples"], ask_tab["question"], **PRIVATE).then(
+            ask_in_chat, chat_inputs, chat_outputs, concurrency_id="pipeline", **PRIVATE)
+        ask_tab["chatbot"].clear(lambda: ([], sources_html([], {})), outputs=[turns, ask_tab["sources"]], **PRIVATE)
+        if settings.allow_uploads:
+            articles_tab["add"].click(add_files, articles_tab["files"],
+                                      [articles_tab["result"], *listing, articles_tab["files"]], **PRIVATE)
+        _api(pipeline, library)
+    return demo
+
+
+def _llm_label(pipeline: QAPipeline) -> str:
+    """The LLM choice's label: its backend and model when one is configured (never its key)."""
+    if not pipeline.llm_available:
+        return "LLM (none configured)"
+    named = " · ".join(part for part in (pipeline.settings.llm_backend, pipeline.settings.llm_model) if part)
+    return f"LLM ({named})" if named else "LLM"
+
+
+def _ask_tab(settings: Settings, llm_label: str) -> dict:
+    parts = {}
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3, min_width=340):
+            parts["chatbot"] = gr.Chatbot(
+                elem_id="chat", show_label=False, height="62vh", latex_delimiters=[], buttons=["copy"],
+                feedback_options=None, placeholder="Ask a question below, or pick an example.")
+            parts["question"] = gr.Textbox(placeholder="Ask about the articles…", show_label=False, lines=1,
+                                           max_lines=4, submit_btn="Ask", elem_id="question", autofocus=True)
+            parts["examples"] = gr.Dataset(components=[parts["question"]], samples=[], label="Examples",
+                                           elem_id="examples", samples_per_page=6)
+            with gr.Accordion("Settings", open=False, elem_id="settings"):
+                parts["mode"] = gr.Radio(
+                    [("Offline: quote the articles", "offline"), (llm_label, "llm")], value=settings.answer_mode,
+                    label="Answer mode", info="Offline answers quote the most relevant sentences verbatim.")
+                parts["k"] = gr.Slider(1, 20, value=settings.top_k, step=1, label="Passages to retrieve")
+                parts["article_filter"] = gr.Dropdown(choices=[], multiselect=True, label="Only search these articles",
+                                                      info="Leave empty to search them all.")
+        with gr.Column(scale=2, min_width=300, elem_id="sources-column"):
+            gr.HTML("<h2>Sources</h2>", js_on_load=None)
+            parts["sources"] = gr.HTML(sources_html([], {}), elem_id="sources", js_on_load=None)
+    return parts
+
+
+def _articles_tab(settings: Settings) -> dict:
+    parts = {"table": gr.Dataframe(headers=ARTICLE_HEADERS, value=[], interactive=False, wrap=True,
+                                   elem_id="articles-table", label="Indexed articles")}
+    if not settings.allow_uploads:
+        gr.Markdown("Uploads are switched off on this deployment.", elem_id="uploads-off")
+        return parts
+    parts["files"] = gr.File(file_count="multiple", elem_id="upload",
+                             label=f"Add articles: {' '.join(ALLOWED_SUFFIXES)}, up to {settings.max_upload_mb} MB each")
+    parts["add"] = gr.Button("Add to the index", variant="primary")
+    parts["result"] = gr.Markdown(elem_id="upload-result")
+    return parts
+
+
+def _listing(library: Library) -> tuple:
+    """Status line, articles table, example questions and the article filter, from the current index."""
+    articles = library.articles()
+    documents = library.documents()
+    return (library.status(), articles_rows(articles),
+            gr.Dataset(samples=[[q] for q in example_questions(list(documents.values()))]),
+            gr.Dropdown(choices=[(a["title"], a["id"]) for a in articles]))
+
+
+def _ready_or_let_the_pipeline_say_why(library: Library) -> None:
+    try:
+        library.ensure_ready()
+    except UserError:
+        pass  # the pipeline then refuses the question with the same cause, shown in the chat
+
+
+def _api(pipeline: QAPipeline, library: Library) -> None:
+    """Named endpoints for scripts: gradio_client.Client(url).predict(question, k, api_name="/ask")."""
+
+    def ask(question: str, k: int = pipeline.settings.top_k) -> dict:
+        """Answer a question from the indexed articles; returns the JSON of `cli.py ask --json`."""
+        _ready_or_let_the_pipeline_say_why(library)
+        try:
+            return answer_to_dict(pipeline.ask(question, k=int(k)))
+        except UserError as exc:
+            raise gr.Error(str(exc)) from None
+
+    def articles() -> list[dict]:
+        """The indexed articles: id, title, source, author, date, url and chunk count."""
+        _ready_or_let_the_pipeline_say_why(library)
+        return library.articles()
+
+    gr.api(ask, api_name="ask", concurrency_id="pipeline")
+    gr.api(articles, api_name="articles")
+
+
+def launch(demo: gr.Blocks, **options):
+    """Launch with the page's look and limits; `options` go to gr.Blocks.launch (ports, prevent_thread_lock…)."""
+    settings = demo.library.settings
+    # gradio refuses far larger files before they reach the disk; the app gives a clear message per file below that.
+    max_file_size = f"{settings.max_upload_mb * 4 if settings.allow_uploads else 1}mb"
+    return demo.launch(theme=THEME, css=CSS, js=JS, max_file_size=max_file_size, **options)
+
+
+demo = build_demo(QAPipeline(Settings.from_env()))
+
+if __name__ == "__main__":
+    threading.Thread(target=_ready_or_let_the_pipeline_say_why, args=(demo.library,), daemon=True).start()
+    launch(demo)

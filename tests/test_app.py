@@ -1,0 +1,304 @@
+"""The app's logic with a fake pipeline, the index it keeps, and the app itself on loopback through gradio_client."""
+import re
+import shutil
+from types import SimpleNamespace
+
+import pytest
+
+from conftest import SAMPLE_ARTICLE
+from fakes import ScriptedGenerator
+from helpers import minimal_pdf
+from index.build import update_index
+from qa.answer import answer_to_dict
+from qa.pipeline import QAPipeline
+from schema import Answer, Citation, Document, UserError
+from settings import Settings
+from ui.chat import AskOptions, Turn, chat_messages, pipeline_history, respond
+from ui.examples import example_questions
+from ui.library import Library
+from ui.render import answer_markdown, escape_html, passage_parts, sources_html
+from ui.uploads import safe_filename, stage_uploads
+
+TEXT = "Intro paragraph.\n\nThe base may be negotiated. It is a <b>hub</b> for ${watching} {{the region}}.\n\nEnd."
+QUOTE = "It is a <b>hub</b> for ${watching} {{the region}}."
+DOCUMENT = Document(id="doc", title="On <Bagram>", source="/srv/secret/path/doc.txt", text=TEXT,
+                    metadata={"author": "A. Writer", "date": "2025-01-02", "url": "javascript:alert(1)"})
+
+
+def citation(n=1, quote=QUOTE):
+    start = TEXT.index(quote)
+    return Citation(n=n, chunk_id="doc#0", doc_id="doc", title=DOCUMENT.title, source=DOCUMENT.source,
+                    start=start, end=start + len(quote), quote=quote)
+
+
+def unescaped(characters: str, markdown: str) -> list[str]:
+    """Characters of `characters` in `markdown` without a backslash before them, which markdown would act on."""
+    return re.findall(r"(?<!\\)[" + re.escape(characters) + "]", markdown)
+
+
+class FakePipeline:
+    """Streams a fixed answer word by word, as QAPipeline.ask_stream does; "fail" raises a UserError."""
+
+    def __init__(self):
+        self.calls = []
+        self.retriever = SimpleNamespace(store=SimpleNamespace(documents={"doc": DOCUMENT}))
+
+    def ask_stream(self, question, **options):
+        self.calls.append((question, options))
+        if question == "fail":
+            raise UserError("no LLM is configured: see 'LLM answers' in the README")
+        query = f"{question} (Bagram)" if options["history"] else question
+        answer = Answer(question=question, text=f"The author writes: {QUOTE} [1]", answered=True,
+                        citations=[citation()], hits=[], query=query)
+        words = answer.text.split(" ")
+        for i in range(1, len(words)):
+            yield " ".join(words[:i]), None
+        yield answer.text, answer
+
+
+def test_respond_streams_then_ends_with_the_answer():
+    fake = FakePipeline()
+    steps = list(respond(fake, "  What about   Bagram? ", [], AskOptions(mode="offline", k=3, doc_ids=("doc",))))
+    assert steps[0] == [Turn("What about Bagram?")], "the question shows before any answer"
+    partial = [s[-1].text for s in steps[1:-1]]
+    assert len(partial) > 3 and all(s[-1].answer is None for s in steps[1:-1])
+    assert all(len(a) < len(b) for a, b in zip(partial, partial[1:])), "the text grows as it streams"
+    assert steps[-1][-1].answer.citations[0].quote == QUOTE
+    assert fake.calls == [("What about Bagram?", {"history": [], "k": 3, "doc_ids": {"doc"}, "mode": "offline"})]
+
+
+def test_follow_up_passes_history_and_shows_the_standalone_query():
+    fake = FakePipeline()
+    first = list(respond(fake, "What about Bagram?", [], AskOptions()))[-1]
+    second = list(respond(fake, "Why there?", first, AskOptions()))[-1]
+    assert fake.calls[1][1]["history"] == [{"role": "user", "content": "What about Bagram?"},
+                                           {"role": "assistant", "content": first[0].answer.text}]
+    assert fake.calls[1][1]["doc_ids"] is None
+    messages = chat_messages(second)
+    assert "Searched for: Why there? (Bagram)" in messages[-1]["content"]
+    assert "Searched for" not in messages[1]["content"]
+    assert '<p class="searched">Searched for: <q>Why there? (Bagram)</q></p>' in sources_html(second, {})
+
+
+def test_user_error_is_one_plain_sentence_in_the_chat_and_blank_input_is_ignored():
+    fake = FakePipeline()
+    turns = list(respond(fake, "fail", [], AskOptions()))[-1]
+    assert turns[-1].error == "No LLM is configured: see 'LLM answers' in the README."
+    assert chat_messages(turns)[-1] == {"role": "assistant", "content": turns[-1].error}
+    assert pipeline_history(turns) == [], "a failed turn is not history"
+    assert list(respond(fake, "   ", turns, AskOptions())) == []
+
+
+def test_llm_mode_streams_the_draft_then_shows_checked_citations_and_flags_the_rest(settings, embedder):
+    update_index([str(SAMPLE_ARTICLE)], settings, embedder, progress=False)
+    reply = ("His suggestion that the base’s future could be resolved through negotiations suggests the US is not "
+             "ready to leave [1]. The moon is made of green cheese [2].")
+    pipeline = QAPipeline(settings, embedder=embedder, generator=ScriptedGenerator(reply))
+    steps = list(respond(pipeline, "What does the author say about Bagram?", [], AskOptions(mode="llm")))
+    assert steps[2][-1].text == reply[:14] and steps[2][-1].answer is None, "the LLM's draft streams as written"
+    final = chat_messages(steps[-1])[-1]["content"]
+    assert "leave. [\\[1\\]](#src-0-1) The moon" in final, "the checked citation links its source"
+    assert final.endswith("check them before relying on them:* “The moon is made of green cheese.”")
+    assert "strategic footprint" in sources_html(steps[-1], pipeline.retriever.store.documents)
+
+
+def test_markers_link_to_their_source_cards_and_text_is_escaped():
+    answer = Answer(question="q", text=f"Lead: {QUOTE} [1] and [7]", answered=True, citations=[citation()], hits=[])
+    markdown = answer_markdown(answer.text, turn=2, answer=answer)
+    assert "[\\[1\\]](#src-2-1)" in markdown
+    assert "\\[7\\]" in markdown and "#src-2-7" not in markdown, "only markers that name a citation link"
+    assert "\\<b\\>" in markdown and "\\$" in markdown and not unescaped("<$", markdown)
+    user = chat_messages([Turn("<img src=x onerror=alert(1)> *hi* # 1. [x](javascript:y)")])[0]["content"]
+    assert user == "\\<img src=x onerror=alert(1)\\> \\*hi\\* \\# 1. \\[x\\](javascript:y)"
+    assert not unescaped("<>*#[]", user)
+
+
+def test_source_card_shows_title_meta_and_the_highlighted_quote_escaped():
+    turns = [Turn("q", answer=Answer(question="q", text="", answered=True, citations=[citation()], hits=[]))]
+    html = sources_html(turns, {"doc": DOCUMENT})
+    card = re.search(r'<li class="source-card" id="src-0-1".*?</li>', html).group(0)
+    assert "On &lt;Bagram&gt;" in card and "A. Writer · 2025-01-02" in card
+    assert "<mark>It is a &lt;b&gt;hub&lt;/b&gt; for &#36;&#123;watching&#125; &#123;&#123;the region&#125;&#125;." \
+           "</mark>" in card
+    assert "The base may be negotiated. <mark>" in card, "the quote is shown within its paragraph"
+    assert "Intro paragraph" not in card
+    assert "javascript:" not in card and "<a " not in card, "only http(s) addresses become links"
+    assert "doc.txt" in card and "/srv/secret" not in card, "a file source shows its name, not the server path"
+
+
+def test_source_link_and_older_turns_collapsed():
+    web = Document(id="doc", title="T", source="/srv/doc.html", text=TEXT, metadata={"url": "https://example.org/a?x=1&y=2"})
+    answer = Answer(question="q", text="", answered=True, citations=[citation()], hits=[])
+    html = sources_html([Turn("a", answer=answer), Turn("b", answer=answer)], {"doc": web})
+    assert '<a href="https://example.org/a?x=1&amp;y=2" target="_blank" rel="noopener noreferrer">' in html
+    assert html.index('id="src-1-1"') < html.index('id="src-0-1"'), "newest first"
+    assert html.count("<details") == 2 and html.count("<details class=\"turn-sources\" open>") == 1
+
+
+def test_abstention_says_so_plainly():
+    answer = Answer(question="Capital of France?", text="The indexed articles don't cover this.", answered=False,
+                    citations=[], hits=[])
+    html = sources_html([Turn("Capital of France?", text=answer.text, answer=answer)], {})
+    assert "No passage in the indexed articles answers this" in html
+    assert chat_messages([Turn("x", text=answer.text, answer=answer)])[1]["content"].startswith("The indexed")
+
+
+def test_long_paragraph_is_trimmed_around_the_quote():
+    text = "word " * 200 + "THE QUOTE." + " more" * 200
+    start = text.index("THE QUOTE.")
+    quoted = Citation(1, "c", "d", "t", "s", start, start + 10, "THE QUOTE.")
+    before, quote, after = passage_parts(text, quoted)
+    assert quote == "THE QUOTE." and before.startswith("…") and after.endswith("…")
+    assert len(before) < 220 and len(after) < 220
+    assert passage_parts("other text", quoted) == ("", "THE QUOTE.", ""), "changed text: the quote alone"
+
+
+def test_escape_html_neutralises_template_syntax():
+    assert escape_html('<a href="x">${1}{{2}}</a>') == \
+        "&lt;a href=&quot;x&quot;&gt;&#36;&#123;1&#125;&#123;&#123;2&#125;&#125;&lt;/a&gt;"
+
+
+def test_example_questions_come_from_the_article():
+    text = SAMPLE_ARTICLE.read_text()
+    title, body = text.split("\n", 1)
+    questions = example_questions([Document("k", title, "s", body.strip())])
+    assert questions[0] == "What does the author say about Bagram Airbase?"
+    assert f"What is the main argument of “{title}”?" in questions
+    assert example_questions([]) == []
+
+
+@pytest.mark.parametrize("name, safe", [
+    ("../../etc/passwd.txt", "passwd.txt"), ("..\\..\\win.ini.md", "win_ini.md"), (".hidden.txt", "hidden.txt"),
+    ("Résumé (final).PDF", "Resume_final.pdf"), ("....", "upload"), ("a b;rm -rf.html", "a_b_rm_-rf.html"),
+])
+def test_safe_filename(name, safe):
+    assert safe_filename(name) == safe
+
+
+def test_stage_uploads_one_message_per_rejected_file(tmp_path):
+    incoming = tmp_path / "incoming"
+    incoming.mkdir()
+    (incoming / "good.txt").write_text("Good\n\nA good article.")
+    (incoming / "tool.exe").write_bytes(b"MZ")
+    (incoming / "big.md").write_bytes(b"x" * (2 * 2**20))
+    (incoming / "empty.html").write_bytes(b"")
+    staged = stage_uploads([str(incoming / n) for n in ("good.txt", "tool.exe", "big.md", "empty.html")],
+                           tmp_path / "uploads", max_mb=1)
+    assert [(s.name, s.path is not None) for s in staged] == \
+        [("good.txt", True), ("tool.exe", False), ("big.md", False), ("empty.html", False)]
+    assert staged[0].path == tmp_path / "uploads" / "good.txt" and staged[0].path.read_text().startswith("Good")
+    assert staged[1].problem == ".exe is not supported: use .txt, .md, .html, .htm, .pdf"
+    assert staged[2].problem == "the file is 2.0 MB, over the 1 MB limit"
+    assert staged[3].problem == "the file is empty"
+
+
+@pytest.fixture
+def sample_settings(settings):
+    settings.articles_dir.mkdir(parents=True)
+    shutil.copy(SAMPLE_ARTICLE, settings.articles_dir)
+    return settings
+
+
+def test_library_builds_the_index_on_first_start_and_says_so(sample_settings, embedder):
+    library = Library(QAPipeline(sample_settings, embedder=embedder))
+    assert not library.has_index() and library.articles() == []
+    library.ensure_ready()
+    assert library.status() == f"First start: built the index from {sample_settings.articles_dir.name}/, " \
+                               "1 article indexed (7 chunks)."
+    assert Library(QAPipeline(sample_settings, embedder=embedder)).status() == "1 article indexed (7 chunks)."
+
+
+def test_library_without_articles_asks_for_uploads(settings, embedder):
+    library = Library(QAPipeline(settings, embedder=embedder))
+    with pytest.raises(UserError, match="no index yet and no articles in articles/: add some in the Articles tab"):
+        library.ensure_ready()
+    assert library.status() == "No articles are indexed yet: add some in the Articles tab."
+
+
+def test_library_uploads_report_each_file(sample_settings, embedder, tmp_path):
+    library = Library(QAPipeline(sample_settings, embedder=embedder))
+    library.ensure_ready()
+    incoming = tmp_path / "incoming"
+    incoming.mkdir()
+    (incoming / "notes.md").write_text("# Kabul notes\n\nThe embassy in Kabul reopened under guard.")
+    (incoming / "broken.pdf").write_bytes(b"not a pdf")
+    (incoming / "paper.pdf").write_bytes(minimal_pdf(["Water rights matter to Pakistan."], title="Water"))
+    (incoming / "copy.txt").write_bytes(SAMPLE_ARTICLE.read_bytes())
+    (incoming / "x.exe").write_bytes(b"MZ")
+    progress = []
+    lines = library.add_uploads([str(incoming / n) for n in ("notes.md", "broken.pdf", "paper.pdf", "copy.txt",
+                                                              "x.exe")], progress=lambda f, desc: progress.append(desc))
+    assert lines[1].startswith("❌ broken.pdf: not a readable PDF")
+    assert lines[:1] + lines[2:] == [
+        "✅ notes.md: added", "✅ paper.pdf: added",
+        "⚠️ copy.txt: skipped, same text as article 'khalilzad-on-iskp-ttp-and-pakistan'",
+        "❌ x.exe: .exe is not supported: use .txt, .md, .html, .htm, .pdf"]
+    assert progress[0] == "Indexing notes.md" and len(progress) == 5
+    assert sorted(p.name for p in (tmp_path / "uploads").iterdir()) == ["notes.md", "paper.pdf"]
+    assert {a["title"] for a in library.articles()} >= {"Kabul notes", "Water"}
+    assert "3 articles indexed" in library.status()
+
+
+def test_uploads_switched_off(sample_settings, embedder):
+    from dataclasses import replace
+
+    library = Library(QAPipeline(replace(sample_settings, allow_uploads=False), embedder=embedder))
+    with pytest.raises(UserError, match="uploads are switched off on this deployment"):
+        library.add_uploads([str(SAMPLE_ARTICLE)])
+
+
+# ---- the app on loopback, through gradio_client: the contract scripts and `cli.py eval --app` rely on ----
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    import app
+    from bench.screenshot import free_port
+    from index.embedders import HashingEmbedder
+
+    root = tmp_path_factory.mktemp("served")
+    settings = Settings(index_dir=root / "index", articles_dir=root / "articles", embed_model="hashing")
+    settings.articles_dir.mkdir()
+    shutil.copy(SAMPLE_ARTICLE, settings.articles_dir)
+    demo = app.build_demo(QAPipeline(settings, embedder=HashingEmbedder()))
+    app.launch(demo, server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
+    yield SimpleNamespace(url=demo.local_url, settings=settings)
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def client(served):
+    from gradio_client import Client
+
+    return Client(served.url, verbose=False, analytics_enabled=False, download_files=False)
+
+
+def test_ask_endpoint_returns_the_cli_json(client, served, embedder):
+    payload = client.predict("What does the author say about Bagram?", 4, api_name="/ask")
+    assert payload["answered"] is True and len(payload["hits"]) == 4
+    text = served.settings.articles_dir.joinpath(SAMPLE_ARTICLE.name).read_text()
+    for cited in payload["citations"]:
+        assert f"[{cited['n']}]" in payload["answer"] and cited["quote"] in text
+    expected = QAPipeline(served.settings, embedder=embedder).ask("What does the author say about Bagram?", k=4)
+    assert payload == answer_to_dict(expected), "the JSON of `cli.py ask --json`"
+
+
+def test_articles_endpoint_and_only_named_endpoints_are_public(client):
+    listing = client.predict(api_name="/articles")
+    assert [(a["id"], a["chunks"]) for a in listing] == [("khalilzad-on-iskp-ttp-and-pakistan", 7)]
+    assert set(client.view_api(print_info=False, return_format="dict")["named_endpoints"]) == {"/ask", "/articles"}
+
+
+def test_ask_endpoint_reports_user_errors_as_one_line(client):
+    with pytest.raises(Exception, match="the question is empty"):
+        client.predict("   ", 5, api_name="/ask")
+
+
+def test_uploads_off_hides_the_upload_box(settings, embedder):
+    from dataclasses import replace
+
+    import app
+
+    demo = app.build_demo(QAPipeline(replace(settings, allow_uploads=False), embedder=embedder))
+    ids = {block.elem_id for block in demo.blocks.values()}
+    assert "uploads-off" in ids and "upload" not in ids
+    assert "upload" in {block.elem_id for block in app.build_demo(QAPipeline(settings, embedder)).blocks.values()}

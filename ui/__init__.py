@@ -1,0 +1,1 @@
+"""The app's front-end helpers: chat turns, HTML and markdown rendering, example questions, uploads, the index."""

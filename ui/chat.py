@@ -1,0 +1,70 @@
+"""The conversation: turns kept in the session, the streaming reply, and the messages the chat shows."""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Iterator
+
+from schema import Answer, UserError
+from ui.render import answer_markdown, escape_markdown
+
+
+@dataclass(frozen=True)
+class Turn:
+    question: str
+    text: str = ""  # the answer so far, as the pipeline wrote it
+    answer: Answer | None = None  # set once the answer is complete
+    error: str = ""  # a UserError, as one plain sentence
+
+
+@dataclass(frozen=True)
+class AskOptions:
+    mode: str | None = None
+    k: int | None = None
+    doc_ids: tuple[str, ...] = ()
+
+
+def respond(pipeline, question: str, turns: list[Turn], options: AskOptions) -> Iterator[list[Turn]]:
+    """Yield the turns after each streamed piece of the answer to `question`; the last yield holds the complete
+    Answer, or the error as a sentence. Blank input starts no turn."""
+    question = " ".join((question or "").split())
+    if not question:
+        return
+    turns = [*turns, Turn(question)]
+    yield turns
+    try:
+        for text, answer in pipeline.ask_stream(question, history=pipeline_history(turns[:-1]), k=options.k,
+                                                doc_ids=set(options.doc_ids) or None, mode=options.mode):
+            turns = [*turns[:-1], replace(turns[-1], text=text, answer=answer)]
+            yield turns
+    except UserError as exc:
+        yield [*turns[:-1], replace(turns[-1], text="", error=plain_sentence(str(exc)))]
+
+
+def plain_sentence(message: str) -> str:
+    message = message.strip()
+    if not message:
+        return "Something went wrong."
+    message = message[0].upper() + message[1:]
+    return message if message.endswith((".", "!", "?")) else message + "."
+
+
+def pipeline_history(turns: list[Turn]) -> list[dict]:
+    """The conversation as the pipeline reads it: plain questions and answers, failed turns left out."""
+    history = []
+    for turn in turns:
+        if turn.answer is not None:
+            history += [{"role": "user", "content": turn.question},
+                        {"role": "assistant", "content": turn.answer.text}]
+    return history
+
+
+def chat_messages(turns: list[Turn]) -> list[dict]:
+    """Messages for gr.Chatbot: escaped markdown, [n] markers linked to their source cards."""
+    messages = []
+    for index, turn in enumerate(turns):
+        messages.append({"role": "user", "content": escape_markdown(turn.question)})
+        if turn.error:
+            messages.append({"role": "assistant", "content": escape_markdown(turn.error)})
+        elif turn.text:
+            messages.append({"role": "assistant", "content": answer_markdown(turn.text, index, turn.answer)})
+    return messages

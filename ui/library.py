@@ -1,0 +1,104 @@
+"""The app's view of the index: built from the sample articles on first start, grown by uploads, listed."""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from index.build import IngestReport
+from index.store import current_generation
+from schema import Document, UserError
+from settings import ROOT
+from ui.uploads import Staged, stage_uploads
+
+
+class Library:
+    def __init__(self, pipeline):
+        self.pipeline = pipeline
+        self.settings = pipeline.settings
+        self.first_start: IngestReport | None = None  # set when this process built the index from articles_dir
+        self._write_lock = threading.Lock()  # one index writer per process; the store's file lock is per index
+        self._ready = False
+
+    def has_index(self) -> bool:
+        return current_generation(self.settings.index_dir) is not None
+
+    def ensure_ready(self) -> None:
+        """Build the index from articles_dir if there is none, then load the index and the model once, so the
+        first question does not pay for them. Raises UserError when there is nothing to index."""
+        if self._ready:
+            return
+        with self._write_lock:
+            if not self.has_index():
+                if not any(p.is_file() for p in Path(self.settings.articles_dir).rglob("*")):
+                    raise UserError(f"no index yet and no articles in {display_path(self.settings.articles_dir)}:"
+                                    " add some in the Articles tab")
+                self.first_start = self.pipeline.add_articles([str(self.settings.articles_dir)])
+            self.pipeline.embedder.embed_query("warm up")  # loads the model now, not during the first question
+            _ = self.pipeline.retriever.store  # opens the index
+            self._ready = True
+
+    def status(self) -> str:
+        """One line for the top of the page."""
+        if not self.has_index():
+            return "No articles are indexed yet: add some in the Articles tab."
+        articles = self.articles()
+        counts = f"{_plural(len(articles), 'article')} indexed ({_plural(sum(a['chunks'] for a in articles), 'chunk')})"
+        if self.first_start is not None:
+            return f"First start: built the index from {display_path(self.settings.articles_dir)}, {counts}."
+        return counts[0].upper() + counts[1:] + "."
+
+    def articles(self) -> list[dict]:
+        return self.pipeline.articles() if self.has_index() else []
+
+    def documents(self) -> dict[str, Document]:
+        return self.pipeline.retriever.store.documents if self.has_index() else {}
+
+    def add_uploads(self, paths: list[str], progress=lambda fraction, desc: None) -> list[str]:
+        """Index the uploaded files one by one; one plain line per file saying what became of it."""
+        if not self.settings.allow_uploads:
+            raise UserError("uploads are switched off on this deployment")
+        staged = stage_uploads(paths, uploads_dir(self.settings), self.settings.max_upload_mb)
+        lines = []
+        for done, item in enumerate(staged):
+            progress(done / len(staged), desc=f"Indexing {item.name}")
+            lines.append(self._index_one(item))
+        return lines
+
+    def _index_one(self, item: Staged) -> str:
+        if item.path is None:
+            return f"❌ {item.name}: {item.problem}"
+        try:
+            with self._write_lock:
+                report = self.pipeline.add_articles([str(item.path)])
+        except UserError as exc:
+            return f"❌ {item.name}: {exc}"
+        line = _outcome(item.name, report)
+        if line.startswith(("❌", "⚠️")):
+            item.path.unlink(missing_ok=True)  # keep no copy of what did not go into the index
+        return line
+
+
+def _outcome(name: str, report: IngestReport) -> str:
+    if report.failed:
+        return f"❌ {name}: {report.failed[0].reason}"
+    if report.skipped:
+        return f"⚠️ {name}: skipped, {report.skipped[0].split(': ', 1)[-1]}"
+    if report.added:
+        return f"✅ {name}: added"
+    if report.updated:
+        return f"✅ {name}: updated (it replaces the earlier version)"
+    return f"{name}: already indexed, unchanged"
+
+
+def uploads_dir(settings) -> Path:
+    return Path(settings.index_dir).parent / "uploads"
+
+
+def display_path(path) -> str:
+    path = Path(path).resolve()
+    shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name
+    return f"{shown}/"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
