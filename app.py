@@ -15,7 +15,7 @@ from settings import Settings
 from ui.chat import AskOptions, chat_messages, plain_sentence, respond
 from ui.examples import example_questions
 from ui.library import Library, display_path
-from ui.render import articles_rows, sources_html
+from ui.render import articles_rows, escape_markdown, sources_html
 from ui.uploads import ALLOWED_SUFFIXES
 
 STATIC = Path(__file__).resolve().parent / "ui" / "static"
@@ -47,12 +47,13 @@ def build_demo(pipeline: QAPipeline) -> gr.Blocks:
 
         def on_load():
             if not library.has_index():
-                yield (f"First start: building the search index from {display_path(settings.articles_dir)} …",
+                yield (escape_markdown(f"First start: building the search index from "
+                                       f"{display_path(settings.articles_dir)} …"),
                        gr.skip(), gr.skip(), gr.skip())
             try:
                 library.ensure_ready()
             except UserError as exc:
-                yield plain_sentence(str(exc)), gr.skip(), gr.skip(), gr.skip()
+                yield escape_markdown(plain_sentence(str(exc))), gr.skip(), gr.skip(), gr.skip()
                 return
             yield _listing(library)
 
@@ -70,8 +71,9 @@ def build_demo(pipeline: QAPipeline) -> gr.Blocks:
             try:
                 lines = library.add_uploads(files, progress=progress)
             except UserError as exc:
-                return (plain_sentence(str(exc)), *[gr.skip()] * 4, None)
-            return ("\n".join(f"- {line}" for line in lines), *_listing(library), None)
+                return (escape_markdown(plain_sentence(str(exc))), *[gr.skip()] * 4, None)
+            # file names come from the visitor's browser: escaped like all other text
+            return ("\n".join(f"- {escape_markdown(line)}" for line in lines), *_listing(library), None)
 
         demo.load(on_load, outputs=listing, **PRIVATE)
         chat_outputs = [ask_tab["question"], ask_tab["chatbot"], ask_tab["sources"], turns]
@@ -136,7 +138,7 @@ def _listing(library: Library) -> tuple:
     """Status line, articles table, example questions and the article filter, from the current index."""
     articles = library.articles()
     documents = library.documents()
-    return (library.status(), articles_rows(articles),
+    return (escape_markdown(library.status()), articles_rows(articles),
             gr.Dataset(samples=[[q] for q in example_questions(list(documents.values()))]),
             gr.Dropdown(choices=[(a["title"], a["id"]) for a in articles]))
 

@@ -13,7 +13,7 @@ from qa.answer import answer_to_dict
 from qa.pipeline import QAPipeline
 from schema import Answer, Citation, Document, UserError
 from settings import Settings
-from ui.chat import AskOptions, Turn, chat_messages, pipeline_history, respond
+from ui.chat import UNEXPECTED, AskOptions, Turn, chat_messages, pipeline_history, respond
 from ui.examples import example_questions
 from ui.library import Library
 from ui.render import answer_markdown, escape_html, passage_parts, sources_html
@@ -47,6 +47,8 @@ class FakePipeline:
         self.calls.append((question, options))
         if question == "fail":
             raise UserError("no LLM is configured: see 'LLM answers' in the README")
+        if question == "crash":
+            raise RuntimeError("/srv/secret/path: internal detail")
         query = f"{question} (Bagram)" if options["history"] else question
         answer = Answer(question=question, text=f"The author writes: {QUOTE} [1]", answered=True,
                         citations=[citation()], hits=[], query=query)
@@ -87,6 +89,8 @@ def test_user_error_is_one_plain_sentence_in_the_chat_and_blank_input_is_ignored
     assert chat_messages(turns)[-1] == {"role": "assistant", "content": turns[-1].error}
     assert pipeline_history(turns) == [], "a failed turn is not history"
     assert list(respond(fake, "   ", turns, AskOptions())) == []
+    crashed = list(respond(fake, "crash", turns, AskOptions()))[-1]
+    assert crashed[-1].error == UNEXPECTED and "/srv/secret" not in str(chat_messages(crashed))
 
 
 def test_llm_mode_streams_the_draft_then_shows_checked_citations_and_flags_the_rest(settings, embedder):

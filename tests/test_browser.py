@@ -192,14 +192,21 @@ def test_upload_adds_an_article_and_rejects_other_files_one_by_one(page, app_url
 
     (tmp_path / "kabul-notes.md").write_text("# Kabul embassy notes\n\nThe embassy in Kabul reopened under guard.\n")
     (tmp_path / "tool.exe").write_bytes(b"MZ not an article")
+    (tmp_path / "[x](javascript:alert(1)).txt").write_text("Sneaky\n\nA name with markup.")
     page.goto(app_url)
     wait_until_ready(page)
     page.get_by_role("tab", name="Articles").click()
-    page.locator("#upload input[type=file]").set_input_files([tmp_path / "kabul-notes.md", tmp_path / "tool.exe"])
-    expect(page.locator("#upload")).to_contain_text("tool.exe")  # uploaded to the server
+    files = ["kabul-notes.md", "tool.exe", "[x](javascript:alert(1)).txt"]
+    page.locator("#upload input[type=file]").set_input_files([tmp_path / name for name in files])
+    expect(page.locator('#upload a[href*="/gradio_api/file="]')).to_have_count(3)  # all three on the server
     page.get_by_role("button", name="Add to the index").click()
     result = page.locator("#upload-result")
     expect(result).to_contain_text("✅ kabul-notes.md: added", timeout=60_000)
     expect(result).to_contain_text("❌ tool.exe: .exe is not supported: use .txt, .md, .html, .htm, .pdf")
-    expect(page.locator("#articles-table")).to_contain_text("Kabul embassy notes")
-    expect(page.locator("#status")).to_contain_text("3 articles indexed")
+    expect(result).to_contain_text(re.compile(r"✅ \[x\]\(javascript:?alert\(1\)\)\.txt: added"))  # gradio drops ':'
+    assert result.locator("a").count() == 0, "a file name never becomes a link"
+    table = page.locator("#articles-table")
+    expect(table).to_contain_text("Kabul embassy notes")
+    expect(table).to_contain_text("Onion prices <script>window.__pwned = 1</script> after the floods")
+    assert table.locator("script").count() == 0
+    expect(page.locator("#status")).to_contain_text("4 articles indexed")

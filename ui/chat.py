@@ -1,11 +1,15 @@
 """The conversation: turns kept in the session, the streaming reply, and the messages the chat shows."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 from typing import Iterator
 
 from schema import Answer, UserError
 from ui.render import answer_markdown, escape_markdown
+
+log = logging.getLogger(__name__)
+UNEXPECTED = "Something went wrong while answering; the details are in the server log. Please try again."
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,9 @@ def respond(pipeline, question: str, turns: list[Turn], options: AskOptions) -> 
             yield turns
     except UserError as exc:
         yield [*turns[:-1], replace(turns[-1], text="", error=plain_sentence(str(exc)))]
+    except Exception:  # a bug or a broken backend: the reader gets a sentence, the log gets the traceback
+        log.exception("answering %r failed", question)
+        yield [*turns[:-1], replace(turns[-1], text="", error=UNEXPECTED)]
 
 
 def plain_sentence(message: str) -> str:
