@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import math
 import os
 import shutil
 from contextlib import contextmanager
@@ -19,7 +20,14 @@ import numpy as np
 from schema import Chunk, Document, UserError
 
 SCHEMA_VERSION = 1
-EXACT_SEARCH_LIMIT = 200_000  # below this many chunks exact search is fast enough; above, HNSW
+# Index choice, measured on 2 cores (docs/benchmarks.md): exact search up to FLAT_LIMIT chunks, then IVF-Flat with
+# about 2*sqrt(N) lists, probing enough of them for recall@10 >= 0.95 against exact search. HNSW searches as fast but
+# took minutes per 100k vectors to build here; IVF trains on a sample in seconds.
+FLAT_LIMIT = 50_000
+IVF_MIN_PROBES, IVF_PROBE_DIVISOR = 32, 16  # lists searched: at least 32, or 1/16 of them
+IVF_TRAIN_PER_LIST = 40  # k-means training sample per list (faiss wants at least 39)
+SEARCH_THREADS = 1  # one query at a time: a second OpenMP thread only contends with the embedder's threads
+ADD_BLOCK = 65_536  # vectors copied into the index per call, so a memory-mapped array is never copied whole
 
 
 class FaissStore:
@@ -33,6 +41,7 @@ class FaissStore:
         self.embed_keys: list[str] = []  # per chunk: hash of the exact text embedded, to reuse vectors
         self.vectors = np.zeros((0, int(config["dimension"])), dtype=np.float32)
         self._faiss_index = None
+        self._index_spec: dict | None = None  # {"type": ..., parameters}: of the index built or loaded
         self._positions: dict[str, int] | None = None  # chunk id -> position, built on first lookup
 
     # -- editing ---------------------------------------------------------------------------------------
@@ -45,7 +54,7 @@ class FaissStore:
             self.chunks.extend(chunks)
             self.embed_keys.extend(embed_keys)
         self.vectors = np.vstack([self.vectors, *(vectors.astype(np.float32) for *_, vectors, _ in entries)])
-        self._faiss_index = self._positions = None
+        self._faiss_index = self._index_spec = self._positions = None
 
     def delete(self, doc_ids: set[str]) -> None:
         doc_ids = doc_ids & self.documents.keys()
@@ -58,7 +67,7 @@ class FaissStore:
         for doc_id in doc_ids:
             self.documents.pop(doc_id)
             self.doc_hashes.pop(doc_id)
-        self._faiss_index = self._positions = None
+        self._faiss_index = self._index_spec = self._positions = None
 
     def chunk(self, chunk_id: str) -> Chunk:
         if self._positions is None:
@@ -77,23 +86,30 @@ class FaissStore:
         """(chunk position, cosine) pairs, best first."""
         if self.count == 0 or k <= 0:
             return []
-        scores, ids = self.faiss_index.search(query_vector.reshape(1, -1).astype(np.float32), min(k, self.count))
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+        return search_index(self.faiss_index, query_vector, min(k, self.count))
 
     @property
     def faiss_index(self):
         if self._faiss_index is None:
-            self._faiss_index = _build_faiss(self.vectors, self.index_type)
+            self._index_spec = choose_index(self.count)
+            self._faiss_index = build_faiss_index(self.vectors, self._index_spec)
         return self._faiss_index
 
     @property
+    def index_spec(self) -> dict:
+        """{"type": "flat"} or {"type": "ivf", "nlist": ..., "nprobe": ...}: the index searched now."""
+        self.faiss_index  # noqa: B018 - builds it (and so its spec) if needed
+        return dict(self._index_spec)
+
+    @property
     def index_type(self) -> str:
-        return "flat" if self.count <= EXACT_SEARCH_LIMIT else "hnsw"
+        return self.index_spec["type"]
 
     # -- disk ------------------------------------------------------------------------------------------
     def manifest(self) -> dict:
-        return {**self.config, "schema_version": SCHEMA_VERSION, "index_type": self.index_type,
-                "documents": len(self.documents), "chunks": self.count}
+        spec = self.index_spec
+        return {**self.config, "schema_version": SCHEMA_VERSION, "index_type": spec.pop("type"),
+                "index_params": spec, "documents": len(self.documents), "chunks": self.count}
 
     def save(self, folder: Path) -> None:
         import faiss
@@ -135,24 +151,69 @@ class FaissStore:
         for record in _read_json(base / "chunks.json"):
             store.embed_keys.append(record.pop("embed_key"))
             store.chunks.append(Chunk(**record))
-        store.vectors = np.load(base / "vectors.npy", allow_pickle=False)
-        store._faiss_index = faiss.read_index(str(base / "index.faiss"))
+        # Memory-mapped, read-only: pages are read on first touch and shared between processes using this index;
+        # an edit makes in-memory copies. A later save deleting these files leaves the mappings valid (POSIX).
+        store.vectors = np.load(base / "vectors.npy", mmap_mode="r", allow_pickle=False)
+        # A flat index is mapped too (never added to: an edit builds a new one); a mapped IVF index would be written
+        # back by save() as a reference to this generation's file, so it is read into memory.
+        spec = {"type": manifest.get("index_type", "flat"), **manifest.get("index_params", {})}
+        flags = faiss.IO_FLAG_MMAP_IFC if spec["type"] == "flat" else 0
+        store._faiss_index = _set_search_params(faiss.read_index(str(base / "index.faiss"), flags), spec)
+        store._index_spec = spec
         return store
 
 
-def _build_faiss(vectors: np.ndarray, index_type: str):
+def choose_index(count: int) -> dict:
+    """The FAISS index for `count` chunks: exact (flat) up to FLAT_LIMIT, above it IVF-Flat."""
+    return {"type": "flat"} if count <= FLAT_LIMIT else ivf_spec(count)
+
+
+def ivf_spec(count: int) -> dict:
+    nlist = 2 ** round(math.log2(2 * math.sqrt(count)))  # 512 lists at 100k chunks, 2048 at 1M
+    return {"type": "ivf", "nlist": nlist, "nprobe": max(IVF_MIN_PROBES, nlist // IVF_PROBE_DIVISOR)}
+
+
+def search_index(index, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+    """(position, score) pairs, best first, from one query."""
+    with _omp_threads(SEARCH_THREADS):
+        scores, ids = index.search(query_vector.reshape(1, -1).astype(np.float32), k)
+    return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+
+def build_faiss_index(vectors: np.ndarray, spec: dict):
     import faiss
 
     dimension = vectors.shape[1]
-    if index_type == "hnsw":
-        index = faiss.IndexHNSWFlat(dimension, 32, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = 80
-        index.hnsw.efSearch = 128
-    else:
+    if spec["type"] == "ivf":
+        index = faiss.index_factory(dimension, f"IVF{spec['nlist']},Flat", faiss.METRIC_INNER_PRODUCT)
+        sample = np.random.default_rng(0).choice(len(vectors), min(len(vectors), IVF_TRAIN_PER_LIST * spec["nlist"]),
+                                                 replace=False)
+        index.train(np.ascontiguousarray(vectors[np.sort(sample)], dtype=np.float32))
+    elif spec["type"] == "flat":
         index = faiss.IndexFlatIP(dimension)
-    if len(vectors):
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    else:
+        raise ValueError(f"unknown index type {spec['type']!r}")
+    for start in range(0, len(vectors), ADD_BLOCK):
+        index.add(np.ascontiguousarray(vectors[start:start + ADD_BLOCK], dtype=np.float32))
+    return _set_search_params(index, spec)
+
+
+def _set_search_params(index, spec: dict):
+    if spec["type"] == "ivf":
+        index.nprobe = spec["nprobe"]
     return index
+
+
+@contextmanager
+def _omp_threads(count: int):
+    import faiss
+
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(count)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(before)
 
 
 _CHECKED_KEYS = ("embed_model", "dimension", "chunk_tokens", "chunk_overlap", "embed_title")
