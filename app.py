@@ -27,12 +27,15 @@ THEME = gr.themes.Soft(primary_hue="indigo", neutral_hue="slate",
                        font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"])
 ARTICLE_HEADERS = ["Title", "Author", "Date", "Chunks", "Source"]
 PRIVATE = {"api_visibility": "private"}  # UI plumbing stays out of the public API
+# gradio's /gradio_api/upload route takes files from anyone, whatever the page shows: its copies are deleted after an
+# hour (the app copies the ones it indexes at once), and with uploads off it takes nothing over 1 KB.
+UPLOAD_CACHE = (3600, 3600)  # delete_cache: every hour, files older than an hour
 
 
 def build_demo(pipeline: QAPipeline) -> gr.Blocks:
     library = Library(pipeline)
     settings = pipeline.settings
-    with gr.Blocks(title="Article QA", analytics_enabled=False) as demo:
+    with gr.Blocks(title="Article QA", analytics_enabled=False, delete_cache=UPLOAD_CACHE) as demo:
         demo.library = library  # for launch() and tests
         turns = gr.State([])
         gr.HTML('<h1>Article QA</h1><p>Ask about the articles; every claim cites the sentence it quotes.</p>',
@@ -174,7 +177,7 @@ def launch(demo: gr.Blocks, **options):
     """Launch with the page's look and limits; `options` go to gr.Blocks.launch (ports, prevent_thread_lock…)."""
     settings = demo.library.settings
     # gradio refuses far larger files before they reach the disk; the app gives a clear message per file below that.
-    max_file_size = f"{settings.max_upload_mb * 4 if settings.allow_uploads else 1}mb"
+    max_file_size = f"{settings.max_upload_mb * 4}mb" if settings.allow_uploads else "1kb"
     return demo.launch(theme=THEME, css=CSS, js=JS, max_file_size=max_file_size, **options)
 
 
