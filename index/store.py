@@ -153,13 +153,20 @@ class FaissStore:
             store.chunks.append(Chunk(**record))
         # Memory-mapped, read-only: pages are read on first touch and shared between processes using this index;
         # an edit makes in-memory copies. A later save deleting these files leaves the mappings valid (POSIX).
-        store.vectors = np.load(base / "vectors.npy", mmap_mode="r", allow_pickle=False)
+        store.vectors = _read_index_file(base / "vectors.npy", folder,
+                                         lambda path: np.load(path, mmap_mode="r", allow_pickle=False))
         # A flat index is mapped too (never added to: an edit builds a new one); a mapped IVF index would be written
         # back by save() as a reference to this generation's file, so it is read into memory.
         spec = {"type": manifest.get("index_type", "flat"), **manifest.get("index_params", {})}
         flags = faiss.IO_FLAG_MMAP_IFC if spec["type"] == "flat" else 0
-        store._faiss_index = _set_search_params(faiss.read_index(str(base / "index.faiss"), flags), spec)
+        faiss_index = _read_index_file(base / "index.faiss", folder, lambda path: faiss.read_index(str(path), flags))
+        store._faiss_index = _set_search_params(faiss_index, spec)
         store._index_spec = spec
+        expected_shape = (len(store.chunks), int(expected["dimension"]))
+        if store.vectors.shape != expected_shape or faiss_index.ntotal != len(store.chunks):
+            raise UserError(f"the index at {folder} is inconsistent (vectors {store.vectors.shape}, "
+                            f"{len(store.chunks)} chunks): rebuild it with: python cli.py ingest SOURCES "
+                            f"--index {folder} --rebuild")
         return store
 
 
@@ -228,6 +235,16 @@ def _check_compatible(manifest: dict, expected: dict, folder: Path) -> None:
     if differences:
         raise UserError(f"the index at {folder} was built with {', '.join(differences)}: rebuild it with: "
                         f"python cli.py ingest SOURCES --index {folder} --rebuild")
+
+
+def _read_index_file(path: Path, folder: Path, read):
+    """Read one binary file of the index; a damaged or tampered one (a pickle, say) is refused in one line."""
+    try:
+        return read(path)
+    except (ValueError, OSError, RuntimeError) as exc:
+        reason = (str(exc).strip().splitlines() or [exc.__class__.__name__])[0][:200]
+        raise UserError(f"cannot read {path}: {reason}; rebuild the index with: python cli.py ingest SOURCES "
+                        f"--index {folder} --rebuild") from None
 
 
 def current_generation(folder: Path) -> str | None:

@@ -7,6 +7,7 @@ process (qa/local_llm.py). API keys are sent in a header and never appear in mes
 from __future__ import annotations
 
 import atexit
+import http.client
 import json
 import os
 import socket
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from typing import Iterator, Protocol
 
@@ -55,7 +57,8 @@ def make_generator(settings: Settings) -> Generator | None:
 
 class OpenAICompatibleGenerator:
     def __init__(self, base_url: str, model: str, api_key: str = ""):
-        self.base_url = base_url.rstrip("/")
+        self._url = base_url.rstrip("/")
+        self.base_url = _displayable(self._url)  # what messages show: no user:password, no query string
         self.model = model
         self._api_key = api_key
         self.name = f"{model} at {self.base_url}"
@@ -66,7 +69,7 @@ class OpenAICompatibleGenerator:
         headers = {"Content-Type": "application/json", "Accept": "text/event-stream"}
         if self._api_key:
             headers["Authorization"] = f"Bearer {self._api_key}"
-        request = urllib.request.Request(f"{self.base_url}/chat/completions", data=json.dumps(body).encode(),
+        request = urllib.request.Request(f"{self._url}/chat/completions", data=json.dumps(body).encode(),
                                          headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_S) as response:
@@ -76,6 +79,15 @@ class OpenAICompatibleGenerator:
         except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
             reason = getattr(exc, "reason", exc)
             raise UserError(f"cannot reach the LLM at {self.base_url}: {reason}") from None
+        except http.client.HTTPException as exc:
+            raise UserError(f"the LLM at {self.base_url} sent a broken reply ({exc.__class__.__name__})") from None
+
+
+def _displayable(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 def _server_sent_deltas(response) -> Iterator[str]:

@@ -80,10 +80,11 @@ class QAPipeline:
         "llm" (default: settings.answer_mode)."""
         question, k, mode = self._checked(question, k, mode)
         query = self._standalone_query(question, history, mode)
-        hits = self.retriever.search(query, k, method=retriever or self.settings.retriever, doc_ids=doc_ids)
-        documents = self.retriever.store.documents
+        searched = self.retriever  # one index version per question, even if an upload swaps it meanwhile
+        hits = searched.search(query, k, method=retriever or self.settings.retriever, doc_ids=doc_ids)
+        documents = searched.store.documents
         if is_summary_question(question) and hits:
-            first_chunk = self.retriever.store.chunk(f"{hits[0].chunk.doc_id}#0")
+            first_chunk = searched.store.chunk(f"{hits[0].chunk.doc_id}#0")
             yield from _word_by_word(compose(question, lead_evidence(first_chunk, documents), documents, hits, query))
             return
         ranked = select_evidence(query, hits, documents, self.embedder)
@@ -93,7 +94,7 @@ class QAPipeline:
         elif mode == "offline":
             yield from _word_by_word(compose(question, choose(ranked), documents, hits, query))
         else:
-            yield from self._llm_answer(question, query, hits, ranked)
+            yield from self._llm_answer(question, query, hits, ranked, documents)
 
     def _checked(self, question: str, k: int | None, mode: str | None) -> tuple[str, int, str]:
         question = " ".join((question or "").split())[:MAX_QUESTION_CHARS]
@@ -118,8 +119,7 @@ class QAPipeline:
         # A small model sometimes answers instead of rewriting: keep its output only when it reads as a question.
         return candidate if candidate.endswith("?") and len(candidate) < 300 else condense_offline(question, history)
 
-    def _llm_answer(self, question: str, query: str, hits: list[Hit], ranked) -> Iterator[Update]:
-        documents = self.retriever.store.documents
+    def _llm_answer(self, question: str, query: str, hits: list[Hit], ranked, documents) -> Iterator[Update]:
         passages = [hit.chunk for hit in hits]
         messages = render_messages("answer", cannot_answer=CANNOT_ANSWER, max_sentences=str(LLM_MAX_SENTENCES),
                                    passages=format_passages(passages, documents), question=question)
