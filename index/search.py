@@ -1,4 +1,5 @@
-"""Retrieval over a FaissStore: dense (FAISS), BM25 (bm25s, stemmed), and their fusion."""
+"""Retrieval over a FaissStore: dense (FAISS), BM25 (bm25s, stemmed), their fusion, MMR diversity, and
+metadata filters (article, author, date)."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,10 +9,12 @@ from index.embedders import Embedder
 from index.store import FaissStore
 from schema import Hit
 
-RETRIEVERS = ("dense", "bm25", "hybrid", "rrf")
+RETRIEVERS = ("dense", "bm25", "hybrid", "rrf", "mmr")
 CANDIDATES = 100  # per retriever, before fusion
-DENSE_WEIGHT = 0.5  # in hybrid: weight of the normalised dense score against the normalised BM25 score
+DENSE_WEIGHT = 0.6  # in hybrid: weight of the normalised dense score against BM25's; best on SciFact's train split
 RRF_K = 60
+MMR_LAMBDA = 0.7  # in mmr: weight of relevance against similarity to the passages already chosen
+MMR_POOL = 4  # in mmr: re-rank this many times k of the hybrid ranking
 
 
 class Retriever:
@@ -21,10 +24,13 @@ class Retriever:
         self.with_title = with_title
         self._bm25 = None
 
-    def search(self, query: str, k: int, method: str = "hybrid", doc_ids: set[str] | None = None) -> list[Hit]:
+    def search(self, query: str, k: int, method: str = "hybrid", doc_ids: set[str] | None = None, *,
+               author: str | None = None, since: str | None = None, until: str | None = None) -> list[Hit]:
+        """The k best chunks; `doc_ids`, `author` (case-insensitive part of the name) and the ISO dates `since` and
+        `until` (inclusive, on the article's date) keep only the articles that match them all."""
         if method not in RETRIEVERS:
             raise ValueError(f"unknown retriever '{method}' (use one of {', '.join(RETRIEVERS)})")
-        allowed = self._allowed_positions(doc_ids)
+        allowed = self._allowed_positions(matching_documents(self.store.documents, doc_ids, author, since, until))
         if self.store.count == 0 or (allowed is not None and not len(allowed)):
             return []
         pool = max(CANDIDATES, k)
@@ -32,6 +38,8 @@ class Retriever:
             scored = self._dense_top(query, pool, allowed)
         elif method == "bm25":
             scored = _top(self._bm25_scores(query), pool, allowed)
+        elif method == "mmr":
+            scored = self._diverse(self._fuse(query, pool, allowed, "hybrid")[: MMR_POOL * k], k)
         else:
             scored = self._fuse(query, pool, allowed, method)
         return [Hit(chunk=self.store.chunks[pos], score=float(score), rank=rank)
@@ -65,6 +73,23 @@ class Retriever:
         order = np.argsort(-fused_scores, kind="stable")
         return [(int(candidates[i]), float(fused_scores[i])) for i in order]
 
+    def _diverse(self, scored: list[tuple[int, float]], k: int) -> list[tuple[int, float]]:
+        """Maximal marginal relevance: each next chunk is the best trade of relevance against likeness to the chunks
+        already chosen, so near-copies (overlapping chunks, repeated paragraphs) make room for other evidence."""
+        if not scored:
+            return []
+        positions = np.array([pos for pos, _ in scored], dtype=np.int64)
+        relevance = _minmax(np.array([score for _, score in scored]))
+        likeness = self.store.vectors[positions] @ self.store.vectors[positions].T
+        chosen, closest = [], np.full(len(positions), -np.inf)
+        for _ in range(min(k, len(positions))):
+            gain = MMR_LAMBDA * relevance - (1 - MMR_LAMBDA) * np.maximum(closest, 0.0)
+            gain[chosen] = -np.inf
+            best = int(np.argmax(gain))
+            chosen.append(best)
+            closest = np.maximum(closest, likeness[best])
+        return [scored[i] for i in chosen]
+
     def _bm25_scores(self, query: str) -> np.ndarray:
         import bm25s
 
@@ -83,6 +108,25 @@ class Retriever:
             self._bm25 = bm25s.BM25()
             self._bm25.index(corpus_tokens, show_progress=False)
         return self._bm25
+
+
+def matching_documents(documents: dict, doc_ids: set[str] | None = None, author: str | None = None,
+                       since: str | None = None, until: str | None = None) -> set[str] | None:
+    """Ids of the articles that pass every filter given, or None when none is given. Dates compare as ISO text
+    (YYYY-MM-DD); an article without a date or author fails a filter on it."""
+    if doc_ids is None and not (author or since or until):
+        return None
+    wanted = author.casefold() if author else None
+    return {doc_id for doc_id, doc in documents.items()
+            if (doc_ids is None or doc_id in doc_ids)
+            and (not wanted or wanted in doc.metadata.get("author", "").casefold())
+            and _within(doc.metadata.get("date", "")[:10], since, until)}
+
+
+def _within(date: str, since: str | None, until: str | None) -> bool:
+    if not (since or until):
+        return True
+    return bool(date) and (not since or date >= since[:10]) and (not until or date <= until[:10])
 
 
 def _stemmer():

@@ -15,6 +15,8 @@ import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
+
 from qa.datasets import Dataset, Question, Span, read_dataset
 from schema import Answer, UserError
 from settings import Settings
@@ -67,31 +69,36 @@ def matched_units(ranked: list[dict], gold: tuple[tuple[Span, ...], ...]) -> lis
                                                       for s in unit)} for item in ranked]
 
 
-def recall_at(matched: list[set[int]], n_gold: int, k: int) -> float:
-    return len(set().union(*matched[:k])) / n_gold
-
-
-def reciprocal_rank(matched: list[set[int]], k: int) -> float:
-    return next((1.0 / rank for rank, units in enumerate(matched[:k], 1) if units), 0.0)
-
-
-def ndcg_at(matched: list[set[int]], n_gold: int, k: int) -> float:
-    """Binary nDCG: an item gains 1 when it finds a gold unit not found higher up (trec_eval ndcg_cut)."""
-    found, dcg = set(), 0.0
-    for rank, units in enumerate(matched[:k], 1):
+def found_at(matched: list[set[int]]) -> list[int]:
+    """The ranks at which a gold unit is found for the first time; every ranking metric follows from them."""
+    found, ranks = set(), []
+    for rank, units in enumerate(matched, 1):
         if units - found:
-            dcg += 1.0 / math.log2(rank + 1)
+            ranks.append(rank)
         found |= units
-    ideal = sum(1.0 / math.log2(rank + 1) for rank in range(1, min(n_gold, k) + 1))
-    return dcg / ideal
+    return ranks
 
 
-def retrieval_scores(matched: list[set[int]], n_gold: int, kind: str) -> dict:
-    scores = {f"recall@{k}": recall_at(matched, n_gold, k) for k in RANKS}
-    scores["mrr@10"] = reciprocal_rank(matched, 10)
+def recall_at(ranks: list[int], n_gold: int, k: int) -> float:
+    return sum(rank <= k for rank in ranks) / n_gold
+
+
+def reciprocal_rank(ranks: list[int], k: int) -> float:
+    return 1.0 / ranks[0] if ranks and ranks[0] <= k else 0.0
+
+
+def ndcg_at(ranks: list[int], n_gold: int, k: int) -> float:
+    """Binary nDCG as trec_eval's ndcg_cut: a rank gains 1 when it finds a gold unit not found higher up."""
+    dcg = sum(1.0 / math.log2(rank + 1) for rank in ranks if rank <= k)
+    return dcg / sum(1.0 / math.log2(rank + 1) for rank in range(1, min(n_gold, k) + 1))
+
+
+def retrieval_scores(ranks: list[int], n_gold: int, kind: str) -> dict:
+    scores = {f"recall@{k}": recall_at(ranks, n_gold, k) for k in RANKS}
+    scores["mrr@10"] = reciprocal_rank(ranks, 10)
     if kind == "beir":
-        scores["ndcg@10"] = ndcg_at(matched, n_gold, 10)
-        scores[f"recall@{BEIR_DEPTH}"] = recall_at(matched, n_gold, BEIR_DEPTH)
+        scores["ndcg@10"] = ndcg_at(ranks, n_gold, 10)
+        scores[f"recall@{BEIR_DEPTH}"] = recall_at(ranks, n_gold, BEIR_DEPTH)
     return scores
 
 
@@ -134,12 +141,13 @@ def score_question(question: Question, kind: str, ranked: list[dict], answer: di
                    gold: tuple[tuple[Span, ...], ...]) -> dict:
     """One report row: the question's ranked hits marked relevant or not, its answer and citations judged."""
     matched = matched_units(ranked, gold)
+    ranks = found_at(matched)
     row = {"id": question.id, "question": question.question, "answerable": question.answerable,
            "gold_answers": list(question.answers),
            "hits": [{"rank": h["rank"], "doc_id": h["doc_id"], "chunk_id": h.get("chunk_id"),
                      "score": h["score"], "relevant": bool(units)} for h, units in zip(ranked[:ROW_HITS], matched)],
-           "first_relevant": next((h["rank"] for h, units in zip(ranked, matched) if units), None),
-           "scores": retrieval_scores(matched, len(gold), kind) if question.answerable and gold else {}}
+           "first_relevant": ranks[0] if ranks else None, "gold_units": len(gold), "found_at": ranks,
+           "scores": retrieval_scores(ranks, len(gold), kind) if question.answerable and gold else {}}
     if answer is not None:
         row.update(_judge_answer(question, answer, gold))
     return row
@@ -237,7 +245,7 @@ def run(dataset_path: str, settings: Settings, *, retrievers: list[str], k: int 
         return Report(dataset.name, dataset.kind, k, app, [_remote_run(dataset, app, k, progress)])
     if index is None and dataset.kind != "qa":
         settings = replace(settings, index_dir=corpus_cache(dataset, settings))
-    pipeline = _pipeline_with_corpus(dataset, settings, progress)
+    pipeline = pipeline_for(dataset, settings, progress)
     runs = [_local_run(dataset, pipeline, method, k, progress) for method in retrievers]
     return Report(dataset.name, dataset.kind, k, str(settings.index_dir), runs)
 
@@ -248,13 +256,15 @@ def corpus_cache(dataset: Dataset, settings: Settings) -> Path:
     return Path(tempfile.gettempdir()) / "ragqa-eval" / f"{name}-title{int(settings.embed_title)}"
 
 
-def _pipeline_with_corpus(dataset: Dataset, settings: Settings, progress: bool):
+def pipeline_for(dataset: Dataset, settings: Settings, progress: bool):
     """The QA pipeline over the dataset's index, ingesting a BEIR or SQuAD corpus first if that index is empty."""
     from index.build import update_index
     from index.store import current_generation
     from qa.pipeline import QAPipeline
 
-    pipeline = QAPipeline(settings)
+    from index.embedders import make_embedder
+
+    pipeline = QAPipeline(settings, embedder=MemoEmbedder(make_embedder(settings.embed_model)))
     if dataset.kind != "qa" and current_generation(settings.index_dir) is None:
         with tempfile.TemporaryDirectory() as folder:
             source = dataset.corpus_file or _write_articles(dataset.articles, Path(folder))
@@ -266,6 +276,33 @@ def _pipeline_with_corpus(dataset: Dataset, settings: Settings, progress: bool):
         raise UserError(f"the index at {settings.index_dir} lacks {len(missing)} of the {len(needed)} articles "
                         f"{dataset.name} needs (e.g. '{missing[0]}'): evaluate it with an empty --index")
     return pipeline
+
+
+class MemoEmbedder:
+    """An embedder that remembers each text's vector: over thousands of questions the same passages' sentences
+    are embedded again and again, and that, not retrieval, would take nearly all of an evaluation's time."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.name, self.dimension = inner.name, inner.dimension
+        self._documents: dict[str, np.ndarray] = {}
+        self._queries: dict[str, np.ndarray] = {}
+
+    def embed_documents(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+        new = [text for text in dict.fromkeys(texts) if text not in self._documents]
+        if new:
+            self._documents.update(zip(new, self.inner.embed_documents(new, show_progress)))
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.stack([self._documents[text] for text in texts])
+
+    def embed_query(self, text: str) -> np.ndarray:
+        if text not in self._queries:
+            self._queries[text] = self.inner.embed_query(text)
+        return self._queries[text]
+
+    def count_tokens(self, text: str) -> int:
+        return self.inner.count_tokens(text)
 
 
 def _write_articles(articles: list[dict], folder: Path) -> Path:

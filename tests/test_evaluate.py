@@ -6,11 +6,11 @@ import sys
 
 import pytest
 
-from conftest import ROOT, SAMPLE_ARTICLE
+from conftest import ROOT, SAMPLE_ARTICLE, SEED_DEV
 from qa.datasets import WHOLE, Question, Span, read_dataset
-from qa.evaluate import (abstention_curve, answer_body, best_threshold, by_document, contains_answer, gold_units,
-                         matched_units, ndcg_at, normalize_answer, recall_at, reciprocal_rank, score_question,
-                         summarize, texts_from_hits)
+from qa.evaluate import (abstention_curve, answer_body, best_threshold, by_document, contains_answer, found_at,
+                         gold_units, matched_units, ndcg_at, normalize_answer, recall_at, reciprocal_rank,
+                         score_question, summarize, texts_from_hits)
 from schema import UserError
 
 
@@ -33,12 +33,14 @@ def test_ranking_metrics_on_a_known_ranking():
     ranked = [item("a", 0, 50), item("a", 90, 110), item("a", 110, 200), item("c", 40, 55)]
     matched = matched_units(ranked, gold)
     assert matched == [set(), {0}, {0}, {1}]
-    assert [recall_at(matched, 2, k) for k in (1, 2, 3, 4)] == [0.0, 0.5, 0.5, 1.0]
-    assert reciprocal_rank(matched, 10) == 0.5 and reciprocal_rank(matched, 1) == 0.0
-    # gains at ranks 2 and 4 (rank 3 finds unit 0 again); ideal gains at ranks 1 and 2
+    ranks = found_at(matched)
+    assert ranks == [2, 4], "rank 3 finds unit 0 again: no new gold"
+    assert [recall_at(ranks, 2, k) for k in (1, 2, 3, 4)] == [0.0, 0.5, 0.5, 1.0]
+    assert reciprocal_rank(ranks, 10) == 0.5 and reciprocal_rank(ranks, 1) == 0.0
+    # gains at ranks 2 and 4; ideal gains at ranks 1 and 2
     expected = (1 / math.log2(3) + 1 / math.log2(5)) / (1 + 1 / math.log2(3))
-    assert ndcg_at(matched, 2, 10) == pytest.approx(expected) == pytest.approx(0.650921, abs=1e-6)
-    assert ndcg_at([{0}], 1, 10) == 1.0 and ndcg_at([set(), {0}], 3, 1) == 0.0
+    assert ndcg_at(ranks, 2, 10) == pytest.approx(expected) == pytest.approx(0.650921, abs=1e-6)
+    assert ndcg_at([1], 1, 10) == 1.0 and ndcg_at([2], 3, 1) == 0.0 and ndcg_at([], 1, 10) == 0.0
 
 
 def test_a_whole_document_gold_unit_matches_any_chunk_of_it():
@@ -297,3 +299,50 @@ def test_eval_user_errors_are_one_line(cli_env, tmp_path):
         result = run(cli_env, "eval", *args)
         assert result.returncode == 2 and result.stderr.startswith(message), (args, result.stderr)
         assert result.stderr.count("\n") == 1
+
+
+# -- slow layer: the real model on the seed dev set, and a running app over its API -------------------------
+
+@pytest.mark.slow
+def test_seed_dev_targets_with_the_packaged_model(tmp_path):
+    from index.build import update_index
+    from index.embedders import make_embedder
+    from qa.evaluate import run as evaluate
+    from settings import Settings
+
+    settings = Settings(index_dir=tmp_path / "index")
+    update_index([str(SAMPLE_ARTICLE)], settings, make_embedder(settings.embed_model), progress=False)
+    metrics = evaluate(str(SEED_DEV), settings, retrievers=["hybrid"], progress=False).runs[0].metrics
+    assert metrics["recall@5"] == 1.0
+    assert metrics["answer_hit"] >= 5 / 6
+    assert metrics["abstention_accuracy"] == 1.0
+
+
+@pytest.mark.slow
+def test_eval_asks_a_running_app_through_its_api(cli_env, settings, embedder, tmp_path):
+    import gradio as gr
+
+    from index.build import update_index
+    from qa.answer import answer_to_dict
+    from qa.pipeline import QAPipeline
+
+    update_index([str(SAMPLE_ARTICLE)], settings, embedder, progress=False)
+    pipeline = QAPipeline(settings, embedder=embedder)
+    demo = gr.Interface(lambda question, k: answer_to_dict(pipeline.ask(question, k=int(k))),
+                        [gr.Textbox(), gr.Number(precision=0)], gr.JSON(), api_name="ask")
+    demo.launch(server_name="127.0.0.1", prevent_thread_lock=True, quiet=True)
+    try:
+        dataset = write_lines(tmp_path / "dev.jsonl", SAMPLE_QA)
+        result = run({**cli_env, "RAGQA_INDEX_DIR": str(tmp_path / "no-index")}, "eval", str(dataset),
+                     "--app", demo.local_url, "--k", "4", "--json", "--out", str(tmp_path / "out"))
+    finally:
+        demo.close()
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads(result.stdout)["metrics"]["app"]
+    rows = json.loads((tmp_path / "out" / "report.json").read_text())["runs"][0]["questions"]
+    local = [answer_to_dict(pipeline.ask(case["question"], k=4)) for case in SAMPLE_QA]
+    assert [row["answer"] for row in rows] == [answer["answer"] for answer in local], "the app's own answers"
+    relevant = ["strategic footprint" in hit["text"] for hit in local[0]["hits"]]
+    assert [hit["relevant"] for hit in rows[0]["hits"]] == relevant and any(relevant)
+    assert metrics["questions"] == 2 and metrics["recall@1"] == float(relevant[0])
+    assert metrics["abstention_accuracy"] == float(not local[1]["answered"])
