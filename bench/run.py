@@ -1,0 +1,513 @@
+"""Performance benchmark: ingest throughput, query latency at 10k/100k/1M chunks, memory per chunk, cold start.
+
+    python bench/run.py            # the full run (about 10-15 minutes on 2 cores); updates docs/benchmarks.md
+    python bench/run.py --quick    # a smaller corpus, 10k and 100k chunks, fewer queries (a few minutes)
+
+Every speed is measured beside its baseline in the same run, interleaved round by round, and reported as medians
+and ratios, because shared machines are noisy. The corpus is SQuAD v1.1 dev (../shared/benchmarks): its articles
+are ingested for real; the large sizes replicate that corpus with synthetic vectors (see `synthetic_store`).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.report import markdown_table, update_section  # noqa: E402
+from index.build import embed_text, open_store, update_index  # noqa: E402
+from index.embedders import _resolve_model_path, cpu_flags, make_embedder  # noqa: E402
+from index.search import Retriever  # noqa: E402
+from index.store import FaissStore, build_faiss_index, choose_index, ivf_spec, search_index  # noqa: E402
+from qa.pipeline import QAPipeline  # noqa: E402
+from settings import DEFAULT_MODEL, Settings  # noqa: E402
+
+SQUAD = ROOT.parent / "shared" / "benchmarks" / "squad-v1.1-dev" / "dev-v1.1.json"
+SCIFACT = ROOT.parent / "shared" / "benchmarks" / "scifact"
+SPREAD = 1.0  # synthetic vector = real chunk vector + SPREAD x noise with the real vectors' covariance (cos ~0.7)
+SEARCH_K = 100  # what Retriever asks the store for (index.search.CANDIDATES)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small corpus, sizes 10k and 100k, fewer queries")
+    parser.add_argument("--articles", type=int, help="SQuAD articles ingested (default 6, quick 3)")
+    parser.add_argument("--rounds", type=int, help="interleaved ingest rounds (default 3, quick 2)")
+    parser.add_argument("--sizes", help="chunk counts, comma-separated (default 10000,100000,1000000)")
+    parser.add_argument("--queries", type=int, help="questions per size (default 100, quick 30)")
+    parser.add_argument("--scifact", action="store_true",
+                        help="also compare SciFact nDCG@10 of our embedder with plain fp32 (always done when the "
+                             "chosen precision is not fp32)")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    args = parser.parse_args()
+    quick = args.quick
+    articles = args.articles or (3 if quick else 6)
+    rounds = args.rounds or (2 if quick else 3)
+    sizes = [int(s) for s in (args.sizes or ("10000,100000" if quick else "10000,100000,1000000")).split(",")]
+    queries = args.queries or (30 if quick else 100)
+
+    started = time.perf_counter()
+    load_before = os.getloadavg()
+    embedder = make_embedder(DEFAULT_MODEL)
+    sections = [machine_section(embedder)]
+    figures = {"precision": embedder.precision}
+    with tempfile.TemporaryDirectory(prefix="ragqa-bench-") as tmp:
+        tmp = Path(tmp)
+        _progress("ingest")
+        ingest, store, questions = ingest_benchmark(embedder, tmp, articles, rounds, figures)
+        sections.append(ingest)
+        if args.scifact or embedder.precision != "fp32":
+            _progress("SciFact quality")
+            sections.append(scifact_section(embedder, figures))
+        latency, saved = latency_benchmark(embedder, store, questions, sizes, queries, figures)
+        sections.append(latency)
+        _progress("memory and cold start")
+        sections.append(memory_section(saved, questions[0], tmp, figures))
+    sections.insert(1, targets_section(figures))
+    command = "python bench/run.py" + (" --quick" if quick else "")
+    load_after = os.getloadavg()
+    header = (f"Command: `{command}` ({time.perf_counter() - started:.0f} s; load average "
+              f"{load_before[0]:.1f} at the start, {load_after[0]:.1f} at the end, on {os.cpu_count()} cores). "
+              "Quick subset: `python bench/run.py --quick`.")
+    markdown = "## Performance\n\n" + header + "\n\n" + "\n\n".join(sections)
+    print(markdown)
+    if not args.no_write:
+        update_section("performance", markdown)
+
+
+# -- machine ---------------------------------------------------------------------------------------------
+
+def _progress(stage: str) -> None:
+    print(f"[bench] {stage}", file=sys.stderr, flush=True)
+
+
+def machine_section(embedder) -> str:
+    import faiss
+    import torch
+
+    flags = cpu_flags()
+    model = next((line.split(":", 1)[1].strip() for line in _cpuinfo_lines() if line.startswith("model name")), "")
+    wanted = ["avx2", "avx512f", "avx512_bf16", "amx_bf16", "avx512_vnni", "avx_vnni"]
+    return (f"Machine: {model or platform.processor()}, {os.cpu_count()} cores, flags "
+            f"{', '.join(f for f in wanted if f in flags) or 'none of ' + ', '.join(wanted)}; torch "
+            f"{torch.__version__} ({torch.get_num_threads()} threads), faiss {faiss.__version__}. Embedding precision "
+            f"chosen: **{embedder.precision}** (bf16 autocast only with avx512_bf16 or amx_bf16; "
+            f"`index/embedders.py`).")
+
+
+def _cpuinfo_lines() -> list[str]:
+    try:
+        return Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        return []
+
+
+# -- ingest ----------------------------------------------------------------------------------------------
+
+def squad_articles(limit: int | None = None) -> list[dict]:
+    data = json.loads(SQUAD.read_text())["data"][:limit]
+    return [{"title": a["title"].replace("_", " "), "paragraphs": [p["context"] for p in a["paragraphs"]],
+             "questions": [q["question"] for p in a["paragraphs"] for q in p["qas"]]} for a in data]
+
+
+def ingest_benchmark(embedder, tmp: Path, n_articles: int, rounds: int, figures: dict):
+    """Our ingest (read, chunk, embed, save) and our embedder alone, each against plain
+    SentenceTransformer.encode of the same chunk texts, interleaved."""
+    from sentence_transformers import SentenceTransformer
+
+    articles = squad_articles(n_articles)
+    corpus = tmp / "articles"
+    corpus.mkdir()
+    for i, article in enumerate(articles):
+        (corpus / f"{i:02d}.txt").write_text(article["title"] + "\n\n" + "\n\n".join(article["paragraphs"]))
+    plain = SentenceTransformer(_resolve_model_path(DEFAULT_MODEL), device="cpu")
+    plain.encode(["warm up"])
+    embedder.embed_query("warm up")
+
+    def ingest_once(n: int):
+        settings = Settings(index_dir=tmp / f"ingest-{n}", embed_model=DEFAULT_MODEL)
+        start = time.perf_counter()
+        report = update_index([str(corpus)], settings, embedder, progress=False)
+        return time.perf_counter() - start, report, settings
+
+    _, report, settings = ingest_once(0)  # also the texts the baseline encodes
+    store = open_store(settings, embedder)
+    texts = [embed_text(store.documents[c.doc_id], c, settings.embed_title) for c in store.chunks]
+    runs = {"plain": [], "embed": [], "ingest": []}
+    for r in range(rounds):
+        order = ["plain", "embed", "ingest"] if r % 2 == 0 else ["ingest", "embed", "plain"]
+        for what in order:
+            start = time.perf_counter()
+            if what == "plain":
+                plain_vectors = plain.encode(texts, batch_size=32, normalize_embeddings=True)
+            elif what == "embed":
+                our_vectors = embedder.embed_documents(texts)
+            else:
+                ingest_once(r + 1)
+            runs[what].append(len(texts) / (time.perf_counter() - start))
+    start = time.perf_counter()
+    again = update_index([str(corpus)], settings, embedder, progress=False)
+    reingest = time.perf_counter() - start
+    cosines = np.sum(plain_vectors * our_vectors, axis=1)
+    hardware = hardware_limit(plain, texts, np.median(runs["plain"]))
+
+    def ratios(what):
+        return [a / b for a, b in zip(runs[what], runs["plain"])]
+
+    rows = [["plain `SentenceTransformer.encode` (fp32, batch 32)", f"{np.median(runs['plain']):.1f}", "1.00", ""],
+            [f"our embedder alone ({embedder.precision})", f"{np.median(runs['embed']):.1f}",
+             f"{np.median(ratios('embed')):.2f}", _spread(ratios("embed"))],
+            ["our full ingest: read, clean, chunk, embed, save", f"{np.median(runs['ingest']):.1f}",
+             f"{np.median(ratios('ingest')):.2f}", _spread(ratios("ingest"))]]
+    markdown = (f"### Ingest\n\n{len(articles)} SQuAD dev articles, {len(texts)} chunks "
+                f"({report.total_chunks} in the index), {rounds} interleaved rounds; chunks per second, median, and "
+                f"the median of the per-round ratios to plain encode:\n\n"
+                + markdown_table(["what", "chunks/s", "ratio", "ratio range"], rows)
+                + f"\n\nRe-ingesting the unchanged corpus: {again.chunks_embedded} chunks embedded, {reingest:.2f} s. "
+                f"Our vectors against plain encode's: cosine min {cosines.min():.6f}, median "
+                f"{np.median(cosines):.6f}.\n\n{hardware}")
+    questions = [q for a in articles for q in a["questions"]]
+    figures.update(ingest_ratio=float(np.median(ratios("ingest"))), embed_ratio=float(np.median(ratios("embed"))),
+                   cosine_min=float(cosines.min()))
+    return markdown, store, questions
+
+
+def _spread(values) -> str:
+    return f"{min(values):.2f}-{max(values):.2f}"
+
+
+def hardware_limit(model, texts: list[str], chunks_per_s: float) -> str:
+    """How close fp32 encoding is to this CPU's fp32 matrix-multiply rate: the ceiling no fp32 runtime can beat."""
+    import torch
+
+    tokenizer = model.tokenizer
+    tokens = sum(min(len(tokenizer.encode(t)), model.max_seq_length) for t in texts) / len(texts)
+    config = model[0].auto_model.config
+    h, layers, ffn = config.hidden_size, config.num_hidden_layers, config.intermediate_size
+    flops_per_chunk = 2 * layers * tokens * (4 * h * h + 2 * h * ffn + 2 * tokens * h)
+    a, b = torch.randn(4096, h), torch.randn(h, ffn)
+    torch.mm(a, b)
+    rates = []
+    for _ in range(5):
+        start = time.perf_counter()
+        for _ in range(10):
+            torch.mm(a, b)
+        rates.append(10 * 2 * 4096 * h * ffn / (time.perf_counter() - start))
+    peak = float(np.median(rates))
+    achieved = flops_per_chunk * chunks_per_s
+    return (f"Hardware limit: a chunk averages {tokens:.0f} tokens, {flops_per_chunk / 1e9:.1f} GFLOP through the "
+            f"model; plain fp32 encode runs at {achieved / 1e9:.0f} GFLOP/s, {achieved / peak:.0%} of the "
+            f"{peak / 1e9:.0f} GFLOP/s this CPU reaches on a plain fp32 matrix multiply of the model's shapes "
+            f"(measured just after). An fp32 runtime can win at most the remaining gap; 2x needs lower precision.")
+
+
+# -- SciFact quality check --------------------------------------------------------------------------------
+
+def scifact_section(embedder, figures: dict) -> str:
+    """Doc-level dense nDCG@10 on SciFact test (whole abstracts, title + text, exact search): ours vs plain fp32."""
+    base = make_embedder(DEFAULT_MODEL, precision="fp32")
+    docs = [json.loads(line) for line in (SCIFACT / "corpus.jsonl").read_text().splitlines() if line.strip()]
+    queries = {q["_id"]: q["text"] for q in map(json.loads, (SCIFACT / "queries.jsonl").read_text().splitlines())}
+    qrels: dict[str, set[str]] = {}
+    for line in (SCIFACT / "qrels" / "test.tsv").read_text().splitlines()[1:]:
+        qid, doc_id, score = line.split("\t")
+        if int(score) > 0:
+            qrels.setdefault(qid, set()).add(doc_id)
+    texts = [f"{d.get('title', '')} {d['text']}".strip() for d in docs]
+    ids = [d["_id"] for d in docs]
+    results = {}
+    for name, model in (("plain fp32", base), (f"ours ({embedder.precision})", embedder)):
+        vectors = model.embed_documents(texts)
+        gains = []
+        for qid, relevant in qrels.items():
+            top = np.argsort(-(vectors @ model.embed_query(queries[qid])))[:10]
+            dcg = sum(1 / np.log2(rank + 2) for rank, i in enumerate(top) if ids[i] in relevant)
+            ideal = sum(1 / np.log2(rank + 2) for rank in range(min(10, len(relevant))))
+            gains.append(dcg / ideal)
+        results[name] = float(np.mean(gains))
+    rows = [[name, f"{value:.4f}"] for name, value in results.items()]
+    diff = abs(results[rows[1][0]] - results[rows[0][0]])
+    figures["ndcg_diff"] = diff
+    return (f"### Quality: SciFact nDCG@10\n\nDense retrieval of whole abstracts, {len(qrels)} test queries:\n\n"
+            + markdown_table(["embedder", "nDCG@10"], rows) + f"\n\nDifference {diff:.4f} (target: within 0.005).")
+
+
+# -- latency at size ---------------------------------------------------------------------------------------
+
+def synthetic_store(real: FaissStore, size: int, rng: np.random.Generator) -> FaissStore:
+    """`real` replicated to `size` chunks: copy 0 keeps the real vectors, every other copy of a chunk gets its real
+    vector plus Gaussian noise with the real vectors' covariance (scaled by SPREAD), normalised. Texts, articles and
+    offsets are the real ones under new ids, so BM25 and answers work unchanged."""
+    store = FaissStore(real.config)
+    centred = real.vectors - real.vectors.mean(axis=0)
+    per_copy = real.count
+    entries = []
+    by_doc = {}
+    for position, chunk in enumerate(real.chunks):
+        by_doc.setdefault(chunk.doc_id, []).append(position)
+    copies = -(-size // per_copy)
+    for copy in range(copies):
+        base = np.asarray(real.vectors)
+        if copy:
+            noise = rng.standard_normal((per_copy, len(centred)), dtype=np.float32) @ centred / np.sqrt(len(centred))
+            base = base + SPREAD * noise
+            base /= np.linalg.norm(base, axis=1, keepdims=True)
+        for doc_id, positions in by_doc.items():
+            document = real.documents[doc_id]
+            new_id = doc_id if copy == 0 else f"{doc_id}~{copy}"
+            chunks = [replace(real.chunks[p], id=f"{new_id}#{real.chunks[p].index}", doc_id=new_id) for p in positions]
+            entries.append((replace(document, id=new_id), f"{real.doc_hashes[doc_id]}~{copy}", chunks,
+                            base[positions], [f"{real.embed_keys[p]}~{copy}" for p in positions]))
+    store.add(entries)
+    if store.count > size:  # trim the last copy's surplus chunks
+        store.chunks, store.embed_keys = store.chunks[:size], store.embed_keys[:size]
+        store.vectors = store.vectors[:size]
+        kept = {c.doc_id for c in store.chunks}
+        for doc_id in set(store.documents) - kept:
+            store.documents.pop(doc_id)
+            store.doc_hashes.pop(doc_id)
+    return store
+
+
+class _StorePipeline(QAPipeline):
+    """The QA pipeline over a store held in memory (the large synthetic stores are never written to disk)."""
+
+    def __init__(self, settings: Settings, embedder, store: FaissStore):
+        super().__init__(settings, embedder)
+        self._fixed = Retriever(store, embedder, with_title=settings.embed_title)
+
+    @property
+    def retriever(self) -> Retriever:
+        return self._fixed
+
+
+def latency_benchmark(embedder, real: FaissStore, questions: list[str], sizes: list[int], n_queries: int,
+                      figures: dict):
+    rng = np.random.default_rng(0)
+    picked = [questions[i] for i in rng.choice(len(questions), min(n_queries, len(questions)), replace=False)]
+    vectors = embedder.embed_documents(picked)
+    settings = Settings(embed_model=DEFAULT_MODEL)
+    rows, notes, saved = [], [], None
+    for size in sizes:
+        _progress(f"{size:,} chunks")
+        store = synthetic_store(real, size, rng)
+        start = time.perf_counter()
+        auto = store.faiss_index
+        auto_build = time.perf_counter() - start
+        spec = store.index_spec
+        exact = auto if spec["type"] == "flat" else build_faiss_index(store.vectors, {"type": "flat"})
+        approx_spec = spec if spec["type"] == "ivf" else ivf_spec(size)
+        start = time.perf_counter()
+        approx = auto if spec["type"] == "ivf" else build_faiss_index(store.vectors, approx_spec)
+        approx_build = auto_build if spec["type"] == "ivf" else time.perf_counter() - start
+        exact_t, approx_t, recalls = [], [], []
+        for i, vector in enumerate(vectors):
+            pair = [("exact", exact), ("approx", approx)]
+            for name, index in pair if i % 2 == 0 else pair[::-1]:
+                start = time.perf_counter()
+                found = search_index(index, vector, SEARCH_K)
+                (exact_t if name == "exact" else approx_t).append(time.perf_counter() - start)
+                if name == "exact":
+                    truth = {p for p, _ in found[:10]}
+                else:
+                    got = {p for p, _ in found[:10]}
+            recalls.append(len(truth & got) / 10)
+        timer = _TimedEmbedder(embedder)
+        pipeline = _StorePipeline(settings, timer, store)
+        timed = picked[:max(10, n_queries // 3)]
+        start = time.perf_counter()
+        pipeline.retriever.bm25  # noqa: B018 - BM25 index built once, outside the timings
+        bm25_build = time.perf_counter() - start
+        dense_t, hybrid_t, answer_t, answer_embedding = [], [], [], []
+        for question in timed:
+            for bucket, call in ((dense_t, lambda: pipeline.retriever.search(question, 5, method="dense")),
+                                 (hybrid_t, lambda: pipeline.retriever.search(question, 5, method="hybrid")),
+                                 (answer_t, lambda: pipeline.ask(question))):
+                timer.seconds = 0.0
+                start = time.perf_counter()
+                call()
+                bucket.append(time.perf_counter() - start)
+            answer_embedding.append(timer.seconds)
+        params = ", ".join(f"{k}={v}" for k, v in approx_spec.items() if k != "type")
+        rows.append([f"{size:,}", f"**{spec['type']}**", _ms(exact_t), f"{_ms(approx_t)} (IVF {params})",
+                     f"{np.mean(recalls):.3f}", _ms(dense_t), _ms(hybrid_t), _ms(answer_t)])
+        notes.append(f"{size:,}: IVF built in {approx_build:.1f} s, BM25 in {bm25_build:.1f} s")
+        share = np.sum(answer_embedding) / np.sum(answer_t)
+        figures[size] = {"type": spec["type"], "search": float(np.median(approx_t if spec["type"] == "ivf" else exact_t)),
+                         "recall": float(np.mean(recalls)), "dense": float(np.median(dense_t)),
+                         "answer": float(np.median(answer_t)), "embedding_share": float(share)}
+        if size <= 100_000:
+            saved = (size, store)
+        else:
+            del store, pipeline, exact, approx, auto
+    markdown = (
+        "### Query latency and recall\n\n"
+        f"p50 / p95 in ms over {len(vectors)} SQuAD questions (vector search, asking k={SEARCH_K} as the retriever "
+        f"does; exact and approximate interleaved per query) and {len(timed)} for the full paths. The large sizes "
+        "replicate the ingested corpus: each copy of a chunk gets its real vector plus noise with the real vectors' "
+        f"covariance (x{SPREAD}, cosine about 0.7 to the original), so neighbourhoods are as dense as in real text. "
+        "`index` is the type chosen automatically for that size (`index/store.py`, recorded in the manifest). "
+        "Recall@10 is the approximate index's top 10 against exact search's. *dense* and *hybrid* are "
+        "`Retriever.search` (query embedding + FAISS, + BM25 and fusion); *answer* is `QAPipeline.ask` "
+        "(hybrid retrieval + offline answer).\n\n"
+        + markdown_table(["chunks", "index", "exact search", "approx search", "recall@10", "dense retrieval",
+                          "hybrid retrieval", "full answer"], rows)
+        + "\n\nBuild times: " + "; ".join(notes) + ". Of the full answer's time, embedding (the question, then the "
+        "candidate sentences `qa/evidence.py` scores) takes "
+        + ", ".join(f"{figures[s]['embedding_share']:.0%} at {s:,}" for s in sizes) + ".")
+    return markdown, saved
+
+
+class _TimedEmbedder:
+    """The embedder, adding up the seconds spent in it."""
+
+    def __init__(self, embedder):
+        self._embedder = embedder
+        self.seconds = 0.0
+
+    def __getattr__(self, name):
+        return getattr(self._embedder, name)
+
+    def embed_documents(self, texts, show_progress=False):
+        start = time.perf_counter()
+        try:
+            return self._embedder.embed_documents(texts, show_progress)
+        finally:
+            self.seconds += time.perf_counter() - start
+
+    def embed_query(self, text):
+        return self.embed_documents([text])[0]
+
+
+def _ms(seconds: list[float]) -> str:
+    return f"{np.median(seconds) * 1e3:.1f} / {np.percentile(seconds, 95) * 1e3:.1f}"
+
+
+# -- memory and cold start -----------------------------------------------------------------------------------
+
+COLD_START = r"""
+import json, os, sys, time
+start = time.perf_counter()
+sys.path.insert(0, sys.argv[1])
+mode, question = sys.argv[2], sys.argv[3]
+if mode == "app":
+    import app
+    imported = time.perf_counter() - start
+    app.demo.library.ensure_ready()
+    pipeline = app.demo.library.pipeline
+else:
+    from qa.pipeline import QAPipeline
+    from settings import Settings
+    imported = time.perf_counter() - start
+    pipeline = QAPipeline(Settings.from_env())
+    pipeline.embedder.embed_query("warm up")
+    pipeline.retriever.store
+ready = time.perf_counter() - start
+pipeline.ask(question)
+answered = time.perf_counter() - start
+status = dict(line.split(":", 1) for line in open("/proc/self/status") if line.startswith(("VmRSS", "RssAnon", "RssFile")))
+print(json.dumps({"import": imported, "ready": ready, "answer": answered,
+                  **{k: int(v.split()[0]) * 1024 for k, v in status.items()}}))
+"""
+
+
+def cold_start(index_dir: Path, mode: str, question: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RAGQA_")}
+    env.update(RAGQA_INDEX_DIR=str(index_dir), RAGQA_EMBED_MODEL=DEFAULT_MODEL)
+    done = subprocess.run([sys.executable, "-c", COLD_START, str(ROOT), mode, question], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+    if done.returncode:
+        return {"error": (done.stderr.strip().splitlines() or ["failed"])[-1]}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def memory_section(saved, question: str, tmp: Path, figures: dict) -> str:
+    small_dir = tmp / "ingest-0"
+    rows, lines = [], []
+    big = None
+    if saved:
+        size, store = saved
+        big = tmp / f"index-{size}"
+        store.save(big)
+    measured = {}
+    for label, folder in (("ingested corpus", small_dir), (f"{saved[0]:,} chunks" if saved else "", big)):
+        if folder is None:
+            continue
+        generation = folder / (folder / "CURRENT").read_text().strip()
+        manifest = json.loads((generation / "manifest.json").read_text())
+        files = {p.name: p.stat().st_size for p in generation.iterdir()}
+        chunks = manifest["chunks"]
+        run = cold_start(folder, "pipeline", question)
+        measured[label] = (chunks, run)
+        rows.append([label, f"{chunks:,}", manifest["index_type"], f"{sum(files.values()) / chunks:,.0f}",
+                     ", ".join(f"{name} {size / chunks:,.0f}" for name, size in sorted(files.items())
+                               if size / chunks >= 1),
+                     f"{run.get('VmRSS', 0) / 2**20:,.0f}", f"{run.get('import', 0):.2f}",
+                     f"{run.get('ready', 0):.2f}", f"{run.get('answer', 0):.2f}"])
+    per_chunk = ""
+    if len(measured) == 2:
+        (n0, r0), (n1, r1) = measured.values()
+        if "VmRSS" in r0 and "VmRSS" in r1:
+            per_chunk = (f" RAM per chunk, from the difference between the two processes: "
+                         f"{(r1['VmRSS'] - r0['VmRSS']) / (n1 - n0):,.0f} bytes "
+                         f"(anonymous {(r1['RssAnon'] - r0['RssAnon']) / (n1 - n0):,.0f}, file-backed "
+                         f"{(r1['RssFile'] - r0['RssFile']) / (n1 - n0):,.0f}: the memory-mapped vectors and "
+                         "flat index, shared between processes); a 1M index needs about a million times that.")
+    app_runs = [cold_start(small_dir, "app", question) for _ in range(2)]
+    good = [r for r in app_runs if "import" in r]
+    if good:
+        figures["app"] = {key: float(np.median([r[key] for r in good])) for key in ("import", "ready", "answer")}
+    app_line = "; ".join(
+        f"`import app` {r['import']:.2f} s, ready (index and model loaded) {r['ready']:.2f} s, first answer "
+        f"{r['answer']:.2f} s" if "import" in r else f"failed: {r['error']}" for r in app_runs)
+    return ("### Memory and cold start\n\nEach row is a fresh process: import, open the index (`ready`), answer one "
+            "question (`answer`); seconds from process start; `ready` is index and model loaded; RSS after the answer.\n\n"
+            + markdown_table(["index", "chunks", "index type", "disk bytes/chunk", "by file (bytes/chunk)",
+                              "RSS MiB", "import s", "ready s", "answer s"], rows)
+            + f"\n\n{per_chunk.strip()}\n\nApp cold start with the ingested index (two runs, the first with cold "
+            f"file caches for the app's modules): {app_line}.")
+
+
+
+# -- targets ---------------------------------------------------------------------------------------------------
+
+def targets_section(f: dict) -> str:
+    def mark(ok):
+        return "met" if ok else "**not met**"
+
+    rows = [["ingest >= 2x plain sentence-transformers", f"{f['ingest_ratio']:.2f}x full ingest, "
+             f"{f['embed_ratio']:.2f}x embedder alone ({f['precision']})", mark(f["ingest_ratio"] >= 2)]]
+    if "ndcg_diff" in f:
+        rows.append(["SciFact nDCG@10 within 0.005 of plain", f"{f['ndcg_diff']:.4f}", mark(f["ndcg_diff"] <= 0.005)])
+    else:
+        rows.append(["SciFact nDCG@10 within 0.005 of plain", f"same fp32 vectors (cosine min {f['cosine_min']:.6f})",
+                     "met"])
+    for size, limit in ((100_000, 0.020), (1_000_000, 0.050)):
+        if size in f:
+            g = f[size]
+            rows.append([f"retrieval p50 < {limit * 1e3:.0f} ms at {size:,} chunks",
+                         f"{g['search'] * 1e3:.1f} ms vector search ({g['type']}); {g['dense'] * 1e3:.0f} ms with "
+                         "the question's embedding", mark(g["search"] < limit)])
+    approx = [f[s]["recall"] for s in f if isinstance(s, int) and f[s]["type"] == "ivf"]
+    if approx:
+        rows.append(["approximate recall@10 >= 0.95", f"{min(approx):.3f} (lowest size)", mark(min(approx) >= 0.95)])
+    if "app" in f:
+        a = f["app"]
+        rows.append(["cold start < 5 s to a ready page", f"`import app` (page built) {a['import']:.1f} s; index and "
+                     f"model loaded {a['ready']:.1f} s; first answer {a['answer']:.1f} s", mark(a["import"] < 5)])
+    return "### Targets (issue 7)\n\n" + markdown_table(["target", "measured in this run", ""], rows)
+
+
+if __name__ == "__main__":
+    main()
