@@ -169,7 +169,8 @@ def read_squad(path: Path) -> Dataset:
         texts, offset = [], 0
         for paragraph in paragraphs:
             text = normalize(paragraph["context"])
-            questions += [_squad_question(qa, paragraph["context"], text, doc_id, offset, path) for qa in paragraph["qas"]]
+            questions += [_squad_question(qa, paragraph["context"], text, doc_id, offset, path)
+                          for qa in paragraph["qas"]]
             texts.append(text)
             offset += len(text) + 2
         records.append({"id": doc_id, "title": title.replace("_", " "), "text": "\n\n".join(texts)})
