@@ -236,7 +236,7 @@ def run(dataset_path: str, settings: Settings, *, retrievers: list[str], k: int 
     if unknown:
         raise UserError(f"unknown retriever '{unknown[0]}' (use one or more of {', '.join(RETRIEVERS)})")
     if (limit is not None and limit < 1) or (k is not None and k < 1):
-        raise UserError(f"--k and --limit must be at least 1")
+        raise UserError("--k and --limit must be at least 1")
     dataset = read_dataset(dataset_path, limit)
     k = k or settings.top_k
     if app:
@@ -399,7 +399,7 @@ def write_reports(report: Report, folder: Path) -> None:
 
 def report_markdown(report: Report) -> str:
     lines = [f"# Evaluation of {report.dataset} ({report.kind})", "",
-             f"Index `{report.index}`, {report.k} passages per answer, "
+             f"Searched `{report.index}`, {report.k} passages per answer, "
              f"{report.runs[0].metrics['questions']} questions.", "", metrics_table(report)]
     for run in report.runs:
         misses = sorted((r for r in run.rows if _missed(r)), key=lambda r: r["first_relevant"] or 10**9, reverse=True)
