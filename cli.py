@@ -39,6 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--limit", type=int, help="only the first N questions")
     evaluate.add_argument("--out", metavar="DIR", help="write report.json and report.md here")
     evaluate.add_argument("--app", metavar="URL", help="ask a running app's API instead of the local index")
+    evaluate.add_argument("--mode", choices=["offline", "llm"], help="answer mode (default offline)")
     evaluate.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
 
     for sub in (ingest, ask, evaluate):
@@ -50,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        settings = Settings.from_env(index_dir=args.index, embed_model=args.model)
+        settings = Settings.from_env(index_dir=args.index, embed_model=args.model,
+                                     answer_mode=getattr(args, "mode", None))
         return COMMANDS[args.command](args, settings)
     except UserError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -12,6 +12,7 @@ import re
 import string
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -149,7 +150,7 @@ def score_question(question: Question, kind: str, ranked: list[dict], answer: di
            "first_relevant": ranks[0] if ranks else None, "gold_units": len(gold), "found_at": ranks,
            "scores": retrieval_scores(ranks, len(gold), kind) if question.answerable and gold else {}}
     if answer is not None:
-        row.update(_judge_answer(question, answer, gold))
+        row.update(_judge_answer(question, answer, gold), seconds=answer.get("seconds"))
     return row
 
 
@@ -192,7 +193,8 @@ def summarize(rows: list[dict]) -> dict:
             "answer_hit": _mean(r["answer_hit"] for r in answerable),
             "citation_precision": _mean(citations),
             "abstention_accuracy": _mean(not r["answered"] for r in unanswerable),
-            "false_abstention": _mean(not r["answered"] for r in answerable)})
+            "false_abstention": _mean(not r["answered"] for r in answerable),
+            "seconds_per_answer": _mean(r["seconds"] for r in rows if r.get("seconds") is not None)})
     return metrics
 
 
@@ -323,7 +325,9 @@ def _local_run(dataset: Dataset, pipeline, method: str, k: int, progress: bool) 
             ranked, answer = by_document(_hit_dicts(chunks))[:BEIR_DEPTH], None
         else:
             ranked = _hit_dicts(pipeline.retriever.search(question.question, max(k, max(RANKS)), method=method))
+            started = time.perf_counter()
             answer = answer_to_dict(pipeline.ask(question.question, k=k, retriever=method))
+            answer["seconds"] = time.perf_counter() - started
         gold = gold_units(question, texts)
         if question.evidence and not all(gold):
             raise UserError(f"question {question.id}: an evidence passage is in no indexed article"
@@ -336,7 +340,8 @@ def _remote_run(dataset: Dataset, url: str, k: int, progress: bool) -> Run:
     ask = _remote_asker(url)
     rows = []
     for question in _progress(dataset.questions, "app", progress):
-        answer = ask(question.question, k)
+        started = time.perf_counter()
+        answer = {**ask(question.question, k), "seconds": time.perf_counter() - started}
         gold = gold_units(question, texts_from_hits(answer["hits"]))
         rows.append(score_question(question, dataset.kind, answer["hits"], answer, gold))
     return Run("app", summarize(rows), rows)
@@ -346,7 +351,7 @@ def _remote_asker(url: str):
     from gradio_client import Client
 
     try:
-        client = Client(url, verbose=False)
+        client = Client(url, verbose=False, analytics_enabled=False)
     except Exception as exc:  # gradio_client raises many kinds (HTTP, connection, value)
         raise UserError(f"cannot reach the app at {url}: {str(exc).splitlines()[0] if str(exc) else exc!r}") from None
     return lambda question, k: client.predict(question, k, api_name="/ask")

@@ -108,18 +108,19 @@ def test_a_declined_question_never_hits_even_if_the_refusal_repeats_the_answer()
 
 
 def test_summary_metrics_over_hand_made_rows():
-    def row(answerable, answered, hit, citations, scores):
+    def row(answerable, answered, hit, citations, scores, seconds):
         return {"answerable": answerable, "answered": answered, "answer_hit": hit if answerable else None,
-                "answer": "", "citations": [{"correct": c} for c in citations], "scores": scores}
+                "answer": "", "citations": [{"correct": c} for c in citations], "scores": scores,
+                "seconds": seconds}
 
-    rows = [row(True, True, True, [True, False], {"recall@5": 1.0}),
-            row(True, True, False, [False], {"recall@5": 0.0}),
-            row(True, False, False, [], {"recall@5": 1.0}),
-            row(False, False, None, [], {}),
-            row(False, True, None, [False], {})]
+    rows = [row(True, True, True, [True, False], {"recall@5": 1.0}, 1.0),
+            row(True, True, False, [False], {"recall@5": 0.0}, 2.0),
+            row(True, False, False, [], {"recall@5": 1.0}, 3.0),
+            row(False, False, None, [], {}, 4.0),
+            row(False, True, None, [False], {}, None)]
     assert summarize(rows) == {"questions": 5, "recall@5": pytest.approx(2 / 3), "answer_hit": pytest.approx(1 / 3),
                                "citation_precision": 0.25, "abstention_accuracy": 0.5,
-                               "false_abstention": pytest.approx(1 / 3)}
+                               "false_abstention": pytest.approx(1 / 3), "seconds_per_answer": 2.5}
 
 
 def test_retrieval_only_rows_have_no_answer_metrics_and_empty_groups_give_none():
