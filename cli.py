@@ -34,7 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate = commands.add_parser("eval", help="score retrieval and answers on a labelled dataset")
     evaluate.add_argument("dataset", metavar="DATASET", help="Q&A .jsonl file, BEIR folder or SQuAD .json file")
-    evaluate.add_argument("--retriever", default=None, help="one or more of dense,bm25,hybrid,rrf,mmr, comma-separated")
+    evaluate.add_argument("--retriever", help="one or more of dense,bm25,hybrid,rrf,mmr, comma-separated")
     evaluate.add_argument("--k", type=int, help="passages per answer (default 5)")
     evaluate.add_argument("--limit", type=int, help="only the first N questions")
     evaluate.add_argument("--out", metavar="DIR", help="write report.json and report.md here")
@@ -42,8 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--mode", choices=["offline", "llm"], help="answer mode (default offline)")
     evaluate.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
 
-    for sub in (ingest, ask, evaluate):
+    evaluate.add_argument("--index", metavar="DIR", help="index folder (default data/index for a Q&A file; for a "
+                          "BEIR or SQuAD corpus, a cache folder under the temp dir, filled on first use)")
+    for sub in (ingest, ask):
         sub.add_argument("--index", metavar="DIR", help="index folder (default data/index)")
+    for sub in (ingest, ask, evaluate):
         sub.add_argument("--model", help="sentence-transformers model path or name (default: the packaged MiniLM)")
     return parser
 
