@@ -69,7 +69,7 @@ def run_ingest(args, settings: Settings) -> int:
     from index.build import update_index
     from index.embedders import make_embedder
 
-    report = update_index(args.sources, settings, make_embedder(settings.embed_model),
+    report = update_index(args.sources, settings, make_embedder(settings.embed_model, settings.embed_precision),
                           prune=args.prune, rebuild=args.rebuild)
     for failure in report.failed:
         print(f"failed: {failure}", file=sys.stderr)

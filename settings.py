@@ -18,6 +18,7 @@ class Settings:
     embed_model: str = DEFAULT_MODEL  # a sentence-transformers path/name, "packaged:…" or "hashing"
     chunk_tokens: int = 200  # in the embedding model's own tokens, leaving room for the title prefix
     chunk_overlap: int = 40
+    embed_precision: str = "auto"  # auto (bf16 only on CPUs with native bf16) | fp32 | bf16
     embed_title: bool = True  # prefix each chunk with its article title when embedding
     top_k: int = 5
     retriever: str = "hybrid"  # dense | bm25 | hybrid

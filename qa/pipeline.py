@@ -35,7 +35,7 @@ Update = tuple[str, "Answer | None"]  # (text so far, None) while writing; (full
 class QAPipeline:
     def __init__(self, settings: Settings, embedder: Embedder | None = None, generator: Generator | None = None):
         self.settings = settings
-        self.embedder = embedder or make_embedder(settings.embed_model)
+        self.embedder = embedder or make_embedder(settings.embed_model, settings.embed_precision)
         self._generator = generator
         self._retriever = None
 
