@@ -96,10 +96,9 @@ def _qa_question(record, where: str) -> Question:
             raise UserError(f"{where}: field '{name}' must be {expected}")
         return value
 
-    strings = lambda v: isinstance(v, list) and all(isinstance(s, str) and s.strip() for s in v)  # noqa: E731
     answerable = need("answerable", lambda v: isinstance(v, bool), "true or false")
-    answers = need("answers", strings, "a list of non-empty strings")
-    evidence = need("evidence", strings, "a list of non-empty strings")
+    answers = need("answers", _strings, "a list of non-empty strings")
+    evidence = need("evidence", _strings, "a list of non-empty strings")
     if answerable and not (answers or evidence):
         raise UserError(f"{where}: an answerable question needs 'answers' or 'evidence'")
     return Question(
@@ -107,6 +106,10 @@ def _qa_question(record, where: str) -> Question:
         question=need("question", lambda v: isinstance(v, str) and v.strip(), "a non-empty string"),
         answers=tuple(answers), evidence=tuple(evidence), answerable=answerable,
         doc_id=need("doc_id", lambda v: v is None or isinstance(v, str), "a string or null"))
+
+
+def _strings(value) -> bool:
+    return isinstance(value, list) and all(isinstance(s, str) and s.strip() for s in value)
 
 
 # -- BEIR --------------------------------------------------------------------------------------------------
