@@ -34,14 +34,16 @@ class Retriever:
         if self.store.count == 0 or (allowed is not None and not len(allowed)):
             return []
         pool = max(CANDIDATES, k)
-        if method == "dense":
-            scored = self._dense_top(query, pool, allowed)
-        elif method == "bm25":
+        if method == "bm25":
             scored = _top(self._bm25_scores(query), pool, allowed)
-        elif method == "mmr":
-            scored = self._diverse(self._fuse(query, pool, allowed, "hybrid")[: MMR_POOL * k], k)
         else:
-            scored = self._fuse(query, pool, allowed, method)
+            query_vector = self.embedder.embed_query(query)  # once per search: it is most of the search's time
+            if method == "dense":
+                scored = self._dense_top(query_vector, pool, allowed)
+            elif method == "mmr":
+                scored = self._diverse(self._fuse(query, query_vector, pool, allowed, "hybrid")[: MMR_POOL * k], k)
+            else:
+                scored = self._fuse(query, query_vector, pool, allowed, method)
         return [Hit(chunk=self.store.chunks[pos], score=float(score), rank=rank)
                 for rank, (pos, score) in enumerate(scored[:k], 1)]
 
@@ -50,14 +52,14 @@ class Retriever:
             return None
         return np.array([i for i, c in enumerate(self.store.chunks) if c.doc_id in doc_ids], dtype=np.int64)
 
-    def _dense_top(self, query: str, pool: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
-        query_vector = self.embedder.embed_query(query)
+    def _dense_top(self, query_vector: np.ndarray, pool: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
         if allowed is None:
             return self.store.search(query_vector, pool)
         return _top(self.store.vectors[allowed] @ query_vector, pool, None, positions=allowed)
 
-    def _fuse(self, query: str, pool: int, allowed: np.ndarray | None, method: str) -> list[tuple[int, float]]:
-        dense = self._dense_top(query, pool, allowed)
+    def _fuse(self, query: str, query_vector: np.ndarray, pool: int, allowed: np.ndarray | None,
+              method: str) -> list[tuple[int, float]]:
+        dense = self._dense_top(query_vector, pool, allowed)
         bm25_all = self._bm25_scores(query)
         lexical = _top(bm25_all, pool, allowed)
         if method == "rrf":
@@ -67,7 +69,6 @@ class Retriever:
                     fused[pos] = fused.get(pos, 0.0) + 1.0 / (RRF_K + rank)
             return sorted(fused.items(), key=lambda item: -item[1])
         candidates = np.array(sorted({pos for pos, _ in dense} | {pos for pos, _ in lexical}), dtype=np.int64)
-        query_vector = self.embedder.embed_query(query)
         dense_scores = self.store.vectors[candidates] @ query_vector
         fused_scores = DENSE_WEIGHT * _minmax(dense_scores) + (1 - DENSE_WEIGHT) * _minmax(bm25_all[candidates])
         order = np.argsort(-fused_scores, kind="stable")
