@@ -125,7 +125,8 @@ class SentenceTransformerEmbedder:
         return self.embed_documents([text])[0]
 
     def count_tokens(self, text: str) -> int:
-        return len(self.model.tokenizer.encode(text, add_special_tokens=False))
+        # Counting whole paragraphs for the splitter is meant to exceed the model window: no warning for that.
+        return len(self.model.tokenizer.encode(text, add_special_tokens=False, verbose=False))
 
 
 @contextlib.contextmanager
