@@ -18,6 +18,7 @@ class Document:
     source: str
     text: str
     metadata: dict = field(default_factory=dict)
+    blocks: list = field(default_factory=list)  # [start, end, kind, section] per block (ingest.structure)
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,7 @@ class Chunk:
     text: str
     start: int
     end: int
+    section: str = ""  # heading path of the block the chunk starts in, e.g. "OPTIONS › --prune"
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,7 @@ class Citation:
     start: int
     end: int
     quote: str
+    section: str = ""  # heading path of the quoted block, e.g. "OPTIONS"
 
 
 @dataclass(frozen=True)

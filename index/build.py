@@ -142,7 +142,8 @@ def _stack(keys: list[str], vectors: dict[str, np.ndarray], dimension: int) -> n
 
 
 def content_hash(document: Document) -> str:
-    payload = json.dumps([document.title, document.text, document.metadata], sort_keys=True, ensure_ascii=False)
+    payload = json.dumps([document.title, document.text, document.metadata, document.blocks], sort_keys=True,
+                         ensure_ascii=False)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 

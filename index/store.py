@@ -19,7 +19,7 @@ import numpy as np
 
 from schema import Chunk, Document, UserError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: path-based ids, document blocks, chunk sections
 # Index choice, measured on 2 cores (docs/benchmarks.md): exact search up to FLAT_LIMIT chunks, then IVF-Flat with
 # about 2*sqrt(N) lists, probing enough of them for recall@10 >= 0.95 against exact search. HNSW searches as fast but
 # took minutes per 100k vectors to build here; IVF trains on a sample in seconds.

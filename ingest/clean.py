@@ -62,13 +62,34 @@ def _word_count(text: str) -> int:
     return len(text.split())
 
 
-def markdown_to_text(text: str) -> str:
-    """Keep the words of Markdown, drop its markup, so quotes read as prose."""
-    text = re.sub(r"^---\n.*?\n---\n", "", text, flags=re.DOTALL)  # front matter
-    text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)  # images
-    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)  # links
-    text = re.sub(r"^[ \t]{0,3}#{1,6}[ \t]*", "", text, flags=re.MULTILINE)  # headings
-    text = re.sub(r"^[ \t]{0,3}>[ \t]?", "", text, flags=re.MULTILINE)  # block quotes
-    text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
-    text = re.sub(r"(?<![\w*])[*_](?!\s)(.+?)(?<!\s)[*_](?![\w*])", r"\1", text)
-    return re.sub(r"`([^`]+)`", r"\1", text)
+# Short blocks that are the page talking about itself, not the article: sign-up boxes, follow and share prompts,
+# "read more" links, credits, syndication and feedback notes. Only short blocks are judged, so prose that merely
+# mentions a newsletter is kept.
+_FURNITURE_BLOCK = re.compile(
+    r"^(read more|continue reading|read next|related( stories| articles| posts| content)?|recommended( for you)?|"
+    r"you (may|might) also like|more (stories|from)\b|most (read|popular)|trending( now)?|also read|"
+    r"share (this|on)\b|click to share|advertisement$|sponsored\b|"
+    r"want to know more about\b|follow (us|me|him|her|them)\b|"
+    r"(photo|image|picture|illustration|video|graphic|header image|top image|lead image)s?( credit)?\s*(:|©|by\b)|"
+    r"credit\s*:|©|copyright\b|all rights reserved|"
+    r"was this (article|page|post|story) (helpful|useful)|did you (find|like|enjoy) this|"
+    r"(have|got) a (news )?tip\b|\d+ comments?$|(leave|post|add|join) (a |the )?(comment|reply|discussion)|"
+    r"comments are closed)", re.IGNORECASE)
+_FURNITURE_ANYWHERE = re.compile(
+    r"\b((sign up|subscribe|register) (for|to) (our|the|my) [\w\s-]{0,40}(newsletter|email|updates|digest)|"
+    r"newsletter (sign[- ]?up|subscription)|delivered (straight )?to your inbox|"
+    r"(originally|first) (appeared|published|ran) (on|in|at)\b|republished (here )?(from|with permission)|"
+    r"(send|submit|write) (us )?(a |your )?letters?( to the editor)?\b.{0,40}\b(letters@|publish|editor)|"
+    r"follow (us|me|him|her|them) on (twitter|x|facebook|instagram|linkedin|mastodon|threads|bluesky))",
+    re.IGNORECASE)
+FURNITURE_MAX_WORDS = 40
+
+
+def is_furniture_block(block) -> bool:
+    """Whether a short block of an HTML page is site furniture rather than the article."""
+    if block.kind in ("heading", "code", "row"):
+        return False
+    text = " ".join(block.text.split())
+    if _word_count(text) > FURNITURE_MAX_WORDS:
+        return False
+    return bool(_FURNITURE_BLOCK.match(text) or _FURNITURE_ANYWHERE.search(text))

@@ -9,7 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from ingest.clean import markdown_to_text, normalize, strip_furniture
+from ingest.clean import normalize, strip_furniture
+from ingest.html import read_html
+from ingest.markdown import markdown_blocks
+from ingest.structure import HEADING, Block, assemble, plain_blocks, spans_to_records
 from schema import Document
 
 MAX_BYTES = 20 * 1024 * 1024  # bounds memory: one article never needs more
@@ -43,9 +46,15 @@ def iter_documents(sources: Iterable[str]) -> Iterator[Document | LoadFailure]:
         elif path.is_dir():
             for file in sorted(p for p in path.rglob("*") if not p.is_dir() and not _hidden(p, path)):
                 if file.suffix.lower() in SUPPORTED_SUFFIXES:
-                    yield from _guard(str(file), lambda f=file: load_file(f))
+                    yield from _guard(str(file), lambda f=file: load_file(f, doc_id=path_id(f, path)))
         else:
             yield from _guard(source, lambda: load_file(path))
+
+
+def path_id(file: Path, root: Path) -> str:
+    """An id unique within a folder: the path below it without the suffix ("howto/logging", "library/logging")."""
+    parts = file.relative_to(root).with_suffix("").parts
+    return "/".join(slugify(part) for part in parts)
 
 
 def _hidden(file: Path, root: Path) -> bool:
@@ -61,7 +70,7 @@ def _guard(source: str, load) -> Iterator[Document | LoadFailure]:
         yield LoadFailure(source, exc.strerror or str(exc))
 
 
-def load_file(path: Path) -> list[Document | LoadFailure]:
+def load_file(path: Path, doc_id: str | None = None) -> list[Document | LoadFailure]:
     suffix = path.suffix.lower()
     if not path.exists():
         raise _Unloadable("broken link" if path.is_symlink() else "no such file or folder")
@@ -73,7 +82,7 @@ def load_file(path: Path) -> list[Document | LoadFailure]:
     if size > MAX_BYTES:
         raise _Unloadable(f"file is {size / 2**20:.1f} MB, over the {MAX_BYTES // 2**20} MB limit")
     data = path.read_bytes()
-    return _parse(data, suffix, source=str(path.resolve()), stem=path.stem)
+    return _parse(data, suffix, source=str(path.resolve()), stem=doc_id or slugify(path.stem))
 
 
 def load_url(url: str) -> list[Document | LoadFailure]:
@@ -92,7 +101,7 @@ def load_url(url: str) -> list[Document | LoadFailure]:
         raise _Unloadable(f"response is over the {MAX_BYTES // 2**20} MB limit")
     suffix = _suffix_for(content_type, url)
     stem = re.sub(r"\.[a-z0-9]+$", "", url.rstrip("/").rsplit("/", 1)[-1], flags=re.IGNORECASE) or "page"
-    return _parse(data, suffix, source=url, stem=stem, url=url)
+    return _parse(data, suffix, source=url, stem=slugify(stem), url=url)
 
 
 def _suffix_for(content_type: str, url: str) -> str:
@@ -106,15 +115,16 @@ def _suffix_for(content_type: str, url: str) -> str:
 
 
 def _parse(data: bytes, suffix: str, source: str, stem: str, url: str = "") -> list[Document | LoadFailure]:
+    """`stem` is the document's id (records in a JSON file number theirs after it)."""
     if suffix == ".pdf":
         return [_from_pdf(data, source, stem, url)]
     if suffix in {".json", ".jsonl"}:
         return list(_from_records(decode(data), suffix, source, stem))
     if suffix in HTML_SUFFIXES:
         return [_from_html(decode(data), source, stem, url)]
-    text = decode(data)
+    text = normalize(decode(data))
     if suffix in {".md", ".markdown"}:
-        text = markdown_to_text(text)
+        return [_from_markdown(text, source, stem, url)]
     return [_from_plain_text(text, source, stem, url)]
 
 
@@ -133,48 +143,38 @@ def decode(data: bytes) -> str:
     return text
 
 
-def _from_plain_text(text: str, source: str, stem: str, url: str) -> Document:
-    text = normalize(text)
+def _from_plain_text(text: str, source: str, doc_id: str, url: str) -> Document:
     title, _, body = text.partition("\n")
-    return _document(slugify(stem), title.strip(), strip_furniture(normalize(body)), source, {"url": url})
+    return _document(doc_id, title.strip(), plain_blocks(strip_furniture(normalize(body))), source, {"url": url})
 
 
-def _from_html(html: str, source: str, stem: str, url: str) -> Document:
-    import trafilatura  # heavy: only when an HTML page is loaded
+def _from_markdown(text: str, source: str, doc_id: str, url: str) -> Document:
+    blocks = markdown_blocks(text)
+    title = next((b.text for b in blocks[:3] if b.kind == HEADING), "")
+    if title:
+        blocks.remove(next(b for b in blocks if b.kind == HEADING))
+    else:
+        title = blocks[0].text if blocks else doc_id
+        blocks = blocks[1:]
+    return _document(doc_id, title, blocks, source, {"url": url})
 
-    extracted = trafilatura.bare_extraction(
-        html, url=url or None, with_metadata=True, include_comments=False, include_tables=True
-    )
-    if extracted is None or not (extracted.text or "").strip():
+
+def _from_html(html: str, source: str, doc_id: str, url: str) -> Document:
+    page = read_html(html, url)
+    if page is None:
         raise _Unloadable("no article text found in the HTML")
-    lines = [line for line in normalize(extracted.text).split("\n") if line.strip()]
-    title = (extracted.title or "").strip() or (lines[0] if lines else stem)
-    if lines and lines[0] == title:
-        lines = lines[1:]
-    meta = {"author": extracted.author or "", "date": extracted.date or "", "url": url or extracted.url or ""}
-    return _document(slugify(stem), title, "\n\n".join(lines), source, meta)
+    title = page.title or (page.blocks[0].text if page.blocks else doc_id)
+    return _document(doc_id, title, page.blocks, source, {"url": url, **page.metadata})
 
 
-def _from_pdf(data: bytes, source: str, stem: str, url: str) -> Document:
-    import io
-
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+def _from_pdf(data: bytes, source: str, doc_id: str, url: str) -> Document:
+    from ingest.pdf import read_pdf  # pypdf is heavy: only when a PDF is loaded
 
     try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            raise _Unloadable("the PDF is encrypted")
-        pages = [page.extract_text() or "" for page in reader.pages]
-        info = reader.metadata or {}
-    except (PdfReadError, ValueError, KeyError, TypeError) as exc:
-        raise _Unloadable(f"not a readable PDF ({exc.__class__.__name__})") from None
-    text = normalize("\n\n".join(pages))
-    first_line, _, rest = text.partition("\n")
-    title = str(info.get("/Title") or "").strip()
-    body = text if title else rest
-    meta = {"author": str(info.get("/Author") or ""), "url": url}
-    return _document(slugify(stem), title or first_line.strip(), normalize(body), source, meta)
+        pdf = read_pdf(data)
+    except ValueError as exc:
+        raise _Unloadable(str(exc)) from None
+    return _document(doc_id, pdf.title or doc_id, pdf.blocks, source, {"author": pdf.author, "url": url})
 
 
 def _from_records(text: str, suffix: str, source: str, stem: str) -> Iterator[Document | LoadFailure]:
@@ -211,14 +211,15 @@ def _from_record(record, source: str, fallback_id: str) -> Document:
     title = str(record.get("title") or "").strip()
     doc_id = str(record.get("id") or record.get("_id") or "").strip() or slugify(fallback_id)
     meta = {key: str(record.get(key) or "") for key in ("author", "date", "url")}
-    return _document(doc_id, title or doc_id, normalize(text), source, meta)
+    return _document(doc_id, title or doc_id, plain_blocks(normalize(text)), source, meta)
 
 
-def _document(doc_id: str, title: str, text: str, source: str, metadata: dict) -> Document:
+def _document(doc_id: str, title: str, blocks: list[Block], source: str, metadata: dict) -> Document:
+    text, spans = assemble(blocks)
     if not text.strip():
         raise _Unloadable("no text")
-    return Document(id=doc_id, title=title, source=source, text=text,
-                    metadata={k: v for k, v in metadata.items() if v})
+    return Document(id=doc_id, title=" ".join(title.split()), source=source, text=text,
+                    metadata={k: v for k, v in metadata.items() if v}, blocks=spans_to_records(spans))
 
 
 def slugify(name: str) -> str:

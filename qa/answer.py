@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from ingest.structure import section_at
 from qa.evidence import Evidence
 from schema import Answer, Citation, Document, Hit
 
@@ -10,8 +11,10 @@ _ABOUT_THE_AUTHOR = re.compile(r"\b(author|writer|columnist|argue|argues|opinion
                                re.IGNORECASE)
 
 
-def abstention(question: str, hits: list[Hit], query: str = "") -> Answer:
+def abstention(question: str, hits: list[Hit], query: str = "", unmentioned: list[str] | None = None) -> Answer:
     text = f"The indexed articles don't cover this: no passage answers “{_short(question)}”."
+    if unmentioned:
+        text += f" None of the passages found mentions {' or '.join(f'“{name}”' for name in unmentioned[:3])}."
     return Answer(question=question, text=text, answered=False, citations=[], hits=hits, query=query or question)
 
 
@@ -27,17 +30,18 @@ def compose(question: str, chosen: list[Evidence], documents: dict[str, Document
         parts.append(f"{evidence.text} [{n}]")
         citations.append(Citation(n=n, chunk_id=evidence.chunk.id, doc_id=document.id, title=document.title,
                                   source=document.source, start=evidence.start, end=evidence.end,
-                                  quote=document.text[evidence.start:evidence.end]))
+                                  quote=document.text[evidence.start:evidence.end],
+                                  section=section_at(document.blocks, evidence.start)))
     return Answer(question=question, text=" ".join(parts), answered=True, citations=citations, hits=hits,
                   query=query or question)
 
 
 def _lead_in(question: str, document: Document) -> str:
-    """A fixed connective naming the article, the only words of an answer that are not quoted."""
-    if _ABOUT_THE_AUTHOR.search(question) or "say" in question.lower():
-        author = document.metadata.get("author")
-        who = f"{author}, the author of “{document.title}”," if author else f"The author of “{document.title}”"
-        return f"{who} writes:"
+    """A fixed connective naming the article, the only words of an answer that are not quoted. It names an author
+    only when the document has one: reference pages and manuals have none, and inventing one misleads."""
+    author = document.metadata.get("author")
+    if author and (_ABOUT_THE_AUTHOR.search(question) or "say" in question.lower()):
+        return f"{author}, the author of “{document.title}”, writes:"
     return f"According to “{document.title}”:"
 
 
@@ -55,7 +59,8 @@ def answer_to_dict(answer: Answer) -> dict:
         "answered": answer.answered,
         "unsupported": answer.unsupported,
         "citations": [{"n": c.n, "doc_id": c.doc_id, "title": c.title, "source": c.source, "chunk_id": c.chunk_id,
-                       "start": c.start, "end": c.end, "quote": c.quote} for c in answer.citations],
+                       "section": c.section, "start": c.start, "end": c.end, "quote": c.quote}
+                      for c in answer.citations],
         "hits": [{"rank": h.rank, "chunk_id": h.chunk.id, "doc_id": h.chunk.doc_id, "score": round(h.score, 6),
-                  "start": h.chunk.start, "end": h.chunk.end, "text": h.chunk.text} for h in answer.hits],
+                  "section": h.chunk.section, "start": h.chunk.start, "end": h.chunk.end, "text": h.chunk.text} for h in answer.hits],
     }

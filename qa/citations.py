@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.embedders import Embedder
+from ingest.structure import section_at
 from qa.evidence import Evidence, candidate_sentences, content_words, sentence_spans
 from schema import Chunk, Citation, Document, Hit
 
@@ -108,4 +109,5 @@ def _citation(n: int, evidence: Evidence, documents: dict[str, Document]) -> Cit
     document = documents[evidence.chunk.doc_id]
     return Citation(n=n, chunk_id=evidence.chunk.id, doc_id=document.id, title=document.title,
                     source=document.source, start=evidence.start, end=evidence.end,
-                    quote=document.text[evidence.start:evidence.end])
+                    quote=document.text[evidence.start:evidence.end],
+                    section=section_at(document.blocks, evidence.start))

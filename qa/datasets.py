@@ -1,14 +1,15 @@
 """Evaluation datasets: Q&A JSONL, BEIR folders and SQuAD JSON, read into one Question record.
 
-Every gold unit is a tuple of alternative spans (any one of them counts): a Q&A evidence passage wherever it occurs,
-a SQuAD answer's span in its article, or a whole BEIR document.
+Every gold unit is a tuple of alternative spans (any one of them counts): a Q&A evidence passage wherever it occurs
+(in its question's document, when a doc_id or source path names one), a SQuAD answer's span in its article, or a whole
+BEIR document.
 """
 from __future__ import annotations
 
 import json
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from ingest.clean import normalize
 from ingest.loaders import slugify
@@ -36,6 +37,7 @@ class Question:
     doc_id: str | None = None
     answerable: bool = True
     gold: tuple[tuple[Span, ...], ...] = ()  # gold units whose offsets the dataset itself gives
+    source: str | None = None  # the evidence's file, relative to the ingested folder: an alternative to doc_id
 
 
 @dataclass
@@ -105,7 +107,14 @@ def _qa_question(record, where: str) -> Question:
         id=str(need("id", lambda v: isinstance(v, (str, int)) and str(v).strip(), "a non-empty string")),
         question=need("question", lambda v: isinstance(v, str) and v.strip(), "a non-empty string"),
         answers=tuple(answers), evidence=tuple(evidence), answerable=answerable,
-        doc_id=need("doc_id", lambda v: v is None or isinstance(v, str), "a string or null"))
+        doc_id=need("doc_id", lambda v: v is None or isinstance(v, str), "a string or null"),
+        source=_relative_path(need("source", lambda v: v is None or (isinstance(v, str) and v.strip()),
+                                   "a non-empty string or null")))
+
+
+def _relative_path(source: str | None) -> str | None:
+    """A `source` path in one spelling: forward slashes, no "./" or doubled slashes."""
+    return None if source is None else PurePosixPath(source.strip().replace("\\", "/")).as_posix()
 
 
 def _strings(value) -> bool:

@@ -2,7 +2,8 @@
 score retrieval, answers, citations and abstention, and write a report.
 
 A hit is a retrieved chunk that overlaps a gold unit (qa.datasets); for BEIR the chunks are first collapsed to their
-documents (best chunk's score), because the published SciFact figures rank whole documents.
+documents (best chunk's score), because the published SciFact figures rank whole documents. An evidence passage that
+is in no indexed document cannot be found by any retriever: its question counts as a retrieval miss and is reported.
 """
 from __future__ import annotations
 
@@ -13,11 +14,14 @@ import string
 import sys
 import tempfile
 import time
+from array import array
 from dataclasses import dataclass, replace
-from pathlib import Path
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 
+from ingest.loaders import slugify
 from qa.datasets import Dataset, Question, Span, read_dataset
 from schema import Answer, UserError
 from settings import Settings
@@ -27,7 +31,7 @@ BEIR_DEPTH = 100  # documents ranked per BEIR query, for recall@100
 BEIR_CHUNK_POOL = 300  # chunks fetched per BEIR query: enough to fill BEIR_DEPTH documents after collapsing
 ROW_HITS = 10  # hits kept per question in report.json
 REPORT_MISSES = 50  # questions listed in report.md, worst first
-_PUNCTUATION = set(string.punctuation)
+_PUNCTUATION_TO_SPACE = str.maketrans(string.punctuation, " " * len(string.punctuation))
 
 
 @dataclass
@@ -47,14 +51,21 @@ class Report:
 
     def summary(self) -> dict:
         return {"dataset": self.dataset, "kind": self.kind, "k": self.k, "index": self.index,
-                "metrics": {run.retriever: run.metrics for run in self.runs}}
+                "metrics": {run.retriever: run.metrics for run in self.runs},
+                "evidence_not_found": self.evidence_not_found()}
+
+    def evidence_not_found(self) -> list[str]:
+        """Ids of the questions whose evidence is in no indexed document (the same for every retriever)."""
+        return list(dict.fromkeys(r["id"] for run in self.runs for r in run.rows if r.get("evidence_found") is False))
 
 
 # -- metrics on one question -------------------------------------------------------------------------------
 
 def normalize_answer(text: str) -> str:
-    """SQuAD's normalisation: lower case, no punctuation, no articles, single spaces."""
-    text = "".join(ch for ch in text.lower() if ch not in _PUNCTUATION)
+    """SQuAD's normalisation (lower case, no articles, single spaces) except that punctuation becomes a space
+    rather than vanishing, so it separates words: "subprocess.CalledProcessError" holds the answer
+    "CalledProcessError". Both sides are normalised alike, so "1,000" and "U.S." still match themselves."""
+    text = text.lower().translate(_PUNCTUATION_TO_SPACE)
     return " ".join(re.sub(r"\b(a|an|the)\b", " ", text).split())
 
 
@@ -105,23 +116,91 @@ def retrieval_scores(ranks: list[int], n_gold: int, kind: str) -> dict:
 
 # -- gold evidence -----------------------------------------------------------------------------------------
 
-def gold_units(question: Question, texts: list[tuple[str, int, str]]) -> tuple[tuple[Span, ...], ...]:
-    """The dataset's own gold spans, or each evidence passage located in `texts` (doc_id, offset, text),
-    every occurrence an alternative."""
+# Characters that differ between two copies of one text (a page's extraction, a dataset's quote of it) without
+# changing a word: ligatures, typographic quotes, and invisible or permalink marks, which map to nothing. Whitespace,
+# non-breaking spaces included, is dropped by the matching itself. Every entry maps to plain characters only.
+_PLAIN = {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st",
+          "‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "‟": '"',
+          "\u00ad": "", "\u200b": "", "\u200c": "", "\u200d": "", "\u2060": "", "\ufeff": "", "¶": ""}
+_LINE_END_HYPHEN = re.compile(r"(?<=\w)-(?=[^\S\n]*\n\s*\w)")  # "set-\ntings" in a PDF's text
+
+
+def gold_units(question: Question, texts: list[tuple[str, int, str]],
+               sources: dict[str, str] | None = None) -> tuple[tuple[Span, ...], ...]:
+    """The dataset's own gold spans, or each evidence passage located in `texts` (doc_id, offset, text) of the
+    question's document (any, when it names none), every occurrence an alternative. `sources` maps doc ids to
+    file paths. A passage found nowhere is an empty unit, which no hit can match."""
     if question.gold:
         return question.gold
-    units = []
-    for passage in question.evidence:
-        spans = []
-        for doc_id, offset, text in texts:
-            if question.doc_id not in (None, doc_id):
-                continue
-            at = text.find(passage)
+    wanted = evidence_documents(question, sources or {})
+    candidates = [text for text in texts if wanted is None or text[0] in wanted]
+    return tuple(locate(passage, candidates) for passage in question.evidence)
+
+
+def evidence_documents(question: Question, sources: dict[str, str]) -> set[str] | None:
+    """The ids of the documents a question's evidence is in, None when it names none: its doc_id, else those whose
+    file path ends with its source path, else the id ingest gives that path (all a remote app's hits show). Of
+    several files that end so ("a.html", "sub/a.html"), the one with that id is the one meant."""
+    if question.doc_id is not None:
+        return {question.doc_id}
+    if question.source is None:
+        return None
+    by_path = {doc_id for doc_id, path in sources.items() if _same_file(path, question.source)}
+    by_id = id_from_source(question.source)
+    return {by_id} if by_id in by_path or not by_path else by_path
+
+
+def _same_file(path: str, source: str) -> bool:
+    path = path.replace("\\", "/")
+    return path == source or path.endswith("/" + source)
+
+
+def id_from_source(source: str) -> str:
+    """The document id ingest gives a file at `source` under the ingested folder: its path without extension,
+    each part slugified ("howto/Logging.html" -> "howto/logging")."""
+    path = PurePosixPath(source)
+    return "/".join(slugify(part) for part in (*path.parent.parts, path.stem) if part != "/")
+
+
+def locate(passage: str, texts: list[tuple[str, int, str]]) -> tuple[Span, ...]:
+    """Every occurrence of `passage` in `texts`, compared without whitespace or typographic variants (a page's
+    line breaks can fall anywhere in a quoted sentence), as exact spans of the texts."""
+    needle = squeeze(passage)[0]
+    if not needle:
+        return ()
+    spans = set()
+    for doc_id, offset, text in texts:
+        for squeezed, origins in _readings(text):
+            at = squeezed.find(needle)
             while at >= 0:
-                spans.append(Span(doc_id, offset + at, offset + at + len(passage)))
-                at = text.find(passage, at + 1)
-        units.append(tuple(sorted(set(spans), key=lambda s: (s.doc_id, s.start))))
-    return tuple(units)
+                spans.add(Span(doc_id, offset + origins[at], offset + origins[at + len(needle) - 1] + 1))
+                at = squeezed.find(needle, at + 1)
+    return tuple(sorted(spans, key=lambda s: (s.doc_id, s.start)))
+
+
+def _readings(text: str):
+    """`text` squeezed as it is and, when a line ends inside a hyphenated word, also without those hyphens: a
+    PDF's "set-" at the end of a line before "tings" only splits the word "settings", but "well-known" keeps its
+    hyphen wherever the line breaks."""
+    yield squeeze(text)
+    if _LINE_END_HYPHEN.search(text):
+        yield squeeze(text, True)
+
+
+@lru_cache(maxsize=64)  # the same documents are searched for every question of a run
+def squeeze(text: str, join_hyphenated: bool = False) -> tuple[str, array]:
+    """`text` without whitespace and with _PLAIN applied (and, if asked, without line-end hyphens), and for each
+    character left its offset in `text`."""
+    dropped = {m.start() for m in _LINE_END_HYPHEN.finditer(text)} if join_hyphenated else set()
+    chars, origins = [], array("q")
+    for at, char in enumerate(text):
+        if at in dropped:
+            continue
+        for plain in _PLAIN.get(char, char):
+            if not plain.isspace():
+                chars.append(plain)
+                origins.append(at)
+    return "".join(chars), origins
 
 
 def texts_from_hits(hits: list[dict]) -> list[tuple[str, int, str]]:
@@ -195,6 +274,9 @@ def summarize(rows: list[dict]) -> dict:
             "abstention_accuracy": _mean(not r["answered"] for r in unanswerable),
             "false_abstention": _mean(not r["answered"] for r in answerable),
             "seconds_per_answer": _mean(r["seconds"] for r in rows if r.get("seconds") is not None)})
+    located = [r["evidence_found"] for r in rows if "evidence_found" in r]
+    if located:
+        metrics["evidence_not_found"] = located.count(False)
     return metrics
 
 
@@ -217,9 +299,14 @@ def abstention_curve(scores: list[float], answerable: list[bool], thresholds: li
     return curve
 
 
-def best_threshold(curve: list[dict]) -> dict:
+def best_threshold(curve: list[dict], max_false_abstention: float | None = None) -> dict:
     """The point of highest balanced accuracy; of a plateau of equals, its middle, the choice least tied to
-    the particular questions measured."""
+    the particular questions measured. With `max_false_abstention`, the point that declines the most unanswerable
+    questions while refusing at most that share of answerable ones (a user-facing promise)."""
+    if max_false_abstention is not None:
+        allowed = [p for p in curve if p["false_abstention"] <= max_false_abstention]
+        if allowed:
+            return max(allowed, key=lambda p: (p["abstention_accuracy"], -p["false_abstention"]))
     top = max(point["balanced_accuracy"] for point in curve)
     plateau = [point for point in curve if point["balanced_accuracy"] >= top - 1e-12]
     return plateau[(len(plateau) - 1) // 2]
@@ -249,7 +336,11 @@ def run(dataset_path: str, settings: Settings, *, retrievers: list[str], k: int 
         settings = replace(settings, index_dir=corpus_cache(dataset, settings))
     pipeline = pipeline_for(dataset, settings, progress)
     runs = [_local_run(dataset, pipeline, method, k, progress) for method in retrievers]
-    return Report(dataset.name, dataset.kind, k, str(settings.index_dir), runs)
+    report = Report(dataset.name, dataset.kind, k, str(settings.index_dir), runs)
+    for question_id in report.evidence_not_found():
+        print(f"warning: question {question_id}: evidence not found in the indexed documents "
+              f"(counted as a retrieval miss)", file=sys.stderr)
+    return report
 
 
 def corpus_cache(dataset: Dataset, settings: Settings) -> Path:
@@ -318,6 +409,7 @@ def _local_run(dataset: Dataset, pipeline, method: str, k: int, progress: bool) 
 
     store = pipeline.retriever.store
     texts = [(doc.id, 0, doc.text) for doc in store.documents.values()]
+    sources = {doc.id: doc.source for doc in store.documents.values()}
     rows = []
     for question in _progress(dataset.questions, method, progress):
         if dataset.kind == "beir":
@@ -328,11 +420,11 @@ def _local_run(dataset: Dataset, pipeline, method: str, k: int, progress: bool) 
             started = time.perf_counter()
             answer = answer_to_dict(pipeline.ask(question.question, k=k, retriever=method))
             answer["seconds"] = time.perf_counter() - started
-        gold = gold_units(question, texts)
-        if question.evidence and not all(gold):
-            raise UserError(f"question {question.id}: an evidence passage is in no indexed article"
-                            f"{' ' + repr(question.doc_id) if question.doc_id else ''}: is this the right index?")
-        rows.append(score_question(question, dataset.kind, ranked, answer, gold))
+        gold = gold_units(question, texts, sources)
+        row = score_question(question, dataset.kind, ranked, answer, gold)
+        if question.evidence and not question.gold:
+            row["evidence_found"] = all(gold)  # searched in whole documents: a miss means no retriever can find it
+        rows.append(row)
     return Run(method, summarize(rows), rows)
 
 
@@ -406,6 +498,7 @@ def report_markdown(report: Report) -> str:
     lines = [f"# Evaluation of {report.dataset} ({report.kind})", "",
              f"Searched `{report.index}`, {report.k} passages per answer, "
              f"{report.runs[0].metrics['questions']} questions.", "", metrics_table(report)]
+    lines += _evidence_not_found_section(report)
     for run in report.runs:
         misses = sorted((r for r in run.rows if _missed(r)), key=lambda r: r["first_relevant"] or 10**9, reverse=True)
         lines += ["", f"## {run.retriever}: {len(misses)} questions missed", ""]
@@ -415,12 +508,23 @@ def report_markdown(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _evidence_not_found_section(report: Report) -> list[str]:
+    missing = report.evidence_not_found()
+    if not missing:
+        return []
+    return ["", f"## Evidence not found: {len(missing)} questions", "",
+            "Their evidence is in no indexed document (is this the right index?); they count as retrieval misses.",
+            "", *(f"- **{question_id}**" for question_id in missing)]
+
+
 def _missed(row: dict) -> bool:
     return row.get("correct") is False or (row["scores"] and row["first_relevant"] is None)
 
 
 def _miss_line(row: dict) -> str:
     found = f"first relevant hit at rank {row['first_relevant']}" if row["first_relevant"] else "no relevant hit"
+    if row.get("evidence_found") is False:
+        found = "evidence not found in the indexed documents"
     line = f"- **{row['id']}** {row['question']} ({found})"
     if "answer" in row:
         expected = "; ".join(dict.fromkeys(row["gold_answers"])) or "a refusal"

@@ -1,12 +1,15 @@
 """Pick the sentences of the retrieved passages that answer a question, each with its exact character span."""
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from index.embedders import Embedder
+from qa import scoring
+from ingest.structure import CODE, DEFINITION, PROSE, ROW, spans_from_records
 from schema import Chunk, Document, Hit
 
 # A sentence ends at . ! ? or … (with closing quotes or brackets) followed by space and a capital, digit or quote.
@@ -22,11 +25,17 @@ _STOPWORDS = frozenset(
     "that the their them they this to was were what when where which who whom why will with would about author "
     "article say says said think thinks".split())
 
-MAX_SENTENCES = 4
-SCORE_MARGIN = 0.08  # sentences from other paragraphs must score within this of the best one
-PARAGRAPH_SHARE = 0.5  # sentences beside the best one must reach this share of its similarity
+MAX_SENTENCES = int(__import__("os").environ.get("MS", "3"))
+RUNNER_UP_SHARE = float(__import__("os").environ.get("RS", "0.5"))  # others must be this likely, relative to the best
+MAX_WHOLE_BLOCK_CHARS = 600  # a longer code block or table row is never quoted: too long to be the answer
 NEAR_DUPLICATE = 0.7  # word-set Jaccard above which a sentence repeats one already chosen
 MIN_STANDALONE_WORDS = 12  # a shorter sentence (often a topic sentence) is quoted with the one after it
+_DOCUMENT_WORDS = r"(the |this |that )?(article|author|writer|columnist|piece|post|blog|story|report|page|manual|" \
+                  r"document|text|guide|docs|documentation|paper|essay)( page)?"
+_FRAMING = re.compile(
+    rf"^\s*(what|how) (does|do|did) {_DOCUMENT_WORDS} (say|says|write|writes|mention|tell( us)?|state|claim|argue|"
+    rf"report|explain|suggest)( about)?\s*|^\s*according to {_DOCUMENT_WORDS},?\s*|,?\s*according to {_DOCUMENT_WORDS}"
+    rf"(?=\W*$)", re.IGNORECASE)
 _SUMMARY_QUESTION = re.compile(
     r"\b(purpose|main (point|argument|idea|claim)|thesis|summary|summari[sz]e|gist|overview)\b|"
     r"\bwhat is (the|this) (article|piece|text|essay|commentary) about\b", re.IGNORECASE)
@@ -40,7 +49,9 @@ class Evidence:
     text: str
     paragraph: int  # offset of the paragraph's first character: sentences that share it share a paragraph
     similarity: float = 0.0  # cosine between the question and the sentence
-    score: float = 0.0  # similarity plus word-overlap bonus, used for ranking
+    score: float = 0.0  # how likely the sentence answers the question, relative to the likeliest candidate (1.0)
+    relevance: float = 0.0  # similarity plus word-overlap bonus: how close the sentence is to the question's topic
+    whole: bool = False  # a code block or table row, quoted whole
 
 
 def sentence_spans(text: str) -> list[tuple[int, int, int]]:
@@ -57,24 +68,54 @@ def sentence_spans(text: str) -> list[tuple[int, int, int]]:
     return [(s, e, p) for s, e, p in spans if text[s:e].strip()]
 
 
+def document_units(document: Document) -> list[tuple[int, int, int]]:
+    """(start, end, block start) of every quotable unit of a document: the sentences of its prose blocks (a
+    definition's first sentence carries its term), each code block or table row whole; headings and bare terms
+    never. Documents without blocks fall back to one paragraph per line."""
+    if not document.blocks:
+        return sentence_spans(document.text)
+    units = []
+    for block in spans_from_records(document.blocks):
+        if block.kind in PROSE:
+            units += _prose_units(document.text, block)
+        elif block.kind in (CODE, ROW) and block.end - block.start <= MAX_WHOLE_BLOCK_CHARS:
+            units.append((block.start, block.end, block.start))
+    return units
+
+
+def _prose_units(text: str, block) -> list[tuple[int, int, int]]:
+    start = block.start
+    if block.kind == DEFINITION:
+        term_end = text.find("\n", block.start, block.end)
+        if term_end < 0:
+            return []  # a term with no description: a bare signature is no answer
+        start = term_end + 1
+    units = [(s + start, e + start, block.start) for s, e, _ in sentence_spans(text[start:block.end])]
+    if block.kind == DEFINITION and units:
+        units[0] = (block.start, units[0][1], block.start)  # the term stays with its description
+    return units
+
+
 def candidate_sentences(hits: list[Hit], documents: dict[str, Document], standalone: bool = True) -> list[Evidence]:
     """Sentences of the hit chunks, once each even where chunks overlap. With `standalone`, each is made to stand
     alone as a quote: a sentence that leans on the one before is quoted with it, a very short one with the next."""
-    seen, candidates = set(), []
+    seen, candidates, units_of = set(), [], {}
     for hit in hits:
-        chunk, text = hit.chunk, documents[hit.chunk.doc_id].text
-        region_start = text.rfind("\n", 0, chunk.start) + 1
-        region_end = text.find("\n", chunk.end) % (len(text) + 1)  # -1 (no newline) becomes len(text)
-        spans = [(s + region_start, e + region_start, p + region_start)
-                 for s, e, p in sentence_spans(text[region_start:region_end])]
-        for i, (start, end, paragraph) in enumerate(spans):
-            if start < chunk.start or end > chunk.end:
-                continue
+        chunk, document = hit.chunk, documents[hit.chunk.doc_id]
+        if chunk.doc_id not in units_of:
+            units_of[chunk.doc_id] = document_units(document)
+        spans = units_of[chunk.doc_id]
+        whole_blocks = {(b.start, b.end) for b in spans_from_records(document.blocks) if b.kind in (CODE, ROW)}
+        for i in range(bisect.bisect_left(spans, (chunk.start, -1, -1)), len(spans)):
+            start, end, paragraph = spans[i]
+            if end > chunk.end:
+                break
             if standalone:
-                start, end = _standalone_span(text, spans, i)
+                start, end = _standalone_span(document.text, spans, i)
             if (chunk.doc_id, start, end) not in seen:
                 seen.add((chunk.doc_id, start, end))
-                candidates.append(Evidence(chunk, start, end, text[start:end], paragraph))
+                candidates.append(Evidence(chunk, start, end, document.text[start:end], paragraph,
+                                           whole=(start, end) in whole_blocks))
     return candidates
 
 
@@ -87,18 +128,39 @@ def _standalone_span(text: str, spans: list[tuple[int, int, int]], i: int) -> tu
     return start, end
 
 
+def focus(question: str) -> str:
+    """The question without the words that point at the document ("What does the article say about …"):
+    they match no sentence of it and only dilute the comparison."""
+    return _FRAMING.sub("", question).strip() or question
+
+
 def select_evidence(question: str, hits: list[Hit], documents: dict[str, Document],
                     embedder: Embedder) -> list[Evidence]:
     """All candidate sentences scored, best first (callers decide what is strong enough to use)."""
+    question = focus(question)
     candidates = candidate_sentences(hits, documents)
     if not candidates:
         return []
     vectors = embedder.embed_documents([question] + [c.text for c in candidates])
     similarities = vectors[1:] @ vectors[0]
+    answers = scoring.likelihoods(candidate_features(question, candidates, similarities, hits))
     question_words = content_words(question)
-    scored = [replace(c, similarity=float(sim), score=float(sim) + 0.3 * _overlap(question_words, c.text))
-              for c, sim in zip(candidates, similarities)]
+    scored = [replace(c, similarity=float(sim), relevance=float(sim) + 0.3 * _overlap(question_words, c.text),
+                      score=float(p)) for c, sim, p in zip(candidates, similarities, answers)]
     return sorted(scored, key=lambda e: -e.score)
+
+
+def candidate_features(question: str, candidates: list[Evidence], similarities: np.ndarray,
+                       hits: list[Hit]) -> np.ndarray:
+    """The scorer's features (qa/scoring.py) of each candidate, given its cosine to the question."""
+    rank_of = {hit.chunk.id: hit.rank for hit in hits}
+    same_block = [(c.chunk.doc_id, c.paragraph) for c in candidates]
+    neighbours = [[j for j in (i - 1, i + 1) if 0 <= j < len(candidates) and same_block[j] == same_block[i]]
+                  for i in range(len(candidates))]
+    return scoring.feature_matrix(
+        question, content_words(question), [c.text for c in candidates], [content_words(c.text) for c in candidates],
+        similarities, neighbours, [rank_of.get(c.chunk.id, len(hits) + 1) for c in candidates],
+        [c.whole for c in candidates])
 
 
 def is_summary_question(question: str) -> bool:
@@ -112,19 +174,16 @@ def lead_evidence(first_chunk: Chunk, documents: dict[str, Document]) -> list[Ev
 
 
 def choose(ranked: list[Evidence]) -> list[Evidence]:
-    """The best sentence, with the sentences of its paragraph that bear on the question and any close
-    runners-up elsewhere, without repeats, in reading order."""
+    """The sentence most likely to answer, with the runners-up nearly as likely (the answer may be spread over
+    two), without repeats, in reading order."""
     if not ranked:
         return []
     best = ranked[0]
     chosen = [best]
     for evidence in ranked[1:]:
-        if len(chosen) == MAX_SENTENCES:
+        if len(chosen) == MAX_SENTENCES or evidence.score < RUNNER_UP_SHARE * best.score:
             break
-        same_paragraph = (evidence.chunk.doc_id, evidence.paragraph) == (best.chunk.doc_id, best.paragraph)
-        strong_enough = (evidence.similarity >= PARAGRAPH_SHARE * best.similarity if same_paragraph
-                         else evidence.score >= best.score - SCORE_MARGIN)
-        if strong_enough and not any(_repeats(evidence, c) for c in chosen):
+        if not any(_repeats(evidence, c) for c in chosen):
             chosen.append(evidence)
     doc_order = {doc_id: i for i, doc_id in enumerate(dict.fromkeys(e.chunk.doc_id for e in ranked))}
     return sorted(chosen, key=lambda e: (doc_order[e.chunk.doc_id], e.start))

@@ -8,9 +8,10 @@ import pytest
 
 from conftest import ROOT, SAMPLE_ARTICLE, SEED_DEV
 from qa.datasets import WHOLE, Question, Span, read_dataset
-from qa.evaluate import (abstention_curve, answer_body, best_threshold, by_document, contains_answer, found_at,
-                         gold_units, matched_units, ndcg_at, normalize_answer, recall_at, reciprocal_rank,
-                         score_question, summarize, texts_from_hits)
+from qa.evaluate import (Report, Run, abstention_curve, answer_body, best_threshold, by_document, contains_answer,
+                         evidence_documents, found_at, gold_units, id_from_source, matched_units, ndcg_at,
+                         normalize_answer, recall_at, reciprocal_rank, report_markdown, score_question, summarize,
+                         texts_from_hits)
 from schema import UserError
 
 
@@ -26,6 +27,16 @@ def test_squad_normalisation_and_whole_word_containment():
     assert not contains_answer("because of it", ["US"]), "a word inside another word is not the answer"
     assert contains_answer("the US wants it", ["the U.S", "US"])
     assert not contains_answer("anything", ["", "!"]), "an answer that normalises to nothing matches nothing"
+
+
+def test_punctuation_separates_words_in_answers():
+    assert normalize_answer("raises subprocess.CalledProcessError!") == "raises subprocess calledprocesserror"
+    assert contains_answer("It raises subprocess.CalledProcessError.", ["CalledProcessError"])
+    assert not contains_answer("It raises CalledProcessErrors.", ["CalledProcessError"])
+    assert contains_answer("set gc.pruneExpire to 2.weeks.ago", ["2.weeks.ago"])
+    assert contains_answer("default is 2 weeks ago", ["2.weeks.ago"]), "both sides normalise alike"
+    assert contains_answer("about 1,000 people", ["1,000"]) and contains_answer("in the U.S. today", ["U.S."])
+    assert contains_answer("a 30-year-old man", ["30"]), "a hyphen no longer glues the number to the word"
 
 
 def test_ranking_metrics_on_a_known_ranking():
@@ -61,6 +72,64 @@ def test_evidence_is_located_in_its_article_only_every_occurrence_counting():
     assert gold_units(Question("q", "?", evidence=("zzz",)), texts) == ((),)
     given = ((Span("a", 1, 2),),)
     assert gold_units(Question("q", "?", evidence=("one",), gold=given), texts) == given
+
+
+@pytest.mark.parametrize("text, evidence, expected", [
+    ("- --prune=<date>\n\n-\n\nPrune old objects (default is 2 weeks ago,\n\noverridable).",
+     "Prune old objects (default is 2 weeks ago, overridable).",
+     "Prune old objects (default is 2 weeks ago,\n\noverridable)."),
+    ("Options:\nhidelinks\nHide links (removing color).", "hidelinks Hide links (removing color).",
+     "hidelinks\nHide links (removing color)."),
+    ("x --prune=<date>Prune them.", "--prune=<date> Prune them.", "--prune=<date>Prune them."),
+    ("The ﬁrst ﬂoor’s “lobby”\u00a0is  open.", "The first floor's \"lobby\" is open.",
+     "The ﬁrst ﬂoor’s “lobby”\u00a0is  open."),
+    ("Soft\u00adware is fine.", "Software is ﬁne.", "Soft\u00adware is fine."),
+    ("Options¶ Use --all.", "Options Use --all.", "Options¶ Use --all."),
+    ("any set-\ntings of the font", "any settings of the font", "any set-\ntings of the font"),
+    ("a well-\nknown rule", "a well-known rule", "a well-\nknown rule"),
+])
+def test_evidence_is_located_whitespace_and_typography_insensitively_at_exact_offsets(text, evidence, expected):
+    document = "Intro.\n\n" + text + "\n\nOutro."
+    (span,), = gold_units(Question("q", "?", evidence=(evidence,)), [("d", 100, document)])
+    assert span.doc_id == "d" and document[span.start - 100:span.end - 100] == expected
+
+
+def test_evidence_in_no_document_is_an_empty_unit():
+    texts = [("d", 0, "Prune loose objects older than date.")]
+    assert gold_units(Question("q", "?", evidence=("Prune loose objects newer than date.",)), texts) == ((),)
+    assert gold_units(Question("q", "?", evidence=("¶",)), texts) == ((),), "nothing left to look for"
+
+
+def test_a_source_path_names_its_document_by_file_path_else_by_the_id_ingest_gives_it():
+    assert id_from_source("git-gc.html") == "git-gc" and id_from_source("howto/Logging.html") == "howto/logging"
+    assert id_from_source("cbsnews.com.carolina.html") == "cbsnews-com-carolina"
+    sources = {"gc": "/data/docs/git-gc.html", "sub/git-gc": "/data/docs/sub/git-gc.html",
+               "git-gc": "/data/other/git-gc.html", "log": "/data/docs/howto/logging.html"}
+    names = lambda **fields: evidence_documents(Question("q", "?", **fields), sources)  # noqa: E731
+    assert names(source="howto/logging.html") == {"log"}, "path-component aware: by the file, whatever its id"
+    assert names(source="sub/git-gc.html") == {"sub/git-gc"}
+    assert names(source="git-gc.html") == {"git-gc"}, "of several files with that name, the one with its id"
+    assert names(source="it-gc.html") == {"it-gc"}, "no file of that name: the id ingest would give it"
+    assert names(source="git-gc.html", doc_id="gc") == {"gc"} and names() is None
+    assert evidence_documents(Question("q", "?", source="howto/logging.html"), {}) == {"howto/logging"}, "remote"
+    texts = [("gc", 0, "Run git gc."), ("other", 0, "Run git gc.")]
+    question = Question("q", "?", evidence=("Run git gc.",), source="docs/git-gc.html")
+    assert gold_units(question, texts, {"gc": "/x/docs/git-gc.html", "other": "/x/b.html"}) == ((Span("gc", 0, 11),),)
+
+
+def test_evidence_not_found_counts_as_a_retrieval_miss_and_is_reported_by_id():
+    question = Question("g07", "Where?", answers=("here",), evidence=("nowhere to be found",), source="a.html")
+    gold = gold_units(question, [("a", 0, "It is here.")], {"a": "/docs/a.html"})
+    row = {**score_question(question, "qa", [item("a")], answer("It is here.", []), gold), "evidence_found": False}
+    assert gold == ((),) and row["scores"]["recall@10"] == 0.0 and row["answer_hit"] is True
+    found = {**score_question(Question("g01", "?", evidence=("x",)), "qa", [item("a")], answer("x", []),
+                              ((Span("a", 0, 1),),)), "evidence_found": True}
+    assert summarize([row, found])["evidence_not_found"] == 1
+    report = Report("dev", "qa", 5, "idx", [Run("bm25", summarize([row, found]), [row, found])])
+    assert report.evidence_not_found() == ["g07"] and report.summary()["evidence_not_found"] == ["g07"]
+    markdown = report_markdown(report)
+    assert "## Evidence not found: 1 questions" in markdown and "- **g07**" in markdown
+    assert "**g07** Where? (evidence not found in the indexed documents)" in markdown
 
 
 def test_overlapping_hits_of_a_remote_app_are_joined_into_the_text_it_showed():
@@ -139,6 +208,8 @@ def test_abstention_curve_and_the_threshold_of_best_balanced_accuracy():
     assert best_threshold(curve)["threshold"] == 0.55
     flat = abstention_curve([0.9, 0.1], [True, False], [0.2, 0.3, 0.4, 0.5, 0.6])
     assert best_threshold(flat)["threshold"] == 0.4, "the middle of a plateau"
+    assert best_threshold(curve, max_false_abstention=0.0)["threshold"] == 0.0, "refuses no answerable question"
+    assert best_threshold(curve, max_false_abstention=0.3)["threshold"] == 0.55, "declines most within the cap"
 
 
 # -- readers -----------------------------------------------------------------------------------------------
@@ -159,6 +230,18 @@ def test_qa_jsonl_reader(tmp_path):
     assert dataset.kind == "qa" and dataset.name == "dev"
     assert dataset.questions[0] == Question("q1", "Why?", ("because",), ("because of it",), None, True)
     assert not dataset.questions[1].answerable and read_dataset(path, limit=1).questions[0].id == "q1"
+
+
+def test_qa_jsonl_reader_takes_a_source_path_and_ignores_unknown_fields(tmp_path):
+    public = {"id": "g01", "question": "How old?", "answers": ["2 weeks"], "evidence": ["default is 2 weeks ago"],
+              "source": "git-gc.html", "answerable": True, "type": "direct"}
+    path = write_lines(tmp_path / "git.jsonl", [public, {**public, "id": "g02", "source": "./howto\\a.html"},
+                                                {**public, "id": "g03", "source": None, "answerable": False}])
+    assert [(q.source, q.doc_id) for q in read_dataset(path).questions] == [
+        ("git-gc.html", None), ("howto/a.html", None), (None, None)]
+    write_lines(path, [{**public, "source": 7}])
+    with pytest.raises(UserError, match="git.jsonl:1: field 'source' must be a non-empty string or null"):
+        read_dataset(path)
 
 
 @pytest.mark.parametrize("line, message", [
@@ -266,6 +349,25 @@ def test_eval_of_a_qa_file_prints_a_table_and_writes_reports(cli_env, tmp_path):
     row = bm25["questions"][0]
     assert row["hits"][0]["relevant"] and row["correct"] and row["citations"][0]["quote"]
     assert (tmp_path / "out" / "report.md").read_text().startswith("# Evaluation of dev (qa)")
+
+
+def test_eval_locates_evidence_by_source_and_reports_evidence_in_no_document(cli_env, tmp_path):
+    assert run(cli_env, "ingest", str(SAMPLE_ARTICLE)).returncode == 0
+    bagram = {"id": "bagram", "question": "What does the author say about Bagram?", "answers": ["strategic footprint"],
+              "evidence": ["Khalilzad's remarks on Bagram   Airbase are equally revealing."],  # straight apostrophe
+              "source": SAMPLE_ARTICLE.name, "answerable": True, "type": "direct"}
+    ghost = {**bagram, "id": "ghost", "evidence": ["A sentence this article never had."]}
+    dataset = write_lines(tmp_path / "dev.jsonl", [bagram, ghost])
+    result = run(cli_env, "eval", str(dataset), "--retriever", "bm25", "--json", "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    assert ("warning: question ghost: evidence not found in the indexed documents (counted as a retrieval miss)\n"
+            in result.stderr) and "question bagram:" not in result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["evidence_not_found"] == ["ghost"] and summary["metrics"]["bm25"]["evidence_not_found"] == 1
+    rows = json.loads((tmp_path / "out" / "report.json").read_text())["runs"][0]["questions"]
+    assert rows[0]["evidence_found"] and rows[0]["first_relevant"] == 1, "recall against the located span"
+    assert not rows[1]["evidence_found"] and rows[1]["scores"]["recall@10"] == 0.0
+    assert "- **ghost**" in (tmp_path / "out" / "report.md").read_text()
 
 
 def test_eval_of_beir_and_squad_ingests_the_corpus_into_an_empty_index(cli_env, tmp_path):

@@ -24,7 +24,7 @@ def test_ingest_builds_an_index_with_manifest_and_no_pickles(settings, embedder)
     manifest = json.loads((generation / "manifest.json").read_text())
     assert manifest["embed_model"] == "hashing" and manifest["dimension"] == 512
     assert manifest["chunk_tokens"] == settings.chunk_tokens and manifest["chunks"] == report.total_chunks
-    assert manifest["schema_version"] == 1 and manifest["index_type"] == "flat"
+    assert manifest["schema_version"] == 2 and manifest["index_type"] == "flat"
     assert sorted(p.name for p in generation.iterdir()) == [
         "chunks.json", "documents.json", "index.faiss", "manifest.json", "vectors.npy"]
     store = open_store(settings, embedder)

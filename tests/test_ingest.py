@@ -6,7 +6,9 @@ from conftest import SAMPLE_ARTICLE
 from helpers import minimal_pdf
 from index.embedders import HashingEmbedder
 from ingest.chunking import chunk_document, make_splitter
-from ingest.clean import markdown_to_text, normalize, strip_furniture
+from ingest.clean import normalize, strip_furniture
+from ingest.markdown import markdown_blocks
+from ingest.structure import Block
 from ingest.loaders import LoadFailure, iter_documents
 from schema import Document
 
@@ -37,9 +39,12 @@ def test_normalize_unifies_spacing_and_line_endings():
     assert normalize("a\u200b  b\r\n\r\n\r\n\r\nc \t d\u00a0e ") == "a b\n\nc d e"
 
 
-def test_markdown_markup_is_dropped_but_words_kept():
-    text = markdown_to_text("# Title\n\nSome **bold** and _it_ with a [link](http://x.org).\n\n> quoted")
-    assert text == "Title\n\nSome bold and it with a link.\n\nquoted"
+def test_markdown_keeps_headings_lists_code_and_joins_wrapped_lines():
+    blocks = markdown_blocks("---\nlayout: post\n---\n# Title\n\nSome **bold** and _it_ with\na [link](http://x.org).\n\n"
+                             "- first item\n- second `item`\n\n```\nx = 1\n\ny = 2\n```\n\n> quoted\n> on")
+    assert blocks == [Block("heading", "Title", 1), Block("paragraph", "Some bold and it with a link."),
+                      Block("item", "first item"), Block("item", "second item"), Block("code", "x = 1\n\ny = 2"),
+                      Block("quote", "quoted on")]
 
 
 def test_txt_md_html_pdf_json_jsonl_load_with_metadata(tmp_path):

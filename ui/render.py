@@ -82,10 +82,16 @@ def _card(turn: int, citation: Citation, document: Document | None) -> str:
     before, quote, after = passage_parts(document.text if document else citation.quote, citation)
     return (f'<li class="source-card" id="{source_id(turn, citation.n)}" tabindex="-1">'
             f'<div class="source-head"><span class="source-n">{citation.n}</span>'
-            f'<span class="source-title">{escape_html(citation.title)}</span></div>'
+            f'<span class="source-title">{escape_html(citation.title)}</span>{_section_tag(citation)}</div>'
             f'<div class="source-meta">{_meta_line(metadata, citation.source)}</div>'
             f'<blockquote class="passage">{escape_html(before)}<mark>{escape_html(quote)}</mark>'
             f'{escape_html(after)}</blockquote></li>')
+
+
+def _section_tag(citation: Citation) -> str:
+    if not citation.section:
+        return ""
+    return f'<span class="source-section"> › {escape_html(citation.section)}</span>'
 
 
 def _meta_line(metadata: dict, source: str) -> str:

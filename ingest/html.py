@@ -1,0 +1,168 @@
+"""HTML pages → blocks: trafilatura finds the main content; its XML tree gives us the page's own structure.
+
+trafilatura's plain text loses what readers rely on: soft-wrapped source lines look like paragraphs, a definition
+list's term drifts away from its description, code reads as prose. Walking the tree it returns (head, p, list/item,
+quote, code, table/row/cell) keeps each of those as one block.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ingest.clean import is_furniture_block
+from ingest.structure import CODE, DEFINITION, HEADING, ITEM, PARAGRAPH, QUOTE, ROW, Block, join_wrapped
+
+_BLOCK_TAGS = {"head", "p", "list", "item", "quote", "code", "table", "row", "cell", "graphic", "div", "lb"}
+_PERMALINK = re.compile(r"\s*[¶§#🔗]+\s*$")
+
+
+@dataclass
+class HtmlText:
+    title: str
+    blocks: list[Block]
+    metadata: dict = field(default_factory=dict)
+
+
+def read_html(html: str, url: str = "") -> HtmlText | None:
+    """The page's main content as blocks, with its metadata; None when the page has no article text."""
+    import trafilatura  # heavy: only when an HTML page is loaded
+
+    extracted = trafilatura.bare_extraction(html, url=url or None, with_metadata=True, include_comments=False,
+                                            include_tables=True, include_formatting=True)
+    if extracted is None or extracted.body is None:
+        return None
+    blocks = [b for b in body_blocks(extracted.body) if not is_furniture_block(b)]
+    if not any(b.kind != HEADING for b in blocks):
+        return None
+    metadata = _metadata(html, extracted, url)
+    title = metadata.pop("title", "") or ""
+    if blocks and blocks[0].kind == HEADING and join_wrapped(blocks[0].text) == title:
+        blocks = blocks[1:]  # the headline is the title, not a section of the article
+    return HtmlText(title=title, blocks=blocks, metadata=metadata)
+
+
+def _metadata(html: str, extracted, url: str) -> dict:
+    try:
+        from ingest.metadata import page_metadata
+    except ImportError:  # metadata cleaning not available: trafilatura's own fields
+        return {"title": strip_permalink(extracted.title or ""), "author": extracted.author or "",
+                "date": extracted.date or "", "url": url or extracted.url or ""}
+    return page_metadata(html, extracted, url)
+
+
+def body_blocks(body) -> list[Block]:
+    blocks: list[Block] = []
+    for element in body:
+        _walk(element, blocks)
+    return [b for b in blocks if b.text.strip()]
+
+
+def _walk(element, blocks: list[Block], in_quote: bool = False) -> None:
+    tag = element.tag
+    if tag == "head":
+        text = strip_permalink(inline_text(element))
+        if _reads_as_sentence(text):  # a bold lead sentence styled as a heading is still prose
+            blocks.append(Block(PARAGRAPH, text))
+        else:
+            blocks.append(Block(HEADING, text, _heading_level(element)))
+    elif tag == "p":
+        blocks.append(Block(QUOTE if in_quote else PARAGRAPH, inline_text(element)))
+    elif tag == "list":
+        _walk_list(element, blocks)
+    elif tag == "quote":
+        _walk_container(element, blocks, in_quote=True)
+    elif tag == "code":
+        blocks.append(Block(CODE, "".join(_code_text(element))))
+    elif tag == "table":
+        blocks.extend(Block(ROW, " | ".join(inline_text(cell) for cell in row)) for row in element.iter("row"))
+    elif tag not in ("graphic", "lb"):
+        _walk_container(element, blocks, in_quote)
+
+
+def _walk_container(element, blocks: list[Block], in_quote: bool) -> None:
+    """An element that may hold text of its own and block children: each run of loose text is a block."""
+    own = inline_text(element)
+    if own.strip():
+        blocks.append(Block(QUOTE if in_quote else PARAGRAPH, own))
+    for child in element:
+        if _is_block(child):
+            _walk(child, blocks, in_quote)
+
+
+def _walk_list(element, blocks: list[Block]) -> None:
+    terms: list[str] = []  # a definition may have several terms ("-u", "--include-untracked")
+    for item in element.iterchildren("item"):
+        rend = item.get("rend") or ""
+        if rend.startswith("dt"):
+            terms.append(strip_permalink(inline_text(item)))
+        elif rend.startswith("dd") and terms:
+            _walk_description(item, ", ".join(t for t in terms if t), blocks)
+            terms = []
+        else:
+            _walk_item(item, blocks)
+    if terms:
+        blocks.append(Block(DEFINITION, ", ".join(terms)))
+
+
+def _walk_description(item, term: str, blocks: list[Block]) -> None:
+    """The term stays with the first paragraph of its description; later paragraphs follow as their own blocks."""
+    inner: list[Block] = []
+    _walk_container(item, inner, in_quote=False)
+    if inner and inner[0].kind == PARAGRAPH:
+        blocks.append(Block(DEFINITION, f"{term}\n{inner[0].text}"))
+        blocks.extend(inner[1:])
+    else:
+        blocks.append(Block(DEFINITION, term))
+        blocks.extend(inner)
+
+
+def _walk_item(item, blocks: list[Block]) -> None:
+    inner: list[Block] = []
+    _walk_container(item, inner, in_quote=False)
+    blocks.extend(Block(ITEM, b.text) if b.kind == PARAGRAPH else b for b in inner)
+
+
+def inline_text(element) -> str:
+    """The element's text without its block children; <lb/> becomes a line break."""
+    parts = [element.text or ""]
+    for child in element:
+        if child.tag == "lb":
+            parts.append("\n")
+        elif not _is_block(child):
+            parts.append("".join(child.itertext()))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def _is_block(child) -> bool:
+    """Code inside a sentence (`git gc`) is inline; a multi-line or free-standing code element is a block."""
+    if child.tag != "code":
+        return child.tag in _BLOCK_TAGS
+    parent = child.getparent()
+    text = "".join(child.itertext())
+    alone = not (parent.text or "").strip() and not (child.tail or "").strip() and len(parent) == 1
+    return "\n" in text.strip() or alone and parent.tag not in ("p", "head", "cell")
+
+
+def _code_text(element):
+    yield element.text or ""
+    for child in element:
+        if child.tag == "lb":
+            yield "\n"
+        else:
+            yield from _code_text(child)
+        yield child.tail or ""
+
+
+def _reads_as_sentence(text: str) -> bool:
+    return len(text.split()) >= 8 and text.rstrip("”’\"')").endswith((".", "!"))
+
+
+def _heading_level(element) -> int:
+    match = re.fullmatch(r"h([1-6])", element.get("rend") or "")
+    return int(match.group(1)) if match else 2
+
+
+def strip_permalink(text: str) -> str:
+    """Headings and API entries on documentation sites end with a permalink mark (¶, #, §)."""
+    return _PERMALINK.sub("", join_wrapped(text)).strip()

@@ -1,0 +1,474 @@
+"""Faithful text from a PDF: lines rebuilt from pypdf's positioned runs of text, then joined into blocks.
+
+pypdf gives a PDF's text line by line, and prose needs paragraphs. Every run of text comes with its position, size
+and font, so paragraph breaks come from the layout (more space than between lines, an indented first line, a short
+line that ends a sentence), running headers, footers and page numbers are the lines at the page edges that repeat
+or carry the page's number, footnotes go after their paragraph, and a paragraph cut by a page or column break is
+joined again. Words hyphenated at a line's end are rejoined and ligature characters spelled out.
+"""
+from __future__ import annotations
+
+import io
+import logging
+import math
+import re
+import statistics
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
+
+from ingest.structure import CODE, HEADING, ITEM, PARAGRAPH, Block
+
+# What pypdf raises on a damaged file besides its own errors.
+_READ_ERRORS = (PyPdfError, KeyError, TypeError, ValueError, IndexError, AttributeError, ZeroDivisionError)
+# Ligatures and invisible characters only: NFKC on the whole text would also turn "²" into "2" and "…" into "...".
+_CHARACTER_FIXES = str.maketrans({"\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
+                                  "\ufb05": "st", "\ufb06": "st", "\u00a0": " ", "\u00ad": None, "\u200b": None,
+                                  "\ufeff": None, **{code: None for code in range(32) if code != 9}})
+_MONOSPACE = re.compile(r"mono|nimbusmon|courier|cursor|consol|typewriter|menlo|monaco|(^|\+)(cm|sf|lm|ec|tc)?tt\d",
+                        re.I)
+_BOLD = re.compile(r"bold|black|heavy|demi|cmbx|cmssbx", re.I)
+_NARROW, _WIDE = frozenset("ijlt.,;:'’‘!|()[]/` "), frozenset("mwMW—")
+_BULLET = re.compile(r"^([•◦▪▸►‣∙·*–—-]|\(?\d{1,2}[.)]|\(?[a-z][.)]|\(?[ivx]{1,4}[.)])\s")
+_NUMBERED_HEADING = re.compile(r"^(\d+(\.\d+)*|[A-Z](\.\d+)+)\.?\s+[A-Z]")
+_PAGE_NUMBER = re.compile(r"^((page|seite|p\.)\s*)?(\d{1,4}|[ivxlc]{1,7})(\s*(of|/|von)\s*\d{1,4})?$", re.I)
+_PAGE_REFERENCE = re.compile(r"\s(\d{1,4}|[ivxlc]{1,6})$", re.I)
+_DOT_LEADERS = re.compile(r"(\.\s?){4,}\s*([\divxlc]{1,6})?$", re.I)
+_SENTENCE_END = re.compile(r"([.!?]|(?<!http)(?<!https):)['\"’”)\]]*$")  # "see https:" runs on
+_FILE_NAME = re.compile(r"\.(dvi|tex|docx?|pdf|ps|rtf|odt|indd|pptx?|xlsx?|txt|md)$|^microsoft \w+ - |^untitled", re.I)
+
+
+@dataclass(frozen=True)
+class PdfText:
+    title: str
+    author: str
+    blocks: list[Block]
+
+
+def read_pdf(data: bytes) -> PdfText:
+    """The title, author and blocks of a PDF; ValueError with a one-line reason when it cannot be read."""
+    with _pypdf_warnings_silenced():
+        reader = _open(data)
+        try:
+            font_widths: dict[str, list[float]] = {}
+            pages = [_page_lines(page, number, font_widths) for number, page in enumerate(reader.pages)]
+        except _READ_ERRORS as exc:  # the list of pages itself is damaged
+            raise ValueError(f"not a readable PDF ({exc.__class__.__name__})") from None
+        title, author, labels = _metadata(reader, len(pages))
+    _estimate_line_ends(pages, font_widths)
+    groups, layout = _groups(pages, labels)
+    placed = _to_blocks(groups, layout)
+    title = _sensible(title) or _first_page_title(placed)
+    return PdfText(title, _sensible(author, max_length=100), [block for _, block in placed])
+
+
+@contextmanager
+def _pypdf_warnings_silenced():
+    """pypdf logs a warning for every odd operator of real-world files: noise to whoever loads them."""
+    log = logging.getLogger("pypdf")
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        log.setLevel(level)
+
+
+def _open(data: bytes) -> PdfReader:
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        locked = reader.is_encrypted and not _decrypts(reader)
+    except _READ_ERRORS as exc:
+        raise ValueError(f"not a readable PDF ({exc.__class__.__name__})") from None
+    if locked:
+        raise ValueError("the PDF is encrypted")
+    return reader
+
+
+def _metadata(reader: PdfReader, page_count: int) -> tuple[str, str, list[str]]:
+    """Title, author and the pages' printed numbers ("iv", "12"); plain page numbers where those are damaged."""
+    try:
+        info = reader.metadata
+        title, author = (str(info.title or ""), str(info.author or "")) if info else ("", "")
+    except _READ_ERRORS:
+        title, author = "", ""
+    try:
+        labels = [label.lower() for label in reader.page_labels]
+    except _READ_ERRORS:
+        labels = []
+    return title, author, labels if len(labels) == page_count else [str(n) for n in range(1, page_count + 1)]
+
+
+def _decrypts(reader: PdfReader) -> bool:
+    """Many PDFs are encrypted with an empty password, only to forbid printing or copying."""
+    try:
+        return bool(reader.decrypt(""))
+    except Exception:  # noqa: BLE001 - e.g. AES needs the optional cryptography package
+        return False
+
+
+# ---- lines ----
+
+@dataclass(eq=False)  # lines are told apart by identity: two can have the same text at the same place
+class _Line:
+    page: int
+    x: float  # left edge
+    y: float  # baseline, growing upwards
+    text: str = ""
+    end: float = 0.0  # right edge, estimated: pypdf tells where a run of text starts, not where it ends
+    last_run: tuple[str, float, float, float] = ("", -math.inf, 0.0, 0.0)  # the rightmost: font, x, width, size
+    sizes: Counter = field(default_factory=Counter)  # characters per font size
+    fonts: Counter = field(default_factory=Counter)  # characters per font
+    size: float = 0.0  # the size of most of its characters
+    mono: bool = False
+    bold: bool = False
+    marked: bool = False  # starts with a raised mark, as a footnote does
+
+    def finish(self) -> None:
+        self.text = " ".join(self.text.split())
+        self.size = self.sizes.most_common(1)[0][0]
+        letters = sum(self.fonts.values())
+        monospace = sum(n for font, n in self.fonts.items() if _MONOSPACE.search(font)) >= 0.8 * letters
+        self.mono = monospace and not self.text.startswith(("•", "◦", "▪", "‣"))  # a list of names is no code
+        self.bold = sum(n for font, n in self.fonts.items() if _BOLD.search(font)) >= 0.9 * letters
+
+
+def _page_lines(page, number: int, font_widths: dict[str, list[float]]) -> list[_Line]:
+    """A page's lines in content order (upright text only); `font_widths` collects, per font, how far the next
+    run starts from a run's start, against the run's `_nominal_width`."""
+    lines: list[_Line] = []
+
+    def visit(text, cm, tm, font, font_size):
+        text = text.replace("\n", "").translate(_CHARACTER_FIXES)
+        if not text.strip():
+            return
+        scale = math.hypot(tm[2] * cm[0] + tm[3] * cm[2], tm[2] * cm[1] + tm[3] * cm[3])
+        x, y = tm[4] * cm[0] + tm[5] * cm[2] + cm[4], tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+        size = round(font_size * scale, 1)
+        if size <= 0:
+            return  # invisible text
+        line = lines[-1] if lines else None
+        if line is None or not _same_line(line, text, x, y, size):
+            line = _Line(number, x, y)
+            lines.append(line)
+            text = text.lstrip()
+        elif size > max(line.sizes) and y < line.y:
+            line.y, line.marked = y, len(line.text) <= 3  # the line began with a superscript
+        font_name = str((font or {}).get("/BaseFont", ""))
+        run_font, run_x, run_width, run_size = line.last_run
+        if run_width >= 2 and x > run_x:
+            font_widths.setdefault(run_font, []).append((x - run_x) / (run_width * run_size))
+        line.text += text
+        line.x = min(line.x, x)
+        if x >= run_x:
+            line.last_run = (font_name, x, _nominal_width(text), size)
+        line.sizes[size] += len(text) - text.count(" ")
+        line.fonts[font_name] += len(text) - text.count(" ")
+
+    try:
+        page.extract_text(visitor_text=visit, orientations=(0,))
+    except _READ_ERRORS:
+        return []  # one damaged page costs its own text only
+    for line in lines:
+        line.finish()
+    return [line for line in lines if line.text]
+
+
+def _same_line(line: _Line, text: str, x: float, y: float, size: float) -> bool:
+    """Whether a run of text goes on `line`: at its height, or, if it is a subscript or a big operator of inline
+    math (small or short), a little off it but further right; a new line starts further left."""
+    em, (_, run_x, run_width, run_size) = max(size, *line.sizes), line.last_run
+    if abs(y - line.y) <= 0.5 * em:
+        return True
+    reach = em if len(text.strip()) <= 2 else 0.6 * em if size < 0.9 * em else 0  # how far off the line it may be
+    return abs(y - line.y) <= reach and x > run_x + 0.8 * run_width * run_size
+
+
+def _estimate_line_ends(pages: list[list[_Line]], font_widths: dict[str, list[float]]) -> None:
+    scale = {font: statistics.median(widths) for font, widths in font_widths.items() if len(widths) >= 5}
+    for line in (line for lines in pages for line in lines):
+        font, x, width, size = line.last_run
+        line.end = x + scale.get(font, 1.0) * width * size
+
+
+def _nominal_width(text: str) -> float:
+    """Width in ems in a typical text face: enough to tell a full line from a short one."""
+    return sum(0.3 if ch in _NARROW else 0.85 if ch in _WIDE else 0.7 if ch.isupper() else 0.5 for ch in text)
+
+
+# ---- what is not text: running headers and footers, page numbers, tables of contents ----
+
+def _without_furniture(pages: list[list[_Line]], labels: list[str]) -> list[list[_Line]]:
+    """Drops page numbers, and the lines at a page's top or bottom that repeat on several pages or carry the
+    page's number (a running header such as "12 Introduction" or "CONTENTS iii")."""
+    def key(line):
+        return re.sub(r"\d+", "#", line.text.lower()), round(line.y)
+
+    at_edges = [sorted(lines, key=lambda line: line.y) for lines in pages]
+    seen_on = Counter(k for lines in at_edges for k in {key(line) for line in lines[:2] + lines[-2:]})
+    repeats = 2 if len(pages) <= 4 else 3  # a chapter's running title repeats over that chapter's pages only
+    kept_pages = []
+    for lines, by_height, label in zip(pages, at_edges, labels):
+        body_size = statistics.median(line.size for line in lines) if lines else 0
+
+        def is_furniture(line):
+            words = line.text.lower().split()
+            numbered = label in (words[0], words[-1]) and line.size <= body_size and not line.bold
+            return numbered or _PAGE_NUMBER.match(line.text) or seen_on[key(line)] >= repeats
+
+        dropped = {id(line) for line in lines if line.text.lower() == label}  # even with a figure below it
+        for edge in (by_height[::-1], by_height):
+            for line in edge[:2]:  # the line next to the edge only when the edge line is furniture too
+                if not is_furniture(line):
+                    break
+                dropped.add(id(line))
+        kept_pages.append([line for line in lines if id(line) not in dropped])
+    return kept_pages
+
+
+def _without_contents(lines: list[_Line]) -> list[_Line]:
+    """Drops tables of contents: lines ending in dot leaders, and the entries after a "Contents" title."""
+    kept, in_contents, entry_size = [], False, 0.0
+    for index, line in enumerate(lines):
+        if re.fullmatch(r"(table of )?contents", line.text, re.I):
+            in_contents, entry_size = True, 0.0
+        elif in_contents and line.size > 0.9 * entry_size:  # smaller lines are footnotes among the entries
+            following = lines[index + 1].text if index + 1 < len(lines) else ""
+            in_contents = any(_PAGE_REFERENCE.search(text) for text in (line.text, following))  # or a wrapped entry
+            entry_size = min(entry_size or line.size, line.size) if in_contents else entry_size
+        if not (in_contents and line.size > 0.9 * entry_size or _DOT_LEADERS.search(line.text)):
+            kept.append(line)
+    return kept
+
+
+# ---- lines into groups, one per block ----
+
+@dataclass(frozen=True)
+class _Layout:
+    body: float  # font size of the body text
+    pitch: float  # baseline to baseline distance of body lines
+    body_font: str
+    margins: dict[int, set[int]]  # per page: where at least three body lines start
+
+    def kind(self, line: _Line) -> str:
+        if line.mono:
+            return "code"
+        return "large" if line.size > 1.12 * self.body else "small" if line.size < 0.88 * self.body else "body"
+
+    def styled(self, line: _Line) -> bool:
+        """Wholly in another font than the body text (bold, sans serif...) and not smaller: a heading's look."""
+        other_font = not line.fonts[self.body_font] and not any(_MONOSPACE.search(font) for font in line.fonts)
+        return other_font and self.kind(line) in ("body", "large")
+
+    def at_margin(self, line: _Line) -> bool:
+        return any(abs(line.x - margin) <= 2 for margin in self.margins.get(line.page, ()))
+
+
+def _groups(pages: list[list[_Line]], labels: list[str]) -> tuple[list[list[_Line]], _Layout]:
+    """Lines grouped into blocks, in reading order, with footnotes after the group their page ends in."""
+    pages_kept: list[list[_Line]] = [[] for _ in pages]
+    for line in _without_contents([line for lines in _without_furniture(pages, labels) for line in lines]):
+        pages_kept[line.page].append(line)
+    layout = _measure(pages_kept)
+    notes = [_column_feet(lines, layout) for lines in pages_kept]
+    groups = _group_lines([line for lines, feet in zip(pages_kept, notes) for line in lines if line not in feet],
+                          layout)
+    last_group_on = {line.page: index for index, group in enumerate(groups) for line in group}
+    after: dict[int, list[list[_Line]]] = {}
+    for page, feet in enumerate(notes):
+        anchor = max((index for p, index in last_group_on.items() if p <= page), default=-1)
+        after.setdefault(anchor, []).extend(_group_lines(feet, layout))
+    ordered = after.get(-1, [])
+    for index, group in enumerate(groups):
+        ordered += [group, *after.get(index, [])]
+    return ordered, layout
+
+
+def _measure(pages: list[list[_Line]]) -> _Layout:
+    every_line = [line for lines in pages for line in lines]
+    sizes = Counter()
+    for line in every_line:
+        sizes[line.size] += len(line.text)
+    body = sizes.most_common(1)[0][0] if sizes else 10.0
+    fonts = Counter()
+    for line in every_line:
+        fonts.update(line.fonts if line.size == body and not line.mono else {})
+    gaps = [a.y - b.y for lines in pages for a, b in zip(lines, lines[1:]) if a.size == b.size == body
+            and 0 < a.y - b.y < 3 * body]
+    usual = Counter(round(2 * gap) / 2 for gap in gaps).most_common(1)[0][0] if gaps else 1.2 * body
+    pitch = statistics.median([gap for gap in gaps if abs(gap - usual) < 0.5] or [usual])
+    starts = [Counter(round(line.x) for line in lines if line.size == body) for lines in pages]
+    margins = {page: {x for x, n in counter.items() if n >= 3} for page, counter in enumerate(starts)}
+    return _Layout(body, pitch, fonts.most_common(1)[0][0] if fonts else "", margins)
+
+
+def _column_feet(lines: list[_Line], layout: _Layout) -> list[_Line]:
+    """Footnotes: runs of small lines that end a page or a column (the line after them is higher up)."""
+    feet, start = [], 0
+    for end in range(len(lines) + 1):
+        if end < len(lines) and layout.kind(lines[end]) == "small":
+            continue
+        run = lines[start:end]
+        if run and (end == len(lines) or lines[end].y > run[0].y) and (start == 0 or lines[start - 1].y > run[0].y):
+            feet += run
+        start = end + 1
+    return feet
+
+
+def _group_lines(lines: list[_Line], layout: _Layout) -> list[list[_Line]]:
+    groups: list[list[_Line]] = []
+    for index, line in enumerate(lines):
+        following = lines[index + 1] if index + 1 < len(lines) else None
+        if groups and not _starts_block(groups[-1], line, following, layout):
+            groups[-1].append(line)
+        else:
+            groups.append([line])
+    return groups
+
+
+def _starts_block(group: list[_Line], line: _Line, following: _Line | None, layout: _Layout) -> bool:
+    prev = group[-1]
+    if line.page != prev.page or prev.y - line.y < 0.3 * line.size:  # a new page or column
+        return not _continues_across(group, line, following, layout)
+    if prev.y - line.y > 1.14 * layout.pitch * line.size / layout.body:
+        return True  # more space than between the lines of a paragraph
+    if re.search(r"[a-z]-$", prev.text) and line.text[:1].islower():
+        return False  # a word hyphenated across the line break
+    kind, group_kind = layout.kind(line), layout.kind(group[0])
+    if kind == "code" and group_kind != "code" and _inline_code(prev, line, following):
+        kind = group_kind
+    if kind != group_kind or (kind != "code" and _opens_item(prev, line)):
+        return True
+    if kind == "code":
+        return False  # code keeps its own indentation
+    if len(group) == 1 and layout.styled(prev) and not layout.styled(line) and _short_title(prev.text):
+        return True  # a heading in bold or another font, with no more space below it than between lines
+    if layout.styled(line) and not layout.styled(prev) and _short_title(line.text) and _SENTENCE_END.search(prev.text):
+        return True  # and such a heading right after a finished sentence
+    return _indent_breaks(group, line, following, layout)
+
+
+def _continues_across(group: list[_Line], line: _Line, following: _Line | None, layout: _Layout) -> bool:
+    """A paragraph goes on at the top of the next page or column when its last sentence is unfinished, or, where
+    paragraphs start indented, when the new page's first line is not indented."""
+    prev, em = group[-1], line.size
+    if layout.kind(line) != layout.kind(prev) or layout.kind(group[0]) == "large" or _opens_item(prev, line):
+        return False
+    if line.mono or not _SENTENCE_END.search(prev.text):
+        return True
+    indented_paragraph = len(group) > 1 and group[0].x > group[1].x + 0.6 * em
+    flush = following is not None and following.page == line.page and abs(following.x - line.x) < 0.6 * em
+    full = prev.end > max(l.end for l in group) - 6 * em
+    return indented_paragraph and flush and full and not layout.styled(line)
+
+
+def _opens_item(prev: _Line, line: _Line) -> bool:
+    """A bullet, or a number or dash at a line's start where no sentence runs on into it; or a footnote's mark."""
+    if line.marked:
+        return True
+    if not _BULLET.match(line.text):
+        return False
+    typographic = line.text[0] in "•◦▪▸►‣∙"
+    return typographic or abs(line.x - prev.x) > 0.6 * line.size or bool(re.search(r"[.!?:;]$", prev.text))
+
+
+def _inline_code(prev: _Line, line: _Line, following: _Line | None) -> bool:
+    """A lone monospace line (a long URL or command) inside a sentence that goes on across it."""
+    alone = following is None or not following.mono or following.page != line.page
+    return alone and line.x < prev.x + 0.6 * line.size and not _SENTENCE_END.search(prev.text)
+
+
+def _indent_breaks(group: list[_Line], line: _Line, following: _Line | None, layout: _Layout) -> bool:
+    prev, first, em = group[-1], group[0], line.size
+    sentence_ends = bool(_SENTENCE_END.search(prev.text))
+    if _BULLET.match(first.text):  # an item's wrapped lines hang under its text, or start where its bullet does
+        return line.x < first.x - 0.6 * em or line.x < first.x + 0.5 * em and sentence_ends
+    short = prev.end < max(l.end for l in group + [line]) - 6 * em  # line ends are estimates: a wide margin
+    if line.x > prev.x + 0.6 * em:  # an indented first line, unless the lines after it hang as far in
+        hanging = following and following.page == line.page and abs(following.x - line.x) < 0.6 * em
+        return (sentence_ends or short) and not (hanging and 0.3 * em < line.y - following.y < 1.14 * layout.pitch)
+    if line.x < prev.x - 0.6 * em:  # only the line after an indented first line comes back
+        return len(group) > 1 or line.x < prev.x - 3 * em
+    return sentence_ends and short
+
+
+# ---- groups into blocks ----
+
+def _to_blocks(groups: list[list[_Line]], layout: _Layout) -> list[tuple[list[_Line], Block]]:
+    vocabulary = {word for group in groups for line in group for word in re.findall(r"[\w-]+", line.text.lower())}
+    kinds = [_block_kind(group, layout) for group in groups]
+    for index, group in enumerate(groups[:-1]):  # a figure's labels are no headings: a heading has text below
+        if kinds[index] == kinds[index + 1] == HEADING and layout.kind(group[0]) != "large":
+            kinds[index] = PARAGRAPH
+    # A section's title is unique: one seen three times is in pictures of slides or pages.
+    titles = Counter(group[0].text for group, kind in zip(groups, kinds) if kind == HEADING)
+    kinds = [PARAGRAPH if kind == HEADING and titles[group[0].text] >= 3 else kind
+             for group, kind in zip(groups, kinds)]
+    heading_sizes = sorted({group[0].size for group, kind in zip(groups, kinds) if kind == HEADING}, reverse=True)
+    placed = []
+    for group, kind in zip(groups, kinds):
+        if not any(ch.isalpha() for line in group for ch in line.text):
+            continue  # page numbers, arrows and numbers of a figure
+        if kind == CODE:
+            left = min(line.x for line in group)
+            text = "\n".join(" " * round((line.x - left) / (0.525 * line.size)) + line.text for line in group)
+            placed.append((group, Block(CODE, text)))
+        else:
+            level = heading_sizes.index(group[0].size) + 1 if kind == HEADING else 0
+            placed.append((group, Block(kind, _joined(group, vocabulary), level)))
+    return placed
+
+
+def _block_kind(group: list[_Line], layout: _Layout) -> str:
+    first, text = group[0], " ".join(line.text for line in group)
+    if len(group) > 1 and all(line.mono for line in group):
+        return CODE
+    if layout.kind(first) == "large" and len(text.split()) <= 25:
+        return HEADING
+    if len(group) == 1 and _short_title(text) and layout.at_margin(first):
+        return HEADING if layout.styled(first) or _NUMBERED_HEADING.match(text) else PARAGRAPH
+    return ITEM if _BULLET.match(text) else PARAGRAPH
+
+
+def _short_title(text: str) -> bool:
+    return len(text.split()) <= 12 and not re.search(r"[.,;:-]$|\d$", text) and text[0] not in "•◦▪‣∙*–—-"
+
+
+def _joined(group: list[_Line], vocabulary: set[str]) -> str:
+    text = group[0].text
+    for line in group[1:]:
+        hyphenated = re.search(r"(\w+)-$", text)
+        if not hyphenated:
+            text += "\n" + line.text
+            continue
+        rest = re.match(r"[\w-]*", line.text).group()
+        text = (text[:-1] if _hyphen_splits_word(hyphenated.group(1), rest, vocabulary) else text) + line.text
+    return text
+
+
+def _hyphen_splits_word(fragment: str, rest: str, vocabulary: set[str]) -> bool:
+    """Whether "frag-" ending a line and "ment" starting the next are one word, or a compound keeping its hyphen."""
+    whole, compound = (fragment + rest).lower(), f"{fragment}-{rest}".lower()
+    if (whole in vocabulary) != (compound in vocabulary):
+        return whole in vocabulary  # the document spells it so where no line break is in the way
+    return fragment.isalpha() and fragment.islower() and rest[:1].islower() and "-" not in rest  # not black-on-white
+
+
+def _first_page_title(placed: list[tuple[list[_Line], Block]]) -> str:
+    """The largest text on the first page with text: a title when the metadata names none."""
+    if not placed:
+        return ""
+    first_page = [(group, block) for group, block in placed if group[0].page == placed[0][0][0].page]
+    group, block = max(first_page, key=lambda pair: pair[0][0].size)
+    return " ".join((block.text if block.kind == HEADING else group[0].text).split())
+
+
+def _sensible(value, max_length: int = 300) -> str:
+    """Metadata worth showing: not a file name, a producer's placeholder or a licence notice."""
+    text = " ".join(str(value or "").split())
+    if not re.search(r"[^\W\d_]", text) or len(text) > max_length or _FILE_NAME.search(text):
+        return ""
+    return "" if re.search(r"©|copyright|rights reserved", text, re.I) else text

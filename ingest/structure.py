@@ -1,0 +1,99 @@
+"""A document's structure: the blocks a loader finds (headings, paragraphs, list items, definitions, code, table
+rows), laid out as one text with each block's exact span and the heading path it sits under.
+
+Every loader ends here, so every format gives the same shape: blocks separated by one blank line, prose with its
+soft line wraps joined, code kept line for line. Later stages read the spans to know what a sentence is (code and
+table rows are never split into sentences, headings are never quoted as answers) and which section a chunk is in.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Kinds of block. PROSE is split into sentences; the others are quoted whole or not at all.
+HEADING, PARAGRAPH, ITEM, DEFINITION, CODE, ROW, QUOTE, CAPTION = (
+    "heading", "paragraph", "item", "definition", "code", "row", "quote", "caption")
+PROSE = frozenset({PARAGRAPH, ITEM, DEFINITION, QUOTE})
+SECTION_SEPARATOR = " › "
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: str
+    text: str  # a DEFINITION is "term\ndescription": the term (a signature, an option) on its own first line
+    level: int = 0  # headings: 1 is the top level
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where a block stands in the document's text, and the headings above it."""
+    start: int
+    end: int
+    kind: str
+    section: str = ""
+
+
+def join_wrapped(text: str) -> str:
+    """One paragraph from text whose lines were wrapped by the source (HTML source, PDF lines)."""
+    return " ".join(text.split())
+
+
+def assemble(blocks: list[Block]) -> tuple[str, list[Span]]:
+    """The document text (blocks separated by a blank line) and each block's span with its heading path."""
+    parts, spans, headings, offset = [], [], [], 0
+    for block in blocks:
+        text = _tidy(block)
+        if not text:
+            continue
+        if block.kind == HEADING:
+            level = max(1, block.level)
+            headings = [h for h in headings if h[0] < level] + [(level, join_wrapped(text))]
+        if parts:
+            offset += 2  # the blank line between blocks
+        section = SECTION_SEPARATOR.join(h for _, h in headings)
+        spans.append(Span(offset, offset + len(text), block.kind, section))
+        parts.append(text)
+        offset += len(text)
+    return "\n\n".join(parts), spans
+
+
+def _tidy(block: Block) -> str:
+    if block.kind == CODE:
+        lines = [line.rstrip() for line in block.text.replace("\t", "    ").split("\n")]
+        return "\n".join(lines).strip("\n")
+    if block.kind == DEFINITION:
+        term, _, description = block.text.strip().partition("\n")
+        term, description = join_wrapped(term), join_wrapped(description)
+        return f"{term}\n{description}" if description else term
+    if block.kind == ROW:
+        return " | ".join(cell.strip() for cell in block.text.split("|") if cell.strip())
+    return join_wrapped(block.text)
+
+
+def plain_blocks(text: str) -> list[Block]:
+    """Blocks of text with no markup: each paragraph (or, where the text has no blank lines, each line) one block."""
+    pieces = re.split(r"\n\s*\n", text) if re.search(r"\n\s*\n", text) else text.split("\n")
+    return [Block(PARAGRAPH, piece) for piece in pieces if piece.strip()]
+
+
+def spans_to_records(spans: list[Span]) -> list[list]:
+    """Compact JSON form kept on the Document: [start, end, kind, section]."""
+    return [[s.start, s.end, s.kind, s.section] for s in spans]
+
+
+def spans_from_records(records) -> list[Span]:
+    return [Span(int(r[0]), int(r[1]), str(r[2]), str(r[3]) if len(r) > 3 else "") for r in records or []]
+
+
+def span_at(spans: list[Span], offset: int) -> Span | None:
+    """The block containing `offset` (or the next one, when it falls on a separator)."""
+    for span in spans:
+        if offset < span.end:
+            return span
+    return spans[-1] if spans else None
+
+
+def section_at(blocks, offset: int) -> str:
+    """The heading path at `offset` of a document given its block records."""
+    span = span_at(spans_from_records(blocks), offset)
+    return span.section if span else ""

@@ -1,0 +1,141 @@
+"""Which sentence answers the question? A small choice model over features a reader would use.
+
+Cosine similarity alone rewards sentences that restate the question (the setup of a story) over the one that
+resolves it. The model also weighs: rare question words the sentence shares, how well its neighbours match, the
+rank of its passage, its length, and whether it holds the kind of thing asked for (a number for "how many", a date for "when", a
+name for "who", a cause for "why", a means for "how"). Weights are fitted on SQuAD by `python bench/fit_scorer.py`
+(questions disjoint from the ones measured) and written below.
+"""
+from __future__ import annotations
+
+import difflib
+import math
+import re
+import unicodedata
+
+import numpy as np
+
+_QUESTION_TYPES = [
+    ("quantity", re.compile(r"\bhow (many|much|long|old|far|big|large|high|often|fast|tall|deep|wide)\b|"
+                            r"\bwhat (percentage|percent|number|proportion|amount|size|share|rate)\b", re.I)),
+    ("time", re.compile(r"\bwhen\b|\bwhat (year|date|time|day|month|century|decade|age)\b|\bsince when\b", re.I)),
+    ("person", re.compile(r"\bwho(m|se)?\b|\bwhich (person|people|company|organi[sz]ation|group|team)\b", re.I)),
+    ("place", re.compile(r"\bwhere\b|\bwhich (country|city|state|region|place|town|province|continent)\b|"
+                         r"\bin what (country|city|state|region|place|town)\b", re.I)),
+    ("reason", re.compile(r"\bwhy\b|\bwhat (caused|causes|is the reason|was the reason|reason)\b|"
+                          r"\bfor what (reason|purpose)\b", re.I)),
+    ("method", re.compile(r"\bhow (do|does|did|can|could|should|would|to|is|are|was|were)\b|\bwhat (option|flag|"
+                          r"command|setting|package|variable)\b|\bwhich (option|flag|command|setting|package)\b",
+                          re.I)),
+]
+_NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
+                 "thousand|million|billion|trillion|dozen|half|once|twice|percent")
+_HAS = {
+    "quantity": re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.I),
+    "time": re.compile(r"\b(1[5-9]\d\d|20\d\d)s?\b|\b(january|february|march|april|may|june|july|august|september|"
+                       r"october|november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+                       r"today|yesterday|tomorrow|century|decade|weeks?|days?|months?|years?|hours?|minutes?|"
+                       r"seconds?|ago|since|until|morning|evening|night|default)\b", re.I),
+    "reason": re.compile(r"\b(because|since|due to|owing to|so that|in order to|as a result|that way|reason|"
+                         r"caused?|leads? to|so as to|thanks to|for fear|to avoid|to prevent|allows?|lets?)\b", re.I),
+    "method": re.compile(r"\b(by|using|use|with|via|through|run|set|add|pass|option|command|--?[a-z]\S*)\b|`", re.I),
+}
+_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z]+")
+
+FEATURES = ("bias", "similarity", "rare_overlap", "neighbour_similarity", "passage_rank", "log_words", "quantity_match", "time_match", "name_match", "reason_match", "method_match", "whole_block")
+# Fitted by bench/fit_scorer.py (a conditional logit on SQuAD v1.1 dev, questions 5, 15, 25, …).
+WEIGHTS = dict(zip(FEATURES, (
+    0.000, 4.154, 4.017, -0.047, 1.814, 0.216, 2.006, 1.440, 0.903, 0.399, 0.657, 0.000)))
+
+
+def question_types(question: str) -> set[str]:
+    return {name for name, pattern in _QUESTION_TYPES if pattern.search(question)}
+
+
+def feature_matrix(question: str, question_words: set[str], sentences: list[str], sentence_words: list[set[str]],
+                   similarities: np.ndarray, neighbours: list[list[int]], ranks: list[int],
+                   whole_blocks: list[bool]) -> np.ndarray:
+    """One row of FEATURES per candidate sentence."""
+    types = question_types(question)
+    idf = _pool_idf(sentence_words)
+    question_weight = sum(idf.get(w, idf_default(len(sentence_words))) for w in question_words) or 1.0
+    question_names = {w.lower() for w in _CAPITALISED.findall(question)}
+    rows = []
+    for i, (text, words) in enumerate(zip(sentences, sentence_words)):
+        shared = question_words & words
+        names = {w.lower() for w in _CAPITALISED.findall(text)} - question_names
+        rows.append([
+            1.0,
+            float(similarities[i]),
+            sum(idf[w] for w in shared) / question_weight,
+            max((float(similarities[j]) for j in neighbours[i]), default=0.0),
+            1.0 / ranks[i],
+            math.log1p(len(text.split())),
+            float("quantity" in types and bool(_HAS["quantity"].search(text))),
+            float("time" in types and bool(_HAS["time"].search(text))),
+            float(bool(types & {"person", "place"}) and bool(names)),
+            float("reason" in types and bool(_HAS["reason"].search(text))),
+            float("method" in types and bool(_HAS["method"].search(text))),
+            float(whole_blocks[i]),
+        ])
+    return np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
+
+
+def likelihoods(features: np.ndarray, weights: dict | None = None) -> np.ndarray:
+    """How likely each candidate is to be the answer relative to the likeliest one (which gets 1.0)."""
+    weights = weights or WEIGHTS
+    logits = features @ np.array([weights[name] for name in FEATURES])
+    return np.exp(logits - logits.max()) if len(logits) else logits
+
+
+def _pool_idf(sentence_words: list[set[str]]) -> dict[str, float]:
+    """Inverse document frequency over the candidate sentences: a question word most candidates share (the
+    topic) tells less about which one answers than a word only a few hold."""
+    counts: dict[str, int] = {}
+    for words in sentence_words:
+        for word in words:
+            counts[word] = counts.get(word, 0) + 1
+    n = len(sentence_words)
+    return {word: math.log((n + 1) / (count + 0.5)) for word, count in counts.items()}
+
+
+def idf_default(n: int) -> float:
+    """A question word no candidate holds: as rare as can be."""
+    return math.log((n + 1) / 0.5)
+
+
+# A name in a question: a capitalised word not opening a sentence, an acronym, a CamelCase or dotted identifier;
+# runs of them ("Visual Studio Code") are one name.
+_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b(?:[A-Z][\w'’.-]*[\w])(?:\s+(?:[A-Z][\w'’.-]*[\w]))*")
+_POSSESSIVE = re.compile(r"['’]s$")
+_WORD = re.compile(r"\w+(?:[.'’-]\w+)*")
+
+
+def asking_sentence(question: str) -> str:
+    """The sentence that asks: users often set the scene first ("My drive is unplugged. What does …?")."""
+    sentences = [s for s in re.split(r"(?<=[.!?])\s+", question.strip()) if s]
+    asking = [s for s in sentences if s.endswith("?")]
+    return (asking or sentences or [question])[-1]
+
+
+def unmatched_names(question: str, passages: list[str]) -> list[str]:
+    """Names the question asks about that no retrieved passage mentions (most of whose words are absent): a
+    question about "VPN" or "Visual Studio Code" is not answered by passages that never name them."""
+    words = {_POSSESSIVE.sub("", w) for w in _WORD.findall(_fold(" ".join(passages)))}
+    missing = []
+    for match in _NAME.finditer(asking_sentence(question)):
+        parts = [_POSSESSIVE.sub("", w) for w in _WORD.findall(_fold(match.group())) if w != "i"]
+        absent = [w for w in parts if w not in words and not _misspelt(w, words)]
+        if parts and len(absent) * 2 > len(parts):
+            missing.append(match.group())
+    return missing
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents: "Céloron" and "Celeron" are the same name to a reader."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(ch))
+
+
+def _misspelt(word: str, words: set[str]) -> bool:
+    """A long name one or two letters off a word of the passages ("Wessel" for "Wesel") is that word."""
+    return len(word) >= 5 and bool(difflib.get_close_matches(word, words, n=1, cutoff=0.8))

@@ -1,0 +1,80 @@
+"""ingest.pdf: blocks of faithful text from real PDFs, and one-line reasons for the ones that cannot be read."""
+import io
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+
+from helpers import minimal_pdf
+from ingest.pdf import read_pdf
+from ingest.structure import CODE, HEADING, ITEM, PARAGRAPH, join_wrapped
+
+TWO_PAGES = Path(__file__).parent / "data" / "two_pages.pdf"  # made by tests/data/make_two_page_pdf.py
+
+
+def shown(blocks):
+    """Each block as the document will show it: prose with its line wraps joined, code line for line."""
+    return [(b.kind, b.level, b.text if b.kind == CODE else join_wrapped(b.text)) for b in blocks]
+
+
+def test_two_pages_give_paragraphs_without_running_header_page_numbers_hyphens_or_ligatures():
+    pdf = read_pdf(TWO_PAGES.read_bytes())
+    assert shown(pdf.blocks) == [
+        (HEADING, 1, "River Notes"),
+        (HEADING, 2, "1 River Basins"),
+        (PARAGRAPH, 0, "The river basin collects rain from the surrounding hills and carries it down to the valley, "
+                       "where farmers divert part of the flow into irrigation canals. A small dam upstream keeps the "
+                       "level steady."),
+        (PARAGRAPH, 0, "Each spring the fields are flooded for a few days, which renews the soil and refills the "
+                       "wells. The water then seeps slowly through the gravel and returns to the river weeks later. "
+                       "Some of it stays in the deep layers of sand and clay that lie under the whole of the broad "
+                       "plain, where it is pumped up again in the dry months."),
+        (HEADING, 2, "2 Sharing the Water"),
+        (PARAGRAPH, 0, "The farmers of the seven villages that lie along the old North-South canal take the water by "
+                       "turns, and each turn lasts one day."),
+        (PARAGRAPH, 0, "The rules are simple:"),
+        (ITEM, 0, "• Nobody opens a gate outside their turn."),
+        (ITEM, 0, "• Disputes go to the council of elders, which meets on the first Monday of every month."),
+        (CODE, 0, "turn = day_of_year % 7\nopen_gate(village[turn])"),
+    ]
+
+
+def test_title_is_the_first_pages_largest_text_when_the_metadata_names_a_file():
+    pdf = read_pdf(TWO_PAGES.read_bytes())  # its /Title is "notes.dvi"
+    assert (pdf.title, pdf.author) == ("River Notes", "Ana Ribeiro")
+
+
+@pytest.mark.parametrize("metadata_title, title", [
+    ("Water Rights in the Indus Basin", "Water Rights in the Indus Basin"),
+    ("Microsoft Word - draft3.doc", "Dams hold water."),
+    ("", "Dams hold water."),
+])
+def test_title_comes_from_sensible_metadata(metadata_title, title):
+    pdf = read_pdf(minimal_pdf(["Dams hold water.", "Canals carry it to the fields."], title=metadata_title))
+    assert pdf.title == title
+    assert shown(pdf.blocks) == [(PARAGRAPH, 0, "Dams hold water. Canals carry it to the fields.")]
+
+
+def encrypted(user_password: str) -> bytes:
+    writer = PdfWriter()
+    writer.add_page(PdfReader(io.BytesIO(minimal_pdf(["Locked text."]))).pages[0])
+    writer.encrypt(user_password=user_password, owner_password="owner", algorithm="RC4-128")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("data, reason", [
+    (encrypted("secret"), "the PDF is encrypted"),
+    (b"%PDF-1.4 this is not really a pdf", "not a readable PDF"),
+    (minimal_pdf(["fine"])[:60], "not a readable PDF"),
+    (b"\x00\xff" * 500, "not a readable PDF"),
+])
+def test_unreadable_pdfs_raise_a_one_line_reason(data, reason):
+    with pytest.raises(ValueError) as failure:
+        read_pdf(data)
+    assert str(failure.value).startswith(reason) and "\n" not in str(failure.value)
+
+
+def test_a_pdf_locked_only_against_editing_is_read():
+    assert shown(read_pdf(encrypted("")).blocks) == [(PARAGRAPH, 0, "Locked text.")]
