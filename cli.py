@@ -76,7 +76,7 @@ def run_ingest(args, settings: Settings) -> int:
     for skipped in report.skipped:
         print(f"skipped: {skipped}", file=sys.stderr)
     print(json.dumps(report.as_dict()) if args.json else report.summary())
-    return 1 if report.failed else 0
+    return 1 if report.failed or report.skipped else 0
 
 
 def run_ask(args, settings: Settings) -> int:

@@ -212,7 +212,7 @@ def abstention_scores() -> tuple[list[float], list[bool], Settings]:
         hits = pipeline.retriever.search(question.question, settings.top_k, method=settings.retriever)
         ranked = select_evidence(question.question, hits, documents, pipeline.embedder)
         passages = [h.chunk.text for h in hits] + [documents[h.chunk.doc_id].title for h in hits]
-        named_but_absent = unmatched_names(question.question, passages)  # declined whatever the score
+        named_but_absent = unmatched_names(question.question, passages, pipeline.retriever.mentions)  # declined
         scores.append(0.0 if named_but_absent else max((e.relevance for e in ranked), default=0.0))
         answerable.append(question.doc_id in documents)
     return scores, answerable, settings

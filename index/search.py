@@ -91,6 +91,13 @@ class Retriever:
             closest = np.maximum(closest, likeness[best])
         return [scored[i] for i in chosen]
 
+    def mentions(self, word: str) -> bool:
+        """Whether any indexed chunk holds the word (as BM25 stems it)."""
+        import bm25s
+
+        tokens = bm25s.tokenize([word], stopwords=[], stemmer=_stemmer(), show_progress=False, return_ids=False)
+        return all(token in self.bm25.vocab_dict for token in tokens[0])
+
     def _bm25_scores(self, query: str) -> np.ndarray:
         import bm25s
 

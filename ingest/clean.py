@@ -75,6 +75,9 @@ _FURNITURE_BLOCK = re.compile(
     r"was this (article|page|post|story) (helpful|useful)|did you (find|like|enjoy) this|"
     r"(have|got) a (news )?tip\b|\d+ comments?$|(leave|post|add|join) (a |the )?(comment|reply|discussion)|"
     r"comments are closed)", re.IGNORECASE)
+# "By Elena Marsh", "Written by: Maria Okafor": the byline, kept as the author, not as article text.
+_BYLINE = re.compile(r"^((Written|Words|Text|Story|Reporting|Posted) by|By|BY):?\s+[A-Z][\w'’-]*\.?"
+                     r"(\s+(and\s+)?[A-Z][\w'’-]*\.?,?){0,5}$")
 _FURNITURE_ANYWHERE = re.compile(
     r"\b((sign up|subscribe|register) (for|to) (our|the|my) [\w\s-]{0,40}(newsletter|email|updates|digest)|"
     r"newsletter (sign[- ]?up|subscription)|delivered (straight )?to your inbox|"
@@ -83,6 +86,12 @@ _FURNITURE_ANYWHERE = re.compile(
     r"follow (us|me|him|her|them) on (twitter|x|facebook|instagram|linkedin|mastodon|threads|bluesky))",
     re.IGNORECASE)
 FURNITURE_MAX_WORDS = 40
+_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_DATE = re.compile(rf"\b(\d{{1,2}}\s+{_MONTH}\s+\d{{4}}|{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}|"
+                   rf"\d{{1,2}}/\d{{1,2}}/\d{{2,4}})\b", re.IGNORECASE)
+_DATELINE_MARK = re.compile(r"\b(\d+\s+(comments?|min(ute)?s?\s+read|shares?)|updated|published|posted|last modified)\b|"
+                            r"\s[|•·]\s", re.IGNORECASE)
+DATELINE_MAX_WORDS = 12
 
 
 def is_furniture_block(block) -> bool:
@@ -92,4 +101,11 @@ def is_furniture_block(block) -> bool:
     text = " ".join(block.text.split())
     if _word_count(text) > FURNITURE_MAX_WORDS:
         return False
-    return bool(_FURNITURE_BLOCK.match(text) or _FURNITURE_ANYWHERE.search(text))
+    return bool(_FURNITURE_BLOCK.match(text) or _FURNITURE_ANYWHERE.search(text) or _BYLINE.match(text)
+                or _is_dateline(text))
+
+
+def _is_dateline(text: str) -> bool:
+    """"Local news | 14 June 2023 | 12 comments", "Posted on May 3, 2021": the page's filing line, not prose."""
+    return (_word_count(text) <= DATELINE_MAX_WORDS and not text.endswith((".", "?", "!", '"', "”"))
+            and bool(_DATE.search(text)) and bool(_DATELINE_MARK.search(text)))

@@ -36,8 +36,9 @@ def read_html(html: str, url: str = "") -> HtmlText | None:
         return None
     metadata = _metadata(html, extracted, url)
     title = metadata.pop("title", "") or ""
-    if blocks and blocks[0].kind == HEADING and join_wrapped(blocks[0].text) == title:
-        blocks = blocks[1:]  # the headline is the title, not a section of the article
+    headline = next((i for i, b in enumerate(blocks[:3]) if b.kind == HEADING and join_wrapped(b.text) == title), None)
+    if headline is not None:
+        del blocks[headline]  # the headline is the title, not a section of the article
     return HtmlText(title=title, blocks=blocks, metadata=metadata)
 
 

@@ -215,11 +215,17 @@ def _from_record(record, source: str, fallback_id: str) -> Document:
 
 
 def _document(doc_id: str, title: str, blocks: list[Block], source: str, metadata: dict) -> Document:
+    if blocks and blocks[0].kind == HEADING and _letters(blocks[0].text) == _letters(title):
+        blocks = blocks[1:]  # the title heading is the document's name, not a section of it
     text, spans = assemble(blocks)
     if not text.strip():
         raise _Unloadable("no text")
     return Document(id=doc_id, title=" ".join(title.split()), source=source, text=text,
                     metadata={k: v for k, v in metadata.items() if v}, blocks=spans_to_records(spans))
+
+
+def _letters(text: str) -> str:
+    return re.sub(r"\W+", "", text).casefold()
 
 
 def slugify(name: str) -> str:

@@ -29,6 +29,7 @@ MAX_SENTENCES = int(__import__("os").environ.get("MS", "3"))
 RUNNER_UP_SHARE = float(__import__("os").environ.get("RS", "0.5"))  # others must be this likely, relative to the best
 MAX_WHOLE_BLOCK_CHARS = 600  # a longer code block or table row is never quoted: too long to be the answer
 NEAR_DUPLICATE = 0.7  # word-set Jaccard above which a sentence repeats one already chosen
+MIN_QUOTE_WORDS = 4  # a shorter piece of prose is a fragment, not a sentence
 MIN_STANDALONE_WORDS = 12  # a shorter sentence (often a topic sentence) is quoted with the one after it
 _DOCUMENT_WORDS = r"(the |this |that )?(article|author|writer|columnist|piece|post|blog|story|report|page|manual|" \
                   r"document|text|guide|docs|documentation|paper|essay)( page)?"
@@ -112,6 +113,8 @@ def candidate_sentences(hits: list[Hit], documents: dict[str, Document], standal
                 break
             if standalone:
                 start, end = _standalone_span(document.text, spans, i)
+            if (start, end) not in whole_blocks and len(document.text[start:end].split()) < MIN_QUOTE_WORDS:
+                continue  # "∗deceased", "Figure 3": a fragment, never an answer
             if (chunk.doc_id, start, end) not in seen:
                 seen.add((chunk.doc_id, start, end))
                 candidates.append(Evidence(chunk, start, end, document.text[start:end], paragraph,

@@ -89,8 +89,8 @@ class QAPipeline:
             yield from _word_by_word(compose(question, lead_evidence(first_chunk, documents), documents, hits, query))
             return
         ranked = select_evidence(query, hits, documents, self.embedder)
-        unmentioned = unmatched_names(query, [h.chunk.text for h in hits] + [documents[h.chunk.doc_id].title
-                                                                            for h in hits])
+        passages = [h.chunk.text for h in hits] + [documents[h.chunk.doc_id].title for h in hits]
+        unmentioned = unmatched_names(query, passages, in_collection=searched.mentions)
         if not ranked or unmentioned or max(e.relevance for e in ranked) < self.min_relevance:
             # Weak evidence: the fixed answer, without asking a generator to improvise.
             yield from _word_by_word(abstention(question, hits, query, unmentioned))

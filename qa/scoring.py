@@ -118,15 +118,16 @@ def asking_sentence(question: str) -> str:
     return (asking or sentences or [question])[-1]
 
 
-def unmatched_names(question: str, passages: list[str]) -> list[str]:
-    """Names the question asks about that no retrieved passage mentions (most of whose words are absent): a
-    question about "VPN" or "Visual Studio Code" is not answered by passages that never name them."""
+def unmatched_names(question: str, passages: list[str], in_collection=lambda word: True) -> list[str]:
+    """Names the question asks about that the retrieved passages do not mention: most of the name's words are
+    absent from them, or one of its words is in no indexed document at all ("Microsoft" of "Microsoft Word").
+    A question about "VPN" or "Visual Studio Code" is not answered by passages that never name them."""
     words = {_POSSESSIVE.sub("", w) for w in _WORD.findall(_fold(" ".join(passages)))}
     missing = []
     for match in _NAME.finditer(asking_sentence(question)):
         parts = [_POSSESSIVE.sub("", w) for w in _WORD.findall(_fold(match.group())) if w != "i"]
         absent = [w for w in parts if w not in words and not _misspelt(w, words)]
-        if parts and len(absent) * 2 > len(parts):
+        if parts and (len(absent) * 2 > len(parts) or any(not in_collection(w) for w in absent)):
             missing.append(match.group())
     return missing
 

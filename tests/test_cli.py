@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 import subprocess
 import sys
 
@@ -56,6 +57,33 @@ def test_ingest_with_a_bad_file_exits_nonzero_but_indexes_the_rest(cli_env, tmp_
     summary = json.loads(result.stdout)
     assert summary["added"] == ["good"] and len(summary["failed"]) == 1
     assert "failed: " in result.stderr and "bad.pdf: not a readable PDF" in result.stderr
+
+
+def test_same_named_files_in_sub_folders_are_all_indexed_by_path(cli_env, tmp_path):
+    for folder in ("howto", "library"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "logging.txt").write_text(f"Logging {folder}\n\nHow {folder} pages describe logging.")
+    result = run(cli_env, "ingest", str(tmp_path), "--json")
+    assert result.returncode == 0, result.stderr
+    assert sorted(json.loads(result.stdout)["added"]) == ["howto/logging", "library/logging"]
+
+
+def test_a_skipped_duplicate_is_named_and_makes_the_exit_code_nonzero(cli_env, tmp_path):
+    (tmp_path / "a.txt").write_text("Same\n\nThe very same article text.")
+    (tmp_path / "b.txt").write_text("Same\n\nThe very same article text.")
+    result = run(cli_env, "ingest", str(tmp_path))
+    assert result.returncode == 1
+    assert "1 skipped" in result.stdout and "b.txt: same text as article 'a'" in result.stderr
+
+
+def test_an_index_from_before_path_ids_names_the_rebuild_command(cli_env):
+    run(cli_env, "ingest", str(SAMPLE_ARTICLE))
+    index = Path(cli_env["RAGQA_INDEX_DIR"])
+    manifest = index / (index / "CURRENT").read_text().strip() / "manifest.json"
+    manifest.write_text(manifest.read_text().replace('"schema_version": 2', '"schema_version": 1'))
+    result = run(cli_env, "ask", "Bagram?")
+    assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert "schema version 1" in result.stderr and "--rebuild" in result.stderr
 
 
 def test_index_from_another_model_explains_how_to_rebuild(cli_env):

@@ -1,0 +1,81 @@
+"""Real-structured HTML pages: the text keeps the page's structure, loses its furniture, and sentences are whole."""
+from pathlib import Path
+
+from ingest.loaders import iter_documents
+from ingest.structure import spans_from_records
+from qa.evidence import document_units
+
+DATA = Path(__file__).parent / "data"
+
+
+def load(path: Path):
+    [document] = list(iter_documents([str(path)]))
+    return document
+
+
+def blocks(document) -> list[tuple[str, str, str]]:
+    return [(b.kind, b.section, document.text[b.start:b.end]) for b in spans_from_records(document.blocks)]
+
+
+def test_sphinx_page_joins_wrapped_lines_keeps_definitions_and_code_and_drops_permalinks():
+    page = load(DATA / "html" / "sphinx_heapq.html")
+    assert page.title == "heapq — Heap queue algorithm"
+    assert blocks(page) == [
+        ("paragraph", "", "This module provides an implementation of the heap queue algorithm, also known as the "
+                          "priority queue algorithm."),
+        ("paragraph", "", "Heaps are binary trees for which every parent node has a value less than or equal to any "
+                          "of its children. This implementation uses arrays for which heap[k] <= heap[2*k+1] for all "
+                          "k, counting elements from zero."),
+        ("paragraph", "", "The following functions are provided:"),
+        ("definition", "", "heapq.heappush(heap, item)\nPush the value item onto the heap, maintaining the heap "
+                           "invariant."),
+        ("definition", "", "heapq.heappop(heap)\nPop and return the smallest item from the heap, maintaining the "
+                           "heap invariant. If the heap is empty, IndexError is raised. To access the smallest item "
+                           "without popping it, use heap[0]."),
+        ("paragraph", "", "The two operations above run in logarithmic time."),
+        ("heading", "Basic Examples", "Basic Examples"),
+        ("paragraph", "Basic Examples", "A heapsort can be implemented by pushing all values onto a heap and then "
+                                        "popping off the smallest values one at a time:"),
+        ("code", "Basic Examples", ">>> def heapsort(iterable):\n...     h = []\n...     for value in iterable:\n"
+                                   "...         heappush(h, value)\n...     return [heappop(h) for i in range(len(h))]"),
+        ("paragraph", "Basic Examples", "This is similar to sorted(iterable), but unlike sorted(), this "
+                                        "implementation is not stable."),
+    ]
+    assert "¶" not in page.text and "Navigation" not in page.text and "Copyright" not in page.text
+
+
+def test_sphinx_page_sentences_keep_a_signature_with_its_description_and_code_whole():
+    page = load(DATA / "html" / "sphinx_heapq.html")
+    units = [page.text[s:e] for s, e, _ in document_units(page)]
+    assert units[4:8] == [
+        "heapq.heappush(heap, item)\nPush the value item onto the heap, maintaining the heap invariant.",
+        "heapq.heappop(heap)\nPop and return the smallest item from the heap, maintaining the heap invariant.",
+        "If the heap is empty, IndexError is raised.",
+        "To access the smallest item without popping it, use heap[0].",
+    ]
+    assert units[-2].startswith(">>> def heapsort(iterable):\n") and units[-2].endswith("range(len(h))]")
+    assert "Basic Examples" not in units, "a heading is never quoted"
+
+
+def test_news_page_keeps_the_article_and_drops_dateline_byline_caption_newsletter_and_teasers():
+    page = load(DATA / "news" / "article_with_furniture.html")
+    assert page.title == "Town votes to restore the old pier"
+    assert page.metadata == {"site": "Coastline Herald", "author": "Elena Marsh", "date": "2023-06-14"}
+    assert blocks(page) == [
+        ("paragraph", "", "The council will spend £2.4 million on repairs after a decade of closures."),
+        ("paragraph", "", "Councillors voted on Tuesday to restore the Victorian pier, which has been closed to the "
+                          "public since storms damaged its deck ten years ago."),
+        ("paragraph", "", "The repairs will cost £2.4 million, most of it from a national coastal fund. Work is "
+                          "expected to start in September and take eighteen months."),
+        ("paragraph", "", "\"The pier is the heart of this town,\" said the council leader, Priya Shah. \"We could "
+                          "not let it fall into the sea.\""),
+        ("heading", "What happens next", "What happens next"),
+        ("paragraph", "What happens next", "A contractor will be chosen in July. The pier's café and the old "
+                                           "ballroom will reopen first, followed by the fishing deck."),
+    ]
+
+
+def test_a_written_by_line_names_the_author_and_leaves_the_text():
+    page = load(DATA / "news" / "written_by_in_text.html")
+    assert page.metadata["author"] == "Maria Okafor"
+    assert not page.text.startswith("Written by") and page.text.startswith("Dredging of the inner harbour channel")
