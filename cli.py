@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--retriever", help="one or more of dense,bm25,hybrid,rrf,mmr, comma-separated")
     evaluate.add_argument("--k", type=int, help="passages per answer (default 5)")
     evaluate.add_argument("--limit", type=int, help="only the first N questions")
+    evaluate.add_argument("--every", type=int, metavar="N", help="only every Nth question (a fixed sample)")
     evaluate.add_argument("--out", metavar="DIR", help="write report.json and report.md here")
     evaluate.add_argument("--app", metavar="URL", help="ask a running app's API instead of the local index")
     evaluate.add_argument("--mode", choices=["offline", "llm"], help="answer mode (default offline)")
@@ -101,7 +102,7 @@ def run_eval(args, settings: Settings) -> int:
 
     retrievers = (args.retriever or settings.retriever).split(",")
     report = evaluate.run(args.dataset, settings, retrievers=retrievers, k=args.k, limit=args.limit,
-                          index=args.index, app=args.app)
+                          index=args.index, app=args.app, every=args.every)
     if args.out:
         evaluate.write_reports(report, Path(args.out))
     print(json.dumps(report.summary()) if args.json else evaluate.metrics_table(report))

@@ -49,7 +49,9 @@ class Dataset:
     articles: list[dict] = field(default_factory=list)  # SQuAD: records {"id", "title", "text"} to ingest
 
 
-def read_dataset(path: str | Path, limit: int | None = None) -> Dataset:
+def read_dataset(path: str | Path, limit: int | None = None, every: int | None = None) -> Dataset:
+    """The dataset's questions; with `every`, questions 0, every, 2·every, … (a fixed sample); with `limit`, the
+    first `limit` of those."""
     path = Path(path)
     if not path.exists():
         raise UserError(f"no dataset at {path}")
@@ -62,6 +64,8 @@ def read_dataset(path: str | Path, limit: int | None = None) -> Dataset:
     else:
         raise UserError(f"cannot tell what kind of dataset {path} is: use a Q&A .jsonl file, a BEIR folder "
                         f"(corpus.jsonl, queries.jsonl, qrels/test.tsv) or a SQuAD .json file")
+    if every is not None:
+        dataset.questions = dataset.questions[::every]
     if limit is not None:
         dataset.questions = dataset.questions[:limit]
     return dataset

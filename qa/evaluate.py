@@ -316,7 +316,7 @@ def best_threshold(curve: list[dict], max_false_abstention: float | None = None)
 
 def run(dataset_path: str, settings: Settings, *, retrievers: list[str], k: int | None = None,
         limit: int | None = None, index: str | None = None, app: str | None = None,
-        progress: bool = True) -> Report:
+        progress: bool = True, every: int | None = None) -> Report:
     """Evaluate a dataset with each retriever; `index` None means the settings' index for Q&A files and a cache
     folder per corpus for BEIR and SQuAD (never the app's own index)."""
     from index.search import RETRIEVERS
@@ -324,9 +324,9 @@ def run(dataset_path: str, settings: Settings, *, retrievers: list[str], k: int 
     unknown = [method for method in retrievers if method not in RETRIEVERS]
     if unknown:
         raise UserError(f"unknown retriever '{unknown[0]}' (use one or more of {', '.join(RETRIEVERS)})")
-    if (limit is not None and limit < 1) or (k is not None and k < 1):
-        raise UserError("--k and --limit must be at least 1")
-    dataset = read_dataset(dataset_path, limit)
+    if any(value is not None and value < 1 for value in (limit, k, every)):
+        raise UserError("--k, --limit and --every must be at least 1")
+    dataset = read_dataset(dataset_path, limit, every)
     k = k or settings.top_k
     if app:
         if dataset.kind != "qa":

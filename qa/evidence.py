@@ -25,8 +25,10 @@ _STOPWORDS = frozenset(
     "that the their them they this to was were what when where which who whom why will with would about author "
     "article say says said think thinks".split())
 
-MAX_SENTENCES = int(__import__("os").environ.get("MS", "3"))
-RUNNER_UP_SHARE = float(__import__("os").environ.get("RS", "0.5"))  # others must be this likely, relative to the best
+MAX_SENTENCES = 3
+# Runners-up must be at least this likely relative to the best sentence. Measured on SQuAD (questions 0, 10, …):
+# 0.1 → answer_hit 0.850 / citation precision 0.50; 0.2 → 0.836 / 0.57; 0.5 → 0.816 / 0.60.
+RUNNER_UP_SHARE = 0.1
 MAX_WHOLE_BLOCK_CHARS = 600  # a longer code block or table row is never quoted: too long to be the answer
 NEAR_DUPLICATE = 0.7  # word-set Jaccard above which a sentence repeats one already chosen
 MIN_QUOTE_WORDS = 4  # a shorter piece of prose is a fragment, not a sentence

@@ -108,7 +108,7 @@ def idf_default(n: int) -> float:
 # runs of them ("Visual Studio Code") are one name.
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b(?:[A-Z][\w'’.-]*[\w])(?:\s+(?:[A-Z][\w'’.-]*[\w]))*")
 _POSSESSIVE = re.compile(r"['’]s$")
-_WORD = re.compile(r"\w+(?:[.'’-]\w+)*")
+_WORD = re.compile(r"\w+(?:[.'’]\w+)*")  # "Node.js" is one word, "CDPATH-based" two
 
 
 def asking_sentence(question: str) -> str:

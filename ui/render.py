@@ -95,7 +95,7 @@ def _section_tag(citation: Citation) -> str:
 
 
 def _meta_line(metadata: dict, source: str) -> str:
-    parts = [escape_html(str(metadata[key])) for key in ("author", "date") if metadata.get(key)]
+    parts = [escape_html(str(metadata[key])) for key in ("site", "author", "date") if metadata.get(key)]
     url = next((u for u in (metadata.get("url"), source) if is_web_url(u)), None)
     if url:
         parts.append(f'<a href="{escape_html(url)}" target="_blank" rel="noopener noreferrer">'

@@ -1,0 +1,61 @@
+"""The answer-sentence scorer and the check that a question's names are in the passages."""
+import numpy as np
+
+from qa.evidence import focus
+from qa.scoring import FEATURES, asking_sentence, feature_matrix, likelihoods, question_types, unmatched_names
+
+
+def test_question_types_name_the_kind_of_thing_asked_for():
+    assert question_types("How many legislators backed him?") == {"quantity"}
+    assert question_types("When did the pier close?") == {"time"}
+    assert question_types("Who founded the group?") == {"person"}
+    assert question_types("Where in South Korea was it coldest?") == {"place"}
+    assert question_types("Why copy requirements.txt first?") == {"reason"}
+    assert question_types("How do I keep untracked files in a stash?") == {"method"}
+
+
+def test_a_sentence_holding_the_asked_for_kind_of_thing_scores_higher():
+    question = "How many state legislators back Steyer?"
+    sentences = ["Steyer has been campaigning hard across the state.",
+                 "Steyer has the backing of six state legislators."]
+    words = [set(s.lower().strip(".").split()) for s in sentences]
+    features = feature_matrix(question, {"state", "legislators", "back", "steyer"}, sentences, words,
+                              np.array([0.6, 0.6]), [[1], [0]], [1, 1], [False, False])
+    assert features.shape == (2, len(FEATURES))
+    scores = likelihoods(features)
+    assert scores[1] == 1.0 and scores[0] < 1.0
+
+
+def test_framing_words_that_point_at_the_document_are_left_out_of_the_comparison():
+    assert focus("What does the article say about how often burials happen?") == "how often burials happen?"
+    assert focus("According to the author, how does Rust compare with Go?") == "how does Rust compare with Go?"
+    assert focus("Who won, according to the report?") == "Who won?"
+    assert focus("How does git gc work?") == "How does git gc work?"
+
+
+def test_names_the_passages_never_mention_are_reported():
+    passages = ["Access to Wikipedia in Turkey was restored, the Wikimedia Foundation said."]
+    question = "Did the Wikimedia Foundation suggest that people in Turkey use a VPN to reach Wikipedia?"
+    assert unmatched_names(question, passages) == ["VPN"]
+    assert unmatched_names("In Visual Studio Code, how do I see blame?", ["git blame shows code"]) == \
+        ["Visual Studio Code"]
+
+
+def test_names_count_as_mentioned_despite_accents_misspellings_possessives_and_compounds():
+    assert unmatched_names("How did Celeron meet Old Briton?", ["Céloron threatened Old Briton."]) == []
+    assert unmatched_names("What does the Wessel-Datteln canal run parallel to?", ["the Wesel-Datteln Canal"]) == []
+    assert unmatched_names("What is Rust's async story?", ["Rust has async functions."]) == []
+    assert unmatched_names("What is the drawback of his CDPATH-based setup?", ["My CDPATH setup is based on"]) == []
+
+
+def test_a_name_word_in_no_indexed_document_is_missing_even_if_the_rest_is_there():
+    question = "How do I convert my thesis into a Microsoft Word file?"
+    passages = ["Each word of the thesis is set in the file."]
+    assert unmatched_names(question, passages) == []  # "word" is there: half the name
+    assert unmatched_names(question, passages, in_collection=lambda w: w != "microsoft") == ["Microsoft Word"]
+
+
+def test_only_the_asking_sentence_is_checked_for_names():
+    question = "My worktrees live on a USB drive. What does the documentation say about pruning them?"
+    assert asking_sentence(question) == "What does the documentation say about pruning them?"
+    assert unmatched_names(question, ["Worktrees are pruned after three months."]) == []
