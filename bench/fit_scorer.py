@@ -30,7 +30,7 @@ def training_examples(offset: int, step: int, index: str | None) -> tuple[np.nda
 
     from tqdm import tqdm
 
-    from qa.evidence import candidate_features, candidate_sentences
+    from qa.evidence import candidate_features, candidate_sentences, focus
 
     dataset = read_squad(SQUAD)
     settings = Settings.from_env()
@@ -43,8 +43,9 @@ def training_examples(offset: int, step: int, index: str | None) -> tuple[np.nda
         candidates = candidate_sentences(hits, documents)
         if not candidates:
             continue
-        vectors = pipeline.embedder.embed_documents([question.question] + [c.text for c in candidates])
-        features.append(candidate_features(question.question, candidates, vectors[1:] @ vectors[0], hits))
+        asked = focus(question.question)  # as qa.evidence.select_evidence ranks them
+        vectors = pipeline.embedder.embed_documents([asked] + [c.text for c in candidates])
+        features.append(candidate_features(asked, candidates, vectors[1:] @ vectors[0], hits))
         labels += [evaluate.contains_answer(c.text, question.answers) for c in candidates]
         groups += [number] * len(candidates)
     return np.vstack(features), np.asarray(labels, dtype=np.float64), np.asarray(groups)

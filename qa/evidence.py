@@ -33,11 +33,13 @@ MAX_WHOLE_BLOCK_CHARS = 600  # a longer code block or table row is never quoted:
 NEAR_DUPLICATE = 0.7  # word-set Jaccard above which a sentence repeats one already chosen
 MIN_QUOTE_WORDS = 4  # a shorter piece of prose is a fragment, not a sentence
 MIN_STANDALONE_WORDS = 12  # a shorter sentence (often a topic sentence) is quoted with the one after it
-_DOCUMENT_WORDS = r"(the |this |that )?(article|author|writer|columnist|piece|post|blog|story|report|page|manual|" \
-                  r"document|text|guide|docs|documentation|paper|essay)( page)?"
+# "the article", "the booktabs documentation", "Git's workflow guide", "its manual": up to two words may name it
+_DOCUMENT_WORDS = r"(the |this |that |its |their )?([\w'’.-]+ ){0,2}?(article|author|writer|columnist|piece|post|" \
+                  r"blog|story|report|page|manual|document|text|guide|user's guide|docs|documentation|paper|essay)" \
+                  r"( page)?"
 _FRAMING = re.compile(
     rf"^\s*(what|how) (does|do|did) {_DOCUMENT_WORDS} (say|says|write|writes|mention|tell( us)?|state|claim|argue|"
-    rf"report|explain|suggest)( about)?\s*|^\s*according to {_DOCUMENT_WORDS},?\s*|,?\s*according to {_DOCUMENT_WORDS}"
+    rf"report|explain|suggest|recommend)( about)?\s*|^\s*according to {_DOCUMENT_WORDS},?\s*|,?\s*according to {_DOCUMENT_WORDS}"
     rf"(?=\W*$)", re.IGNORECASE)
 _SUMMARY_QUESTION = re.compile(
     r"\b(purpose|main (point|argument|idea|claim)|thesis|summary|summari[sz]e|gist|overview)\b|"
@@ -136,22 +138,27 @@ def _standalone_span(text: str, spans: list[tuple[int, int, int]], i: int) -> tu
 def focus(question: str) -> str:
     """The question without the words that point at the document ("What does the article say about …"):
     they match no sentence of it and only dilute the comparison."""
-    return _FRAMING.sub("", question).strip() or question
+    sentences = re.split(r"(?<=[.!?])\s+", question.strip())
+    return " ".join(_FRAMING.sub("", sentence).strip() for sentence in sentences).strip() or question
 
 
 def select_evidence(question: str, hits: list[Hit], documents: dict[str, Document],
                     embedder: Embedder) -> list[Evidence]:
-    """All candidate sentences scored, best first (callers decide what is strong enough to use)."""
-    question = focus(question)
+    """All candidate sentences scored, best first (callers decide what is strong enough to use).
+
+    Sentences are ranked against the question without its framing words (`focus`); their relevance, which
+    decides abstention, is the closer of the two readings, so framing neither hides nor invents a match."""
+    focused = focus(question)
     candidates = candidate_sentences(hits, documents)
     if not candidates:
         return []
-    vectors = embedder.embed_documents([question] + [c.text for c in candidates])
-    similarities = vectors[1:] @ vectors[0]
-    answers = scoring.likelihoods(candidate_features(question, candidates, similarities, hits))
-    question_words = content_words(question)
-    scored = [replace(c, similarity=float(sim), relevance=float(sim) + 0.3 * _overlap(question_words, c.text),
-                      score=float(p)) for c, sim, p in zip(candidates, similarities, answers)]
+    vectors = embedder.embed_documents([focused, question] + [c.text for c in candidates])
+    similarities, as_asked = vectors[2:] @ vectors[0], vectors[2:] @ vectors[1]
+    answers = scoring.likelihoods(candidate_features(focused, candidates, similarities, hits))
+    question_words = content_words(focused)
+    scored = [replace(c, similarity=float(sim), score=float(p),
+                      relevance=max(float(sim), float(asked)) + 0.3 * _overlap(question_words, c.text))
+              for c, sim, asked, p in zip(candidates, similarities, as_asked, answers)]
     return sorted(scored, key=lambda e: -e.score)
 
 

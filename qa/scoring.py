@@ -45,7 +45,7 @@ _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z]+")
 FEATURES = ("bias", "similarity", "rare_overlap", "neighbour_similarity", "passage_rank", "log_words", "quantity_match", "time_match", "name_match", "reason_match", "method_match", "whole_block")
 # Fitted by bench/fit_scorer.py (a conditional logit on SQuAD v1.1 dev, questions 5, 15, 25, …).
 WEIGHTS = dict(zip(FEATURES, (
-    0.000, 4.154, 4.017, -0.047, 1.814, 0.216, 2.006, 1.440, 0.903, 0.399, 0.657, 0.000)))
+    0.000, 4.178, 4.025, -0.048, 1.814, 0.218, 2.002, 1.438, 0.903, 0.398, 0.657, 0.000)))
 
 
 def question_types(question: str) -> set[str]:
@@ -121,15 +121,20 @@ def asking_sentence(question: str) -> str:
 def unmatched_names(question: str, passages: list[str], in_collection=lambda word: True) -> list[str]:
     """Names the question asks about that the retrieved passages do not mention: most of the name's words are
     absent from them, or one of its words is in no indexed document at all ("Microsoft" of "Microsoft Word").
-    A question about "VPN" or "Visual Studio Code" is not answered by passages that never name them."""
+    A question about "VPN" or "Visual Studio Code" is not answered by passages that never name them. Words of
+    one letter, and two-letter capitals ("OK", "US"), are too ambiguous to decide on."""
     words = {_POSSESSIVE.sub("", w) for w in _WORD.findall(_fold(" ".join(passages)))}
     missing = []
     for match in _NAME.finditer(asking_sentence(question)):
-        parts = [_POSSESSIVE.sub("", w) for w in _WORD.findall(_fold(match.group())) if w != "i"]
+        parts = [_fold(_POSSESSIVE.sub("", w)) for w in _WORD.findall(match.group()) if not _ambiguous(w)]
         absent = [w for w in parts if w not in words and not _misspelt(w, words)]
         if parts and (len(absent) * 2 > len(parts) or any(not in_collection(w) for w in absent)):
             missing.append(match.group())
     return missing
+
+
+def _ambiguous(word: str) -> bool:
+    return len(word) < 2 or len(word) == 2 and word.isupper()
 
 
 def _fold(text: str) -> str:

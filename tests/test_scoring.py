@@ -55,6 +55,11 @@ def test_a_name_word_in_no_indexed_document_is_missing_even_if_the_rest_is_there
     assert unmatched_names(question, passages, in_collection=lambda w: w != "microsoft") == ["Microsoft Word"]
 
 
+def test_two_letter_capitals_and_sentence_openings_are_not_names():
+    assert unmatched_names("Is it OK to rebase a branch others pulled?", ["Rebasing a published branch"]) == []
+    assert unmatched_names("Does the US policy change?", ["The policy changed."]) == []
+
+
 def test_only_the_asking_sentence_is_checked_for_names():
     question = "My worktrees live on a USB drive. What does the documentation say about pruning them?"
     assert asking_sentence(question) == "What does the documentation say about pruning them?"
