@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from ingest.clean import is_furniture_block
+from ingest.metadata import page_metadata
 from ingest.structure import CODE, DEFINITION, HEADING, ITEM, PARAGRAPH, QUOTE, ROW, Block, join_wrapped
 
 _BLOCK_TAGS = {"head", "p", "list", "item", "quote", "code", "table", "row", "cell", "graphic", "div", "lb"}
@@ -34,21 +35,12 @@ def read_html(html: str, url: str = "") -> HtmlText | None:
     blocks = [b for b in body_blocks(extracted.body) if not is_furniture_block(b)]
     if not any(b.kind != HEADING for b in blocks):
         return None
-    metadata = _metadata(html, extracted, url)
-    title = metadata.pop("title", "") or ""
+    metadata = page_metadata(html, extracted, url)
+    title = strip_permalink(metadata.pop("title", "") or "")
     headline = next((i for i, b in enumerate(blocks[:3]) if b.kind == HEADING and join_wrapped(b.text) == title), None)
     if headline is not None:
         del blocks[headline]  # the headline is the title, not a section of the article
     return HtmlText(title=title, blocks=blocks, metadata=metadata)
-
-
-def _metadata(html: str, extracted, url: str) -> dict:
-    try:
-        from ingest.metadata import page_metadata
-    except ImportError:  # metadata cleaning not available: trafilatura's own fields
-        return {"title": strip_permalink(extracted.title or ""), "author": extracted.author or "",
-                "date": extracted.date or "", "url": url or extracted.url or ""}
-    return page_metadata(html, extracted, url)
 
 
 def body_blocks(body) -> list[Block]:

@@ -299,14 +299,9 @@ def abstention_curve(scores: list[float], answerable: list[bool], thresholds: li
     return curve
 
 
-def best_threshold(curve: list[dict], max_false_abstention: float | None = None) -> dict:
+def best_threshold(curve: list[dict]) -> dict:
     """The point of highest balanced accuracy; of a plateau of equals, its middle, the choice least tied to
-    the particular questions measured. With `max_false_abstention`, the point that declines the most unanswerable
-    questions while refusing at most that share of answerable ones (a user-facing promise)."""
-    if max_false_abstention is not None:
-        allowed = [p for p in curve if p["false_abstention"] <= max_false_abstention]
-        if allowed:
-            return max(allowed, key=lambda p: (p["abstention_accuracy"], -p["false_abstention"]))
+    the particular questions measured."""
     top = max(point["balanced_accuracy"] for point in curve)
     plateau = [point for point in curve if point["balanced_accuracy"] >= top - 1e-12]
     return plateau[(len(plateau) - 1) // 2]

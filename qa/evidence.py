@@ -42,7 +42,8 @@ _FRAMING = re.compile(
     rf"report|explain|suggest|recommend)( about)?\s*|^\s*according to {_DOCUMENT_WORDS},?\s*|,?\s*according to {_DOCUMENT_WORDS}"
     rf"(?=\W*$)", re.IGNORECASE)
 _SUMMARY_QUESTION = re.compile(
-    r"\b(purpose|main (point|argument|idea|claim)|thesis|summary|summari[sz]e|gist|overview)\b|"
+    r"\b(the|its|this|article's|author's|piece's|essay's) (purpose|main (point|argument|idea|claim)|thesis|gist)\b|"
+    r"\bsummar(y|i[sz]e)\b|\boverview of (the|this) (article|piece|text|essay|commentary)\b|"
     r"\bwhat is (the|this) (article|piece|text|essay|commentary) about\b", re.IGNORECASE)
 
 

@@ -24,7 +24,7 @@ from settings import Settings
 MAX_QUESTION_CHARS = 2000  # longer input is cut: no question needs more, and it bounds the work per request
 # Below this score (cosine plus word-overlap bonus) of the best evidence sentence the assistant abstains.
 # Calibrated per model on labelled questions (docs/benchmarks.md); models not listed use the fallback.
-CALIBRATED_MIN_RELEVANCE = {"packaged:all-MiniLM-L6-v2": 0.59, "hashing": 0.3}
+CALIBRATED_MIN_RELEVANCE = {"packaged:all-MiniLM-L6-v2": 0.62, "hashing": 0.3}
 FALLBACK_MIN_RELEVANCE = 0.5
 ANSWER_MODES = ("offline", "llm")
 LLM_MAX_SENTENCES = 4

@@ -107,6 +107,9 @@ def idf_default(n: int) -> float:
 # A name in a question: a capitalised word not opening a sentence, an acronym, a CamelCase or dotted identifier;
 # runs of them ("Visual Studio Code") are one name.
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b(?:[A-Z][\w'’.-]*[\w])(?:\s+(?:[A-Z][\w'’.-]*[\w]))*")
+# Terms that read as code: an option (-shell-escape, --rebase), a file type (.docx), a TeX command (\fpeval), a
+# snake_case identifier. They name something as surely as a capitalised name does.
+_CODE_TERM = re.compile(r"(?<![\w.\\-])(?:-{1,2}|\.|\\)[A-Za-z][\w-]*|\b[a-z]\w*_\w+")
 _POSSESSIVE = re.compile(r"['’]s$")
 _WORD = re.compile(r"\w+(?:[.'’]\w+)*")  # "Node.js" is one word, "CDPATH-based" two
 
@@ -125,11 +128,12 @@ def unmatched_names(question: str, passages: list[str], in_collection=lambda wor
     one letter, and two-letter capitals ("OK", "US"), are too ambiguous to decide on."""
     words = {_POSSESSIVE.sub("", w) for w in _WORD.findall(_fold(" ".join(passages)))}
     missing = []
-    for match in _NAME.finditer(asking_sentence(question)):
-        parts = [_fold(_POSSESSIVE.sub("", w)) for w in _WORD.findall(match.group()) if not _ambiguous(w)]
+    asking = asking_sentence(question)
+    for name in [m.group() for m in _NAME.finditer(asking)] + _CODE_TERM.findall(asking):
+        parts = [_fold(_POSSESSIVE.sub("", w)) for w in _WORD.findall(name) if not _ambiguous(w)]
         absent = [w for w in parts if w not in words and not _misspelt(w, words)]
         if parts and (len(absent) * 2 > len(parts) or any(not in_collection(w) for w in absent)):
-            missing.append(match.group())
+            missing.append(name)
     return missing
 
 

@@ -129,3 +129,11 @@ def test_articles_listing_and_adding(pipeline, tmp_path):
     assert report.added == ["new"]
     listing = {a["id"]: a for a in pipeline.articles()}
     assert listing["new"]["title"] == "New piece" and listing["new"]["chunks"] == 1
+
+
+def test_only_questions_about_the_article_as_a_whole_are_summary_questions():
+    from qa.evidence import is_summary_question
+    assert all(map(is_summary_question, ["What is the purpose of the article?", "Summarize this piece.",
+                                         "What is the article about?", "What is the author's thesis?"]))
+    assert not any(map(is_summary_question, ["How do I convert my LaTeX thesis to Word?",
+                                             "What purpose does the flag serve?"]))

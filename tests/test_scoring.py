@@ -55,6 +55,13 @@ def test_a_name_word_in_no_indexed_document_is_missing_even_if_the_rest_is_there
     assert unmatched_names(question, passages, in_collection=lambda w: w != "microsoft") == ["Microsoft Word"]
 
 
+def test_code_like_terms_count_as_names():
+    passages = ["LaTeX output can be converted to HTML; the listings package highlights code."]
+    assert unmatched_names("How do I convert my thesis into a .docx file?", passages) == [".docx"]
+    assert unmatched_names("Why does it need -shell-escape?", passages) == ["-shell-escape"]
+    assert unmatched_names("Does \\lstinline work with the listings package?", ["\\lstinline sets code inline"]) == []
+
+
 def test_two_letter_capitals_and_sentence_openings_are_not_names():
     assert unmatched_names("Is it OK to rebase a branch others pulled?", ["Rebasing a published branch"]) == []
     assert unmatched_names("Does the US policy change?", ["The policy changed."]) == []

@@ -13,8 +13,16 @@ PASSAGE_CONTEXT = 200  # characters of the paragraph shown on each side of the q
 
 # Characters markdown (or gradio's LaTeX and HTML handling) would act on; a backslash makes each one literal.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~$&])")
-_LIST_MARKER_AT_START = re.compile(r"^(\s*)([-+]|\d+[.)])(?=\s)")
+# What would start a list, a rule or a heading underline at the start of a line: "- ", "+ ", "1. ", "---", "===".
+_BLOCK_MARKER_AT_LINE_START = re.compile(r"^([ \t]*)(?:([-+=])|(\d+)([.)])(?=\s|$))", re.MULTILINE)
 _MARKER = re.compile(r"\\\[(\d+)\\\]")  # an escaped [n] citation marker
+# A quote that spans lines (a definition-list term and its description, a code block) starts on a line of its own
+# after the lead-in or the previous marker, and what follows it starts on a new line after its marker, so the
+# term is not glued to the sentence before it. Only single newlines: paragraphs ("\n\n") are left as written.
+_MULTILINE_QUOTE_START = re.compile(r"(\[\d+\]|”:|writes:) (?=(?:(?!\[\d+\])[^\n])+\n(?!\n))")
+_MULTILINE_QUOTE_END = re.compile(r"((?<!\n)\n(?!\n)(?:(?!\[\d+\])[^\n])+\[\d+\]) (?=\S)")
+# Quoted (offline) answers open with the lead-in naming the article; an LLM's own line breaks are left alone.
+_QUOTED_ANSWER = re.compile(r"According to “|[^\n]{0,200}?, the author of “")
 
 
 def escape_html(text: str) -> str:
@@ -24,7 +32,12 @@ def escape_html(text: str) -> str:
 
 def escape_markdown(text: str) -> str:
     text = _MARKDOWN_SPECIAL.sub(r"\\\1", text)
-    return _LIST_MARKER_AT_START.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+    return _BLOCK_MARKER_AT_LINE_START.sub(_escape_block_marker, text)
+
+
+def _escape_block_marker(match: re.Match) -> str:
+    indent, sign, number, dot = match.groups()
+    return f"{indent}\\{sign}" if sign else f"{indent}{number}\\{dot}"  # "\1." would show its backslash
 
 
 def source_id(turn: int, n: int) -> str:
@@ -43,6 +56,8 @@ def answer_markdown(text: str, turn: int, answer: Answer | None = None) -> str:
             return match.group(0)
         return f"[\\[{n}\\]](#{source_id(turn, n)})"
 
+    if _QUOTED_ANSWER.match(text):
+        text = _MULTILINE_QUOTE_END.sub("\\1\n", _MULTILINE_QUOTE_START.sub("\\1\n", text))
     body = _MARKER.sub(link, escape_markdown(text))
     if answer is not None and answer.query and answer.query != answer.question:
         body = f"*Searched for: {escape_markdown(answer.query)}*\n\n{body}"
@@ -82,7 +97,8 @@ def _card(turn: int, citation: Citation, document: Document | None) -> str:
     before, quote, after = passage_parts(document.text if document else citation.quote, citation)
     return (f'<li class="source-card" id="{source_id(turn, citation.n)}" tabindex="-1">'
             f'<div class="source-head"><span class="source-n">{citation.n}</span>'
-            f'<span class="source-title">{escape_html(citation.title)}</span>{_section_tag(citation)}</div>'
+            f'<span class="source-name"><span class="source-title">{escape_html(citation.title)}</span>'
+            f'{_section_tag(citation)}</span></div>'
             f'<div class="source-meta">{_meta_line(metadata, citation.source)}</div>'
             f'<blockquote class="passage">{escape_html(before)}<mark>{escape_html(quote)}</mark>'
             f'{escape_html(after)}</blockquote></li>')
@@ -95,7 +111,10 @@ def _section_tag(citation: Citation) -> str:
 
 
 def _meta_line(metadata: dict, source: str) -> str:
-    parts = [escape_html(str(metadata[key])) for key in ("site", "author", "date") if metadata.get(key)]
+    values = [str(metadata[key]).strip() for key in ("site", "author", "date") if metadata.get(key)]
+    # a publication credited as its own author ("Wikimedia Foundation · Wikimedia Foundation") is named once
+    values = [v for i, v in enumerate(values) if v and v.casefold() not in {w.casefold() for w in values[:i]}]
+    parts = [escape_html(value) for value in values]
     url = next((u for u in (metadata.get("url"), source) if is_web_url(u)), None)
     if url:
         parts.append(f'<a href="{escape_html(url)}" target="_blank" rel="noopener noreferrer">'
