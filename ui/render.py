@@ -107,7 +107,8 @@ def _card(turn: int, citation: Citation, document: Document | None) -> str:
 def _section_tag(citation: Citation) -> str:
     if not citation.section:
         return ""
-    return f'<span class="source-section"> › {escape_html(citation.section)}</span>'
+    # "›" is kept with the section's first word, never left dangling at the end of the title's line
+    return f'<span class="source-section"> ›&nbsp;{escape_html(citation.section)}</span>'
 
 
 def _meta_line(metadata: dict, source: str) -> str:
