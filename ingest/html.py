@@ -7,7 +7,7 @@ quote, code, table/row/cell) keeps each of those as one block.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ingest.clean import is_furniture_block
 from ingest.metadata import page_metadata
@@ -98,15 +98,16 @@ def _walk_list(element, blocks: list[Block]) -> None:
 
 
 def _walk_description(item, term: str, blocks: list[Block]) -> None:
-    """The term stays with the first paragraph of its description; later paragraphs follow as their own blocks."""
+    """The term stays with the first paragraph of its description; later paragraphs follow as their own blocks,
+    each knowing the term it describes (its section ends with it)."""
     inner: list[Block] = []
     _walk_container(item, inner, in_quote=False)
     if inner and inner[0].kind == PARAGRAPH:
-        blocks.append(Block(DEFINITION, f"{term}\n{inner[0].text}"))
-        blocks.extend(inner[1:])
+        blocks.append(Block(DEFINITION, f"{term}\n{inner[0].text}", term=term))
+        inner = inner[1:]
     else:
-        blocks.append(Block(DEFINITION, term))
-        blocks.extend(inner)
+        blocks.append(Block(DEFINITION, term, term=term))
+    blocks.extend(replace(b, term=b.term or term) for b in inner)
 
 
 def _walk_item(item, blocks: list[Block]) -> None:

@@ -22,6 +22,7 @@ class Block:
     kind: str
     text: str  # a DEFINITION is "term\ndescription": the term (a signature, an option) on its own first line
     level: int = 0  # headings: 1 is the top level
+    term: str = ""  # the definition a block belongs to ("-a, --all"): its section ends with it
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ def assemble(blocks: list[Block]) -> tuple[str, list[Span]]:
             headings = [h for h in headings if h[0] < level] + [(level, join_wrapped(text))]
         if parts:
             offset += 2  # the blank line between blocks
-        section = SECTION_SEPARATOR.join(h for _, h in headings)
+        section = SECTION_SEPARATOR.join([h for _, h in headings] + ([join_wrapped(block.term)] if block.term else []))
         spans.append(Span(offset, offset + len(text), block.kind, section))
         parts.append(text)
         offset += len(text)

@@ -12,8 +12,9 @@ from qa import scoring
 from ingest.structure import CODE, DEFINITION, PROSE, ROW, spans_from_records
 from schema import Chunk, Document, Hit
 
-# A sentence ends at . ! ? or … (with closing quotes or brackets) followed by space and a capital, digit or quote.
-_SENTENCE_END = re.compile(r"(?<=[.!?…])([\"'”’)\]]*)\s+(?=[\"'“‘(\[]?[A-Z0-9])")
+# A sentence ends at . ! ? or … (with closing quotes or brackets) followed by space and a capital, digit or quote,
+# or, in technical text, an option (--prune) or a TeX command (\setlength).
+_SENTENCE_END = re.compile(r"(?<=[.!?…])([\"'”’)\]]*)\s+(?=[\"'“‘(\[]?(?:[A-Z0-9]|--?[a-z]|\\[a-zA-Z]))")
 _ABBREVIATION = re.compile(r"(\b(mr|mrs|ms|dr|prof|st|jr|sr|gen|col|lt|sgt|rep|sen|gov|no|vs|etc|inc|ltd|co|fig)"
                            r"|\b[A-Z]|\b(?:[A-Za-z]\.)+[A-Za-z])\.$", re.IGNORECASE)
 # Sentences opening with these lean on the one before; it is quoted with them so the quote stands alone.

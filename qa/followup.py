@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from qa.evidence import content_words
+from qa.scoring import question_names
 
 _ANAPHORA = re.compile(r"\b(there|it|its|he|him|his|she|her|they|them|their|this|that|these|those|then|"
                        r"the same|also|else|more|further)\b", re.IGNORECASE)
@@ -17,11 +18,11 @@ def last_user_turns(history: list[dict] | None, n: int = 3) -> list[str]:
 
 
 def condense_offline(question: str, history: list[dict] | None) -> str:
-    """Without an LLM: a follow-up that points back ("there", "he", "that") gets the subject of the previous
-    question appended, e.g. "Why would the US want personnel there? (Bagram)"."""
+    """Without an LLM: a follow-up that points back ("there", "he", "that") and names nothing of its own gets the
+    subject of the previous question appended, e.g. "Why would the US want personnel there? (Bagram)"."""
     previous = last_user_turns(history, 1)
-    if not previous or not _ANAPHORA.search(question):
-        return question
+    if not previous or not _ANAPHORA.search(question) or question_names(question):
+        return question  # a question naming its own subject ("… the Wikimedia Foundation … it …") stands alone
     subject = _subject_words(previous[0], exclude=content_words(question))
     return f"{question} ({' '.join(subject)})" if subject else question
 

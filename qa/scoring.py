@@ -121,6 +121,13 @@ def asking_sentence(question: str) -> str:
     return (asking or sentences or [question])[-1]
 
 
+def question_names(question: str) -> list[str]:
+    """The names and code-like terms of the question's asking sentence, leaving out ambiguous ones ("OK")."""
+    asking = asking_sentence(question)
+    names = [m.group() for m in _NAME.finditer(asking)] + _CODE_TERM.findall(asking)
+    return [name for name in names if any(not _ambiguous(w) for w in _WORD.findall(name))]
+
+
 def unmatched_names(question: str, passages: list[str], in_collection=lambda word: True) -> list[str]:
     """Names the question asks about that the retrieved passages do not mention: most of the name's words are
     absent from them, or one of its words is in no indexed document at all ("Microsoft" of "Microsoft Word").
@@ -128,8 +135,7 @@ def unmatched_names(question: str, passages: list[str], in_collection=lambda wor
     one letter, and two-letter capitals ("OK", "US"), are too ambiguous to decide on."""
     words = {_POSSESSIVE.sub("", w) for w in _WORD.findall(_fold(" ".join(passages)))}
     missing = []
-    asking = asking_sentence(question)
-    for name in [m.group() for m in _NAME.finditer(asking)] + _CODE_TERM.findall(asking):
+    for name in question_names(question):
         parts = [_fold(_POSSESSIVE.sub("", w)) for w in _WORD.findall(name) if not _ambiguous(w)]
         absent = [w for w in parts if w not in words and not _misspelt(w, words)]
         if parts and (len(absent) * 2 > len(parts) or any(not in_collection(w) for w in absent)):

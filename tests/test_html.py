@@ -27,12 +27,12 @@ def test_sphinx_page_joins_wrapped_lines_keeps_definitions_and_code_and_drops_pe
                           "of its children. This implementation uses arrays for which heap[k] <= heap[2*k+1] for all "
                           "k, counting elements from zero."),
         ("paragraph", "", "The following functions are provided:"),
-        ("definition", "", "heapq.heappush(heap, item)\nPush the value item onto the heap, maintaining the heap "
-                           "invariant."),
-        ("definition", "", "heapq.heappop(heap)\nPop and return the smallest item from the heap, maintaining the "
-                           "heap invariant. If the heap is empty, IndexError is raised. To access the smallest item "
-                           "without popping it, use heap[0]."),
-        ("paragraph", "", "The two operations above run in logarithmic time."),
+        ("definition", "heapq.heappush(heap, item)", "heapq.heappush(heap, item)\nPush the value item onto the "
+                                                     "heap, maintaining the heap invariant."),
+        ("definition", "heapq.heappop(heap)", "heapq.heappop(heap)\nPop and return the smallest item from the heap, "
+                                              "maintaining the heap invariant. If the heap is empty, IndexError is "
+                                              "raised. To access the smallest item without popping it, use heap[0]."),
+        ("paragraph", "heapq.heappop(heap)", "The two operations above run in logarithmic time."),
         ("heading", "Basic Examples", "Basic Examples"),
         ("paragraph", "Basic Examples", "A heapsort can be implemented by pushing all values onto a heap and then "
                                         "popping off the smallest values one at a time:"),

@@ -107,6 +107,13 @@ def test_follow_up_borrows_the_subject_of_the_previous_question():
     assert condense_offline("Why would they want it?", []) == "Why would they want it?"
 
 
+def test_a_question_naming_its_own_subject_is_not_a_follow_up():
+    from qa.followup import condense_offline
+    history = [{"role": "user", "content": "Why copy requirements.txt before the code in a Docker image?"}]
+    question = "Did the Wikimedia Foundation suggest a VPN while it was blocked?"
+    assert condense_offline(question, history) == question
+
+
 def test_follow_up_retrieves_the_previous_subject(pipeline):
     history = [{"role": "user", "content": "What does the author say about Bagram?"}]
     answer = pipeline.ask("Why would the US want personnel there?", history=history)

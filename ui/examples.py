@@ -14,7 +14,8 @@ _ABOUTNESS = re.compile(r"\b(on|about|regarding|concerning|over)\s+(the\s+)?$")
 
 
 def example_questions(documents: list[Document], limit: int = MAX_EXAMPLES) -> list[str]:
-    """For each article, "What does the author say about <topic>?" for the names its paragraphs open with, plus
+    """For each article, "What does the author (the text) say about <topic>?" for the names its paragraphs open with,
+    plus
     a question about its main argument; taken round-robin across articles."""
     per_article = [_questions_for(document) for document in documents]
     questions = []
@@ -24,8 +25,16 @@ def example_questions(documents: list[Document], limit: int = MAX_EXAMPLES) -> l
 
 
 def _questions_for(document: Document) -> list[str]:
-    topics = [f"What does the author say about {topic}?" for topic in paragraph_topics(document)]
+    who = "the author" if _has_an_author(document) else "the text"
+    topics = [f"What does {who} say about {topic}?" for topic in paragraph_topics(document)]
     return topics[:1] + [f"What is the main argument of “{document.title}”?"] + topics[1:]
+
+
+def _has_an_author(document: Document) -> bool:
+    """A named author, or prose alone (an article, an essay); a page of definitions, code or tables is reference
+    text, which nobody reads as "the author says"."""
+    return bool(document.metadata.get("author")) or not any(
+        block[2] in ("definition", "code", "row") for block in document.blocks)
 
 
 def paragraph_topics(document: Document) -> list[str]:
