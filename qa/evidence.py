@@ -174,7 +174,7 @@ def candidate_features(question: str, candidates: list[Evidence], similarities: 
     return scoring.feature_matrix(
         question, content_words(question), [c.text for c in candidates], [content_words(c.text) for c in candidates],
         similarities, neighbours, [rank_of.get(c.chunk.id, len(hits) + 1) for c in candidates],
-        [c.whole for c in candidates])
+        [c.whole for c in candidates], content_words(scoring.focus_phrase(question)))
 
 
 def is_summary_question(question: str) -> bool:

@@ -2,7 +2,8 @@
 
 Cosine similarity alone rewards sentences that restate the question (the setup of a story) over the one that
 resolves it. The model also weighs: rare question words the sentence shares, how well its neighbours match, the
-rank of its passage, its length, and whether it holds the kind of thing asked for (a number for "how many", a date for "when", a
+rank of its passage, its length, whether it names the thing asked about ("electricity" in "how much
+electricity"), and whether it holds the kind of thing asked for (a number for "how many", a date for "when", a
 name for "who", a cause for "why", a means for "how"). Weights are fitted on SQuAD by `python bench/fit_scorer.py`
 (questions disjoint from the ones measured) and written below.
 """
@@ -42,10 +43,22 @@ _HAS = {
 }
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z]+")
 
-FEATURES = ("bias", "similarity", "rare_overlap", "neighbour_similarity", "passage_rank", "log_words", "quantity_match", "time_match", "name_match", "reason_match", "method_match", "whole_block")
+FEATURES = ("bias", "similarity", "rare_overlap", "neighbour_similarity", "passage_rank", "log_words",
+            "quantity_match", "time_match", "name_match", "reason_match", "method_match", "whole_block", "focus_match")
 # Fitted by bench/fit_scorer.py (a conditional logit on SQuAD v1.1 dev, questions 5, 15, 25, …).
 WEIGHTS = dict(zip(FEATURES, (
-    0.000, 4.178, 4.025, -0.048, 1.814, 0.218, 2.002, 1.438, 0.903, 0.398, 0.657, 0.000)))
+    0.000, 4.178, 4.025, -0.048, 1.814, 0.218, 2.002, 1.438, 0.903, 0.398, 0.657, 0.000, 0.0)))
+
+
+# The thing asked about: "how much electricity", "which branch", "what exit status" (not "what is", "which of").
+_FOCUS = re.compile(r"\bhow (?:many|much)\s+(\w+)|\b(?:what|which)\s+(?!(?:is|are|was|were|does|do|did|has|have|"
+                    r"had|can|could|should|would|will|of|the|a|an|kind|sort|type)\b)(\w+)", re.I)
+
+
+def focus_phrase(question: str) -> str:
+    """The noun the question asks for ("electricity" in "how much electricity …"), or ""."""
+    match = _FOCUS.search(question)
+    return (match.group(1) or match.group(2)) if match else ""
 
 
 def question_types(question: str) -> set[str]:
@@ -54,7 +67,7 @@ def question_types(question: str) -> set[str]:
 
 def feature_matrix(question: str, question_words: set[str], sentences: list[str], sentence_words: list[set[str]],
                    similarities: np.ndarray, neighbours: list[list[int]], ranks: list[int],
-                   whole_blocks: list[bool]) -> np.ndarray:
+                   whole_blocks: list[bool], focus_words: set[str] = frozenset()) -> np.ndarray:
     """One row of FEATURES per candidate sentence."""
     types = question_types(question)
     idf = _pool_idf(sentence_words)
@@ -77,6 +90,7 @@ def feature_matrix(question: str, question_words: set[str], sentences: list[str]
             float("reason" in types and bool(_HAS["reason"].search(text))),
             float("method" in types and bool(_HAS["method"].search(text))),
             float(whole_blocks[i]),
+            float(bool(focus_words) and focus_words <= words),
         ])
     return np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
 

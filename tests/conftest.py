@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
-SAMPLE_ARTICLE = SHARED / "corpus" / "khalilzad-on-iskp-ttp-and-pakistan.txt"
-SEED_DEV = SHARED / "qa" / "seed_dev.jsonl"
+# Copies of ../shared's sample article and seed questions: the tests run in a clone with nothing beside it.
+SAMPLE_ARTICLE = ROOT / "data" / "articles" / "khalilzad-on-iskp-ttp-and-pakistan.txt"
+SEED_DEV = ROOT / "tests" / "data" / "seed_dev.jsonl"
 sys.path.insert(0, str(ROOT))
 
 from index.embedders import HashingEmbedder  # noqa: E402
