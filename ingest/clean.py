@@ -66,22 +66,24 @@ def _word_count(text: str) -> int:
 # "read more" links, credits, syndication and feedback notes. Only short blocks are judged, so prose that merely
 # mentions a newsletter is kept.
 _FURNITURE_BLOCK = re.compile(
-    r"^(read more|continue reading|read next|related( stories| articles| posts| content)?|recommended( for you)?|"
-    r"you (may|might) also like|more (stories|from)\b|most (read|popular)|trending( now)?|also read|"
-    r"share (this|on)\b|click to share|advertisement$|sponsored\b|"
-    r"want to know more about\b|follow (us|me|him|her|them)\b|"
-    r"(photo|image|picture|illustration|video|graphic|header image|top image|lead image)s?( credit)?\s*(:|©|by\b)|"
-    r"credit\s*:|©|copyright\b|all rights reserved|"
-    r"was this (article|page|post|story) (helpful|useful)|did you (find|like|enjoy) this|"
-    r"(have|got) a (news )?tip\b|\d+ comments?$|(leave|post|add|join) (a |the )?(comment|reply|discussion)|"
-    r"comments are closed)", re.IGNORECASE)
+    r"^((read more|continue reading|read next|also read)\b.*|related( stories| articles| posts| content)?|"
+    r"recommended( for you)?|"
+    r"you (may|might) also like|more (stories|from \S+)|most (read|popular)|trending( now)?|"
+    r"share (this|on)\b.*|click to share.*|advertisement|sponsored( content)?|"
+    r"want to know more about\b.*|follow (us|me)\b.*|"
+    r"(photo|image|picture|illustration|video|graphic|header image|top image|lead image)s?( credit)?\s*(:|©|by\b).*|"
+    r"credit\s*:.*|©.*|copyright\s*(©|\d{4}).*|all rights reserved.*|"
+    r"was this (article|page|post|story) (helpful|useful)\b.*|did you (find|like|enjoy) this\b.*|"
+    r"(have|got) a (news )?tip\b.*|\d+ comments?|(leave|post|add|join) (a |the )?(comment|reply|discussion)\b.*|"
+    r"comments are closed)[\s:.!?»›→>]*$", re.IGNORECASE)
 # "By Elena Marsh", "Written by: Maria Okafor": the byline, kept as the author, not as article text.
 _BYLINE = re.compile(r"^((Written|Words|Text|Story|Reporting|Posted) by|By|BY):?\s+[A-Z][\w'’-]*\.?"
-                     r"(\s+(and\s+)?[A-Z][\w'’-]*\.?,?){0,5}$")
+                     r"(\s+(and\s+)?[A-Z][\w'’-]*\.?,?){1,5}$")
 _FURNITURE_ANYWHERE = re.compile(
     r"\b((sign up|subscribe|register) (for|to) (our|the|my) [\w\s-]{0,40}(newsletter|email|updates|digest)|"
     r"newsletter (sign[- ]?up|subscription)|delivered (straight )?to your inbox|"
-    r"(originally|first) (appeared|published|ran) (on|in|at)\b|republished (here )?(from|with permission)|"
+    r"(this|the) (article|story|post|piece) (originally|first) (appeared|ran|was published) (on|in|at)\b|"
+    r"originally (appeared|published) (on|in|at)\b|republished (here )?(from|with permission)|"
     r"(send|submit|write) (us )?(a |your )?letters?( to the editor)?\b.{0,40}\b(letters@|publish|editor)|"
     r"follow (us|me|him|her|them) on (twitter|x|facebook|instagram|linkedin|mastodon|threads|bluesky))",
     re.IGNORECASE)

@@ -14,7 +14,7 @@ from ingest.metadata import page_metadata
 from ingest.structure import CODE, DEFINITION, HEADING, ITEM, PARAGRAPH, QUOTE, ROW, Block, join_wrapped
 
 _BLOCK_TAGS = {"head", "p", "list", "item", "quote", "code", "table", "row", "cell", "graphic", "div", "lb"}
-_PERMALINK = re.compile(r"\s*[¶§#🔗]+\s*$")
+_PERMALINK = re.compile(r"(\s*[¶§🔗]+|\s+#+)\s*$")  # a "#" only after a space: "C#" is a name
 
 
 @dataclass

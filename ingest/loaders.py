@@ -174,6 +174,8 @@ def _from_pdf(data: bytes, source: str, doc_id: str, url: str) -> Document:
         pdf = read_pdf(data)
     except ValueError as exc:
         raise _Unloadable(str(exc)) from None
+    except (RecursionError, MemoryError):  # a hostile file's object graph: that file fails, the others go on
+        raise _Unloadable("not a readable PDF (too deeply nested or too large)") from None
     return _document(doc_id, pdf.title or doc_id, pdf.blocks, source, {"author": pdf.author, "url": url})
 
 
@@ -229,5 +231,6 @@ def _letters(text: str) -> str:
 
 
 def slugify(name: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    """Lower case, runs of anything but letters and digits (in any script: "北京", "москва") made one "-"."""
+    slug = re.sub(r"[\W_]+", "-", name.lower()).strip("-")
     return slug or "article"

@@ -6,7 +6,7 @@ import re
 from ingest.structure import CODE, HEADING, ITEM, PARAGRAPH, QUOTE, ROW, Block
 
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
-_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)\s*#*\s*$")
+_HEADING = re.compile(r"^[ \t]{0,3}(#{1,6})(?:[ \t]+(.*))?$")
 _ITEM = re.compile(r"^\s*([-*+]|\d{1,3}[.)])\s+(.*)$")
 _QUOTE = re.compile(r"^\s{0,3}>\s?(.*)$")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
@@ -22,8 +22,9 @@ def markdown_blocks(text: str) -> list[Block]:
         nonlocal current
         if current and any(line.strip() for line in current[1]):
             kind, lines = current
-            body = "\n".join(lines) if kind == CODE else " ".join(lines)
-            blocks.append(Block(kind, body if kind == CODE else strip_inline(body)))
+            # inline markup is stripped line by line: its patterns then never scan a whole paragraph
+            body = "\n".join(lines) if kind == CODE else " ".join(strip_inline(line) for line in lines)
+            blocks.append(Block(kind, body))
         current = None
 
     for line in text.split("\n"):
@@ -44,7 +45,7 @@ def markdown_blocks(text: str) -> list[Block]:
         heading, item, quote = _HEADING.match(line), _ITEM.match(line), _QUOTE.match(line)
         if heading:
             flush()
-            blocks.append(Block(HEADING, strip_inline(heading.group(2)), len(heading.group(1))))
+            blocks.append(Block(HEADING, strip_inline(_closing_hashes(heading.group(2) or "")), len(heading.group(1))))
         elif line.lstrip().startswith("|"):
             flush()
             if not _TABLE_RULE.match(line):
@@ -65,10 +66,18 @@ def markdown_blocks(text: str) -> list[Block]:
     return blocks
 
 
+def _closing_hashes(text: str) -> str:
+    """"Title ##" → "Title": the optional closing run of an ATX heading, when a space stands before it."""
+    text = text.rstrip()
+    bare = text.rstrip("#")
+    return bare.rstrip() if bare != text and (not bare or bare[-1].isspace()) else text
+
+
 def strip_inline(text: str) -> str:
     """Keep the words of inline Markdown, drop its markup, so quotes read as prose."""
     text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)  # images
     text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)  # links
-    text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
-    text = re.sub(r"(?<![\w*])[*_](?!\s)(.+?)(?<!\s)[*_](?![\w*])", r"\1", text)
+    # emphasis spans are bounded, so an unclosed marker costs a bounded look-ahead, not the rest of the line
+    text = re.sub(r"(\*\*|__)(.{1,200}?)\1", r"\2", text)
+    text = re.sub(r"(?<![\w*])[*_](?!\s)(.{1,200}?)(?<!\s)[*_](?![\w*])", r"\1", text)
     return re.sub(r"`([^`]+)`", r"\1", text)

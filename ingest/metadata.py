@@ -485,7 +485,7 @@ def _raw_titles(page: _Page) -> list[tuple[str, str]]:
 
 
 def _without_permalink(heading: str) -> str:
-    return re.sub(r"\s*[¶§#🔗]+$", "", _squash(heading))  # documentation headings end with a link mark
+    return re.sub(r"(\s*[¶§🔗]+|\s+#+)$", "", _squash(heading))  # a link mark, but "C#" stays a name
 
 
 def _title(page: _Page, site_names: list[str]) -> tuple[str, str]:

@@ -40,7 +40,7 @@ def _lead_in(question: str, document: Document) -> str:
     """A fixed connective naming the article, the only words of an answer that are not quoted. It names an author
     only when the document has one: reference pages and manuals have none, and inventing one misleads."""
     author = document.metadata.get("author")
-    if author == document.metadata.get("site"):
+    if author and author.casefold() == document.metadata.get("site", "").casefold():
         author = ""  # a publication credited as its own author ("CBS News") is not a writer to quote
     if author and (_ABOUT_THE_AUTHOR.search(question) or "say" in question.lower()):
         return f"{author}, the author of “{document.title}”, writes:"

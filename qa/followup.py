@@ -8,6 +8,8 @@ from qa.scoring import question_names
 
 _ANAPHORA = re.compile(r"\b(there|it|its|he|him|his|she|her|they|them|their|this|that|these|those|then|"
                        r"the same|also|else|more|further)\b", re.IGNORECASE)
+# Words that point outside the question even when it names things of its own ("Why would Russia want it there?")
+_OUTWARD = re.compile(r"\b(there|then|he|him|his|she|her|the same|also|else|further)\b", re.IGNORECASE)
 _QUESTION_WORDS = frozenset("what why how who whom whose when where which".split())
 
 
@@ -21,8 +23,10 @@ def condense_offline(question: str, history: list[dict] | None) -> str:
     """Without an LLM: a follow-up that points back ("there", "he", "that") and names nothing of its own gets the
     subject of the previous question appended, e.g. "Why would the US want personnel there? (Bagram)"."""
     previous = last_user_turns(history, 1)
-    if not previous or not _ANAPHORA.search(question) or question_names(question):
-        return question  # a question naming its own subject ("… the Wikimedia Foundation … it …") stands alone
+    if not previous or not _ANAPHORA.search(question):
+        return question
+    if question_names(question) and not _OUTWARD.search(question):
+        return question  # "it" in a question naming its own subject ("… the Wikimedia Foundation … it …") is that
     subject = _subject_words(previous[0], exclude=content_words(question))
     return f"{question} ({' '.join(subject)})" if subject else question
 

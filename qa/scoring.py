@@ -150,8 +150,9 @@ def unmatched_names(question: str, passages: list[str], in_collection=lambda wor
     words = {_POSSESSIVE.sub("", w) for w in _WORD.findall(_fold(" ".join(passages)))}
     missing = []
     for name in question_names(question):
-        parts = [_fold(_POSSESSIVE.sub("", w)) for w in _WORD.findall(name) if not _ambiguous(w)]
-        absent = [w for w in parts if w not in words and not _misspelt(w, words)]
+        parts = [_POSSESSIVE.sub("", w) for w in _WORD.findall(name) if not _ambiguous(w)]
+        absent = [w for w in parts if _fold(w) not in words and not _misspelt(_fold(w), words)]
+        # the collection's index keeps accents ("münchen"), so it is asked with the word as written
         if parts and (len(absent) * 2 > len(parts) or any(not in_collection(w) for w in absent)):
             missing.append(name)
     return missing

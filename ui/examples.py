@@ -14,9 +14,8 @@ _ABOUTNESS = re.compile(r"\b(on|about|regarding|concerning|over)\s+(the\s+)?$")
 
 
 def example_questions(documents: list[Document], limit: int = MAX_EXAMPLES) -> list[str]:
-    """For each article, "What does the author (the text) say about <topic>?" for the names its paragraphs open with,
-    plus
-    a question about its main argument; taken round-robin across articles."""
+    """For each article, "What does the author (or the text) say about <topic>?" for the names its paragraphs open
+    with, plus a question about its main argument; taken round-robin across articles."""
     per_article = [_questions_for(document) for document in documents]
     questions = []
     for rank in range(max((len(q) for q in per_article), default=0)):
