@@ -150,9 +150,9 @@ def _from_plain_text(text: str, source: str, doc_id: str, url: str) -> Document:
 
 def _from_markdown(text: str, source: str, doc_id: str, url: str) -> Document:
     blocks = markdown_blocks(text)
-    title = next((b.text for b in blocks[:3] if b.kind == HEADING), "")
+    title = next((b.text for b in blocks[:3] if b.kind == HEADING and b.level == 1), "")
     if title:
-        blocks.remove(next(b for b in blocks if b.kind == HEADING))
+        blocks.remove(next(b for b in blocks if b.kind == HEADING and b.level == 1))
     else:
         title = blocks[0].text if blocks else doc_id
         blocks = blocks[1:]

@@ -438,15 +438,19 @@ def _short_title(text: str) -> bool:
 
 
 def _joined(group: list[_Line], vocabulary: set[str]) -> str:
-    text = group[0].text
+    """The group's lines as one text, a word hyphenated at a line's end made whole again. Only the line before is
+    looked at and the pieces are joined once, so a group of thousands of lines stays linear."""
+    pieces = [group[0].text]
     for line in group[1:]:
-        hyphenated = re.search(r"(\w+)-$", text)
+        hyphenated = re.search(r"(\w+)-$", pieces[-1])
         if not hyphenated:
-            text += "\n" + line.text
+            pieces += ["\n", line.text]
             continue
         rest = re.match(r"[\w-]*", line.text).group()
-        text = (text[:-1] if _hyphen_splits_word(hyphenated.group(1), rest, vocabulary) else text) + line.text
-    return text
+        if _hyphen_splits_word(hyphenated.group(1), rest, vocabulary):
+            pieces[-1] = pieces[-1][:-1]
+        pieces.append(line.text)
+    return "".join(pieces)
 
 
 def _hyphen_splits_word(fragment: str, rest: str, vocabulary: set[str]) -> bool:

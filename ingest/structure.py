@@ -7,6 +7,7 @@ table rows are never split into sentences, headings are never quoted as answers)
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
@@ -88,13 +89,34 @@ def spans_from_records(records) -> list[Span]:
 
 def span_at(spans: list[Span], offset: int) -> Span | None:
     """The block containing `offset` (or the next one, when it falls on a separator)."""
-    for span in spans:
-        if offset < span.end:
-            return span
-    return spans[-1] if spans else None
+    i = bisect.bisect_right(spans, offset, key=lambda span: span.end)
+    return spans[i] if i < len(spans) else (spans[-1] if spans else None)
+
+
+def spans_between(spans: list[Span], start: int, end: int) -> list[Span]:
+    """The blocks overlapping [start, end)."""
+    first = bisect.bisect_right(spans, start, key=lambda span: span.end)
+    last = bisect.bisect_left(spans, end, lo=first, key=lambda span: span.start)
+    return spans[first:last]
+
+
+_PARSED: dict[int, tuple[list, list[Span]]] = {}  # id(document.blocks) -> (that list, its spans)
+_PARSED_LIMIT = 4096
+
+
+def document_spans(blocks: list) -> list[Span]:
+    """The spans of a document's block records, parsed once: answering asks for them on every question."""
+    cached = _PARSED.get(id(blocks))
+    if cached is not None and cached[0] is blocks:
+        return cached[1]
+    if len(_PARSED) >= _PARSED_LIMIT:
+        _PARSED.clear()
+    spans = spans_from_records(blocks)
+    _PARSED[id(blocks)] = (blocks, spans)
+    return spans
 
 
 def section_at(blocks, offset: int) -> str:
     """The heading path at `offset` of a document given its block records."""
-    span = span_at(spans_from_records(blocks), offset)
+    span = span_at(document_spans(blocks), offset)
     return span.section if span else ""

@@ -1,7 +1,6 @@
 """Pick the sentences of the retrieved passages that answer a question, each with its exact character span."""
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import dataclass, replace
 
@@ -9,12 +8,15 @@ import numpy as np
 
 from index.embedders import Embedder
 from qa import scoring
-from ingest.structure import CODE, DEFINITION, PROSE, ROW, spans_from_records
+from ingest.structure import CODE, DEFINITION, PROSE, ROW, document_spans, spans_between
 from schema import Chunk, Document, Hit
 
 # A sentence ends at . ! ? or … (with closing quotes or brackets) followed by space and a capital, digit or quote,
 # or, in technical text, an option (--prune) or a TeX command (\setlength).
-_SENTENCE_END = re.compile(r"(?<=[.!?…])([\"'”’)\]]*)\s+(?=[\"'“‘(\[]?(?:[A-Z0-9]|--?[a-z]|\\[a-zA-Z]))")
+_CAPITAL = "A-Z0-9À-ÖØ-ÞĀ-ŽΑ-ΩА-ЯЁ"  # Latin, Greek and Cyrillic capitals
+_SENTENCE_END = re.compile(
+    rf"(?<=[.!?…])([\"'”’)\]]*)\s+(?=[\"'“‘«(\[]?(?:[{_CAPITAL}]|--?[a-z]|\\[a-zA-Z]))"
+    r"|(?<=[。！？])([」』）]*)\s*(?=\S)")  # Chinese and Japanese full stops need no space after them
 _ABBREVIATION = re.compile(r"(\b(mr|mrs|ms|dr|prof|st|jr|sr|gen|col|lt|sgt|rep|sen|gov|no|vs|etc|inc|ltd|co|fig)"
                            r"|\b[A-Z]|\b(?:[A-Za-z]\.)+[A-Za-z])\.$", re.IGNORECASE)
 # Sentences opening with these lean on the one before; it is quoted with them so the quote stands alone.
@@ -69,20 +71,25 @@ def sentence_spans(text: str) -> list[tuple[int, int, int]]:
         for boundary in _SENTENCE_END.finditer(paragraph.group()):
             if _ABBREVIATION.search(paragraph.group()[max(0, boundary.start() - 12):boundary.start()]):
                 continue  # "Dr. Smith", "U.S. policy", "J. Smith": not a sentence end
-            spans.append((start, base + boundary.end(1), base))
+            closing = 1 if boundary.group(1) is not None else 2
+            spans.append((start, base + boundary.end(closing), base))
             start = base + boundary.end()
         spans.append((start, paragraph.end(), base))
     return [(s, e, p) for s, e, p in spans if text[s:e].strip()]
 
 
-def document_units(document: Document) -> list[tuple[int, int, int]]:
-    """(start, end, block start) of every quotable unit of a document: the sentences of its prose blocks (a
-    definition's first sentence carries its term), each code block or table row whole; headings and bare terms
-    never. Documents without blocks fall back to one paragraph per line."""
+def document_units(document: Document, start: int = 0, end: int | None = None) -> list[tuple[int, int, int]]:
+    """(start, end, block start) of every quotable unit of the blocks overlapping [start, end) of a document: the
+    sentences of its prose blocks (a definition's first sentence carries its term), each code block or table row
+    whole; headings and bare terms never. Documents without blocks fall back to one paragraph per line."""
+    end = len(document.text) if end is None else end
     if not document.blocks:
-        return sentence_spans(document.text)
+        region_start = document.text.rfind("\n", 0, start) + 1
+        region_end = document.text.find("\n", end) % (len(document.text) + 1)  # -1 (no newline): the end
+        return [(s + region_start, e + region_start, p + region_start)
+                for s, e, p in sentence_spans(document.text[region_start:region_end])]
     units = []
-    for block in spans_from_records(document.blocks):
+    for block in spans_between(document_spans(document.blocks), start, end):
         if block.kind in PROSE:
             units += _prose_units(document.text, block)
         elif block.kind in (CODE, ROW) and block.end - block.start <= MAX_WHOLE_BLOCK_CHARS:
@@ -106,26 +113,32 @@ def _prose_units(text: str, block) -> list[tuple[int, int, int]]:
 def candidate_sentences(hits: list[Hit], documents: dict[str, Document], standalone: bool = True) -> list[Evidence]:
     """Sentences of the hit chunks, once each even where chunks overlap. With `standalone`, each is made to stand
     alone as a quote: a sentence that leans on the one before is quoted with it, a very short one with the next."""
-    seen, candidates, units_of = set(), [], {}
+    seen, candidates = set(), []
     for hit in hits:
         chunk, document = hit.chunk, documents[hit.chunk.doc_id]
-        if chunk.doc_id not in units_of:
-            units_of[chunk.doc_id] = document_units(document)
-        spans = units_of[chunk.doc_id]
-        whole_blocks = {(b.start, b.end) for b in spans_from_records(document.blocks) if b.kind in (CODE, ROW)}
-        for i in range(bisect.bisect_left(spans, (chunk.start, -1, -1)), len(spans)):
-            start, end, paragraph = spans[i]
-            if end > chunk.end:
-                break
+        spans = document_units(document, chunk.start, chunk.end)  # whole blocks: a unit's neighbours are there
+        whole_blocks = {(b.start, b.end) for b in spans_between(document_spans(document.blocks), chunk.start,
+                                                                  chunk.end) if b.kind in (CODE, ROW)}
+        for i, (start, end, paragraph) in enumerate(spans):
+            if start < chunk.start or end > chunk.end:
+                continue
             if standalone:
                 start, end = _standalone_span(document.text, spans, i)
-            if (start, end) not in whole_blocks and len(document.text[start:end].split()) < MIN_QUOTE_WORDS:
+            if (start, end) not in whole_blocks and _word_count(document.text[start:end]) < MIN_QUOTE_WORDS:
                 continue  # "∗deceased", "Figure 3": a fragment, never an answer
             if (chunk.doc_id, start, end) not in seen:
                 seen.add((chunk.doc_id, start, end))
                 candidates.append(Evidence(chunk, start, end, document.text[start:end], paragraph,
                                            whole=(start, end) in whole_blocks))
     return candidates
+
+
+_WIDE_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+def _word_count(text: str) -> int:
+    """Words, counting two characters of a script written without spaces (Chinese, Japanese, Korean) as one."""
+    return len(text.split()) + len(_WIDE_SCRIPT.findall(text)) // 2
 
 
 def _standalone_span(text: str, spans: list[tuple[int, int, int]], i: int) -> tuple[int, int]:

@@ -79,3 +79,20 @@ def test_a_written_by_line_names_the_author_and_leaves_the_text():
     page = load(DATA / "news" / "written_by_in_text.html")
     assert page.metadata["author"] == "Maria Okafor"
     assert not page.text.startswith("Written by") and page.text.startswith("Dredging of the inner harbour channel")
+
+
+def test_prose_that_merely_starts_like_furniture_is_kept():
+    from ingest.clean import is_furniture_block
+    from ingest.structure import Block
+    prose = ["Recommended dosage is 5 mg for adults.", "Related to this, the court ruled on Friday.",
+             "Copyright law protects the work of authors.", "The novel was first published in 1851.",
+             "Sponsored by Senator Smith, the bill passed.", "Follow him and you will see.", "By Friday."]
+    assert not any(is_furniture_block(Block("paragraph", text)) for text in prose)
+    furniture = ["Read more: Harbour wall to be raised", "Related stories", "12 comments", "By Elena Marsh",
+                 "Sign up for our daily newsletter to get the news delivered to your inbox.", "Photo: J. Reed"]
+    assert all(is_furniture_block(Block("paragraph", text)) for text in furniture)
+
+
+def test_permalink_marks_go_but_names_ending_in_a_hash_stay():
+    from ingest.html import strip_permalink
+    assert [strip_permalink(t) for t in ("Options¶", "Install #", "Learn C#")] == ["Options", "Install", "Learn C#"]

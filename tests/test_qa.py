@@ -144,3 +144,20 @@ def test_only_questions_about_the_article_as_a_whole_are_summary_questions():
                                          "What is the article about?", "What is the author's thesis?"]))
     assert not any(map(is_summary_question, ["How do I convert my LaTeX thesis to Word?",
                                              "What purpose does the flag serve?"]))
+
+
+def test_sentences_split_in_other_scripts_too():
+    cyrillic = "Токио — столица Японии. Город основан давно."
+    chinese = "北京是中国的首都。上海是最大的城市。"
+    assert [cyrillic[s:e] for s, e, _ in sentence_spans(cyrillic)] == ["Токио — столица Японии.", "Город основан давно."]
+    assert [chinese[s:e] for s, e, _ in sentence_spans(chinese)] == ["北京是中国的首都。", "上海是最大的城市。"]
+
+
+def test_a_document_without_blocks_is_cut_into_the_sentences_around_a_chunk():
+    from qa.evidence import candidate_sentences
+    from schema import Document, Hit
+    text = "First paragraph here is long enough to quote.\nThe second one is also long enough to quote. Short."
+    document = Document("d", "T", "s", text)  # an index written before blocks existed
+    chunk = Chunk("d#1", "d", 1, text[46:], 46, len(text))
+    quotes = [e.text for e in candidate_sentences([Hit(chunk, 1.0, 1)], {"d": document})]
+    assert quotes == ["The second one is also long enough to quote. Short."]
