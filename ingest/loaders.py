@@ -211,7 +211,8 @@ def _from_record(record, source: str, fallback_id: str) -> Document:
     if not isinstance(text, str) or not text.strip():
         raise _Unloadable("missing field 'text'")
     title = str(record.get("title") or "").strip()
-    doc_id = str(record.get("id") or record.get("_id") or "").strip() or slugify(fallback_id)
+    # without an id of its own, a record is named by its file's id (already a slug) and its number
+    doc_id = str(record.get("id") or record.get("_id") or "").strip() or fallback_id
     meta = {key: str(record.get(key) or "") for key in ("author", "date", "url")}
     return _document(doc_id, title or doc_id, plain_blocks(normalize(text)), source, meta)
 

@@ -187,7 +187,7 @@ def _readings(text: str):
         yield squeeze(text, True)
 
 
-@lru_cache(maxsize=64)  # the same documents are searched for every question of a run
+@lru_cache(maxsize=1024)  # the same documents are searched for every question of a run
 def squeeze(text: str, join_hyphenated: bool = False) -> tuple[str, array]:
     """`text` without whitespace and with _PLAIN applied (and, if asked, without line-end hyphens), and for each
     character left its offset in `text`."""
