@@ -164,7 +164,8 @@ def _from_html(html: str, source: str, doc_id: str, url: str) -> Document:
     if page is None:
         raise _Unloadable("no article text found in the HTML")
     title = page.title or (page.blocks[0].text if page.blocks else doc_id)
-    return _document(doc_id, title, page.blocks, source, {"url": url, **page.metadata})
+    # a page fetched from a URL is linked there; its own canonical claim only names a saved file's origin
+    return _document(doc_id, title, page.blocks, source, {**page.metadata, "url": url or page.metadata.get("url", "")})
 
 
 def _from_pdf(data: bytes, source: str, doc_id: str, url: str) -> Document:

@@ -83,7 +83,8 @@ class _Pages(BaseHTTPRequestHandler):
         if self.path == "/missing":
             self.send_error(404, "Not Found")
             return
-        body = (b"<html><head><title>Web</title></head><body><article><p>" + b"Words about dams and rivers. " * 60
+        body = (b"<html><head><title>Web</title><link rel='canonical' href='https://elsewhere.example/claimed'>"
+                b"</head><body><article><p>" + b"Words about dams and rivers. " * 60
                 + b"</p></article></body></html>")
         self.send_response(200)
         self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -109,6 +110,7 @@ def test_urls_that_fail_time_out_or_are_too_big_fail_alone(monkeypatch):
     finally:
         server.shutdown()
     assert items[0].title == "Web" and "dams and rivers" in items[0].text and items[0].source == f"{base}/article"
+    assert items[0].metadata["url"] == f"{base}/article", "a fetched page is linked where it was fetched, not its claim"
     failures = [str(item) for item in items[1:]]
     assert all(isinstance(item, LoadFailure) for item in items[1:])
     assert failures[0] == f"{base}/missing: HTTP 404 Not Found"
