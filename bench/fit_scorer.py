@@ -30,7 +30,7 @@ def training_examples(offset: int, step: int, index: str | None) -> tuple[np.nda
 
     from tqdm import tqdm
 
-    from qa.evidence import candidate_features, candidate_sentences, focus
+    from qa.evidence import score_inputs
 
     dataset = read_squad(SQUAD)
     settings = Settings.from_env()
@@ -40,14 +40,12 @@ def training_examples(offset: int, step: int, index: str | None) -> tuple[np.nda
     features, labels, groups = [], [], []
     for number, question in enumerate(tqdm(dataset.questions[offset::step], desc="examples", file=sys.stderr)):
         hits = pipeline.retriever.search(question.question, settings.top_k, method=settings.retriever)
-        candidates = candidate_sentences(hits, documents)
-        if not candidates:
+        inputs = score_inputs(question.question, hits, documents, pipeline.embedder)  # as select_evidence sees them
+        if not inputs.candidates:
             continue
-        asked = focus(question.question)  # as qa.evidence.select_evidence ranks them
-        vectors = pipeline.embedder.embed_documents([asked] + [c.text for c in candidates])
-        features.append(candidate_features(asked, candidates, vectors[1:] @ vectors[0], hits))
-        labels += [evaluate.contains_answer(c.text, question.answers) for c in candidates]
-        groups += [number] * len(candidates)
+        features.append(inputs.features)
+        labels += [evaluate.contains_answer(c.text, question.answers) for c in inputs.candidates]
+        groups += [number] * len(inputs.candidates)
     return np.vstack(features), np.asarray(labels, dtype=np.float64), np.asarray(groups)
 
 

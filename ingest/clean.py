@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ingest.structure import CODE, HEADING, ROW, Block
+
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 # Whole-paragraph headings that start a site's trailing lists, never an author's prose.
 _FURNITURE_HEADINGS = re.compile(
@@ -24,6 +26,14 @@ def normalize(text: str) -> str:
     lines = [re.sub(r"[ \t\f\v\u00a0]+", " ", line).strip() for line in text.split("\n")]
     text = "\n".join(lines)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+_PERMALINK = re.compile(r"(\s*[¶§🔗]+|\s+#+)\s*$")  # a "#" only after a space: "C#" is a name
+
+
+def strip_permalink(text: str) -> str:
+    """Headings and API entries on documentation sites end with a permalink mark (¶, #, §)."""
+    return _PERMALINK.sub("", " ".join(text.split())).strip()
 
 
 def paragraphs(text: str) -> list[str]:
@@ -96,9 +106,9 @@ _DATELINE_MARK = re.compile(r"\b(\d+\s+(comments?|min(ute)?s?\s+read|shares?)|up
 DATELINE_MAX_WORDS = 12
 
 
-def is_furniture_block(block) -> bool:
+def is_furniture_block(block: Block) -> bool:
     """Whether a short block of an HTML page is site furniture rather than the article."""
-    if block.kind in ("heading", "code", "row"):
+    if block.kind in (HEADING, CODE, ROW):
         return False
     text = " ".join(block.text.split())
     if _word_count(text) > FURNITURE_MAX_WORDS:

@@ -9,12 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from ingest.clean import is_furniture_block
+from ingest.clean import is_furniture_block, strip_permalink
 from ingest.metadata import page_metadata
-from ingest.structure import CODE, DEFINITION, HEADING, ITEM, PARAGRAPH, QUOTE, ROW, Block, join_wrapped
+from ingest.structure import CODE, DEFINITION, HEADING, ITEM, PARAGRAPH, QUOTE, ROW, Block
 
 _BLOCK_TAGS = {"head", "p", "list", "item", "quote", "code", "table", "row", "cell", "graphic", "div", "lb"}
-_PERMALINK = re.compile(r"(\s*[¶§🔗]+|\s+#+)\s*$")  # a "#" only after a space: "C#" is a name
 
 
 @dataclass
@@ -37,9 +36,6 @@ def read_html(html: str, url: str = "") -> HtmlText | None:
         return None
     metadata = page_metadata(html, extracted, url)
     title = strip_permalink(metadata.pop("title", "") or "")
-    headline = next((i for i, b in enumerate(blocks[:3]) if b.kind == HEADING and join_wrapped(b.text) == title), None)
-    if headline is not None:
-        del blocks[headline]  # the headline is the title, not a section of the article
     return HtmlText(title=title, blocks=blocks, metadata=metadata)
 
 
@@ -155,8 +151,3 @@ def _reads_as_sentence(text: str) -> bool:
 def _heading_level(element) -> int:
     match = re.fullmatch(r"h([1-6])", element.get("rend") or "")
     return int(match.group(1)) if match else 2
-
-
-def strip_permalink(text: str) -> str:
-    """Headings and API entries on documentation sites end with a permalink mark (¶, #, §)."""
-    return _PERMALINK.sub("", join_wrapped(text)).strip()

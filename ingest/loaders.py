@@ -19,6 +19,7 @@ MAX_BYTES = 20 * 1024 * 1024  # bounds memory: one article never needs more
 URL_TIMEOUT_S = 20
 TEXT_SUFFIXES = {".txt", ".text", ".md", ".markdown"}
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
+TITLE_SEARCH_BLOCKS = 3  # where a page's headline may stand, after a kicker or dateline
 SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | {".pdf", ".json", ".jsonl"}
 
 
@@ -219,8 +220,10 @@ def _from_record(record, source: str, fallback_id: str) -> Document:
 
 
 def _document(doc_id: str, title: str, blocks: list[Block], source: str, metadata: dict) -> Document:
-    if blocks and blocks[0].kind == HEADING and _letters(blocks[0].text) == _letters(title):
-        blocks = blocks[1:]  # the title heading is the document's name, not a section of it
+    headline = next((i for i, b in enumerate(blocks[:TITLE_SEARCH_BLOCKS])
+                     if b.kind == HEADING and _letters(b.text) == _letters(title)), None)
+    if headline is not None:  # the title heading (after a kicker line, perhaps) names the document: no section
+        blocks = blocks[:headline] + blocks[headline + 1:]
     text, spans = assemble(blocks)
     if not text.strip():
         raise _Unloadable("no text")

@@ -20,6 +20,8 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 from lxml import html as lxml_html
 
+from ingest.clean import strip_permalink
+
 
 def page_metadata(html: str, extracted, url: str = "") -> dict:
     """{"title", "site", "author", "date" (YYYY-MM-DD), "url"} for one HTML page; "" when unknown.
@@ -479,13 +481,9 @@ def _raw_titles(page: _Page) -> list[tuple[str, str]]:
     pairs = [("og", _meta(page, "og:title")), ("json-ld", _text_value(article.get("headline"))),
              ("title", _root_title(page.root))]
     if page.root is not None:
-        pairs += [("h1", _without_permalink(h1.text_content())) for h1 in list(page.root.iter("h1"))[:4]]
+        pairs += [("h1", strip_permalink(h1.text_content())) for h1 in list(page.root.iter("h1"))[:4]]
     pairs += [("twitter", _meta(page, "twitter:title")), ("trafilatura", _attr(page.extracted, "title"))]
     return [(source, text) for source, text in pairs if text]
-
-
-def _without_permalink(heading: str) -> str:
-    return re.sub(r"(\s*[¶§🔗]+|\s+#+)$", "", _squash(heading))  # a link mark, but "C#" stays a name
 
 
 def _title(page: _Page, site_names: list[str]) -> tuple[str, str]:

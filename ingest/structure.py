@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 
 # Kinds of block. PROSE is split into sentences; the others are quoted whole or not at all.
-HEADING, PARAGRAPH, ITEM, DEFINITION, CODE, ROW, QUOTE, CAPTION = (
-    "heading", "paragraph", "item", "definition", "code", "row", "quote", "caption")
+HEADING, PARAGRAPH, ITEM, DEFINITION, CODE, ROW, QUOTE = (
+    "heading", "paragraph", "item", "definition", "code", "row", "quote")
 PROSE = frozenset({PARAGRAPH, ITEM, DEFINITION, QUOTE})
 SECTION_SEPARATOR = " › "
 

@@ -88,10 +88,14 @@ def document_units(document: Document, start: int = 0, end: int | None = None) -
         region_end = document.text.find("\n", end) % (len(document.text) + 1)  # -1 (no newline): the end
         return [(s + region_start, e + region_start, p + region_start)
                 for s, e, p in sentence_spans(document.text[region_start:region_end])]
+    return _block_units(document.text, spans_between(document_spans(document.blocks), start, end))
+
+
+def _block_units(text: str, blocks) -> list[tuple[int, int, int]]:
     units = []
-    for block in spans_between(document_spans(document.blocks), start, end):
+    for block in blocks:
         if block.kind in PROSE:
-            units += _prose_units(document.text, block)
+            units += _prose_units(text, block)
         elif block.kind in (CODE, ROW) and block.end - block.start <= MAX_WHOLE_BLOCK_CHARS:
             units.append((block.start, block.end, block.start))
     return units
@@ -116,9 +120,10 @@ def candidate_sentences(hits: list[Hit], documents: dict[str, Document], standal
     seen, candidates = set(), []
     for hit in hits:
         chunk, document = hit.chunk, documents[hit.chunk.doc_id]
-        spans = document_units(document, chunk.start, chunk.end)  # whole blocks: a unit's neighbours are there
-        whole_blocks = {(b.start, b.end) for b in spans_between(document_spans(document.blocks), chunk.start,
-                                                                  chunk.end) if b.kind in (CODE, ROW)}
+        blocks = spans_between(document_spans(document.blocks), chunk.start, chunk.end)
+        # units of whole blocks (a unit's neighbours are there), or the lines around the chunk of a blockless document
+        spans = _block_units(document.text, blocks) if blocks else document_units(document, chunk.start, chunk.end)
+        whole_blocks = {(b.start, b.end) for b in blocks if b.kind in (CODE, ROW)}
         for i, (start, end, paragraph) in enumerate(spans):
             if start < chunk.start or end > chunk.end:
                 continue
@@ -157,23 +162,47 @@ def focus(question: str) -> str:
     return " ".join(_FRAMING.sub("", sentence).strip() for sentence in sentences).strip() or question
 
 
+@dataclass
+class ScoredCandidates:
+    """What ranking the candidates of one question needs: the scorer's features and both cosines."""
+    focused: str
+    candidates: list[Evidence]
+    similarities: np.ndarray  # to the focused question
+    as_asked: np.ndarray  # to the question as asked
+    features: np.ndarray
+
+
+def score_inputs(question: str, hits: list[Hit], documents: dict[str, Document],
+                 embedder: Embedder) -> ScoredCandidates:
+    """Candidates of the hits with their cosines and features; select_evidence ranks them, bench/fit_scorer.py
+    learns from them, so both see exactly the same inputs."""
+    focused = focus(question)
+    candidates = candidate_sentences(hits, documents)
+    if not candidates:
+        empty = np.zeros(0)
+        return ScoredCandidates(focused, [], empty, empty, np.zeros((0, len(scoring.FEATURES))))
+    readings = [focused] if focused == question else [focused, question]
+    vectors = embedder.embed_documents(readings + [c.text for c in candidates])
+    sentences = vectors[len(readings):]
+    similarities = sentences @ vectors[0]
+    return ScoredCandidates(focused, candidates, similarities, sentences @ vectors[len(readings) - 1],
+                            candidate_features(focused, candidates, similarities, hits))
+
+
 def select_evidence(question: str, hits: list[Hit], documents: dict[str, Document],
                     embedder: Embedder) -> list[Evidence]:
     """All candidate sentences scored, best first (callers decide what is strong enough to use).
 
     Sentences are ranked against the question without its framing words (`focus`); their relevance, which
     decides abstention, is the closer of the two readings, so framing neither hides nor invents a match."""
-    focused = focus(question)
-    candidates = candidate_sentences(hits, documents)
-    if not candidates:
+    inputs = score_inputs(question, hits, documents, embedder)
+    if not inputs.candidates:
         return []
-    vectors = embedder.embed_documents([focused, question] + [c.text for c in candidates])
-    similarities, as_asked = vectors[2:] @ vectors[0], vectors[2:] @ vectors[1]
-    answers = scoring.likelihoods(candidate_features(focused, candidates, similarities, hits))
-    question_words = content_words(focused)
+    answers = scoring.likelihoods(inputs.features)
+    question_words = content_words(inputs.focused)
     scored = [replace(c, similarity=float(sim), score=float(p),
                       relevance=max(float(sim), float(asked)) + 0.3 * _overlap(question_words, c.text))
-              for c, sim, asked, p in zip(candidates, similarities, as_asked, answers)]
+              for c, sim, asked, p in zip(inputs.candidates, inputs.similarities, inputs.as_asked, answers)]
     return sorted(scored, key=lambda e: -e.score)
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from ingest.structure import CODE, DEFINITION, ROW
 from schema import Document
 
 MAX_EXAMPLES = 5
@@ -33,7 +34,7 @@ def _has_an_author(document: Document) -> bool:
     """A named author, or prose alone (an article, an essay); a page of definitions, code or tables is reference
     text, which nobody reads as "the author says"."""
     return bool(document.metadata.get("author")) or not any(
-        block[2] in ("definition", "code", "row") for block in document.blocks)
+        block[2] in (DEFINITION, CODE, ROW) for block in document.blocks)
 
 
 def paragraph_topics(document: Document) -> list[str]:
