@@ -259,8 +259,10 @@ class _Layout:
         return "large" if line.size > 1.12 * self.body else "small" if line.size < 0.88 * self.body else "body"
 
     def styled(self, line: _Line) -> bool:
-        """Wholly in another font than the body text (bold, sans serif...) and not smaller: a heading's look."""
-        other_font = not line.fonts[self.body_font] and not any(_MONOSPACE.search(font) for font in line.fonts)
+        """Wholly in another font than the body text (bold, sans serif...), not smaller, and mostly not monospace
+        (a heading may name a command): a heading's look."""
+        styled = sum(n for font, n in line.fonts.items() if font != self.body_font and not _MONOSPACE.search(font))
+        other_font = not line.fonts[self.body_font] and styled >= 0.5 * sum(line.fonts.values())
         return other_font and self.kind(line) in ("body", "large")
 
     def at_margin(self, line: _Line) -> bool:

@@ -28,6 +28,8 @@ _STOPWORDS = frozenset(
     "that the their them they this to was were what when where which who whom why will with would about author "
     "article say says said think thinks".split())
 
+_PRO_FORMS = frozenset({"doing", "done", "these", "those", "there", "here", "one", "so"})  # stand for something said
+
 MAX_SENTENCES = 3
 # Runners-up must be at least this likely relative to the best sentence. Measured on SQuAD (questions 0, 10, …):
 # 0.1 → answer_hit 0.850 / citation precision 0.50; 0.2 → 0.836 / 0.57; 0.5 → 0.816 / 0.60.
@@ -159,7 +161,10 @@ def focus(question: str) -> str:
     """The question without the words that point at the document ("What does the article say about …"):
     they match no sentence of it and only dilute the comparison."""
     sentences = re.split(r"(?<=[.!?])\s+", question.strip())
-    return " ".join(_FRAMING.sub("", sentence).strip() for sentence in sentences).strip() or question
+    stripped = [_FRAMING.sub("", sentence).strip() for sentence in sentences]
+    # "What does the guide say about that?" leaves "that?": the subject is in the sentence before, so drop it
+    kept = [s for s, whole in zip(stripped, sentences) if s == whole or content_words(s) - _PRO_FORMS]
+    return " ".join(kept).strip() or question
 
 
 @dataclass
@@ -186,7 +191,7 @@ def score_inputs(question: str, hits: list[Hit], documents: dict[str, Document],
     sentences = vectors[len(readings):]
     similarities = sentences @ vectors[0]
     return ScoredCandidates(focused, candidates, similarities, sentences @ vectors[len(readings) - 1],
-                            candidate_features(focused, candidates, similarities, hits))
+                            candidate_features(focused, candidates, similarities, hits, asked=question))
 
 
 def select_evidence(question: str, hits: list[Hit], documents: dict[str, Document],
@@ -207,8 +212,9 @@ def select_evidence(question: str, hits: list[Hit], documents: dict[str, Documen
 
 
 def candidate_features(question: str, candidates: list[Evidence], similarities: np.ndarray,
-                       hits: list[Hit]) -> np.ndarray:
-    """The scorer's features (qa/scoring.py) of each candidate, given its cosine to the question."""
+                       hits: list[Hit], asked: str | None = None) -> np.ndarray:
+    """The scorer's features (qa/scoring.py) of each candidate, given its cosine to the (focused) question; the
+    kind of thing asked for is read from the question as `asked` ("what does the manual recommend" asks for a way)."""
     rank_of = {hit.chunk.id: hit.rank for hit in hits}
     same_block = [(c.chunk.doc_id, c.paragraph) for c in candidates]
     neighbours = [[j for j in (i - 1, i + 1) if 0 <= j < len(candidates) and same_block[j] == same_block[i]]
@@ -216,7 +222,8 @@ def candidate_features(question: str, candidates: list[Evidence], similarities: 
     return scoring.feature_matrix(
         question, content_words(question), [c.text for c in candidates], [content_words(c.text) for c in candidates],
         similarities, neighbours, [rank_of.get(c.chunk.id, len(hits) + 1) for c in candidates],
-        [c.whole for c in candidates], content_words(scoring.focus_phrase(question)))
+        [c.whole for c in candidates], content_words(scoring.focus_phrase(question)),
+        scoring.question_types(asked or question))
 
 
 def is_summary_question(question: str) -> bool:
@@ -235,12 +242,16 @@ def choose(ranked: list[Evidence]) -> list[Evidence]:
     if not ranked:
         return []
     best = ranked[0]
-    chosen = [best]
+    chosen, taken = [best], 1
     for evidence in ranked[1:]:
-        if len(chosen) == MAX_SENTENCES or evidence.score < RUNNER_UP_SHARE * best.score:
+        if taken == MAX_SENTENCES or evidence.score < RUNNER_UP_SHARE * best.score:
             break
-        if not any(_repeats(evidence, c) for c in chosen):
-            chosen.append(evidence)
+        overlapped = next((i for i, c in enumerate(chosen) if _overlaps(evidence, c)), None)
+        if overlapped is not None:  # a sentence quoted with its neighbour: both are wanted, so quote the two
+            if not _covers(chosen[overlapped], evidence):
+                chosen[overlapped] = _union(chosen[overlapped], evidence)
+        elif not any(_repeats(evidence, c) for c in chosen):
+            chosen, taken = chosen + [evidence], taken + 1
     doc_order = {doc_id: i for i, doc_id in enumerate(dict.fromkeys(e.chunk.doc_id for e in ranked))}
     return sorted(chosen, key=lambda e: (doc_order[e.chunk.doc_id], e.start))
 
@@ -251,6 +262,17 @@ def _without_overlaps(evidence: list[Evidence]) -> list[Evidence]:
         if not any(_repeats(e, k) for k in kept):
             kept.append(e)
     return kept
+
+
+def _covers(a: Evidence, b: Evidence) -> bool:
+    return a.start <= b.start and b.end <= a.end
+
+
+def _union(a: Evidence, b: Evidence) -> Evidence:
+    """The text from the first start to the last end of two overlapping pieces of one document."""
+    first, second = sorted((a, b), key=lambda e: e.start)
+    text = first.text + second.text[first.end - second.start:] if second.end > first.end else first.text
+    return replace(a, start=first.start, end=max(a.end, b.end), text=text)
 
 
 def _repeats(a: Evidence, b: Evidence) -> bool:

@@ -26,8 +26,8 @@ _QUESTION_TYPES = [
     ("reason", re.compile(r"\bwhy\b|\bwhat (caused|causes|is the reason|was the reason|reason)\b|"
                           r"\bfor what (reason|purpose)\b", re.I)),
     ("method", re.compile(r"\bhow (do|does|did|can|could|should|would|to|is|are|was|were)\b|\bwhat (option|flag|"
-                          r"command|setting|package|variable)\b|\bwhich (option|flag|command|setting|package)\b",
-                          re.I)),
+                          r"command|setting|package|variable)\b|\bwhich (option|flag|command|setting|package)\b|"
+                          r"\b(recommends?|advises?|suggests?)\b|\bwhat (should|can) (i|we) do\b", re.I)),
 ]
 _NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
                  "thousand|million|billion|trillion|dozen|half|once|twice|percent")
@@ -39,7 +39,8 @@ _HAS = {
                        r"seconds?|ago|since|until|morning|evening|night|default)\b", re.I),
     "reason": re.compile(r"\b(because|since|due to|owing to|so that|in order to|as a result|that way|reason|"
                          r"caused?|leads? to|so as to|thanks to|for fear|to avoid|to prevent|allows?|lets?)\b", re.I),
-    "method": re.compile(r"\b(by|using|use|with|via|through|run|set|add|pass|option|command|--?[a-z]\S*)\b|`", re.I),
+    "method": re.compile(r"\b(by|using|use|with|via|through|run|set|add|pass|option|command|--?[a-z]\S*)\b|`|"
+                         r"\\[a-zA-Z]{2,}", re.I),  # an option, a TeX command
 }
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z]+")
 
@@ -67,9 +68,10 @@ def question_types(question: str) -> set[str]:
 
 def feature_matrix(question: str, question_words: set[str], sentences: list[str], sentence_words: list[set[str]],
                    similarities: np.ndarray, neighbours: list[list[int]], ranks: list[int],
-                   whole_blocks: list[bool], focus_words: set[str] = frozenset()) -> np.ndarray:
-    """One row of FEATURES per candidate sentence."""
-    types = question_types(question)
+                   whole_blocks: list[bool], focus_words: set[str] = frozenset(),
+                   types: set[str] | None = None) -> np.ndarray:
+    """One row of FEATURES per candidate sentence; `types` default to those of `question`."""
+    types = question_types(question) if types is None else types
     idf = _pool_idf(sentence_words)
     question_weight = sum(idf.get(w, idf_default(len(sentence_words))) for w in question_words) or 1.0
     question_names = {w.lower() for w in _CAPITALISED.findall(question)}

@@ -78,3 +78,23 @@ def test_unreadable_pdfs_raise_a_one_line_reason(data, reason):
 
 def test_a_pdf_locked_only_against_editing_is_read():
     assert shown(read_pdf(encrypted("")).blocks) == [(PARAGRAPH, 0, "Locked text.")]
+
+
+def _line(fonts: dict[str, int], text: str = "Detect nested minipage environments") -> "_Line":
+    from collections import Counter
+
+    from ingest.pdf import _Line
+
+    line = _Line(0, 50.0, 400.0, text)
+    line.fonts, line.sizes = Counter(fonts), Counter({10.0: sum(fonts.values())})
+    line.finish()
+    return line
+
+
+def test_a_heading_that_names_a_command_in_typewriter_type_still_looks_like_a_heading():
+    from ingest.pdf import _Layout
+
+    layout = _Layout(body=10.0, pitch=12.0, body_font="/LMRoman10-Regular", margins={})
+    assert layout.styled(_line({"/LMSans10-Oblique": 24, "/LMMono10-Regular": 8}))  # "minipage" in typewriter
+    assert not layout.styled(_line({"/LMSans10-Oblique": 8, "/LMMono10-Regular": 24}))  # mostly code
+    assert not layout.styled(_line({"/LMRoman10-Regular": 24, "/LMSans10-Oblique": 8}))  # body text

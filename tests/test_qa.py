@@ -91,6 +91,24 @@ def test_choose_keeps_likely_runners_up_in_reading_order_and_drops_repeats():
     assert [e.start for e in chosen] == [10, 100]
 
 
+def test_choose_quotes_overlapping_likely_sentences_together():
+    setup = _evidence(100, "Until now there was no warning. This has been changed.", 1.0)
+    resolution = _evidence(132, "This has been changed. It now warns.", 0.8)
+    chosen = choose([setup, resolution])
+    assert [(e.start, e.text) for e in chosen] == [(100, "Until now there was no warning. This has been changed. "
+                                                        "It now warns.")]
+
+
+def test_focus_drops_the_framing_and_a_sentence_it_leaves_empty():
+    from qa.evidence import focus
+
+    assert focus("What does the article say about Bagram?") == "Bagram?"
+    assert focus("I still use eqnarray. What does the user's guide say about that?") == "I still use eqnarray."
+    assert focus("My header is too small. What does its manual recommend doing about it?") == \
+        "My header is too small."
+    assert focus("What does the author say?") == "What does the author say?"  # nothing else to ask
+
+
 def test_choose_quotes_at_most_max_sentences():
     words = "alpha bravo charlie delta echo foxtrot golf hotel india".split()
     ranked = [_evidence(100 * i, f"{word.title()} stands alone here.", 1.0 - i / 100) for i, word in enumerate(words)]

@@ -12,6 +12,7 @@ def test_question_types_name_the_kind_of_thing_asked_for():
     assert question_types("Where in South Korea was it coldest?") == {"place"}
     assert question_types("Why copy requirements.txt first?") == {"reason"}
     assert question_types("How do I keep untracked files in a stash?") == {"method"}
+    assert question_types("What does its manual recommend doing about it?") == {"method"}
 
 
 def test_a_sentence_holding_the_asked_for_kind_of_thing_scores_higher():
