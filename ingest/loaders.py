@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import json
 import re
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
+from urllib.parse import urlsplit
 
 from ingest.clean import normalize, strip_furniture
+from ingest.fetch import FetchError, fetch, public_url
 from ingest.html import read_html
 from ingest.markdown import markdown_blocks
 from ingest.structure import HEADING, Block, assemble, plain_blocks, spans_to_records
@@ -87,31 +87,26 @@ def load_file(path: Path, doc_id: str | None = None) -> list[Document | LoadFail
 
 
 def load_url(url: str) -> list[Document | LoadFailure]:
-    request = urllib.request.Request(url, headers={"User-Agent": "article-qa/1.0"})
+    """A URL's articles, or its one-line failure. Both name it by its public form: no credentials, no tokens."""
+    shown = public_url(url)
     try:
-        with urllib.request.urlopen(request, timeout=URL_TIMEOUT_S) as response:
-            data = response.read(MAX_BYTES + 1)
-            content_type = response.headers.get_content_type()
-    except urllib.error.HTTPError as exc:
-        raise _Unloadable(f"HTTP {exc.code} {exc.reason}") from None
-    except urllib.error.URLError as exc:
-        raise _Unloadable(f"cannot fetch: {exc.reason}") from None
-    except TimeoutError:
-        raise _Unloadable(f"no answer within {URL_TIMEOUT_S} s") from None
-    if len(data) > MAX_BYTES:
-        raise _Unloadable(f"response is over the {MAX_BYTES // 2**20} MB limit")
-    suffix = _suffix_for(content_type, url)
-    stem = re.sub(r"\.[a-z0-9]+$", "", url.rstrip("/").rsplit("/", 1)[-1], flags=re.IGNORECASE) or "page"
-    return _parse(data, suffix, source=url, stem=slugify(stem), url=url)
+        page = fetch(url, deadline_s=URL_TIMEOUT_S, max_bytes=MAX_BYTES)
+        path = urlsplit(shown).path
+        stem = re.sub(r"\.[a-z0-9]+$", "", shown.rstrip("/").rsplit("/", 1)[-1], flags=re.IGNORECASE) or "page"
+        return _parse(page.data, _suffix_for(page.content_type, path), source=shown, stem=slugify(stem), url=shown)
+    except (FetchError, _Unloadable) as exc:
+        return [LoadFailure(shown, str(exc))]
+    except Exception as exc:  # noqa: BLE001 -- this URL alone fails, named without the secrets its raw form holds
+        return [LoadFailure(shown, f"cannot read the response ({type(exc).__name__})")]
 
 
-def _suffix_for(content_type: str, url: str) -> str:
+def _suffix_for(content_type: str, path: str) -> str:
     if "pdf" in content_type:
         return ".pdf"
     if "json" in content_type:
-        return ".jsonl" if url.lower().endswith(".jsonl") else ".json"
+        return ".jsonl" if path.lower().endswith(".jsonl") else ".json"
     if content_type.startswith("text/plain"):
-        return ".md" if url.lower().endswith((".md", ".markdown")) else ".txt"
+        return ".md" if path.lower().endswith((".md", ".markdown")) else ".txt"
     return ".html"
 
 
