@@ -14,7 +14,7 @@ from schema import UserError
 from settings import Settings
 from ui.chat import AskOptions, chat_messages, plain_sentence, respond
 from ui.examples import example_questions
-from ui.library import Library, display_path
+from ui.library import Library, display_path, hide_paths, shown_source
 from ui.render import articles_rows, escape_markdown, sources_html
 from ui.uploads import ALLOWED_SUFFIXES
 
@@ -27,6 +27,7 @@ THEME = gr.themes.Soft(primary_hue="indigo", neutral_hue="slate",
                        font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"])
 ARTICLE_HEADERS = ["Title", "Author", "Date", "Chunks", "Source"]
 PRIVATE = {"api_visibility": "private"}  # UI plumbing stays out of the public API
+MAX_PASSAGES = 20  # k, on the slider and through the API: it bounds the work and the size of one answer
 # gradio's /gradio_api/upload route takes files from anyone, whatever the page shows: its copies are deleted after an
 # hour (the app copies the ones it indexes at once), and with uploads off it takes nothing over 1 KB.
 UPLOAD_CACHE = (3600, 3600)  # delete_cache: every hour, files older than an hour
@@ -35,6 +36,10 @@ UPLOAD_CACHE = (3600, 3600)  # delete_cache: every hour, files older than an hou
 def build_demo(pipeline: QAPipeline) -> gr.Blocks:
     library = Library(pipeline)
     settings = pipeline.settings
+    # Answers (chat and /ask) share one queue with a slot more than the LLM lane has: LLM answers hold at most
+    # pipeline.llm_lane.slots of them (a question beyond is quoted at once) for at most their deadline, so an offline
+    # answer never waits behind an LLM writing. The CPU work inside still runs one answer at a time (qa/pipeline.py).
+    answers = {"concurrency_id": "answers", "concurrency_limit": 1 + pipeline.llm_lane.slots}
     with gr.Blocks(title="Article QA", analytics_enabled=False, delete_cache=UPLOAD_CACHE) as demo:
         demo.library = library  # for launch() and tests
         turns = gr.State([])
@@ -56,7 +61,7 @@ def build_demo(pipeline: QAPipeline) -> gr.Blocks:
             try:
                 library.ensure_ready()
             except UserError as exc:
-                yield escape_markdown(plain_sentence(str(exc))), gr.skip(), gr.skip(), gr.skip()
+                yield escape_markdown(plain_sentence(hide_paths(str(exc), settings))), *[gr.skip()] * 3
                 return
             yield _listing(library)
 
@@ -74,21 +79,21 @@ def build_demo(pipeline: QAPipeline) -> gr.Blocks:
             try:
                 lines = library.add_uploads(files, progress=progress)
             except UserError as exc:
-                return (escape_markdown(plain_sentence(str(exc))), *[gr.skip()] * 4, None)
+                return (escape_markdown(plain_sentence(hide_paths(str(exc), settings))), *[gr.skip()] * 4, None)
             # file names come from the visitor's browser: escaped like all other text
             return ("\n".join(f"- {escape_markdown(line)}" for line in lines), *_listing(library), None)
 
         demo.load(on_load, outputs=listing, **PRIVATE)
         chat_outputs = [ask_tab["question"], ask_tab["chatbot"], ask_tab["sources"], turns]
         chat_inputs = [ask_tab["question"], turns, ask_tab["mode"], ask_tab["k"], ask_tab["article_filter"]]
-        ask_tab["question"].submit(ask_in_chat, chat_inputs, chat_outputs, concurrency_id="pipeline", **PRIVATE)
+        ask_tab["question"].submit(ask_in_chat, chat_inputs, chat_outputs, **answers, **PRIVATE)
         ask_tab["examples"].click(lambda sample: sample[0], ask_tab["examples"], ask_tab["question"], **PRIVATE).then(
-            ask_in_chat, chat_inputs, chat_outputs, concurrency_id="pipeline", **PRIVATE)
+            ask_in_chat, chat_inputs, chat_outputs, **answers, **PRIVATE)
         ask_tab["chatbot"].clear(lambda: ([], sources_html([], {})), outputs=[turns, ask_tab["sources"]], **PRIVATE)
         if settings.allow_uploads:
             articles_tab["add"].click(add_files, articles_tab["files"],
                                       [articles_tab["result"], *listing, articles_tab["files"]], **PRIVATE)
-        _api(pipeline, library)
+        _api(pipeline, library, answers)
     return demo
 
 
@@ -115,7 +120,7 @@ def _ask_tab(settings: Settings, llm_label: str) -> dict:
                 parts["mode"] = gr.Radio(
                     [("Offline: quote the articles", "offline"), (llm_label, "llm")], value=settings.answer_mode,
                     label="Answer mode", info="Offline answers quote the most relevant sentences verbatim.")
-                parts["k"] = gr.Slider(1, 20, value=settings.top_k, step=1, label="Passages to retrieve")
+                parts["k"] = gr.Slider(1, MAX_PASSAGES, value=settings.top_k, step=1, label="Passages to retrieve")
                 parts["article_filter"] = gr.Dropdown(choices=[], multiselect=True, label="Only search these articles",
                                                       info="Leave empty to search them all.")
         with gr.Column(scale=2, min_width=300, elem_id="sources-column"):
@@ -153,24 +158,38 @@ def _ready_or_let_the_pipeline_say_why(library: Library) -> None:
         pass  # the pipeline then refuses the question with the same cause, shown in the chat
 
 
-def _api(pipeline: QAPipeline, library: Library) -> None:
+def _api(pipeline: QAPipeline, library: Library, lane: dict) -> None:
     """Named endpoints for scripts: gradio_client.Client(url).predict(question, k, api_name="/ask")."""
+    settings = pipeline.settings
 
-    def ask(question: str, k: int = pipeline.settings.top_k) -> dict:
-        """Answer a question from the indexed articles; returns the JSON of `cli.py ask --json`."""
+    def ask(question: str, k: int = settings.top_k, mode: str = settings.answer_mode) -> dict:
+        """Answer a question from the indexed articles (k passages, 1 to 20; mode "offline" or "llm"); returns the
+        JSON of `cli.py ask --json`, each source shown relative to the articles folder or as its web address."""
+        passages = _passages(k)
         _ready_or_let_the_pipeline_say_why(library)
         try:
-            return answer_to_dict(pipeline.ask(question, k=int(k)))
+            answer = pipeline.ask(question, k=passages, mode=mode)
         except UserError as exc:
-            raise gr.Error(str(exc)) from None
+            raise gr.Error(hide_paths(str(exc), settings)) from None
+        return answer_to_dict(answer, lambda source: shown_source(source, settings))
 
     def articles() -> list[dict]:
         """The indexed articles: id, title, source, author, date, url and chunk count."""
         _ready_or_let_the_pipeline_say_why(library)
-        return library.articles()
+        try:
+            return library.articles()
+        except UserError as exc:
+            raise gr.Error(hide_paths(str(exc), settings)) from None
 
-    gr.api(ask, api_name="ask", concurrency_id="pipeline")
+    gr.api(ask, api_name="ask", **lane)
     gr.api(articles, api_name="articles")
+
+
+def _passages(k) -> int:
+    """The API's k as the slider would give it, or a one-line error."""
+    if isinstance(k, bool) or not isinstance(k, (int, float)) or not 1 <= k <= MAX_PASSAGES or k != int(k):
+        raise gr.Error(f"k must be a whole number from 1 to {MAX_PASSAGES}, not {str(k)[:20]}")
+    return int(k)
 
 
 def launch(demo: gr.Blocks, **options):

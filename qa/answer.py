@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from ingest.structure import section_at
 from qa.evidence import Evidence
@@ -52,16 +53,17 @@ def _short(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def answer_to_dict(answer: Answer) -> dict:
-    """The JSON contract shared by `cli.py ask --json` and the app's API."""
+def answer_to_dict(answer: Answer, shown_source: Callable[[str], str] = str) -> dict:
+    """The JSON contract shared by `cli.py ask --json` and the app's API; `shown_source` turns a citation's source
+    into what the reader may see (the app shows no server paths)."""
     return {
         "question": answer.question,
         "query": answer.query,
         "answer": answer.text,
         "answered": answer.answered,
         "unsupported": answer.unsupported,
-        "citations": [{"n": c.n, "doc_id": c.doc_id, "title": c.title, "source": c.source, "chunk_id": c.chunk_id,
-                       "section": c.section, "start": c.start, "end": c.end, "quote": c.quote}
+        "citations": [{"n": c.n, "doc_id": c.doc_id, "title": c.title, "source": shown_source(c.source),
+                       "chunk_id": c.chunk_id, "section": c.section, "start": c.start, "end": c.end, "quote": c.quote}
                       for c in answer.citations],
         "hits": [{"rank": h.rank, "chunk_id": h.chunk.id, "doc_id": h.chunk.doc_id, "score": round(h.score, 6),
                   "section": h.chunk.section, "start": h.chunk.start, "end": h.chunk.end, "text": h.chunk.text} for h in answer.hits],

@@ -2,7 +2,8 @@
 
 Every backend speaks the OpenAI chat-completions protocol: an OpenAI-compatible server (OpenAI, Ollama, vLLM,
 llama.cpp), Hugging Face's inference router with HF_TOKEN, or the packaged SmolLM2 model served by a local llama.cpp
-process (qa/local_llm.py). API keys are sent in a header and never appear in messages or errors.
+process (qa/local_llm.py). API keys are sent in a header and never appear in messages or errors. `LlmLane` runs
+streams on threads of their own, a few at a time, each until a deadline.
 """
 from __future__ import annotations
 
@@ -10,9 +11,11 @@ import atexit
 import http.client
 import json
 import os
+import queue
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -25,7 +28,7 @@ from settings import Settings
 HF_ROUTER_URL = "https://router.huggingface.co/v1"
 HF_DEFAULT_MODEL = "HuggingFaceTB/SmolLM3-3B"
 LOCAL_MODEL_NAME = "SmolLM2-135M-Instruct"
-REQUEST_TIMEOUT_S = 120
+REQUEST_TIMEOUT_S = 120  # per read, and for the whole reply: a server trickling bytes cannot hold a stream longer
 BACKENDS = ("openai", "hf", "local")
 
 
@@ -73,7 +76,7 @@ class OpenAICompatibleGenerator:
                                          headers=headers)
         try:
             with urllib.request.urlopen(request, timeout=REQUEST_TIMEOUT_S) as response:
-                yield from _server_sent_deltas(response)
+                yield from _server_sent_deltas(response, time.monotonic() + REQUEST_TIMEOUT_S, self.base_url)
         except urllib.error.HTTPError as exc:
             raise UserError(f"the LLM at {self.base_url} answered HTTP {exc.code} {exc.reason}") from None
         except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
@@ -90,8 +93,10 @@ def _displayable(url: str) -> str:
     return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
-def _server_sent_deltas(response) -> Iterator[str]:
+def _server_sent_deltas(response, give_up_at: float, base_url: str) -> Iterator[str]:
     for raw in response:
+        if time.monotonic() > give_up_at:
+            raise UserError(f"the LLM at {base_url} did not finish its reply within {REQUEST_TIMEOUT_S} s")
         line = raw.decode("utf-8", errors="replace").strip()
         if not line.startswith("data:"):
             continue
@@ -114,10 +119,12 @@ class LocalGenerator:
 
     def __init__(self):
         self._server: LocalServer | None = None
+        self._starting = threading.Lock()  # two first questions at once start one server
 
     def stream(self, messages: list[dict], max_tokens: int) -> Iterator[str]:
-        if self._server is None:
-            self._server = LocalServer.start()
+        with self._starting:
+            if self._server is None:
+                self._server = LocalServer.start()
         client = OpenAICompatibleGenerator(self._server.base_url, LOCAL_MODEL_NAME)
         yield from client.stream(messages, max_tokens)
 
@@ -169,3 +176,68 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+class LlmBusy(Exception):
+    """Every lane slot is taken: the caller answers without the LLM rather than wait."""
+
+
+class LlmTimedOut(Exception):
+    """The deadline passed before the LLM finished."""
+
+
+class LlmLane:
+    """Runs generators' streams on threads of their own, at most `slots` at a time, each read until a deadline.
+
+    A stream that finds every slot taken does not wait (LlmBusy at once), so slow LLM answers never hold up others.
+    A slot is freed when its thread ends, not when its reader gives up: a stuck LLM server ties up at most `slots`
+    threads and connections, however many people ask."""
+
+    def __init__(self, slots: int):
+        self.slots = slots
+        self._free = threading.BoundedSemaphore(slots)
+
+    def stream(self, generator: Generator, messages: list[dict], max_tokens: int, deadline: float) -> Iterator[str]:
+        """generator.stream's pieces as they come; LlmTimedOut when time.monotonic() reaches `deadline` first."""
+        if not self._free.acquire(blocking=False):
+            raise LlmBusy()
+        pieces, stop = queue.SimpleQueue(), threading.Event()
+        threading.Thread(target=self._produce, args=(generator, messages, max_tokens, pieces, stop),
+                         name="llm-stream", daemon=True).start()
+        try:
+            while True:
+                try:
+                    kind, value = pieces.get(timeout=_seconds_left(deadline))
+                except queue.Empty:
+                    raise LlmTimedOut() from None
+                if kind == "end":
+                    return
+                if kind == "error":
+                    raise value
+                yield value
+        finally:
+            stop.set()  # the thread stops at its next piece
+
+    def _produce(self, generator: Generator, messages, max_tokens, pieces: queue.SimpleQueue, stop) -> None:
+        try:
+            stream = generator.stream(messages, max_tokens)
+            try:
+                for piece in stream:
+                    if stop.is_set():
+                        break
+                    pieces.put(("piece", piece))
+            finally:
+                getattr(stream, "close", lambda: None)()  # closes the HTTP connection of a stream left early
+            pieces.put(("end", None))
+        except Exception as exc:  # handed to the reader, who raises it in its own thread
+            pieces.put(("error", exc))
+        finally:
+            self._free.release()
+
+
+def _seconds_left(deadline: float) -> float:
+    """Seconds to wait for the next piece; LlmTimedOut once none are left (a fast endless stream ends too)."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise LlmTimedOut()
+    return left

@@ -1,21 +1,26 @@
 """The QA pipeline: question (+ history) -> standalone query -> retrieval -> evidence -> cited answer.
 
 Front ends call only this. Offline mode quotes evidence sentences; LLM mode lets the configured generator write the
-answer from numbered passages and then checks every citation (qa/citations.py).
+answer from numbered passages and then checks every citation (qa/citations.py). Answers run one at a time (the CPU
+work: retrieval, evidence, checks); an LLM's writing runs beside them in its own lane, with a total deadline.
 """
 from __future__ import annotations
 
+import threading
+import time
 from collections import Counter
+from dataclasses import dataclass, replace
 from typing import Iterator
 
 from index.build import IngestReport, open_store, update_index
 from index.embedders import Embedder, make_embedder
 from index.search import Retriever
+from index.store import current_generation
 from qa.answer import abstention, compose
 from qa.citations import CANNOT_ANSWER, check, format_passages
 from qa.evidence import choose, is_summary_question, lead_evidence, select_evidence
 from qa.followup import condense_offline, format_history
-from qa.generators import Generator, make_generator
+from qa.generators import Generator, LlmBusy, LlmLane, LlmTimedOut, make_generator
 from qa.prompts import render_messages
 from qa.scoring import unmatched_names
 from schema import Answer, Hit, UserError
@@ -29,23 +34,36 @@ FALLBACK_MIN_RELEVANCE = 0.5
 ANSWER_MODES = ("offline", "llm")
 LLM_MAX_SENTENCES = 4
 CONDENSE_MAX_TOKENS = 60
+LLM_DEADLINE_S = 60.0  # an LLM answer, from the question to the checked text; then the quoted answer is given
+LLM_LANES = 2  # LLM answers written at once; a question beyond them is answered by quoting, at once
 
 Update = tuple[str, "Answer | None"]  # (text so far, None) while writing; (full text, Answer) at the end
 
 
 class QAPipeline:
-    def __init__(self, settings: Settings, embedder: Embedder | None = None, generator: Generator | None = None):
+    def __init__(self, settings: Settings, embedder: Embedder | None = None, generator: Generator | None = None,
+                 llm_deadline_s: float = LLM_DEADLINE_S, llm_lanes: int = LLM_LANES):
         self.settings = settings
         self.embedder = embedder or make_embedder(settings.embed_model, settings.embed_precision)
         self._generator = generator
         self._retriever = None
+        self._generation = None  # the CURRENT generation self._retriever was opened at
+        self._reopening = threading.Lock()
+        self._computing = threading.Lock()  # retrieval and evidence, one question at a time
+        self.llm_deadline_s = llm_deadline_s
+        self.llm_lane = LlmLane(llm_lanes)
 
     @property
     def retriever(self) -> Retriever:
-        if self._retriever is None:
-            store = open_store(self.settings, self.embedder)
-            self._retriever = Retriever(store, self.embedder, with_title=self.settings.embed_title)
-        return self._retriever
+        """The index as it is on disk: reopened when CURRENT names another generation (an upload, or `cli.py ingest`
+        in another process, wrote one); otherwise the one already open, at the cost of reading CURRENT."""
+        generation = current_generation(self.settings.index_dir)
+        with self._reopening:
+            if self._retriever is None or generation != self._generation:
+                store = open_store(self.settings, self.embedder)
+                self._retriever = Retriever(store, self.embedder, with_title=self.settings.embed_title)
+                self._generation = generation
+            return self._retriever
 
     @property
     def llm_available(self) -> bool:
@@ -80,24 +98,32 @@ class QAPipeline:
         `history` is the chat so far as messages {"role": "user"|"assistant", "content"}; `mode` is "offline" or
         "llm" (default: settings.answer_mode)."""
         question, k, mode = self._checked(question, k, mode)
-        query = self._standalone_query(question, history, mode)
+        search = _Search(k, doc_ids, retriever or self.settings.retriever)
+        if mode == "llm":
+            yield from self._llm_stream(question, history, search)
+            return
+        with self._computing:
+            grounds = self._grounds(question, condense_offline(question, history), search)
+            answer = grounds.settled or grounds.quoted()
+        yield from _word_by_word(answer)
+
+    def _grounds(self, question: str, query: str, search: "_Search") -> "_Grounds":
+        """Retrieval and evidence for the question; `settled` is the answer when no generator is to be asked."""
         searched = self.retriever  # one index version per question, even if an upload swaps it meanwhile
-        hits = searched.search(query, k, method=retriever or self.settings.retriever, doc_ids=doc_ids)
+        hits = searched.search(query, search.k, method=search.method, doc_ids=search.doc_ids)
         documents = searched.store.documents
+        grounds = _Grounds(question, query, hits, documents, [])
         if is_summary_question(question) and hits:
             first_chunk = searched.store.chunk(f"{hits[0].chunk.doc_id}#0")
-            yield from _word_by_word(compose(question, lead_evidence(first_chunk, documents), documents, hits, query))
-            return
-        ranked = select_evidence(query, hits, documents, self.embedder)
+            grounds.settled = compose(question, lead_evidence(first_chunk, documents), documents, hits, query)
+            return grounds
+        grounds.ranked = select_evidence(query, hits, documents, self.embedder)
         passages = [h.chunk.text for h in hits] + [documents[h.chunk.doc_id].title for h in hits]
         unmentioned = unmatched_names(query, passages, in_collection=searched.mentions)
-        if not ranked or unmentioned or max(e.relevance for e in ranked) < self.min_relevance:
+        if not grounds.ranked or unmentioned or max(e.relevance for e in grounds.ranked) < self.min_relevance:
             # Weak evidence: the fixed answer, without asking a generator to improvise.
-            yield from _word_by_word(abstention(question, hits, query, unmentioned))
-        elif mode == "offline":
-            yield from _word_by_word(compose(question, choose(ranked), documents, hits, query))
-        else:
-            yield from self._llm_answer(question, query, hits, ranked, documents)
+            grounds.settled = abstention(question, hits, query, unmentioned)
+        return grounds
 
     def _checked(self, question: str, k: int | None, mode: str | None) -> tuple[str, int, str]:
         question = " ".join((question or "").split())[:MAX_QUESTION_CHARS]
@@ -113,31 +139,63 @@ class QAPipeline:
             self.generator  # fail before any work when no LLM is configured
         return question, k, mode
 
-    def _standalone_query(self, question: str, history: list[dict] | None, mode: str) -> str:
-        if mode != "llm" or not history:
+    def _llm_stream(self, question: str, history: list[dict] | None, search: "_Search") -> Iterator[Update]:
+        """The LLM writes from the passages, in the LLM lane, until the deadline; when the lane is full or the
+        deadline passes, the quoted answer is given instead, saying why."""
+        deadline = time.monotonic() + self.llm_deadline_s
+        try:
+            query, why_not = self._standalone_query(question, history, deadline), ""
+        except (LlmBusy, LlmTimedOut) as exc:
+            query, why_not = condense_offline(question, history), self._why_not(exc)
+        with self._computing:
+            grounds = self._grounds(question, query, search)
+        if grounds.settled:
+            yield from _word_by_word(grounds.settled)
+            return
+        if not why_not:
+            try:
+                yield from self._llm_answer(grounds, deadline)
+                return
+            except (LlmBusy, LlmTimedOut) as exc:
+                why_not = self._why_not(exc)
+        with self._computing:
+            quoted = grounds.quoted()
+        noted = f"{quoted.text} ({why_not}, so this answer quotes the articles.)"
+        yield from _word_by_word(replace(quoted, text=noted))
+
+    def _why_not(self, exc: Exception) -> str:
+        if isinstance(exc, LlmBusy):
+            return "The LLM is busy with other questions"
+        return f"The LLM did not answer within {self.llm_deadline_s:g} s"
+
+    def _standalone_query(self, question: str, history: list[dict] | None, deadline: float) -> str:
+        if not history:
             return condense_offline(question, history)
         messages = render_messages("condense", history=format_history(history), question=question)
-        rewritten = "".join(self.generator.stream(messages, CONDENSE_MAX_TOKENS)).strip().splitlines()
+        pieces = self.llm_lane.stream(self.generator, messages, CONDENSE_MAX_TOKENS, deadline)
+        rewritten = "".join(pieces).strip().splitlines()
         candidate = rewritten[0].strip().strip('"') if rewritten else ""
         # A small model sometimes answers instead of rewriting: keep its output only when it reads as a question.
         return candidate if candidate.endswith("?") and len(candidate) < 300 else condense_offline(question, history)
 
-    def _llm_answer(self, question: str, query: str, hits: list[Hit], ranked, documents) -> Iterator[Update]:
-        passages = [hit.chunk for hit in hits]
+    def _llm_answer(self, grounds: "_Grounds", deadline: float) -> Iterator[Update]:
+        passages = [hit.chunk for hit in grounds.hits]
         messages = render_messages("answer", cannot_answer=CANNOT_ANSWER, max_sentences=str(LLM_MAX_SENTENCES),
-                                   passages=format_passages(passages, documents), question=question)
+                                   passages=format_passages(passages, grounds.documents), question=grounds.question)
         raw = ""
-        for piece in self.generator.stream(messages, self.settings.llm_max_tokens):
+        for piece in self.llm_lane.stream(self.generator, messages, self.settings.llm_max_tokens, deadline):
             raw += piece
             yield raw, None
-        checked = check(raw, passages, documents, self.embedder)
-        if checked.refused:
-            answer = abstention(question, hits, query)
-        elif not checked.citations:  # nothing it wrote is supported: quote the evidence instead
-            answer = compose(question, choose(ranked), documents, hits, query)
-        else:
-            answer = Answer(question=question, text=checked.text, answered=True, citations=checked.citations,
-                            hits=hits, query=query, unsupported=checked.unsupported)
+        with self._computing:
+            checked = check(raw, passages, grounds.documents, self.embedder)
+            if checked.refused:
+                answer = abstention(grounds.question, grounds.hits, grounds.query)
+            elif not checked.citations:  # nothing it wrote is supported: quote the evidence instead
+                answer = grounds.quoted()
+            else:
+                answer = Answer(question=grounds.question, text=checked.text, answered=True,
+                                citations=checked.citations, hits=grounds.hits, query=grounds.query,
+                                unsupported=checked.unsupported)
         yield answer.text, answer
 
     def articles(self) -> list[dict]:
@@ -149,10 +207,29 @@ class QAPipeline:
                 for d in store.documents.values()]
 
     def add_articles(self, sources: list[str], progress: bool = False) -> IngestReport:
-        """Ingest into this pipeline's index and start answering from the new version."""
-        report = update_index(sources, self.settings, self.embedder, progress=progress)
-        self._retriever = None
-        return report
+        """Ingest into this pipeline's index; the next question reads the new version (its CURRENT changed)."""
+        return update_index(sources, self.settings, self.embedder, progress=progress)
+
+
+@dataclass(frozen=True)
+class _Search:
+    k: int
+    doc_ids: set[str] | None
+    method: str
+
+
+@dataclass
+class _Grounds:
+    """What a question's answer rests on: the hits, their documents and the evidence ranked best first."""
+    question: str
+    query: str
+    hits: list[Hit]
+    documents: dict
+    ranked: list
+    settled: Answer | None = None  # the article's opening or the abstention: an answer no generator is asked for
+
+    def quoted(self) -> Answer:
+        return compose(self.question, choose(self.ranked), self.documents, self.hits, self.query)
 
 
 def _word_by_word(answer: Answer) -> Iterator[Update]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from typing import Iterator
 
 from schema import Answer, UserError
+from ui.library import hide_paths
 from ui.render import answer_markdown, escape_markdown
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,8 @@ def respond(pipeline, question: str, turns: list[Turn], options: AskOptions) -> 
             turns = [*turns[:-1], replace(turns[-1], text=text, answer=answer)]
             yield turns
     except UserError as exc:
-        yield [*turns[:-1], replace(turns[-1], text="", error=plain_sentence(str(exc)))]
+        error = plain_sentence(hide_paths(str(exc), pipeline.settings))
+        yield [*turns[:-1], replace(turns[-1], text="", error=error)]
     except Exception:  # a bug or a broken backend: the reader gets a sentence, the log gets the traceback
         log.exception("answering %r failed", question)
         yield [*turns[:-1], replace(turns[-1], text="", error=UNEXPECTED)]

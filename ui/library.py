@@ -1,13 +1,15 @@
 """The app's view of the index: built from the sample articles on first start, grown by uploads, listed."""
 from __future__ import annotations
 
+import re
 import threading
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from index.build import IngestReport
 from index.store import current_generation
 from schema import Document, UserError
 from settings import ROOT
+from ui.render import is_web_url
 from ui.uploads import Staged, stage_uploads
 
 
@@ -48,45 +50,51 @@ class Library:
         return counts[0].upper() + counts[1:] + "."
 
     def articles(self) -> list[dict]:
-        return self.pipeline.articles() if self.has_index() else []
+        """The indexed articles, each `source` as shown_source gives it."""
+        articles = self.pipeline.articles() if self.has_index() else []
+        return [{**article, "source": shown_source(article["source"], self.settings)} for article in articles]
 
     def documents(self) -> dict[str, Document]:
         return self.pipeline.retriever.store.documents if self.has_index() else {}
 
     def add_uploads(self, paths: list[str], progress=lambda fraction, desc: None) -> list[str]:
-        """Index the uploaded files one by one; one plain line per file saying what became of it."""
+        """Index the uploaded files one by one; one plain line per file saying what became of it. An upload never
+        replaces an indexed article: one with an article's name is added beside it under a new id."""
         if not self.settings.allow_uploads:
             raise UserError("uploads are switched off on this deployment")
-        staged = stage_uploads(paths, uploads_dir(self.settings), self.settings.max_upload_mb)
-        lines = []
-        for done, item in enumerate(staged):
-            progress(done / len(staged), desc=f"Indexing {item.name}")
-            lines.append(self._index_one(item))
+        with self._write_lock:  # the ids taken stay taken until these files are indexed
+            staged = stage_uploads(paths, uploads_dir(self.settings), self.settings.max_upload_mb,
+                                   taken_ids=frozenset(self.documents()))
+            lines = []
+            for done, item in enumerate(staged):
+                progress(done / len(staged), desc=f"Indexing {item.name}")
+                lines.append(hide_paths(self._index_one(item), self.settings))
         return lines
 
     def _index_one(self, item: Staged) -> str:
         if item.path is None:
             return f"❌ {item.name}: {item.problem}"
         try:
-            with self._write_lock:
-                report = self.pipeline.add_articles([str(item.path)])
+            report = self.pipeline.add_articles([str(item.path)])
         except UserError as exc:
             return f"❌ {item.name}: {exc}"
-        line = _outcome(item.name, report)
+        line = _outcome(item, report)
         if line.startswith(("❌", "⚠️")):
             item.path.unlink(missing_ok=True)  # keep no copy of what did not go into the index
         return line
 
 
-def _outcome(name: str, report: IngestReport) -> str:
+def _outcome(item: Staged, report: IngestReport) -> str:
+    name = item.name
     if report.failed:
         return f"❌ {name}: {report.failed[0].reason}"
     if report.skipped:
         return f"⚠️ {name}: skipped, {report.skipped[0].split(': ', 1)[-1]}"
-    if report.added:
+    if report.added and item.renamed_for:
+        return (f"✅ {name}: added as a new article '{report.added[0]}': uploads never replace the article "
+                f"'{item.renamed_for}' (the operator's `cli.py ingest` does)")
+    if report.added or report.updated:  # updated only if `cli.py ingest` added that id meanwhile
         return f"✅ {name}: added"
-    if report.updated:
-        return f"✅ {name}: updated (it replaces the earlier version)"
     return f"{name}: already indexed, unchanged"
 
 
@@ -98,6 +106,33 @@ def display_path(path) -> str:
     path = Path(path).resolve()
     shown = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path.name
     return f"{shown}/"
+
+
+def shown_source(source: str, settings) -> str:
+    """A source as visitors see it: a web address as it is; a file by its path below the articles folder, or as
+    uploads/NAME, or else by its name alone. Never an absolute server path."""
+    if is_web_url(source):
+        return source
+    path = PurePath(source)
+    for folder, prefix in ((Path(settings.articles_dir).resolve(), ""), (uploads_dir(settings).resolve(), "uploads/")):
+        if path.is_relative_to(folder):
+            return prefix + path.relative_to(folder).as_posix()
+    return path.name
+
+
+# An absolute path: a "/" that follows no letter, dot, colon or slash (so not inside a URL or a relative path).
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.:/~-])/[^\s'\"/][^\s'\"]*")
+
+
+def hide_paths(text: str, settings) -> str:
+    """`text` (an error, a status) without absolute server paths: the app's own folders as display_path shows
+    them, any other path by its last part."""
+    folders = {Path(settings.index_dir), Path(settings.articles_dir), uploads_dir(settings), ROOT}
+    named = {str(form): display_path(folder) if folder != ROOT else ""
+             for folder in folders for form in (folder, folder.resolve()) if form.is_absolute()}
+    for absolute in sorted(named, key=len, reverse=True):  # the deepest folder first
+        text = text.replace(absolute + "/", named[absolute]).replace(absolute, named[absolute].rstrip("/") or ".")
+    return _ABSOLUTE_PATH.sub(lambda match: PurePath(match.group(0)).name, text)
 
 
 def _plural(count: int, noun: str) -> str:
