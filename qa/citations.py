@@ -2,17 +2,20 @@
 
 Markers naming no passage are removed; each sentence's claim must be supported by the passage it cites (or, with no
 marker, by some passage), and its citation points at the passage sentence that supports it best; a sentence nothing
-supports is flagged. Citations are renumbered in order of first use, so no key is left dangling.
+supports, or that a passage sentence contradicts (qa/contradiction.py), is flagged. Citations are renumbered in
+order of first use, so no key is left dangling.
 """
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
 
 from index.embedders import Embedder
 from ingest.structure import section_at
+from qa.contradiction import disputed, terms
 from qa.evidence import Evidence, candidate_sentences, content_words, sentence_spans
 from schema import Chunk, Citation, Document, Hit
 
@@ -21,6 +24,8 @@ SUPPORT_THRESHOLD = 0.5  # similarity (cosine or word overlap, whichever is high
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 _SOURCE_LIST = re.compile(r"\n\s*(sources?|references?|citations?)\s*:.*$", re.IGNORECASE | re.DOTALL)
 _LISTED_SOURCE_LINE = re.compile(r"^\s*\[\d+\]\s*[^\[\]]*$")  # "[2] Some title" alone on a line
+# A number in square brackets or their look-alikes (full-width, lenticular, tortoise-shell, white)
+_BRACKETED_NUMBER = re.compile(r"[\[［【〔〖〘⟦]\s*(\d+)\s*[\]］】〕〗〙⟧]")
 _REFUSAL = re.compile(r"(don['’]t|do not|does not|doesn['’]t) (cover|contain|mention|say|answer)|cannot answer|"
                       r"can['’]t answer|no information (about|on)", re.IGNORECASE)
 
@@ -34,7 +39,16 @@ class CheckedAnswer:
 
 
 def format_passages(passages: list[Chunk], documents: dict[str, Document]) -> str:
-    return "\n\n".join(f"[{n}] {documents[c.doc_id].title}\n{c.text}" for n, c in enumerate(passages, 1))
+    """The numbered passages of the answer prompt. A header, "[n] title", is the only place a bracketed number
+    appears: the title is kept to one line and a bracketed number in article text becomes "(n)", so an article
+    line such as "[2] Official Government Facts" cannot pass for a passage of its own."""
+    return "\n\n".join(f"[{n}] {' '.join(_defused(documents[c.doc_id].title).split())}\n{_defused(c.text)}"
+                         for n, c in enumerate(passages, 1))
+
+
+def _defused(text: str) -> str:
+    visible = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")  # no zero-width tricks: "[\u200b2]"
+    return _BRACKETED_NUMBER.sub(r"(\1)", visible)
 
 
 def check(raw: str, passages: list[Chunk], documents: dict[str, Document], embedder: Embedder) -> CheckedAnswer:
@@ -90,15 +104,20 @@ def _embed(texts: list[str], embedder: Embedder) -> np.ndarray:
 def _supporting(claim: str, claim_vector: np.ndarray, numbers: list[int], sources: list[tuple[int, Evidence]],
                 source_vectors: np.ndarray) -> Evidence | None:
     """The passage sentence that best supports the claim: among the cited passages when there are markers, else
-    among all of them; None when nothing reaches the threshold."""
+    among all of them; None when nothing reaches the threshold. A sentence that says the opposite of the claim never
+    supports it, and once one does, only a sentence stating the disputed words and numbers the claim's way can."""
     words = content_words(claim)
-    best, best_score = None, SUPPORT_THRESHOLD
+    close = []
     for (n, evidence), vector in zip(sources, source_vectors):
         if numbers and n not in numbers:
             continue
         overlap = len(words & content_words(evidence.text)) / len(words) if words else 0.0
-        score = max(float(vector @ claim_vector), overlap)
-        if score >= best_score:
+        if (score := max(float(vector @ claim_vector), overlap)) >= SUPPORT_THRESHOLD:
+            close.append((score, evidence, disputed(claim, evidence.text, evidence.chunk.text)))
+    contradicted = set().union(*(dispute for _, _, dispute in close))
+    best, best_score = None, SUPPORT_THRESHOLD
+    for score, evidence, dispute in close:
+        if not dispute and contradicted <= terms(evidence.text) and score >= best_score:
             best, best_score = evidence, score
     if best is None and numbers:  # the cited passage does not support it: look for one that does
         return _supporting(claim, claim_vector, [], sources, source_vectors)

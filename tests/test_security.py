@@ -127,13 +127,45 @@ def test_a_broken_llm_reply_is_one_clear_error():
 
 # ---- nothing on disk is unpickled ---------------------------------------------------------------------------
 
+_UNSAFE = re.compile(r"\bimport pickle\b|\bpickle\.loads?\(|torch\.load\(|joblib|\bdill\b|shelve|marshal\.load|"
+                     r"allow_pickle=True|yaml\.load\(|\beval\(|\bexec\(")
+# Folders of code that is not the project's: tests, installed packages, build output (hidden folders such as .git,
+# .venv and .tox, and virtual environments under any name, are skipped too).
+_NOT_PROJECT = {"tests", "venv", "env", "site-packages", "dist-packages", "node_modules", "__pycache__", "build",
+                "dist"}
+
+
+def project_sources(root: Path) -> list[Path]:
+    sources = []
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = [name for name in subfolders if not name.startswith(".") and name not in _NOT_PROJECT
+                         and not (Path(folder, name) / "pyvenv.cfg").exists()]
+        sources += [Path(folder, name) for name in files if name.endswith(".py")]
+    return sources
+
+
+def unpickling_sources(root: Path) -> dict[str, list[str]]:
+    return {str(p.relative_to(root)): _UNSAFE.findall(text) for p in project_sources(root)
+            if _UNSAFE.search(text := p.read_text(encoding="utf-8", errors="replace"))}
+
+
 def test_no_code_unpickles():
-    unsafe = re.compile(r"\bimport pickle\b|\bpickle\.loads?\(|torch\.load\(|joblib|\bdill\b|shelve|marshal\.load|"
-                        r"allow_pickle=True|yaml\.load\(|\beval\(|\bexec\(")
-    sources = [p for p in ROOT.rglob("*.py") if p.relative_to(ROOT).parts[0] not in {"tests", ".git"}]
-    assert len(sources) > 10
-    assert {str(p.relative_to(ROOT)): unsafe.findall(p.read_text()) for p in sources
-            if unsafe.search(p.read_text())} == {}
+    assert len(project_sources(ROOT)) > 10
+    assert unpickling_sources(ROOT) == {}
+
+
+def test_the_unpickling_scan_reads_the_project_not_installed_packages(tmp_path):
+    """A clone with a .venv inside it (the README's pip install habit) still passes; project code is still read."""
+    for third_party in (".venv/lib/python3/site-packages/x.py", "venv/lib/x.py", "myenv/lib/x.py", ".tox/py/x.py",
+                        "site-packages/x.py", "build/lib/x.py", "tests/x.py"):
+        (tmp_path / third_party).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / third_party).write_text("import pickle\npickle.loads(b'')\n")
+    (tmp_path / "myenv" / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    (tmp_path / "qa").mkdir()
+    (tmp_path / "qa" / "safe.py").write_text("import json\n")
+    assert unpickling_sources(tmp_path) == {}
+    (tmp_path / "qa" / "bad.py").write_text("data = pickle.loads(blob)\n")
+    assert unpickling_sources(tmp_path) == {"qa/bad.py": ["pickle.loads("]}
 
 
 def test_every_index_file_reads_without_pickle(settings, embedder):
