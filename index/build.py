@@ -63,7 +63,7 @@ def update_index(sources: list[str], settings: Settings, embedder: Embedder, *, 
                  rebuild: bool = False, progress: bool = True) -> IngestReport:
     report = IngestReport()
     with writer_lock(settings.index_dir):
-        if current_generation(settings.index_dir) and not rebuild:
+        if not rebuild and current_generation(settings.index_dir):  # a damaged index is refused, not replaced
             store = open_store(settings, embedder)
         else:
             store = FaissStore(store_config(settings, embedder))

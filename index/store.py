@@ -3,13 +3,25 @@
 Layout: DIR/CURRENT names the live generation folder DIR/gen-NNNNNN/ holding manifest.json, documents.json,
 chunks.json, vectors.npy and index.faiss. A save writes a new generation, then swaps CURRENT with os.replace,
 so a crash at any point leaves the previous generation loadable.
+
+Snapshots: a reader holds a shared flock on the generation folder while it opens the files (after that it needs
+none: JSON is read into memory, vectors and flat indexes are memory-mapped, which outlives deletion). A writer
+removes an old generation only under an exclusive flock, renaming it away first, and leaves one still being opened
+for the next save. A reader that finds its generation gone follows CURRENT, which has then moved on.
+
+Damage: a CURRENT that is empty, garbage or names a missing generation, or a missing CURRENT beside complete
+generations, is refused (never taken for "no index", which an ingest would build afresh over the old data), and so
+is every file of a generation whose records, counts or shapes do not agree: one line naming the file and the fix.
 """
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import json
 import math
 import os
+import re
+import shlex
 import shutil
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -28,6 +40,8 @@ IVF_MIN_PROBES, IVF_PROBE_DIVISOR = 32, 16  # lists searched: at least 32, or 1/
 IVF_TRAIN_PER_LIST = 40  # k-means training sample per list (faiss wants at least 39)
 SEARCH_THREADS = 1  # one query at a time: a second OpenMP thread only contends with the embedder's threads
 ADD_BLOCK = 65_536  # vectors copied into the index per call, so a memory-mapped array is never copied whole
+GENERATION_NAME = re.compile(r"gen-[0-9]{6}")  # a complete generation; staging and doomed folders carry a suffix
+OPEN_ATTEMPTS = 5  # CURRENT may move on while a reader opens it; each retry follows a finished save
 
 
 class FaissStore:
@@ -114,6 +128,10 @@ class FaissStore:
     def save(self, folder: Path) -> None:
         import faiss
 
+        problem = self._inconsistency()
+        if problem:
+            raise UserError(f"refusing to save an inconsistent index to {folder} ({problem}); the index there is "
+                            f"unchanged")
         folder.mkdir(parents=True, exist_ok=True)
         generation = _next_generation(folder)
         staging = folder / f"{generation}.tmp"
@@ -133,41 +151,71 @@ class FaissStore:
         _write_atomically(folder / "CURRENT", generation)
         _remove_old_generations(folder, keep=generation)
 
+    def _inconsistency(self) -> str | None:
+        """What disagrees between documents, chunks, embed keys and vectors; None when they all agree."""
+        count, dimension = len(self.chunks), int(self.config["dimension"])
+        if len(self.embed_keys) != count or self.vectors.shape != (count, dimension):
+            return f"{count} chunks, {len(self.embed_keys)} embed keys, vectors {self.vectors.shape}"
+        if self.doc_hashes.keys() != self.documents.keys():
+            return "documents and their hashes differ"
+        orphan = next((c.id for c in self.chunks if c.doc_id not in self.documents), None)
+        if orphan is not None:
+            return f"chunk {_quoted(orphan)} belongs to no document"
+        if len({c.id for c in self.chunks}) != count:
+            return "two chunks share an id"
+        return None
+
     @classmethod
     def load(cls, folder: Path, expected: dict) -> "FaissStore":
+        opened = _open_live_generation(folder)
+        if opened is None:
+            raise UserError(f"no index at {folder}: build one with: python cli.py ingest data/articles --index {folder}")
+        generation, handle = opened
+        try:
+            return cls._read_generation(folder / generation, folder, expected)
+        finally:
+            os.close(handle)  # everything is read or mapped: a writer may now remove the folder
+
+    @classmethod
+    def _read_generation(cls, base: Path, folder: Path, expected: dict) -> "FaissStore":
+        manifest = _read_json(base / "manifest.json", folder)
+        if not isinstance(manifest, dict):
+            raise _damaged(base / "manifest.json", folder, "not a JSON object")
+        _check_compatible(manifest, expected, folder)
+        spec = _index_spec_of(manifest, base / "manifest.json", folder)
+        store = cls(expected)
+        store._load_records(base, folder, manifest)
+        store._load_arrays(base, folder, spec)
+        return store
+
+    def _load_records(self, base: Path, folder: Path, manifest: dict) -> None:
+        for record in _records_of(base / "documents.json", folder, DOCUMENT_FIELDS, manifest["documents"]):
+            self.doc_hashes[record["id"]] = record.pop("hash")
+            self.documents[record["id"]] = Document(**record)
+        _check_documents(self.documents, manifest["documents"], base / "documents.json", folder)
+        for record in _records_of(base / "chunks.json", folder, CHUNK_FIELDS, manifest["chunks"]):
+            self.embed_keys.append(record.pop("embed_key"))
+            self.chunks.append(Chunk(**record))
+        _check_chunks(self.chunks, self.documents, base / "chunks.json", folder)
+
+    def _load_arrays(self, base: Path, folder: Path, spec: dict) -> None:
         import faiss
 
-        generation = current_generation(folder)
-        if generation is None:
-            raise UserError(f"no index at {folder}: build one with: python cli.py ingest data/articles --index {folder}")
-        base = folder / generation
-        manifest = _read_json(base / "manifest.json")
-        _check_compatible(manifest, expected, folder)
-        store = cls(expected)
-        for record in _read_json(base / "documents.json"):
-            doc_hash = record.pop("hash")
-            store.documents[record["id"]] = Document(**record)
-            store.doc_hashes[record["id"]] = doc_hash
-        for record in _read_json(base / "chunks.json"):
-            store.embed_keys.append(record.pop("embed_key"))
-            store.chunks.append(Chunk(**record))
         # Memory-mapped, read-only: pages are read on first touch and shared between processes using this index;
         # an edit makes in-memory copies. A later save deleting these files leaves the mappings valid (POSIX).
-        store.vectors = _read_index_file(base / "vectors.npy", folder,
-                                         lambda path: np.load(path, mmap_mode="r", allow_pickle=False))
+        self.vectors = _read_index_file(base / "vectors.npy", folder,
+                                        lambda path: np.load(path, mmap_mode="r", allow_pickle=False))
+        shape = (self.count, int(self.config["dimension"]))
+        if self.vectors.dtype != np.float32 or self.vectors.shape != shape:
+            raise _damaged(base / "vectors.npy", folder,
+                           f"holds {self.vectors.dtype} {self.vectors.shape}, expected float32 {shape}")
         # A flat index is mapped too (never added to: an edit builds a new one); a mapped IVF index would be written
         # back by save() as a reference to this generation's file, so it is read into memory.
-        spec = {"type": manifest.get("index_type", "flat"), **manifest.get("index_params", {})}
         flags = faiss.IO_FLAG_MMAP_IFC if spec["type"] == "flat" else 0
         faiss_index = _read_index_file(base / "index.faiss", folder, lambda path: faiss.read_index(str(path), flags))
-        store._faiss_index = _set_search_params(faiss_index, spec)
-        store._index_spec = spec
-        expected_shape = (len(store.chunks), int(expected["dimension"]))
-        if store.vectors.shape != expected_shape or faiss_index.ntotal != len(store.chunks):
-            raise UserError(f"the index at {folder} is inconsistent (vectors {store.vectors.shape}, "
-                            f"{len(store.chunks)} chunks): rebuild it with: python cli.py ingest SOURCES "
-                            f"--index {folder} --rebuild")
-        return store
+        _check_faiss_index(faiss_index, spec, shape, base / "index.faiss", folder)
+        self._faiss_index = _set_search_params(faiss_index, spec)
+        self._index_spec = spec
 
 
 def choose_index(count: int) -> dict:
@@ -237,22 +285,210 @@ def _check_compatible(manifest: dict, expected: dict, folder: Path) -> None:
                         f"python cli.py ingest SOURCES --index {folder} --rebuild")
 
 
+# -- checking what is read: any file of a generation may have been damaged or tampered with ------------------------
+
+_JSON_TYPES = {"str": str, "int": int, "dict": dict, "list": list}
+
+
+def _json_fields(record_type, **extra: type) -> dict[str, type]:
+    """A record's fields and their JSON types as save() writes them: the schema's fields plus the store's own."""
+    return {f.name: _JSON_TYPES[f.type] for f in dataclasses.fields(record_type)} | extra
+
+
+DOCUMENT_FIELDS = _json_fields(Document, hash=str)
+CHUNK_FIELDS = _json_fields(Chunk, embed_key=str)
+
+
+def _damaged(path: Path, folder: Path, reason: str) -> UserError:
+    return UserError(f"cannot read {path}: {_one_line(reason)}; rebuild the index with: python cli.py ingest "
+                     f"SOURCES --index {folder} --rebuild")
+
+
+def _one_line(text: str) -> str:
+    return (text.strip().splitlines() or ["unreadable"])[0][:200]
+
+
+def _quoted(value) -> str:
+    """A value from a file, safe to show on one line: repr escapes newlines and control characters."""
+    shown = repr(value)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
+
+
 def _read_index_file(path: Path, folder: Path, read):
     """Read one binary file of the index; a damaged or tampered one (a pickle, say) is refused in one line."""
     try:
         return read(path)
     except (ValueError, OSError, RuntimeError) as exc:
-        reason = (str(exc).strip().splitlines() or [exc.__class__.__name__])[0][:200]
-        raise UserError(f"cannot read {path}: {reason}; rebuild the index with: python cli.py ingest SOURCES "
-                        f"--index {folder} --rebuild") from None
+        raise _damaged(path, folder, str(exc) or exc.__class__.__name__) from None
 
+
+def _records_of(path: Path, folder: Path, fields: dict[str, type], count: int) -> list[dict]:
+    """The records of a JSON list file, each with exactly `fields` of their types; `count` of them."""
+    records = _read_json(path, folder)
+    if not isinstance(records, list):
+        raise _damaged(path, folder, "not a JSON list")
+    if len(records) != count:
+        raise _damaged(path, folder, f"{len(records)} records where the manifest says {count}")
+    names, types = fields.keys(), tuple(fields.values())
+    for n, record in enumerate(records, 1):
+        # fast path: the fields in the order save() writes them; otherwise say exactly what is wrong, if anything
+        if type(record) is dict and tuple(map(type, record.values())) == types and record.keys() == names:
+            continue
+        problem = _record_problem(record, fields)
+        if problem:
+            raise _damaged(path, folder, f"record {n} {problem}")
+    return records
+
+
+def _record_problem(record, fields: dict[str, type]) -> str | None:
+    if not isinstance(record, dict):
+        return "is not a JSON object"
+    if missing := fields.keys() - record.keys():
+        return f"lacks the field {_quoted(min(missing))}"
+    if unknown := record.keys() - fields.keys():
+        return f"has an unknown field {_quoted(min(unknown))}"
+    for name, kind in fields.items():
+        if type(record[name]) is not kind:  # exact: JSON true is not an int here
+            return f"has {name} of type {type(record[name]).__name__}, not {kind.__name__}"
+    return None
+
+
+def _check_documents(documents: dict[str, Document], count: int, path: Path, folder: Path) -> None:
+    if len(documents) != count:
+        raise _damaged(path, folder, "two records share an id")
+    for document in documents.values():
+        problem = _document_problem(document)
+        if problem:
+            raise _damaged(path, folder, f"document {_quoted(document.id)} {problem}")
+
+
+def _document_problem(document: Document) -> str | None:
+    if not all(type(value) is str for value in document.metadata.values()):
+        return "has metadata that is not text"
+    for block in document.blocks:  # [start, end, kind, section] within the text (ingest.structure)
+        if not (type(block) is list and list(map(type, block)) == [int, int, str, str]
+                and 0 <= block[0] <= block[1] <= len(document.text)):
+            return f"has a malformed block {_quoted(block)}"
+    return None
+
+
+def _check_chunks(chunks: list[Chunk], documents: dict[str, Document], path: Path, folder: Path) -> None:
+    if len({chunk.id for chunk in chunks}) != len(chunks):
+        raise _damaged(path, folder, "two records share an id")
+    for chunk in chunks:
+        document = documents.get(chunk.doc_id)
+        if document is None:
+            problem = f"belongs to document {_quoted(chunk.doc_id)}, which documents.json lacks"
+        elif not 0 <= chunk.start <= chunk.end <= len(document.text) \
+                or document.text[chunk.start:chunk.end] != chunk.text:
+            problem = f"differs from its document's text at {chunk.start}-{chunk.end}"
+        else:
+            continue
+        raise _damaged(path, folder, f"chunk {_quoted(chunk.id)} {problem}")
+
+
+def _index_spec_of(manifest: dict, path: Path, folder: Path) -> dict:
+    """The index spec the manifest records (older manifests name none: flat), if it is one save() writes."""
+    kind, params = manifest.get("index_type", "flat"), manifest.get("index_params", {})
+    if not all(type(manifest.get(key)) is int and manifest[key] >= 0 for key in ("documents", "chunks")):
+        reason = "its documents and chunks are not counts"
+    elif kind == "flat" and params == {}:
+        return {"type": "flat"}
+    elif kind == "ivf" and isinstance(params, dict) and params.keys() == {"nlist", "nprobe"} \
+            and all(type(value) is int and value > 0 for value in params.values()):
+        return {"type": "ivf", **params}
+    else:
+        reason = f"index_type {_quoted(kind)} with index_params {_quoted(params)} is not an index this program builds"
+    raise _damaged(path, folder, reason)
+
+
+def _check_faiss_index(index, spec: dict, shape: tuple[int, int], path: Path, folder: Path) -> None:
+    import faiss
+
+    kind = faiss.IndexIVFFlat if spec["type"] == "ivf" else faiss.IndexFlatIP
+    if not isinstance(index, kind):
+        reason = f"holds a {type(index).__name__} where the manifest says {spec['type']}"
+    elif index.metric_type != faiss.METRIC_INNER_PRODUCT or (index.ntotal, index.d) != shape:
+        reason = f"holds {index.ntotal} vectors of dimension {index.d}, expected {shape[0]} of {shape[1]}"
+    elif spec["type"] == "ivf" and index.nlist != spec["nlist"]:
+        reason = f"has {index.nlist} lists where the manifest says {spec['nlist']}"
+    else:
+        return
+    raise _damaged(path, folder, reason)
+
+
+# -- generations: which one is live, opening it for reading, removing old ones -------------------------------------
 
 def current_generation(folder: Path) -> str | None:
-    try:
-        name = (folder / "CURRENT").read_text().strip()
-    except FileNotFoundError:
+    """The live generation's name; None when there is no index at all. A damaged CURRENT raises UserError."""
+    opened = _open_live_generation(folder)
+    if opened is None:
         return None
-    return name if (folder / name / "manifest.json").exists() else None
+    name, handle = opened
+    os.close(handle)
+    return name
+
+
+def _open_live_generation(folder: Path) -> tuple[str, int] | None:
+    """The live generation's name and its folder opened with a shared lock: while the lock is held no writer
+    removes the generation. None when there is no index."""
+    for _ in range(OPEN_ATTEMPTS):
+        name = _read_current(folder)
+        if name is None:
+            return None
+        handle = _lock_generation(folder / name)
+        if handle is not None:
+            return name, handle
+        if _read_current(folder) == name:  # not a save racing us: CURRENT names a generation that is not there
+            raise _damaged_current(folder, f"names {name}, which is missing or incomplete")
+    raise UserError(f"the index at {folder} changed {OPEN_ATTEMPTS} times while it was being opened: try again")
+
+
+def _read_current(folder: Path) -> str | None:
+    try:
+        with open(folder / "CURRENT", "rb") as handle:
+            text = handle.read(64).decode("ascii", "replace").strip()
+    except FileNotFoundError:
+        if _complete_generations(folder):  # CURRENT lost, not an index never built: an ingest must not start anew
+            raise _damaged_current(folder, "is missing") from None
+        return None
+    except OSError as exc:
+        raise _damaged_current(folder, f"cannot be read ({exc.strerror})") from None
+    if not GENERATION_NAME.fullmatch(text):
+        raise _damaged_current(folder, f"does not name a generation ({_quoted(text)})" if text else "is empty")
+    return text
+
+
+def _damaged_current(folder: Path, problem: str) -> UserError:
+    current = folder / "CURRENT"
+    newest = max(_complete_generations(folder), default=None)
+    restore = f"restore it with: echo {newest} > {shlex.quote(str(current))}, or " if newest else ""
+    return UserError(f"the index at {folder} is damaged: {current} {problem}; {restore}rebuild it with: "
+                     f"python cli.py ingest SOURCES --index {folder} --rebuild")
+
+
+def _complete_generations(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.glob("gen-*")
+                  if GENERATION_NAME.fullmatch(p.name) and (p / "manifest.json").is_file())
+
+
+def _lock_generation(path: Path) -> int | None:
+    """The generation folder opened and share-locked, or None if it is gone (or going) or incomplete."""
+    try:
+        handle = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as exc:
+        raise UserError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        fcntl.flock(handle, fcntl.LOCK_SH)
+        # a writer renames a generation away, under an exclusive lock, before deleting it
+        if os.path.samestat(os.fstat(handle), os.stat(path)) and (path / "manifest.json").is_file():
+            return handle
+    except FileNotFoundError:
+        pass
+    os.close(handle)
+    return None
 
 
 def _next_generation(folder: Path) -> str:
@@ -261,9 +497,29 @@ def _next_generation(folder: Path) -> str:
 
 
 def _remove_old_generations(folder: Path, keep: str) -> None:
+    """Remove every generation but `keep`, and leftovers of crashed saves; one a reader is opening stays for the
+    next save to remove."""
     for path in folder.glob("gen-*"):
         if path.name != keep:
-            shutil.rmtree(path, ignore_errors=True)
+            _remove_unless_opened(path)
+
+
+def _remove_unless_opened(path: Path) -> None:
+    if GENERATION_NAME.fullmatch(path.name):  # readers may be opening it: take it out of their reach first
+        try:
+            handle = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+        except OSError:
+            return
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            doomed = path.with_name(f"{path.name}.removing")
+            os.rename(path, doomed)
+        except OSError:  # BlockingIOError: a reader holds it
+            return
+        finally:
+            os.close(handle)
+        path = doomed
+    shutil.rmtree(path, ignore_errors=True)
 
 
 @contextmanager
@@ -284,12 +540,14 @@ def _write_json(path: Path, payload) -> None:
         _sync(fh)
 
 
-def _read_json(path: Path):
+def _read_json(path: Path, folder: Path):
     try:
         with open(path, encoding="utf-8") as fh:
             return json.load(fh)
-    except (OSError, json.JSONDecodeError) as exc:
-        raise UserError(f"cannot read {path}: {exc}") from None
+    except RecursionError:
+        raise _damaged(path, folder, "JSON nested too deeply") from None
+    except (OSError, ValueError) as exc:  # ValueError: invalid JSON, invalid UTF-8, a number too long to read
+        raise _damaged(path, folder, str(exc) or exc.__class__.__name__) from None
 
 
 def _write_atomically(path: Path, text: str) -> None:
