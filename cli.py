@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 
+from ingest.clean import one_line, terminal_safe
 from schema import UserError
 from settings import Settings
 
@@ -59,11 +61,22 @@ def main(argv: list[str] | None = None) -> int:
                                      answer_mode=getattr(args, "mode", None))
         return COMMANDS[args.command](args, settings)
     except UserError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        show(f"error: {one_line(str(exc))}", sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        show("interrupted", sys.stderr)
         return 130
+
+
+def show(text: str, stream=None) -> None:
+    """Print article-derived text as text: an escape sequence in an article must not retitle or clear the terminal."""
+    print(terminal_safe(text), file=stream or sys.stdout)
+
+
+def show_json(payload) -> None:
+    """One JSON line; the control characters json.dumps leaves raw (DEL, C1, lone surrogates) escaped as \\uXXXX."""
+    text = json.dumps(payload, ensure_ascii=False)
+    print(re.sub(r"[\x7f-\x9f\ud800-\udfff]", lambda m: f"\\u{ord(m.group()):04x}", text))
 
 
 def run_ingest(args, settings: Settings) -> int:
@@ -73,10 +86,13 @@ def run_ingest(args, settings: Settings) -> int:
     report = update_index(args.sources, settings, make_embedder(settings.embed_model, settings.embed_precision),
                           prune=args.prune, rebuild=args.rebuild)
     for failure in report.failed:
-        print(f"failed: {failure}", file=sys.stderr)
+        show(f"failed: {failure}", sys.stderr)
     for skipped in report.skipped:
-        print(f"skipped: {skipped}", file=sys.stderr)
-    print(json.dumps(report.as_dict()) if args.json else report.summary())
+        show(f"skipped: {one_line(skipped)}", sys.stderr)
+    if args.json:
+        show_json(report.as_dict())
+    else:
+        show(report.summary())
     return 1 if report.failed or report.skipped else 0
 
 
@@ -87,11 +103,11 @@ def run_ask(args, settings: Settings) -> int:
     answer = QAPipeline(settings).ask(args.question, k=args.k, retriever=args.retriever,
                                       doc_ids=set(args.article) if args.article else None, mode=args.mode)
     if args.json:
-        print(json.dumps(answer_to_dict(answer), ensure_ascii=False))
+        show_json(answer_to_dict(answer))
         return 0
-    print(answer.text)
+    show(answer.text)
     for c in answer.citations:
-        print(f"[{c.n}] {c.title} ({c.source}), characters {c.start}-{c.end}")
+        show(f"[{c.n}] {c.title} ({one_line(c.source)}), characters {c.start}-{c.end}")
     return 0
 
 
@@ -105,7 +121,10 @@ def run_eval(args, settings: Settings) -> int:
                           index=args.index, app=args.app, every=args.every)
     if args.out:
         evaluate.write_reports(report, Path(args.out))
-    print(json.dumps(report.summary()) if args.json else evaluate.metrics_table(report))
+    if args.json:
+        show_json(report.summary())
+    else:
+        show(evaluate.metrics_table(report))
     return 0
 
 

@@ -4,11 +4,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from schema import UserError
 
 ROOT = Path(__file__).resolve().parent
 DEFAULT_MODEL = "packaged:all-MiniLM-L6-v2"
+RETRIEVERS = ("dense", "bm25", "hybrid", "rrf", "mmr")  # the methods of index/search.py
+AT_LEAST_ONE = ("chunk_tokens", "top_k", "llm_max_tokens", "max_upload_mb")
 
 
 @dataclass(frozen=True)
@@ -40,7 +43,37 @@ class Settings:
             if raw is not None and raw != "":
                 values[f.name] = _convert(f.name, raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
-        return replace(cls(), **{k: Path(v) if k.endswith("_dir") else v for k, v in values.items()})
+        settings = replace(cls(), **{k: Path(v) if k.endswith("_dir") else v for k, v in values.items()})
+        _check(settings)
+        return settings
+
+
+def _check(settings: Settings) -> None:
+    """Refuse, in one line naming the variable, a value that would otherwise fail deep inside with a traceback."""
+    def refuse(name: str, why: str, show_value: bool = True):
+        value = f"={getattr(settings, name)!r}" if show_value else ""
+        raise UserError(f"environment variable RAGQA_{name.upper()}{value} {why}")
+
+    for name in AT_LEAST_ONE:
+        if getattr(settings, name) < 1:
+            refuse(name, "must be at least 1")
+    if not 0 <= settings.chunk_overlap < settings.chunk_tokens:
+        refuse("chunk_overlap", f"must be at least 0 and below RAGQA_CHUNK_TOKENS={settings.chunk_tokens}")
+    if settings.retriever not in RETRIEVERS:
+        refuse("retriever", f"is not one of {', '.join(RETRIEVERS)}")
+    if settings.llm_base_url and (problem := _url_problem(settings.llm_base_url)):
+        refuse("llm_base_url", problem, show_value=False)  # it may hold a user name and password
+
+
+def _url_problem(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises for a port that is not a number from 0 to 65535
+    except ValueError as exc:
+        return f"is not a valid URL ({exc})"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "is not an http(s) URL such as http://127.0.0.1:8080/v1"
+    return ""
 
 
 def _convert(name: str, raw: str):

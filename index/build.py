@@ -12,7 +12,8 @@ import numpy as np
 from index.embedders import Embedder
 from index.store import FaissStore, current_generation, writer_lock
 from ingest.chunking import chunk_document, make_splitter
-from ingest.loaders import LoadFailure, iter_documents
+from ingest.clean import one_line
+from ingest.loaders import LoadFailure, LoadSkip, failure_reason, iter_documents
 from schema import Chunk, Document, UserError
 from settings import Settings
 
@@ -84,16 +85,24 @@ def _load_changes(sources, store: FaissStore, report: IngestReport, progress: bo
     owner_of_hash = {h: doc_id for doc_id, h in store.doc_hashes.items()}
     changed, seen_ids = [], set()
     for item in tqdm(iter_documents(sources), desc="Reading", unit=" article", file=sys.stderr, disable=not progress):
+        if isinstance(item, LoadSkip):
+            report.skipped.append(str(item))
+            continue
         if isinstance(item, LoadFailure):
             report.failed.append(item)
             continue
-        doc_hash = content_hash(item)
+        try:
+            doc_hash = content_hash(item)
+        except Exception as exc:  # noqa: BLE001 - a document that cannot even be serialised fails alone
+            report.failed.append(LoadFailure(item.source, failure_reason(exc)))
+            continue
         owner = owner_of_hash.get(doc_hash)
         if owner is not None and owner != item.id:
-            report.skipped.append(f"{item.source}: same text as article '{owner}'")
+            report.skipped.append(one_line(f"{item.source}: same text as article '{owner}'"))
             continue
         if item.id in seen_ids:
-            report.skipped.append(f"{item.source}: another article in this run already has the id '{item.id}'")
+            report.skipped.append(one_line(f"{item.source}: another article in this run already has the id "
+                                           f"'{item.id}'"))
             continue
         seen_ids.add(item.id)
         owner_of_hash[doc_hash] = item.id
@@ -112,29 +121,61 @@ def _add_documents(changed, store: FaissStore, settings: Settings, embedder: Emb
     planned = []  # (document, hash, chunks, embed keys)
     to_embed: dict[str, str] = {}  # embed key -> text, for keys with no stored vector
     for document, doc_hash in changed:
-        chunks = chunk_document(document, splitter)
+        try:
+            chunks = chunk_document(document, splitter)
+        except Exception as exc:  # noqa: BLE001 - a document that cannot be chunked fails alone
+            _fail(report, document, f"cannot split it into chunks: {failure_reason(exc)}")
+            continue
         texts = [embed_text(document, chunk, settings.embed_title) for chunk in chunks]
         keys = [_embed_key(settings.embed_model, text) for text in texts]
         to_embed.update((key, text) for key, text in zip(keys, texts) if key not in known)
         planned.append((document, doc_hash, chunks, keys))
-    known.update(_embed_all(to_embed, embedder, progress))
-    report.chunks_embedded = len(to_embed)
-    report.chunks_reused = sum(len(keys) for *_, keys in planned) - len(to_embed)
+    vectors, unembeddable = _embed_all(to_embed, embedder, progress)
+    known.update(vectors)
+    ready = []
+    for document, doc_hash, chunks, keys in planned:
+        reason = next((unembeddable[key] for key in keys if key in unembeddable), None)
+        if reason is None:
+            ready.append((document, doc_hash, chunks, keys))
+        else:
+            _fail(report, document, f"cannot embed it: {reason}")
+    embedded = {key for *_, keys in ready for key in keys} & vectors.keys()
+    report.chunks_embedded = len(embedded)
+    report.chunks_reused = sum(len(keys) for *_, keys in ready) - len(embedded)
     store.add([(doc, doc_hash, chunks, _stack(keys, known, embedder.dimension), keys)
-               for doc, doc_hash, chunks, keys in planned])
+               for doc, doc_hash, chunks, keys in ready])
 
 
-def _embed_all(texts_by_key: dict[str, str], embedder: Embedder, progress: bool) -> dict[str, np.ndarray]:
+def _fail(report: IngestReport, document: Document, reason: str) -> None:
+    """A document that failed after loading: reported, and neither added nor updated (its old version stays)."""
+    for done in (report.added, report.updated):
+        if document.id in done:
+            done.remove(document.id)
+    report.failed.append(LoadFailure(document.source, reason))
+
+
+def _embed_all(texts_by_key: dict[str, str], embedder: Embedder,
+               progress: bool) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    """Vectors by key, and the reason for each key whose text could not be embedded."""
     from tqdm import tqdm
 
     keys = list(texts_by_key)
-    vectors = {}
+    vectors, unembeddable = {}, {}
     with tqdm(total=len(keys), desc="Embedding", unit=" chunk", file=sys.stderr, disable=not progress) as bar:
         for start in range(0, len(keys), EMBED_BATCH):
             batch = keys[start:start + EMBED_BATCH]
-            vectors.update(zip(batch, embedder.embed_documents([texts_by_key[k] for k in batch])))
+            try:
+                vectors.update(zip(batch, embedder.embed_documents([texts_by_key[k] for k in batch])))
+            except UserError:
+                raise  # the model itself is unusable: nothing can be embedded
+            except Exception:  # noqa: BLE001 - find the texts that fail, so only their documents fail
+                for key in batch:
+                    try:
+                        vectors[key] = embedder.embed_documents([texts_by_key[key]])[0]
+                    except Exception as exc:  # noqa: BLE001
+                        unembeddable[key] = failure_reason(exc)
             bar.update(len(batch))
-    return vectors
+    return vectors, unembeddable
 
 
 def _stack(keys: list[str], vectors: dict[str, np.ndarray], dimension: int) -> np.ndarray:

@@ -19,6 +19,30 @@ _READ_MORE = re.compile(r"(read more|continue reading)\s*[»›→>]*\s*$", re.I
 _LEGAL = re.compile(r"^(©|copyright\b|all rights reserved)", re.IGNORECASE)
 
 
+# What a terminal would act on instead of showing: CSI sequences (move, clear), terminated OSC ones (retitle),
+# then any other C0/C1 control character; lone surrogates cannot even be encoded for output.
+_ESCAPE_SEQUENCE = re.compile(r"(\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(\x07|\x1b\\)")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_LINE_BREAKING = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def terminal_safe(text: str) -> str:
+    """Text a terminal shows as written: escape sequences and control characters removed, newlines and tabs kept."""
+    return without_surrogates(_CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", text)))
+
+
+def one_line(text: str) -> str:
+    """A name or reason for a one-line message: line breaks, control characters and lone surrogates shown escaped
+    ("a\\nb.txt"), so the line stays one line and still names the file."""
+    return _LINE_BREAKING.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+def without_surrogates(text: str) -> str:
+    """Lone surrogates (from "\\ud800" in JSON) cannot be written as UTF-8: the replacement character stands in."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
 def normalize(text: str) -> str:
     """Unify line endings and spacing, drop invisible characters; paragraphs end up separated by one blank line."""
     text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)

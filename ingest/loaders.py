@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 from urllib.parse import urlsplit
 
-from ingest.clean import normalize, strip_furniture
+from ingest.clean import normalize, one_line, strip_furniture, without_surrogates
 from ingest.fetch import FetchError, fetch, public_url
 from ingest.html import read_html
 from ingest.markdown import markdown_blocks
@@ -28,8 +30,13 @@ class LoadFailure:
     source: str
     reason: str
 
-    def __str__(self) -> str:
-        return f"{self.source}: {self.reason}"
+    def __str__(self) -> str:  # one line whatever a file name or a message holds
+        return one_line(f"{self.source}: {self.reason}")
+
+
+@dataclass(frozen=True)
+class LoadSkip(LoadFailure):
+    """An item left out on purpose (a link out of an ingested folder): reported, never read."""
 
 
 class _Unloadable(Exception):
@@ -39,17 +46,42 @@ class _Unloadable(Exception):
 def iter_documents(sources: Iterable[str]) -> Iterator[Document | LoadFailure]:
     for source in sources:
         if re.match(r"^https?://", source, re.IGNORECASE):
-            yield from _guard(source, lambda: load_url(source))
+            yield from _guard(source, load_url, source)
             continue
         path = Path(source)
-        if not path.exists():
+        try:
+            found, folder = path.exists(), path.is_dir()
+        except OSError as exc:  # e.g. a name too long for the file system
+            yield LoadFailure(source, failure_reason(exc))
+            continue
+        if not found:
             yield LoadFailure(source, "no such file or folder")
-        elif path.is_dir():
-            for file in sorted(p for p in path.rglob("*") if not p.is_dir() and not _hidden(p, path)):
-                if file.suffix.lower() in SUPPORTED_SUFFIXES:
-                    yield from _guard(str(file), lambda f=file: load_file(f, doc_id=path_id(f, path)))
+        elif folder:
+            for file in _folder_files(path):
+                if isinstance(file, LoadFailure):
+                    yield file
+                else:
+                    yield from _guard(str(file), load_file, file, doc_id=path_id(file, path))
         else:
-            yield from _guard(source, lambda: load_file(path))
+            yield from _guard(source, load_file, path)  # named by the user: read even if it is a link
+
+
+def _folder_files(root: Path) -> Iterator[Path | LoadFailure]:
+    """The supported files below root in path order, hidden ones left out. A link that leads out of the folder is
+    reported and not followed: a link in an articles folder must not publish /etc/passwd."""
+    found, unreadable = [], []
+    for folder, subfolders, files in os.walk(root, onerror=unreadable.append):  # never enters linked folders
+        subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+        found += [Path(folder, name) for name in subfolders + files if not name.startswith(".")]
+    inside = root.resolve()
+    for path in sorted(found):
+        if path.is_symlink() and path.exists() and not path.resolve().is_relative_to(inside):
+            if path.is_dir() or path.suffix.lower() in SUPPORTED_SUFFIXES:
+                yield LoadSkip(str(path), f"a link to {path.resolve()}, outside the folder: not followed")
+        elif not path.is_dir() and path.suffix.lower() in SUPPORTED_SUFFIXES:
+            yield path  # a linked folder inside is not entered: its files are reached by their own path
+    for error in unreadable:
+        yield LoadFailure(str(error.filename), error.strerror or str(error))
 
 
 def path_id(file: Path, root: Path) -> str:
@@ -58,21 +90,36 @@ def path_id(file: Path, root: Path) -> str:
     return "/".join(slugify(part) for part in parts)
 
 
-def _hidden(file: Path, root: Path) -> bool:
-    return any(part.startswith(".") for part in file.relative_to(root).parts)
-
-
-def _guard(source: str, load) -> Iterator[Document | LoadFailure]:
+def _guard(source: str, load, *args, **kwargs) -> Iterator[Document | LoadFailure]:
     try:
-        yield from load()
-    except _Unloadable as exc:
-        yield LoadFailure(source, str(exc))
-    except OSError as exc:
-        yield LoadFailure(source, exc.strerror or str(exc))
+        items = load(*args, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - whatever one item raises is that item's failure; the others go on
+        items = [LoadFailure(source, failure_reason(exc))]
+    yield from items
+
+
+_REASONS = {RecursionError: "nesting too deep", MemoryError: "too large to read in memory"}
+
+
+def failure_reason(exc: Exception) -> str:
+    """Why an item could not be read, in a few words, whatever was raised while reading it."""
+    if isinstance(exc, _Unloadable):
+        return str(exc)
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not valid {exc.encoding} text"
+    if type(exc).__name__ == "LimitReachedError":  # pypdf's guard against decompression bombs
+        return "PDF stream too large (decompression limit)"
+    named = next((reason for kind, reason in _REASONS.items() if isinstance(exc, kind)), None)
+    detail = str(exc).strip().split("\n", 1)[0][:120]
+    return named or f"cannot read it ({type(exc).__name__}{': ' + detail if detail else ''})"
 
 
 def load_file(path: Path, doc_id: str | None = None) -> list[Document | LoadFailure]:
     suffix = path.suffix.lower()
+    if without_surrogates(str(path)) != str(path):
+        raise _Unloadable("the file name is not valid UTF-8: rename the file")
     if not path.exists():
         raise _Unloadable("broken link" if path.is_symlink() else "no such file or folder")
     if not path.is_file():
@@ -97,7 +144,7 @@ def load_url(url: str) -> list[Document | LoadFailure]:
     except (FetchError, _Unloadable) as exc:
         return [LoadFailure(shown, str(exc))]
     except Exception as exc:  # noqa: BLE001 -- this URL alone fails, named without the secrets its raw form holds
-        return [LoadFailure(shown, f"cannot read the response ({type(exc).__name__})")]
+        return [LoadFailure(shown, failure_reason(exc))]
 
 
 def _suffix_for(content_type: str, path: str) -> str:
@@ -127,7 +174,10 @@ def _parse(data: bytes, suffix: str, source: str, stem: str, url: str = "") -> l
 def decode(data: bytes) -> str:
     """Text from bytes: UTF-8 or UTF-16 (with BOM), else Latin-1; binary data is refused."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        text = data.decode("utf-16")
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise _Unloadable("starts as UTF-16 text (byte order mark) but is not valid UTF-16") from None
     else:
         try:
             text = data.decode("utf-8-sig")
@@ -167,6 +217,7 @@ def _from_html(html: str, source: str, doc_id: str, url: str) -> Document:
 def _from_pdf(data: bytes, source: str, doc_id: str, url: str) -> Document:
     from ingest.pdf import read_pdf  # pypdf is heavy: only when a PDF is loaded
 
+    _silence_pypdf()
     try:
         pdf = read_pdf(data)
     except ValueError as exc:
@@ -176,6 +227,15 @@ def _from_pdf(data: bytes, source: str, doc_id: str, url: str) -> Document:
     return _document(doc_id, pdf.title or doc_id, pdf.blocks, source, {"author": pdf.author, "url": url})
 
 
+def _silence_pypdf() -> None:
+    """pypdf logs what it finds odd in a damaged file ("Advanced encoding … not implemented yet") on its own;
+    the user sees the file's text or its one-line failure instead."""
+    log = logging.getLogger("pypdf")
+    log.propagate = False
+    if not log.handlers:
+        log.addHandler(logging.NullHandler())
+
+
 def _from_records(text: str, suffix: str, source: str, stem: str) -> Iterator[Document | LoadFailure]:
     if suffix == ".json":
         try:
@@ -183,8 +243,12 @@ def _from_records(text: str, suffix: str, source: str, stem: str) -> Iterator[Do
         except json.JSONDecodeError as exc:
             raise _Unloadable(f"invalid JSON at line {exc.lineno}: {exc.msg}") from None
         records = payload if isinstance(payload, list) else [payload]
+        if not records:
+            raise _Unloadable("no records")
         numbered = [(n, r) for n, r in enumerate(records, 1)]
         where = "record"
+    elif not text.strip():
+        raise _Unloadable("no records")
     else:
         numbered, where = [], "line"
         for n, line in enumerate(text.splitlines(), 1):
@@ -194,24 +258,37 @@ def _from_records(text: str, suffix: str, source: str, stem: str) -> Iterator[Do
                 numbered.append((n, json.loads(line)))
             except json.JSONDecodeError as exc:
                 yield LoadFailure(f"{source}:{n}", f"invalid JSON ({exc.msg})")
+            except Exception as exc:  # noqa: BLE001 - e.g. nesting too deep: this line fails, the others load
+                yield LoadFailure(f"{source}:{n}", failure_reason(exc))
     for n, record in numbered:
         try:
             yield _from_record(record, source, f"{stem}-{n}")
-        except _Unloadable as exc:
-            yield LoadFailure(f"{source} {where} {n}", str(exc))
+        except Exception as exc:  # noqa: BLE001 - one record's failure, the file's other records still load
+            yield LoadFailure(f"{source} {where} {n}", failure_reason(exc))
 
 
 def _from_record(record, source: str, fallback_id: str) -> Document:
     if not isinstance(record, dict):
         raise _Unloadable("not a JSON object")
     text = record.get("text")
-    if not isinstance(text, str) or not text.strip():
+    if text is not None and not isinstance(text, str):
+        raise _Unloadable(f"field 'text' must be a string, not {_json_type(text)}")
+    if not text or not text.strip():
         raise _Unloadable("missing field 'text'")
+    for key in ("title", "author", "date", "url", "id", "_id"):
+        value = record.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (str, int, float))):
+            raise _Unloadable(f"field '{key}' must be a string, not {_json_type(value)}")
     title = str(record.get("title") or "").strip()
     # without an id of its own, a record is named by its file's id (already a slug) and its number
     doc_id = str(record.get("id") or record.get("_id") or "").strip() or fallback_id
     meta = {key: str(record.get(key) or "") for key in ("author", "date", "url")}
     return _document(doc_id, title or doc_id, plain_blocks(normalize(text)), source, meta)
+
+
+def _json_type(value) -> str:
+    return {dict: "an object", list: "a list", bool: "true or false", int: "a number", float: "a number"}.get(
+        type(value), type(value).__name__)
 
 
 def _document(doc_id: str, title: str, blocks: list[Block], source: str, metadata: dict) -> Document:
@@ -222,8 +299,11 @@ def _document(doc_id: str, title: str, blocks: list[Block], source: str, metadat
     text, spans = assemble(blocks)
     if not text.strip():
         raise _Unloadable("no text")
-    return Document(id=doc_id, title=" ".join(title.split()), source=source, text=text,
-                    metadata={k: v for k, v in metadata.items() if v}, blocks=spans_to_records(spans))
+    # one character for one: the spans stay true, and the index can always be written as UTF-8
+    return Document(id=without_surrogates(doc_id), title=without_surrogates(" ".join(title.split())),
+                    source=without_surrogates(source), text=without_surrogates(text),
+                    metadata={k: without_surrogates(v) for k, v in metadata.items() if v},
+                    blocks=spans_to_records(spans))
 
 
 def _letters(text: str) -> str:

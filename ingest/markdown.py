@@ -75,8 +75,9 @@ def _closing_hashes(text: str) -> str:
 
 def strip_inline(text: str) -> str:
     """Keep the words of inline Markdown, drop its markup, so quotes read as prose."""
-    text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", text)  # images
-    text = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", text)  # links
+    # no "[" in the text, no "(" in the target: each try stops at the next one, so "[[[[…" costs linear time
+    text = re.sub(r"!\[([^\[\]]*)\]\([^()]*\)", r"\1", text)  # images
+    text = re.sub(r"\[([^\[\]]+)\]\([^()]*\)", r"\1", text)  # links
     # emphasis spans are bounded, so an unclosed marker costs a bounded look-ahead, not the rest of the line
     text = re.sub(r"(\*\*|__)(.{1,200}?)\1", r"\2", text)
     text = re.sub(r"(?<![\w*])[*_](?!\s)(.{1,200}?)(?<!\s)[*_](?![\w*])", r"\1", text)
