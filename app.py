@@ -54,11 +54,11 @@ def build_demo(pipeline: QAPipeline) -> gr.Blocks:
         listing = [status, articles_tab["table"], ask_tab["examples"], ask_tab["article_filter"]]
 
         def on_load():
-            if not library.has_index():
-                yield (escape_markdown(f"First start: building the search index from "
-                                       f"{display_path(settings.articles_dir)} …"),
-                       gr.skip(), gr.skip(), gr.skip())
-            try:
+            try:  # a damaged index is named in the status line, not in gradio's generic error
+                if not library.has_index():
+                    yield (escape_markdown(f"First start: building the search index from "
+                                           f"{display_path(settings.articles_dir)} …"),
+                           gr.skip(), gr.skip(), gr.skip())
                 library.ensure_ready()
             except UserError as exc:
                 yield escape_markdown(plain_sentence(hide_paths(str(exc), settings))), *[gr.skip()] * 3
@@ -200,7 +200,10 @@ def launch(demo: gr.Blocks, **options):
     return demo.launch(theme=THEME, css=CSS, js=JS, max_file_size=max_file_size, **options)
 
 
-demo = build_demo(QAPipeline(Settings.from_env()))
+try:
+    demo = build_demo(QAPipeline(Settings.from_env()))
+except UserError as exc:  # a bad RAGQA_* setting: one line, not a traceback
+    raise SystemExit(f"error: {exc}") from None
 
 if __name__ == "__main__":
     threading.Thread(target=_ready_or_let_the_pipeline_say_why, args=(demo.library,), daemon=True).start()

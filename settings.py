@@ -10,7 +10,7 @@ from schema import UserError
 
 ROOT = Path(__file__).resolve().parent
 DEFAULT_MODEL = "packaged:all-MiniLM-L6-v2"
-RETRIEVERS = ("dense", "bm25", "hybrid", "rrf", "mmr")  # the methods of index/search.py
+RETRIEVERS = ("dense", "bm25", "hybrid", "rrf", "mmr")  # the methods index/search.py offers
 AT_LEAST_ONE = ("chunk_tokens", "top_k", "llm_max_tokens", "max_upload_mb")
 
 

@@ -8,8 +8,8 @@ from index.build import embed_text
 from index.embedders import Embedder
 from index.store import FaissStore
 from schema import Hit
+from settings import RETRIEVERS
 
-RETRIEVERS = ("dense", "bm25", "hybrid", "rrf", "mmr")
 CANDIDATES = 100  # per retriever, before fusion
 DENSE_WEIGHT = 0.6  # in hybrid: weight of the normalised dense score against BM25's; best on SciFact's train split
 RRF_K = 60
