@@ -33,6 +33,10 @@ _NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve
                  "thousand|million|billion|trillion|dozen|half|once|twice|percent")
 _HAS = {
     "quantity": re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.I),
+    # "how often": a rate, not any number ("five days a week", "twice a year", "daily", "every month")
+    "frequency": re.compile(r"\b(twice|thrice|times|daily|weekly|monthly|yearly|annually|hourly|nightly)\b|"
+                            r"\b(once|every|each|per|a|an) (other )?(minute|hour|day|night|week|fortnight|month|"
+                            r"quarter|season|year|decade)\b", re.I),
     "time": re.compile(r"\b(1[5-9]\d\d|20\d\d)s?\b|\b(january|february|march|april|may|june|july|august|september|"
                        r"october|november|december|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
                        r"today|yesterday|tomorrow|century|decade|weeks?|days?|months?|years?|hours?|minutes?|"
@@ -72,6 +76,7 @@ def feature_matrix(question: str, question_words: set[str], sentences: list[str]
                    types: set[str] | None = None) -> np.ndarray:
     """One row of FEATURES per candidate sentence; `types` default to those of `question`."""
     types = question_types(question) if types is None else types
+    quantity_kind = "frequency" if re.search(r"\bhow often\b", question, re.I) else "quantity"
     idf = _pool_idf(sentence_words)
     question_weight = sum(idf.get(w, idf_default(len(sentence_words))) for w in question_words) or 1.0
     question_names = {w.lower() for w in _CAPITALISED.findall(question)}
@@ -86,7 +91,7 @@ def feature_matrix(question: str, question_words: set[str], sentences: list[str]
             max((float(similarities[j]) for j in neighbours[i]), default=0.0),
             1.0 / ranks[i],
             math.log1p(len(text.split())),
-            float("quantity" in types and bool(_HAS["quantity"].search(text))),
+            float("quantity" in types and bool(_HAS[quantity_kind].search(text))),
             float("time" in types and bool(_HAS["time"].search(text))),
             float(bool(types & {"person", "place"}) and bool(names)),
             float("reason" in types and bool(_HAS["reason"].search(text))),

@@ -27,6 +27,15 @@ def test_a_sentence_holding_the_asked_for_kind_of_thing_scores_higher():
     assert scores[1] == 1.0 and scores[0] < 1.0
 
 
+def test_how_often_asks_for_a_rate_not_any_number():
+    question = "How often are burials carried out?"
+    sentences = ["The site has been used for more than 150 years.", "Burials now happen five days a week."]
+    words = [set(s.lower().strip(".").split()) for s in sentences]
+    features = feature_matrix(question, {"burial", "carried"}, sentences, words, np.array([0.5, 0.5]), [[], []],
+                              [1, 1], [False, False])
+    assert list(features[:, FEATURES.index("quantity_match")]) == [0.0, 1.0]
+
+
 def test_framing_words_that_point_at_the_document_are_left_out_of_the_comparison():
     assert focus("What does the article say about how often burials happen?") == "how often burials happen?"
     assert focus("According to the author, how does Rust compare with Go?") == "how does Rust compare with Go?"
