@@ -251,6 +251,19 @@ def test_library_uploads_report_each_file(sample_settings, embedder, tmp_path):
     assert "3 articles indexed" in library.status()
 
 
+def test_an_upload_the_index_refuses_leaves_no_copy(sample_settings, embedder, tmp_path, monkeypatch):
+    library = Library(QAPipeline(sample_settings, embedder=embedder))
+    library.ensure_ready()
+    (tmp_path / "notes.md").write_text("# Kabul notes\n\nThe embassy in Kabul reopened under guard.")
+
+    def locked(sources, progress=False):
+        raise UserError("another ingest is writing to this index")
+
+    monkeypatch.setattr(library.pipeline, "add_articles", locked)
+    assert library.add_uploads([str(tmp_path / "notes.md")]) == ["❌ notes.md: another ingest is writing to this index"]
+    assert list((tmp_path / "uploads").iterdir()) == []
+
+
 def test_uploads_switched_off(sample_settings, embedder):
     from dataclasses import replace
 

@@ -75,10 +75,9 @@ class Library:
         if item.path is None:
             return f"❌ {item.name}: {item.problem}"
         try:
-            report = self.pipeline.add_articles([str(item.path)])
+            line = _outcome(item, self.pipeline.add_articles([str(item.path)]))
         except UserError as exc:
-            return f"❌ {item.name}: {exc}"
-        line = _outcome(item, report)
+            line = f"❌ {item.name}: {exc}"
         if line.startswith(("❌", "⚠️")):
             item.path.unlink(missing_ok=True)  # keep no copy of what did not go into the index
         return line
