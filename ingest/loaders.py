@@ -190,8 +190,16 @@ def decode(data: bytes) -> str:
 
 
 def _from_plain_text(text: str, source: str, doc_id: str, url: str) -> Document:
-    title, _, body = text.partition("\n")
+    """The first line is the title, the rest the body; a file of one line is all body, titled by its start."""
+    title, _, body = text.strip().partition("\n")
+    if not body.strip():
+        title, body = _short_title(title), title
     return _document(doc_id, title.strip(), plain_blocks(strip_furniture(normalize(body))), source, {"url": url})
+
+
+def _short_title(line: str, words: int = 10) -> str:
+    parts = line.split()
+    return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
 
 
 def _from_markdown(text: str, source: str, doc_id: str, url: str) -> Document:
@@ -199,9 +207,10 @@ def _from_markdown(text: str, source: str, doc_id: str, url: str) -> Document:
     title = next((b.text for b in blocks[:3] if b.kind == HEADING and b.level == 1), "")
     if title:
         blocks.remove(next(b for b in blocks if b.kind == HEADING and b.level == 1))
-    else:
-        title = blocks[0].text if blocks else doc_id
-        blocks = blocks[1:]
+    elif len(blocks) > 1:
+        title, blocks = blocks[0].text, blocks[1:]
+    else:  # one block and no heading: all body, as for plain text
+        title = _short_title(blocks[0].text) if blocks else doc_id
     return _document(doc_id, title, blocks, source, {"url": url})
 
 

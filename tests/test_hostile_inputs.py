@@ -88,8 +88,9 @@ def bad_files(rng: random.Random) -> dict[str, bytes]:
         files[f"utf16-lone-surrogates-{kind}{suffix}"] = b"\xff\xfe" + b"\x00\xd8" * 50
         files[f"utf16-odd-length-{kind}{suffix}"] = b"\xfe\xff\x00A\x00B\x00"
         files[f"terminal-controls-{kind}{suffix}"] = b"Title\n\n" + b"\x1b[2J\x07\x1b]0;owned\x07" * 200
-        files[f"deep-brackets-{kind}{suffix}"] = b"[" * 100_000 + b"]" * 100_000
-        files[f"only-a-title-{kind}{suffix}"] = b"Just a title line\n"
+        if suffix not in (".txt", ".md"):  # there, one line of text is a (short) article
+            files[f"deep-brackets-{kind}{suffix}"] = b"[" * 100_000 + b"]" * 100_000
+            files[f"only-a-title-{kind}{suffix}"] = b"Just a title line\n"
     files.update({
         "divs-100k.html": b"<html><body>" + b"<div>" * 100_000 + b"deep" + b"</div>" * 100_000 + b"</body></html>",
         "scripts-only.html": b"<html><body>" + b"<script>alert(1)</script><style>p{}</style>" * 50 + b"</body></html>",
@@ -99,9 +100,6 @@ def bad_files(rng: random.Random) -> dict[str, bytes]:
         "billion-laughs.xhtml": b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa">'
                                 + b"".join(b'<!ENTITY %c "%s">' % (98 + i, b"&%c;" % (97 + i) * 10) for i in range(9))
                                 + b"]><html><body><p>&j;</p></body></html>",
-        "quotes-100k.md": b">" * 100_000 + b" quoted",
-        "list-100k.md": b"- " * 50_000 + b"item",
-        "hashes-100k.md": b"#" * 100_000,
         "fence-only.md": b"```\n```\n",
         "header-only.pdf": b"%PDF-1.4\n",
         "pdf-then-garbage.pdf": b"%PDF-1.4\n" + rng.randbytes(2000),
@@ -162,6 +160,10 @@ def good_files() -> list[tuple[str, bytes, str]]:
         ("odd-font.pdf", page_pdf(text_stream(b"Sugar gliders glide between trees at night."),
                                   font=UNKNOWN_ENCODING_FONT), "Sugar gliders"),
         ("single.json", b'{"title": "Emus", "text": "Emus cannot walk backwards easily."}', "Emus cannot"),
+        ("one-line.txt", b"Platypuses lay eggs and hunt with electroreception.", "electroreception"),  # all body
+        ("quotes-100k.md", b">" * 100_000 + b" quoted wombat", "wombat"),  # nested 100,000 deep: no recursion
+        ("list-100k.md", b"- " * 50_000 + b"tree kangaroo", "tree kangaroo"),
+        ("hashes-100k.md", b"#" * 100_000 + b" bandicoot", "bandicoot"),
     ]
 
 

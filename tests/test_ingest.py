@@ -99,6 +99,14 @@ def test_bad_items_fail_alone_with_a_reason(tmp_path):
     assert any(f.endswith("missing.txt") and r == "no such file or folder" for f, r in failures.items())
 
 
+def test_a_text_or_markdown_file_of_one_line_is_all_body(tmp_path):
+    (tmp_path / "note.txt").write_text("\nQuokkas are small marsupials that eat leaves on Rottnest Island near Perth.\n")
+    (tmp_path / "note.md").write_text("Quokkas are small marsupials that eat leaves on Rottnest Island near Perth.\n")
+    for document in iter_documents([str(tmp_path / "note.txt"), str(tmp_path / "note.md")]):
+        assert document.text == "Quokkas are small marsupials that eat leaves on Rottnest Island near Perth."
+        assert document.title == "Quokkas are small marsupials that eat leaves on Rottnest Island …"
+
+
 def test_latin1_and_utf16_text_decode(tmp_path):
     (tmp_path / "latin.txt").write_bytes("Café\n\nCrème brûlée.".encode("latin-1"))
     (tmp_path / "wide.txt").write_bytes("Wide\n\nUTF-16 text here.".encode("utf-16"))
