@@ -67,6 +67,8 @@ def main() -> None:
         _progress("ingest")
         ingest, store, questions = ingest_benchmark(embedder, tmp, articles, rounds, figures)
         sections.append(ingest)
+        _progress("chunking")
+        sections.append(chunking_section(embedder, 0.3 if quick else 1.0))
         if args.scifact or embedder.precision != "fp32":
             _progress("SciFact quality")
             sections.append(scifact_section(embedder, figures))
@@ -213,6 +215,75 @@ def hardware_limit(model, texts: list[str], chunks_per_s: float) -> str:
             f"model; plain fp32 encode runs at {achieved / 1e9:.0f} GFLOP/s, {achieved / peak:.0%} of the "
             f"{peak / 1e9:.0f} GFLOP/s this CPU reaches on a plain fp32 matrix multiply of the model's shapes "
             f"(measured just after). An fp32 runtime can win at most the remaining gap; 2x needs lower precision.")
+
+
+# -- chunking ----------------------------------------------------------------------------------------------
+
+def chunking_section(embedder, megabytes: float, rounds: int = 3) -> str:
+    """Seconds per MB to cut loaded documents into chunks: langchain's splitter calling the tokenizer at every
+    measurement (the path before issue 12) against ours (counts made ahead in batches), interleaved, with the chunks
+    of both compared. Also text the splitter cuts into characters (no spaces, as in Chinese), at a twentieth of the
+    size because the old path needs about 15-50 s per MB there."""
+    from ingest.chunking import chunk_document, make_splitter, plain_splitter
+
+    size, overlap = Settings().chunk_tokens, Settings().chunk_overlap
+    embedder.count_tokens("warm up")
+    ours = make_splitter(size, overlap, embedder.count_tokens, embedder.count_tokens_many)
+    before = plain_splitter(size, overlap, embedder.count_tokens)
+    rows, prose = [], None
+    with tempfile.TemporaryDirectory(prefix="ragqa-chunking-") as tmp:
+        for label, target, transform in (("SQuAD dev articles (prose)", megabytes, None),
+                                         ("the same, letters as CJK ideographs, no spaces", megabytes / 20, _as_cjk)):
+            documents = _chunking_documents(Path(tmp) / label[:5], target, transform)
+            mb = sum(len(d.text.encode()) for d in documents) / 1e6
+            times = {"before": [], "ours": []}
+            for r in range(rounds):
+                for name in ("before", "ours") if r % 2 == 0 else ("ours", "before"):
+                    splitter = before if name == "before" else ours
+                    start = time.perf_counter()
+                    chunks = [chunk_document(d, splitter) for d in documents]
+                    times[name].append((time.perf_counter() - start) / mb)
+                    if name == "before":
+                        old_chunks = chunks
+                    else:
+                        new_chunks = chunks
+            same = sum(a == b for a, b in zip(old_chunks, new_chunks))
+            speedups = [b / o for b, o in zip(times["before"], times["ours"])]
+            prose = np.median(times["ours"]) if prose is None else prose
+            rows.append([label, f"{mb:.2f}", f"{len(documents)}", f"{np.median(times['before']):.2f}",
+                         f"{np.median(times['ours']):.2f}", f"{np.median(speedups):.1f}x", f"{same}/{len(documents)}"])
+    return ("### Chunking\n\n"
+            f"`ingest/chunking.py` on documents loaded from .txt files ({size} tokens, overlap {overlap}, the model's "
+            f"tokenizer), {rounds} interleaved rounds, median seconds per MB of text: *before* is langchain's "
+            "splitter calling the tokenizer at each measurement, *ours* counts each document's pieces ahead in a few "
+            "batches; the chunks (text, offsets, sections) of both are compared document by document.\n\n"
+            + markdown_table(["text", "MB", "documents", "before s/MB", "ours s/MB", "speed-up", "identical documents"],
+                             rows)
+            + f"\n\nTarget <= 1 s per MB: {'met' if prose <= 1 else '**not met**'} ({prose:.2f} s/MB on prose).")
+
+
+def _chunking_documents(folder: Path, megabytes: float, transform) -> list:
+    """SQuAD dev articles written as .txt files until `megabytes`, loaded as ingest loads them."""
+    from ingest.loaders import iter_documents
+
+    folder.mkdir(parents=True)
+    total = 0
+    for i, article in enumerate(squad_articles()):
+        text = article["title"] + "\n\n" + "\n\n".join(article["paragraphs"])
+        text = transform(text) if transform else text
+        (folder / f"{i:03d}.txt").write_text(text)
+        total += len(text.encode())
+        if total >= megabytes * 1e6:
+            break
+    return [d for d in iter_documents([str(folder)]) if hasattr(d, "text")]
+
+
+def _as_cjk(text: str) -> str:
+    """Each ASCII letter made a CJK ideograph and spaces dropped, blank lines kept: a paragraph longer than a chunk
+    then has no separator but the empty one, so the splitter measures it character by character."""
+    paragraphs = ("".join(chr(0x4E00 + ord(c)) if c.isascii() and c.isalpha() else c for c in p if not c.isspace())
+                  for p in text.split("\n\n"))
+    return "\n\n".join(paragraphs)
 
 
 # -- SciFact quality check --------------------------------------------------------------------------------

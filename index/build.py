@@ -116,7 +116,8 @@ def _load_changes(sources, store: FaissStore, report: IngestReport, progress: bo
 
 def _add_documents(changed, store: FaissStore, settings: Settings, embedder: Embedder,
                    report: IngestReport, progress: bool) -> None:
-    splitter = make_splitter(settings.chunk_tokens, settings.chunk_overlap, embedder.count_tokens)
+    splitter = make_splitter(settings.chunk_tokens, settings.chunk_overlap, embedder.count_tokens,
+                             getattr(embedder, "count_tokens_many", None))  # optional: wrappers may lack it
     known = store.vectors_by_key()
     planned = []  # (document, hash, chunks, embed keys)
     to_embed: dict[str, str] = {}  # embed key -> text, for keys with no stored vector
