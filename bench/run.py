@@ -13,6 +13,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -29,7 +30,7 @@ from bench.report import markdown_table, update_section  # noqa: E402
 from index.build import embed_text, open_store, update_index  # noqa: E402
 from index.embedders import _resolve_model_path, cpu_flags, make_embedder  # noqa: E402
 from index.search import Retriever  # noqa: E402
-from index.store import FaissStore, build_faiss_index, choose_index, ivf_spec, search_index  # noqa: E402
+from index.store import BM25_FILES, FaissStore, build_faiss_index, choose_index, ivf_spec, search_index  # noqa: E402
 from qa.pipeline import QAPipeline  # noqa: E402
 from settings import DEFAULT_MODEL, Settings  # noqa: E402
 
@@ -50,12 +51,18 @@ def main() -> None:
                         help="also compare SciFact nDCG@10 of our embedder with plain fp32 (always done when the "
                              "chosen precision is not fp32)")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    parser.add_argument("--restart-sizes", help="chunk counts for the first question after a restart, "
+                                                "comma-separated (default: those of --sizes from 100000 up)")
+    parser.add_argument("--restart-only", action="store_true",
+                        help="ingest once, then only the first question after a restart; print, write nothing")
     args = parser.parse_args()
     quick = args.quick
     articles = args.articles or (3 if quick else 6)
     rounds = args.rounds or (2 if quick else 3)
     sizes = [int(s) for s in (args.sizes or ("10000,100000" if quick else "10000,100000,1000000")).split(",")]
     queries = args.queries or (30 if quick else 100)
+    restart_sizes = [int(s) for s in args.restart_sizes.split(",")] if args.restart_sizes else \
+        [s for s in sizes if s >= 100_000]
 
     started = time.perf_counter()
     load_before = os.getloadavg()
@@ -65,7 +72,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ragqa-bench-") as tmp:
         tmp = Path(tmp)
         _progress("ingest")
-        ingest, store, questions = ingest_benchmark(embedder, tmp, articles, rounds, figures)
+        ingest, store, questions = ingest_benchmark(embedder, tmp, articles, 1 if args.restart_only else rounds,
+                                                    figures)
+        if args.restart_only:
+            print(restart_benchmark(embedder, store, questions, restart_sizes, tmp))
+            return
         sections.append(ingest)
         _progress("chunking")
         sections.append(chunking_section(embedder, 0.3 if quick else 1.0))
@@ -74,6 +85,7 @@ def main() -> None:
             sections.append(scifact_section(embedder, figures))
         latency, saved = latency_benchmark(embedder, store, questions, sizes, queries, figures)
         sections.append(latency)
+        sections.append(restart_benchmark(embedder, store, questions, restart_sizes, tmp))
         _progress("memory and cold start")
         sections.append(memory_section(saved, questions[0], tmp, figures))
     sections.insert(1, targets_section(figures))
@@ -466,6 +478,65 @@ class _TimedEmbedder:
 
 def _ms(seconds: list[float]) -> str:
     return f"{np.median(seconds) * 1e3:.1f} / {np.percentile(seconds, 95) * 1e3:.1f}"
+
+
+# -- first question after a restart ----------------------------------------------------------------------------
+
+def restart_benchmark(embedder, real: FaissStore, questions: list[str], sizes: list[int], tmp: Path) -> str:
+    """The first answers after the index is opened afresh: BM25 loaded with the generation (built at ingest) against
+    the same generation as older code saved it, without BM25, which the first question then builds."""
+    settings = Settings(embed_model=DEFAULT_MODEL)
+    asked = questions[:3]
+    rows, verdicts = [], []
+    for size in sizes:
+        _progress(f"restart at {size:,} chunks")
+        folder = tmp / f"restart-{size}"
+        store = synthetic_store(real, size, np.random.default_rng(size))
+        start = time.perf_counter()
+        store.bm25  # noqa: B018 - built here to time it apart from writing
+        built_in = time.perf_counter() - start
+        store.faiss_index  # noqa: B018 - the IVF index is trained apart too
+        start = time.perf_counter()
+        store.save(folder)
+        written_in = time.perf_counter() - start
+        del store
+        firsts = {}
+        for variant in ("BM25 saved with the generation", "no BM25 saved (older generation)"):
+            if variant.startswith("no"):
+                _strip_bm25(folder)
+            start = time.perf_counter()
+            opened = FaissStore.load(folder, real.config)
+            opened_in = time.perf_counter() - start
+            pipeline = _StorePipeline(settings, embedder, opened)
+            answers = []
+            for question in asked:
+                start = time.perf_counter()
+                pipeline.ask(question)
+                answers.append(time.perf_counter() - start)
+            firsts[variant] = answers[0]
+            rows.append([f"{size:,}", variant, f"{opened_in:.2f}", f"{answers[0]:.2f}",
+                         " / ".join(f"{a:.2f}" for a in answers[1:])])
+            del pipeline, opened
+        saved, built = firsts.values()
+        verdicts.append(f"{size:,}: first answer {saved:.2f} s against {built:.2f} s ({built / saved:.0f}x), BM25 "
+                        f"built at save in {built_in:.1f} s, generation written in {written_in:.1f} s")
+        shutil.rmtree(folder)
+    return ("### First question after a restart\n\nThe generation opened afresh in this process "
+            "(`FaissStore.load`; the model is already loaded), then three offline answers (`QAPipeline.ask`), "
+            "seconds. Same synthetic store as above, saved once; the second row is that generation without its "
+            "BM25 files, as older code wrote it, so the first question builds BM25 from every chunk.\n\n"
+            + markdown_table(["chunks", "generation", "open s", "first answer s", "next answers s"], rows)
+            + "\n\n" + "; ".join(verdicts) + ". Target: the first question after a restart at 1M chunks within "
+            "1 s, with no BM25 build.")
+
+
+def _strip_bm25(folder: Path) -> None:
+    generation = folder / (folder / "CURRENT").read_text().strip()
+    for name in BM25_FILES.values():
+        (generation / name).unlink()
+    manifest = json.loads((generation / "manifest.json").read_text())
+    del manifest["bm25"]
+    (generation / "manifest.json").write_text(json.dumps(manifest))
 
 
 # -- memory and cold start -----------------------------------------------------------------------------------

@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 
 from index.embedders import Embedder
-from index.store import FaissStore, current_generation, writer_lock
+from index.store import FaissStore, current_generation, embed_text, writer_lock
 from ingest.chunking import chunk_document, make_splitter
 from ingest.clean import one_line
 from ingest.loaders import LoadFailure, LoadSkip, failure_reason, iter_documents
-from schema import Chunk, Document, UserError
+from schema import Document, UserError
 from settings import Settings
 
 EMBED_BATCH = 256
@@ -53,13 +53,6 @@ def open_store(settings: Settings, embedder: Embedder) -> FaissStore:
     return FaissStore.load(settings.index_dir, store_config(settings, embedder))
 
 
-def embed_text(document: Document, chunk: Chunk, with_title: bool) -> str:
-    """What the model reads for a chunk: the article title gives an otherwise context-free passage its topic.
-    The chunk's heading path is not added: measured on git-html and latex-pdf it left recall@5 unchanged and
-    lowered MRR (docs/benchmarks.md)."""
-    return f"{document.title}\n{chunk.text}" if with_title else chunk.text
-
-
 def update_index(sources: list[str], settings: Settings, embedder: Embedder, *, prune: bool = False,
                  rebuild: bool = False, progress: bool = True) -> IngestReport:
     report = IngestReport()
@@ -73,7 +66,7 @@ def update_index(sources: list[str], settings: Settings, embedder: Embedder, *, 
         if prune:
             report.removed = sorted(doc_id for doc_id, doc in store.documents.items() if _source_gone(doc.source))
             store.delete(set(report.removed))
-        if changed or report.removed or rebuild or current_generation(settings.index_dir) is None:
+        if changed or report.removed or rebuild or not store.bm25_saved:  # a new index, or an old one without BM25
             store.save(settings.index_dir)
         report.total_documents, report.total_chunks = len(store.documents), store.count
     return report

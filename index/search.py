@@ -1,11 +1,11 @@
-"""Retrieval over a FaissStore: dense (FAISS), BM25 (bm25s, stemmed), their fusion, MMR diversity, and
-metadata filters (article, author, date)."""
+"""Retrieval over a FaissStore: dense (FAISS), BM25 (index/lexical.py, saved with the generation), their fusion,
+MMR diversity, and metadata filters (article, author, date)."""
 from __future__ import annotations
 
 import numpy as np
 
-from index.build import embed_text
 from index.embedders import Embedder
+from index.lexical import Bm25
 from index.store import FaissStore
 from schema import Hit
 from settings import RETRIEVERS
@@ -22,7 +22,7 @@ class Retriever:
         self.store = store
         self.embedder = embedder
         self.with_title = with_title
-        self._bm25 = None
+        self._own_bm25 = None  # built here only when asked for texts other than the store's
 
     def search(self, query: str, k: int, method: str = "hybrid", doc_ids: set[str] | None = None, *,
                author: str | None = None, since: str | None = None, until: str | None = None) -> list[Hit]:
@@ -35,7 +35,7 @@ class Retriever:
             return []
         pool = max(CANDIDATES, k)
         if method == "bm25":
-            scored = _top(self._bm25_scores(query), pool, allowed)
+            scored = _top(self.bm25.scores(query), pool, allowed)
         else:
             query_vector = self.embedder.embed_query(query)  # once per search: it is most of the search's time
             if method == "dense":
@@ -60,7 +60,7 @@ class Retriever:
     def _fuse(self, query: str, query_vector: np.ndarray, pool: int, allowed: np.ndarray | None,
               method: str) -> list[tuple[int, float]]:
         dense = self._dense_top(query_vector, pool, allowed)
-        bm25_all = self._bm25_scores(query)
+        bm25_all = self.bm25.scores(query)
         lexical = _top(bm25_all, pool, allowed)
         if method == "rrf":
             fused: dict[int, float] = {}
@@ -93,29 +93,16 @@ class Retriever:
 
     def mentions(self, word: str) -> bool:
         """Whether any indexed chunk holds the word (as BM25 stems it)."""
-        import bm25s
-
-        tokens = bm25s.tokenize([word], stopwords=[], stemmer=_stemmer(), show_progress=False, return_ids=False)
-        return all(token in self.bm25.vocab_dict for token in tokens[0])
-
-    def _bm25_scores(self, query: str) -> np.ndarray:
-        import bm25s
-
-        tokens = bm25s.tokenize([query], stopwords="en", stemmer=_stemmer(), show_progress=False, return_ids=False)
-        if not tokens[0]:
-            return np.zeros(self.store.count, dtype=np.float32)
-        return self.bm25.get_scores(tokens[0])
+        return self.bm25.holds(word)
 
     @property
-    def bm25(self):
-        if self._bm25 is None:
-            import bm25s
-
-            texts = [embed_text(self.store.documents[c.doc_id], c, self.with_title) for c in self.store.chunks]
-            corpus_tokens = bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), show_progress=False)
-            self._bm25 = bm25s.BM25()
-            self._bm25.index(corpus_tokens, show_progress=False)
-        return self._bm25
+    def bm25(self) -> Bm25:
+        """The store's BM25 index (saved with its generation), unless this retriever reads titles otherwise."""
+        if self.with_title == self.store.config.get("embed_title", True):
+            return self.store.bm25
+        if self._own_bm25 is None:
+            self._own_bm25 = Bm25.build(self.store.embed_texts(self.with_title))
+        return self._own_bm25
 
 
 def matching_documents(documents: dict, doc_ids: set[str] | None = None, author: str | None = None,
@@ -135,12 +122,6 @@ def _within(date: str, since: str | None, until: str | None) -> bool:
     if not (since or until):
         return True
     return bool(date) and (not since or date >= since[:10]) and (not until or date <= until[:10])
-
-
-def _stemmer():
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
 
 
 def _top(scores: np.ndarray, k: int, allowed: np.ndarray | None, positions: np.ndarray | None = None):

@@ -26,6 +26,7 @@ def test_ingest_builds_an_index_with_manifest_and_no_pickles(settings, embedder)
     assert manifest["chunk_tokens"] == settings.chunk_tokens and manifest["chunks"] == report.total_chunks
     assert manifest["schema_version"] == 2 and manifest["index_type"] == "flat"
     assert sorted(p.name for p in generation.iterdir()) == [
+        "bm25.data.npy", "bm25.indices.npy", "bm25.indptr.npy", "bm25.vocab.json",
         "chunks.json", "documents.json", "index.faiss", "manifest.json", "vectors.npy"]
     store = open_store(settings, embedder)
     document = store.documents["khalilzad-on-iskp-ttp-and-pakistan"]

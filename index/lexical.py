@@ -1,0 +1,90 @@
+"""BM25 over the chunks' texts (bm25s: English stop words, Snowball stemming), kept as plain arrays so that the store
+saves it with each generation and a question never waits for it to be built. bm25s and PyStemmer live here only.
+
+The index is a term x chunk matrix of precomputed BM25 scores in compressed-column form, as bm25s builds it:
+`indptr[t]:indptr[t + 1]` spans term t's entries, `indices` holds their chunk positions and `data` their scores.
+A query's scores are the sum of its terms' columns, added in the order bm25s adds them, so they are bit for bit
+the scores bm25s itself gives.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+# How the index is built; recorded in the manifest: a generation built otherwise is rebuilt in memory, not trusted.
+SPEC = {"library": "bm25s", "method": "lucene", "k1": 1.5, "b": 0.75, "stopwords": "en", "stemmer": "english"}
+ARRAYS = ("data", "indices", "indptr")
+
+
+class Bm25:
+    def __init__(self, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, vocab: dict[str, int],
+                 count: int):
+        self.data, self.indices, self.indptr = data, indices, indptr
+        self.vocab = vocab  # stemmed term -> column
+        self.count = count  # chunks
+
+    @classmethod
+    def build(cls, texts: list[str]) -> Bm25:
+        import bm25s
+
+        tokens = bm25s.tokenize(texts, stopwords=SPEC["stopwords"], stemmer=_stemmer(), show_progress=False)
+        if not tokens.vocab:  # no chunks, or not one word in them: bm25s cannot index that
+            return cls(np.zeros(0, np.float32), np.zeros(0, np.int32), np.zeros(1, np.int64), {}, len(texts))
+        model = bm25s.BM25(method=SPEC["method"], k1=SPEC["k1"], b=SPEC["b"])
+        model.index(tokens, show_progress=False)
+        columns = len(model.scores["indptr"]) - 1
+        # bm25s adds an empty term past the last column, for empty queries; ours never ask for it
+        vocab = {term: column for term, column in model.vocab_dict.items() if column < columns}
+        return cls(model.scores["data"], model.scores["indices"], model.scores["indptr"], vocab, len(texts))
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {"data": self.data, "indices": self.indices, "indptr": self.indptr}
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every chunk for the query (stop words dropped, words stemmed)."""
+        scores = np.zeros(self.count, dtype=np.float32)
+        for column in self._columns(query, SPEC["stopwords"]):
+            start, end = self.indptr[column], self.indptr[column + 1]
+            scores[self.indices[start:end]] += self.data[start:end]  # a chunk appears once per column
+        return scores
+
+    def holds(self, word: str) -> bool:
+        """Whether any chunk holds the word, as stemmed (stop words too: none is indexed, so they are not held)."""
+        import bm25s
+
+        tokens = bm25s.tokenize([word], stopwords=[], stemmer=_stemmer(), show_progress=False, return_ids=False)
+        return all(token in self.vocab for token in tokens[0])
+
+    def _columns(self, text: str, stopwords) -> list[int]:
+        import bm25s
+
+        tokens = bm25s.tokenize([text], stopwords=stopwords, stemmer=_stemmer(), show_progress=False, return_ids=False)
+        return [self.vocab[token] for token in tokens[0] if token in self.vocab]
+
+
+def problem(arrays: dict[str, np.ndarray], vocab, count: int) -> tuple[str, str] | None:
+    """(part, reason) for the first part of a saved index ("data", "indices", "indptr", "vocab") that cannot be
+    the index of `count` chunks; None when all agree. Checks what would otherwise fail or read out of bounds at
+    a question; the scores themselves are data, like the vectors."""
+    data, indices, indptr = (arrays[name] for name in ARRAYS)
+    if data.dtype != np.float32 or data.ndim != 1:
+        return "data", f"holds {data.dtype} {data.shape}, expected a float32 vector"
+    if indices.dtype.kind != "i" or indices.shape != data.shape:
+        return "indices", f"holds {indices.dtype} {indices.shape}, expected integers {data.shape}"
+    if len(indices) and not (indices.min() >= 0 and indices.max() < count):
+        return "indices", f"names chunks outside 0-{count - 1}"
+    if indptr.dtype.kind != "i" or indptr.ndim != 1 or not len(indptr):
+        return "indptr", f"holds {indptr.dtype} {indptr.shape}, expected a vector of integers"
+    if indptr[0] != 0 or indptr[-1] != len(data) or np.any(np.diff(indptr) < 0):
+        return "indptr", f"does not span the {len(data)} scores in order"
+    if not isinstance(vocab, dict):
+        return "vocab", "not a JSON object"
+    columns = len(indptr) - 1
+    if not all(type(column) is int and 0 <= column < columns for column in vocab.values()):
+        return "vocab", f"maps a term to something other than a column 0-{columns - 1}"
+    return None
+
+
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
