@@ -236,8 +236,9 @@ def report(command: str, rows: list[list], memory: dict, errors: list[str], log_
         "",
         markdown_table(["app memory (RSS)", "MB"], [[name, f"{kb / 1024:.0f}"] for name, kb in memory.items()]),
         "",
-        "The app runs questions one at a time (the `/ask` endpoint and the chat share the concurrency group "
-        "`pipeline`, limit 1, so the model is never asked by two threads at once), so under load a request's latency "
+        "The app computes offline answers one at a time (a lock around retrieval and evidence in `qa/pipeline.py`; "
+        "the `/ask` endpoint and the chat share the queue `answers`, one place for offline work and one per LLM "
+        "lane, so an offline answer never waits behind an LLM's writing), so under load a request's latency "
         "is mostly its wait in gradio's queue and grows with the number of users, while answers per second stay "
         "at or a little above the single user's (the queue never idles between requests): the work per answer is "
         "CPU-bound embedding.",
