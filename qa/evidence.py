@@ -242,16 +242,16 @@ def choose(ranked: list[Evidence]) -> list[Evidence]:
     if not ranked:
         return []
     best = ranked[0]
-    chosen, taken = [best], 1
+    chosen = [best]
     for evidence in ranked[1:]:
-        if taken == MAX_SENTENCES or evidence.score < RUNNER_UP_SHARE * best.score:
+        if len(chosen) == MAX_SENTENCES or evidence.score < RUNNER_UP_SHARE * best.score:
             break
         overlapped = next((i for i, c in enumerate(chosen) if _overlaps(evidence, c)), None)
         if overlapped is not None:  # a sentence quoted with its neighbour: both are wanted, so quote the two
             if not _covers(chosen[overlapped], evidence):
                 chosen[overlapped] = _union(chosen[overlapped], evidence)
         elif not any(_repeats(evidence, c) for c in chosen):
-            chosen, taken = chosen + [evidence], taken + 1
+            chosen.append(evidence)
     doc_order = {doc_id: i for i, doc_id in enumerate(dict.fromkeys(e.chunk.doc_id for e in ranked))}
     return sorted(chosen, key=lambda e: (doc_order[e.chunk.doc_id], e.start))
 
