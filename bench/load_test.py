@@ -54,6 +54,9 @@ REQUEST_TIMEOUT_S = 300  # one answer, including its wait in the app's queue
 MAX_USERS, MAX_SECONDS = 200, 3600
 MAX_REQUESTS_PER_USER = 20_000  # a hard bound on each user's loop, whatever the clock says
 SAMPLE_EVERY_S = 0.25
+LATENCY_NOTE = ("With every core busy, answers per second are bounded by the CPU time of an answer (mostly embedding "
+                "the candidate sentences at question time), so under load a request's latency is about the number of "
+                "users over the answers per second.")
 
 
 def questions(shared: Path) -> list[str]:
@@ -367,7 +370,7 @@ def report(command: str, apps: list[Measured], asked: list[str], squad: int) -> 
                        [[name, *[f"{app.memory.get(name, 0) / 1024:.0f}" for app in apps]] for name in apps[0].memory]),
     ]
     lines += ["", "CPU the app used during the load (the users' clients and other work share the machine): "
-              + ", ".join(f"{app.label} {app.cores_busy:.2f} cores" for app in apps) + "."]
+              + ", ".join(f"{app.label} {app.cores_busy:.2f} cores" for app in apps) + ". " + LATENCY_NOTE]
     if len(apps) > 1:
         lines += ["", same_answers(apps)]
     errors = sorted({e for app in apps for e in app.errors})
