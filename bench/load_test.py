@@ -22,6 +22,7 @@ import contextlib
 import json
 import os
 import re
+import shlex
 import signal
 import sys
 import tempfile
@@ -415,7 +416,7 @@ def main() -> int:
         f" --{name.replace('_', '-')} {value:g}" for name, value in vars(args).items()
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value != parser.get_default(name))
     if args.compare_with:
-        command += f" --compare-with CHECKOUT --compare-name {args.compare_name}"
+        command += f" --compare-with CHECKOUT --compare-name {shlex.quote(args.compare_name)}"
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # so a stopped run still stops its apps
     with tempfile.TemporaryDirectory(prefix="ragqa-load-") as tmp:
