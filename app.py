@@ -1,9 +1,10 @@
 """The Gradio front end: a chat with cited, streamed answers beside their sources, an articles view with
-uploads, and the named API endpoints `ask` and `articles`. Run `python app.py`; importing this module loads no
-model and builds no index (the first page load or API call does)."""
+uploads, and the named API endpoints `ask` and `articles`. Run `python app.py`: the page is served while the model
+and the index load in the background (its status line says how far they got). Importing this module loads no model
+and builds no index (the first page load or API call does)."""
 from __future__ import annotations
 
-import threading
+import os
 from pathlib import Path
 
 import gradio as gr
@@ -14,7 +15,7 @@ from schema import UserError
 from settings import Settings
 from ui.chat import AskOptions, chat_messages, plain_sentence, respond
 from ui.examples import example_questions
-from ui.library import Library, display_path, hide_paths, shown_source
+from ui.library import Library, hide_paths, shown_source
 from ui.render import articles_rows, escape_markdown, sources_html
 from ui.uploads import ALLOWED_SUFFIXES
 
@@ -31,15 +32,19 @@ MAX_PASSAGES = 20  # k, on the slider and through the API: it bounds the work an
 # gradio's /gradio_api/upload route takes files from anyone, whatever the page shows: its copies are deleted after an
 # hour (the app copies the ones it indexes at once), and with uploads off it takes nothing over 1 KB.
 UPLOAD_CACHE = (3600, 3600)  # delete_cache: every hour, files older than an hour
+# Offline answers computed at once: one per core, as each is mostly one model call on one thread (index/embedders.py).
+# On 2 cores, 2, 4 and 8 at once gave the same answers per second under 30 users (bench/load_test.py).
+OFFLINE_ANSWERS = os.cpu_count() or 1
+PROGRESS_EVERY_S = 0.25  # how often a page waiting for the model and index checks how far they got
 
 
 def build_demo(pipeline: QAPipeline) -> gr.Blocks:
     library = Library(pipeline)
     settings = pipeline.settings
-    # Answers (chat and /ask) share one queue with a slot more than the LLM lane has: LLM answers hold at most
-    # pipeline.llm_lane.slots of them (a question beyond is quoted at once) for at most their deadline, so an offline
-    # answer never waits behind an LLM writing. The CPU work inside still runs one answer at a time (qa/pipeline.py).
-    answers = {"concurrency_id": "answers", "concurrency_limit": 1 + pipeline.llm_lane.slots}
+    # Answers (chat and /ask) share one queue with OFFLINE_ANSWERS places more than the LLM lane has: LLM answers
+    # hold at most pipeline.llm_lane.slots of them (a question beyond is quoted at once) for at most their deadline,
+    # so offline answers never wait behind an LLM writing.
+    answers = {"concurrency_id": "answers", "concurrency_limit": OFFLINE_ANSWERS + pipeline.llm_lane.slots}
     with gr.Blocks(title="Article QA", analytics_enabled=False, delete_cache=UPLOAD_CACHE) as demo:
         demo.library = library  # for launch() and tests
         turns = gr.State([])
@@ -54,11 +59,13 @@ def build_demo(pipeline: QAPipeline) -> gr.Blocks:
         listing = [status, articles_tab["table"], ask_tab["examples"], ask_tab["article_filter"]]
 
         def on_load():
-            try:  # a damaged index is named in the status line, not in gradio's generic error
-                if not library.has_index():
-                    yield (escape_markdown(f"First start: building the search index from "
-                                           f"{display_path(settings.articles_dir)} …"),
-                           gr.skip(), gr.skip(), gr.skip())
+            loading, shown = library.load_in_background(), None
+            while loading.is_alive():  # the page is up: say how far the model and index got
+                if library.stage != shown:
+                    shown = library.stage
+                    yield escape_markdown(shown), *[gr.skip()] * 3
+                loading.join(PROGRESS_EVERY_S)
+            try:  # ready now, or the cause it is not; a damaged index is named here, not in gradio's generic error
                 library.ensure_ready()
             except UserError as exc:
                 yield escape_markdown(plain_sentence(hide_paths(str(exc), settings))), *[gr.skip()] * 3
@@ -83,7 +90,8 @@ def build_demo(pipeline: QAPipeline) -> gr.Blocks:
             # file names come from the visitor's browser: escaped like all other text
             return ("\n".join(f"- {escape_markdown(line)}" for line in lines), *_listing(library), None)
 
-        demo.load(on_load, outputs=listing, **PRIVATE)
+        # every visitor sees the progress, none waits for another's page to load (waiting is no work)
+        demo.load(on_load, outputs=listing, concurrency_limit=None, **PRIVATE)
         chat_outputs = [ask_tab["question"], ask_tab["chatbot"], ask_tab["sources"], turns]
         chat_inputs = [ask_tab["question"], turns, ask_tab["mode"], ask_tab["k"], ask_tab["article_filter"]]
         ask_tab["question"].submit(ask_in_chat, chat_inputs, chat_outputs, **answers, **PRIVATE)
@@ -206,5 +214,6 @@ except UserError as exc:  # a bad RAGQA_* setting: one line, not a traceback
     raise SystemExit(f"error: {exc}") from None
 
 if __name__ == "__main__":
-    threading.Thread(target=_ready_or_let_the_pipeline_say_why, args=(demo.library,), daemon=True).start()
+    # Loading sooner, beside gradio's import, gains nothing (both hold the GIL) and delays the page by a second.
+    demo.library.load_in_background()
     launch(demo)

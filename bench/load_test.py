@@ -1,20 +1,28 @@
-"""Load test: many gradio_client users asking the app at once. Errors must be zero; reports latency and memory.
+"""Load test: many gradio_client users asking the app at once. Errors must be zero; reports latency, memory and
+the cold start (seconds from `python app.py` to the page, and to the first answer).
 
     python bench/load_test.py                 # 20 users for 180 s; writes the "load" section of docs/benchmarks.md
-    python bench/load_test.py --users 5 --seconds 20 --no-write
+    python bench/load_test.py --users 30 --seconds 25 --squad-articles 4 --compare-with /tmp/main --no-write
 
-Starts `python app.py` on 127.0.0.1 at a free port with a fresh index built from data/articles/ by the real packaged
-model (default settings, RAGQA_INDEX_DIR in a temporary folder). First one user asks every question in turn (the
+Starts `python app.py` on 127.0.0.1 at a free port with a fresh index built from data/articles/ (plus the first
+--squad-articles SQuAD dev articles) by the real packaged model (default settings, RAGQA_INDEX_DIR in a temporary
+folder), timing the page and the first answer from the launch. First one user asks every question in turn (the
 same-run baseline), then --users threads, each with its own Client, ask the rotating questions through the public
 /ask endpoint for --seconds. A request fails if it raises, times out, or returns an answer other than the one the
 single user got for the same question (answers are deterministic, so a difference means requests interfered).
-The app's resident memory is sampled from /proc throughout. Exit code 1 when any request failed.
+The app's resident memory is sampled from /proc throughout. Then the app is started again on the index it built
+(a restart) and timed the same way. With --compare-with DIR (another checkout, say of main) the same is done first
+with that checkout's app.py, and the two apps' answers to every question are compared. Exit code 1 when any request
+failed.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import re
+import shlex
 import signal
 import sys
 import tempfile
@@ -31,7 +39,10 @@ os.environ.update(HF_HUB_OFFLINE="1", HF_HUB_DISABLE_TELEMETRY="1")
 from bench.report import markdown_table, update_section  # noqa: E402
 from bench.screenshot import running_app  # noqa: E402
 
-SEED_QUESTIONS = ROOT.parent / "shared" / "qa" / "seed_dev.jsonl"
+SHARED = ROOT.parent / "shared"
+SEED_COPY = ROOT / "tests" / "data" / "seed_dev.jsonl"  # the tests' copy, when ../shared is not beside the checkout
+SQUAD = Path("benchmarks") / "squad-v1.1-dev" / "dev-v1.1.json"
+SQUAD_QUESTIONS_PER_ARTICLE = 2
 EXTRA_QUESTIONS = [  # stand-alone (no follow-ups): each user's questions are independent of each other
     "What does the author say about Bagram?",
     "Why does the author distrust Khalilzad?",
@@ -44,18 +55,52 @@ REQUEST_TIMEOUT_S = 300  # one answer, including its wait in the app's queue
 MAX_USERS, MAX_SECONDS = 200, 3600
 MAX_REQUESTS_PER_USER = 20_000  # a hard bound on each user's loop, whatever the clock says
 SAMPLE_EVERY_S = 0.25
+LATENCY_NOTE = ("With every core busy, answers per second are bounded by the CPU time of an answer (mostly embedding "
+                "the candidate sentences at question time), so under load a request's latency is about the number of "
+                "users over the answers per second.")
 
 
-def questions() -> list[str]:
+def questions(shared: Path) -> list[str]:
+    seed_path = next((path for path in (shared / "qa" / "seed_dev.jsonl", SEED_COPY) if path.exists()), None)
     seed = []
-    if SEED_QUESTIONS.exists():
-        seed = [json.loads(line)["question"] for line in SEED_QUESTIONS.read_text().splitlines() if line.strip()]
+    if seed_path is not None:
+        seed = [json.loads(line)["question"] for line in seed_path.read_text().splitlines() if line.strip()]
     return seed + EXTRA_QUESTIONS
+
+
+def squad_articles(shared: Path, count: int, folder: Path) -> list[str]:
+    """The first `count` SQuAD dev articles written into `folder` as text files; a few of their questions."""
+    if not count:
+        return []
+    asked = []
+    for article in json.loads((shared / SQUAD).read_text())["data"][:count]:
+        title = article["title"].replace("_", " ")
+        paragraphs = [paragraph["context"] for paragraph in article["paragraphs"]]
+        (folder / f"squad-{re.sub(r'[^a-z0-9]+', '-', title.lower())}.txt").write_text(
+            "\n\n".join([title, *paragraphs]) + "\n")
+        asked += [qa["question"] for qa in article["paragraphs"][0]["qas"][:SQUAD_QUESTIONS_PER_ARTICLE]]
+    return asked
 
 
 # ---- the app under test -----------------------------------------------------------------------------------
 
-def child_pid(script: str) -> int:
+@dataclass
+class Launched:
+    url: str
+    pid: int
+    launched_at: float  # time.monotonic() just before `python app.py` started
+    page_s: float  # from the launch to the page answering
+
+
+@contextlib.contextmanager
+def launched_app(root: Path, index_dir: Path, articles_dir: Path, log_path: Path):
+    """`python app.py` of the checkout `root` with its own index and articles, timed from launch to page."""
+    launched_at = time.monotonic()
+    with running_app(index_dir, log_path, root, RAGQA_ARTICLES_DIR=str(articles_dir)) as url:
+        yield Launched(url, child_pid(root / "app.py"), launched_at, time.monotonic() - launched_at)
+
+
+def child_pid(script: Path) -> int:
     """The process id of this process's child running `script` (running_app does not say it)."""
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -63,7 +108,7 @@ def child_pid(script: str) -> int:
             command = (stat.parent / "cmdline").read_bytes().split(b"\0")
         except (OSError, IndexError, ValueError):
             continue
-        if parent == os.getpid() and any(part.endswith(script.encode()) for part in command):
+        if parent == os.getpid() and str(script).encode() in command:
             return int(stat.parent.name)
     raise RuntimeError(f"no child process runs {script}")
 
@@ -85,6 +130,14 @@ class MemorySampler:
         except (OSError, ValueError):
             pass
         return 0
+
+    def cpu_seconds(self) -> float:
+        """User plus system CPU time the process has used so far."""
+        try:
+            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            return 0.0
 
     def peak_kb(self, start: float, end: float) -> int:
         return max((kb for t, kb in self.samples if start <= t <= end), default=0)
@@ -197,6 +250,68 @@ def load(url: str, asked: list[str], expected: dict[str, dict], users: int,
     return results, time.monotonic() - started, min(asked_per_user)
 
 
+# ---- one app, measured --------------------------------------------------------------------------------------
+
+@dataclass
+class Measured:
+    """Everything measured of one checkout's app."""
+    label: str
+    rows: list[list] = field(default_factory=list)
+    starts: list[list] = field(default_factory=list)  # [start, page s, first answer s]
+    memory: dict[str, int] = field(default_factory=dict)
+    cores_busy: float = 0.0  # the app's CPU seconds per second during the load
+    expected: dict[str, dict] = field(default_factory=dict)  # the single user's answer to each question
+    errors: list[str] = field(default_factory=list)
+    log_problems: list[str] = field(default_factory=list)
+
+
+def first_answer(app: Launched, question: str, results: Results) -> float:
+    """Seconds from the launch to the first /ask answered (it waits for the model and the index)."""
+    client, payload = connect(app.url), None
+    try:
+        payload = client.submit(question, K, api_name="/ask").result(timeout=START_TIMEOUT_S)
+    except Exception as exc:  # noqa: BLE001
+        results.add(0, f"first answer: {type(exc).__name__}: {exc}"[:300])
+    finally:
+        client.close()
+    if not isinstance(payload, dict) or not payload.get("answered"):
+        results.add(0, f"first answer: not an answer: {str(payload)[:200]}")
+    return time.monotonic() - app.launched_at
+
+
+def measure(label: str, root: Path, articles_dir: Path, asked: list[str], args, tmp: Path) -> Measured:
+    """First start (builds the index), single user, `args.users` users, then a restart on the built index."""
+    measured, folder = Measured(label), Path(tempfile.mkdtemp(dir=tmp))
+    index_dir, log_path = folder / "index", folder / "app.log"
+    print(f"{label}: first start (builds the index in {index_dir}) …", file=sys.stderr)
+    with launched_app(root, index_dir, articles_dir, log_path) as app, MemorySampler(app.pid) as memory:
+        started = Results()
+        measured.starts.append(["first start (builds the index)", app.page_s, first_answer(app, asked[0], started)])
+        idle_kb = memory.status_kb("VmRSS")
+        print(f"{label}: baseline, 1 user, {args.baseline_rounds} × {len(asked)} questions …", file=sys.stderr)
+        begun = time.monotonic()
+        single, measured.expected = baseline(app.url, asked, args.baseline_rounds)
+        single_elapsed = time.monotonic() - begun
+        print(f"{label}: load, {args.users} users for {args.seconds:g} s …", file=sys.stderr)
+        load_start, cpu_before = time.monotonic(), memory.cpu_seconds()
+        loaded, load_elapsed, fewest = load(app.url, asked, measured.expected, args.users, args.seconds)
+        middle, load_end = load_start + load_elapsed / 2, time.monotonic()
+        measured.cores_busy = (memory.cpu_seconds() - cpu_before) / (load_end - load_start)
+        measured.memory = {"idle, index and model loaded": idle_kb,
+                           "peak, first half of the load": memory.peak_kb(load_start, middle),
+                           "peak, second half of the load": memory.peak_kb(middle, load_end),
+                           "peak since start (VmHWM)": max(memory.status_kb("VmHWM"), memory.peak_kb(0, load_end)),
+                           "after the load": memory.status_kb("VmRSS")}
+    print(f"{label}: restart on the built index …", file=sys.stderr)
+    with launched_app(root, index_dir, articles_dir, log_path) as app:
+        measured.starts.append(["restart", app.page_s, first_answer(app, asked[0], started)])
+    measured.rows = [row(label, "baseline", 1, single, single_elapsed, len(single.latencies) + len(single.errors)),
+                     row(label, "load", args.users, loaded, load_elapsed, fewest)]
+    measured.errors = started.errors + single.errors + loaded.errors
+    measured.log_problems = log_problems(log_path)
+    return measured
+
+
 # ---- the report -------------------------------------------------------------------------------------------
 
 def percentile(values: list[float], q: float) -> float:
@@ -207,46 +322,72 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))]
 
 
-def row(label: str, users: int, results: Results, elapsed: float, fewest: int) -> list:
+def row(label: str, phase: str, users: int, results: Results, elapsed: float, fewest: int) -> list:
     ms = [s * 1000 for s in results.latencies]
     done = len(results.latencies) + len(results.errors)
-    return [label, users, done, fewest, len(results.errors), f"{percentile(ms, 50):.0f}", f"{percentile(ms, 95):.0f}",
-            f"{max(ms, default=0):.0f}", f"{len(results.latencies) / elapsed:.2f}" if elapsed else "-"]
+    return [label, phase, users, done, fewest, len(results.errors), f"{percentile(ms, 50):.0f}",
+            f"{percentile(ms, 95):.0f}", f"{max(ms, default=0):.0f}",
+            f"{len(results.latencies) / elapsed:.2f}" if elapsed else "-"]
 
 
-def report(command: str, rows: list[list], memory: dict, errors: list[str], log_problems: list[str],
-           asked: list[str]) -> str:
+def same_answers(apps: list[Measured]) -> str:
+    """Whether the apps' single users got the same answers (hits, scores, citations, text) to every question."""
+    if len(apps) < 2:
+        return ""
+    first, other = apps
+    differ = [q for q in first.expected if q in other.expected and first.expected[q] != other.expected[q]]
+    compared = sum(1 for q in first.expected if q in other.expected)
+    verdict = "identical" if not differ else f"{len(differ)} differ: " + "; ".join(repr(q) for q in differ[:5])
+    return f"The single user's answers of the two apps to the {compared} questions (the whole `/ask` JSON): {verdict}."
+
+
+def report(command: str, apps: list[Measured], asked: list[str], squad: int) -> str:
     import gradio
 
     load1, load5, _ = os.getloadavg()
+    corpus = "the sample article" + (f" and the first {squad} SQuAD dev articles" if squad else "")
     lines = [
         "## Load: concurrent users of the app",
         "",
         f"    {command}",
         "",
-        f"`python app.py` (gradio {gradio.__version__}, offline answers, real packaged model) on 127.0.0.1 with the "
-        f"sample article; each user is a separate gradio_client `Client` in a thread of one process on the same "
-        f"machine, asking {len(asked)} rotating questions (the seed dev questions and {len(EXTRA_QUESTIONS)} more) "
-        f"through `/ask` (k={K}). {os.cpu_count()} CPU cores, shared with other work (load average "
-        f"{load1:.1f} / {load5:.1f} at the end of the run), so timings are noisy. A request counts as an error if "
-        "it raises, times out, or its answer differs from the one the single user got for the same question.",
+        f"`python app.py` (gradio {gradio.__version__}, offline answers, real packaged model) on 127.0.0.1 with "
+        f"{corpus}; each user is a separate gradio_client `Client` in a thread of one process on the same "
+        f"machine, asking {len(asked)} rotating questions through `/ask` (k={K}). {cpu_name()}, {os.cpu_count()} "
+        f"cores, shared with other work (load average {load1:.1f} / {load5:.1f} at the end of the run), so timings "
+        "are noisy. A request counts as an error if it raises, times out, or its answer differs from the one the "
+        "single user got for the same question.",
         "",
-        markdown_table(["phase", "users", "requests", "fewest by a user", "errors", "p50 ms", "p95 ms", "max ms",
-                        "answers/s"], rows),
+        markdown_table(["app", "phase", "users", "requests", "fewest by a user", "errors", "p50 ms", "p95 ms",
+                        "max ms", "answers/s"], [r for app in apps for r in app.rows]),
         "",
-        markdown_table(["app memory (RSS)", "MB"], [[name, f"{kb / 1024:.0f}"] for name, kb in memory.items()]),
+        "Cold start, seconds from `python app.py` to the page answering and to the first `/ask` answered:",
         "",
-        "The app computes offline answers one at a time (a lock around retrieval and evidence in `qa/pipeline.py`; "
-        "the `/ask` endpoint and the chat share the queue `answers`, one place for offline work and one per LLM "
-        "lane, so an offline answer never waits behind an LLM's writing), so under load a request's latency "
-        "is mostly its wait in gradio's queue and grows with the number of users, while answers per second stay "
-        "at or a little above the single user's (the queue never idles between requests): the work per answer is "
-        "CPU-bound embedding.",
+        markdown_table(["app", "start", "page s", "first answer s"],
+                       [[app.label, start, f"{page:.1f}", f"{answer:.1f}"] for app in apps
+                        for start, page, answer in app.starts]),
+        "",
+        markdown_table(["app memory (RSS), MB", *[app.label for app in apps]],
+                       [[name, *[f"{app.memory.get(name, 0) / 1024:.0f}" for app in apps]] for name in apps[0].memory]),
     ]
-    if errors or log_problems:
-        lines += ["", "Errors seen:", ""] + [f"- `{e}`" for e in sorted(set(errors))[:10]]
-        lines += [f"- app log: `{p}`" for p in log_problems[:10]]
+    lines += ["", "CPU the app used during the load (the users' clients and other work share the machine): "
+              + ", ".join(f"{app.label} {app.cores_busy:.2f} cores" for app in apps) + ". " + LATENCY_NOTE]
+    if len(apps) > 1:
+        lines += ["", same_answers(apps)]
+    errors = sorted({e for app in apps for e in app.errors})
+    problems = [p for app in apps for p in app.log_problems]
+    if errors or problems:
+        lines += ["", "Errors seen:", ""] + [f"- `{e}`" for e in errors[:10]]
+        lines += [f"- app log: `{p}`" for p in problems[:10]]
     return "\n".join(lines)
+
+
+def cpu_name() -> str:
+    try:
+        line = next(line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name"))
+        return line.split(":", 1)[1].strip()
+    except (OSError, StopIteration):
+        return "CPU unknown"
 
 
 def log_problems(log_path: Path) -> list[str]:
@@ -259,49 +400,42 @@ def main() -> int:
     parser.add_argument("--users", type=int, default=20, help="concurrent gradio_client users (default 20)")
     parser.add_argument("--seconds", type=float, default=180, help="how long they ask (default 180)")
     parser.add_argument("--baseline-rounds", type=int, default=2, help="single-user rounds over the questions")
+    parser.add_argument("--squad-articles", type=int, default=0, help="also index the first N SQuAD dev articles")
+    parser.add_argument("--compare-with", type=Path, help="another checkout, whose app.py is measured first")
+    parser.add_argument("--compare-name", default="compared", help="what to call it in the tables (a commit, say)")
+    parser.add_argument("--shared", type=Path, default=SHARED, help="the shared data folder (seed questions, SQuAD)")
     parser.add_argument("--no-write", action="store_true", help="print the table only; leave docs/benchmarks.md")
     args = parser.parse_args()
-    if not (1 <= args.users <= MAX_USERS and 1 <= args.seconds <= MAX_SECONDS and 1 <= args.baseline_rounds <= 10):
-        parser.error(f"--users 1..{MAX_USERS}, --seconds 1..{MAX_SECONDS}, --baseline-rounds 1..10")
+    if not (1 <= args.users <= MAX_USERS and 1 <= args.seconds <= MAX_SECONDS and 1 <= args.baseline_rounds <= 10
+            and 0 <= args.squad_articles <= 48):
+        parser.error(f"--users 1..{MAX_USERS}, --seconds 1..{MAX_SECONDS}, --baseline-rounds 1..10, "
+                     "--squad-articles 0..48")
+    if args.compare_with and not (args.compare_with / "app.py").is_file():
+        parser.error(f"--compare-with {args.compare_with}: no app.py there")
     command = "python bench/load_test.py" + "".join(
         f" --{name.replace('_', '-')} {value:g}" for name, value in vars(args).items()
-        if name != "no_write" and value != parser.get_default(name))
-    asked = questions()
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value != parser.get_default(name))
+    if args.compare_with:
+        command += f" --compare-with CHECKOUT --compare-name {shlex.quote(args.compare_name)}"
 
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # so a stopped run still stops its app
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # so a stopped run still stops its apps
     with tempfile.TemporaryDirectory(prefix="ragqa-load-") as tmp:
-        print(f"starting app.py (first start builds the index in {tmp}) …", file=sys.stderr)
-        log_path = Path(tmp) / "app.log"
-        with running_app(Path(tmp) / "index", log_path, RAGQA_ARTICLES_DIR=str(ROOT / "data" / "articles")) as url:
-            with MemorySampler(child_pid("app.py")) as memory:
-                warm = connect(url)  # the first call waits for the first-start index and the model
-                warm.submit(api_name="/articles").result(timeout=START_TIMEOUT_S)
-                warm.close()
-                idle_kb = memory.status_kb("VmRSS")
-                print(f"baseline: 1 user, {args.baseline_rounds} × {len(asked)} questions …", file=sys.stderr)
-                started = time.monotonic()
-                single, expected = baseline(url, asked, args.baseline_rounds)
-                single_elapsed = time.monotonic() - started
-                print(f"load: {args.users} users for {args.seconds:g} s …", file=sys.stderr)
-                load_start = time.monotonic()
-                loaded, load_elapsed, fewest = load(url, asked, expected, args.users, args.seconds)
-                middle, load_end = load_start + load_elapsed / 2, time.monotonic()
-            figures = {"idle, index and model loaded": idle_kb,
-                       "peak, first half of the load": memory.peak_kb(load_start, middle),
-                       "peak, second half of the load": memory.peak_kb(middle, load_end),
-                       "peak since start (VmHWM)": max(memory.status_kb("VmHWM"), memory.peak_kb(0, load_end)),
-                       "after the load": memory.status_kb("VmRSS")}
-        problems = log_problems(log_path)
+        articles_dir = Path(tmp) / "articles"
+        articles_dir.mkdir()
+        for article in (ROOT / "data" / "articles").iterdir():
+            (articles_dir / article.name).write_bytes(article.read_bytes())
+        asked = questions(args.shared) + squad_articles(args.shared, args.squad_articles, articles_dir)
+        checkouts = [(args.compare_name, args.compare_with.resolve())] if args.compare_with else []
+        checkouts.append(("this checkout", ROOT))
+        apps = [measure(label, root, articles_dir, asked, args, Path(tmp)) for label, root in checkouts]
 
-    rows = [row("baseline", 1, single, single_elapsed, len(single.latencies) + len(single.errors)),
-            row("load", args.users, loaded, load_elapsed, fewest)]
-    errors = single.errors + loaded.errors
-    markdown = report(command, rows, figures, errors, problems, asked)
+    markdown = report(command, apps, asked, args.squad_articles)
     print(markdown)
     if not args.no_write:
         update_section("load", markdown)
         print("wrote the load section of docs/benchmarks.md", file=sys.stderr)
-    return 1 if errors or problems else 0
+    failed = any(app.errors or app.log_problems for app in apps)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -37,15 +37,16 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(index_dir: Path, log_path: Path, **env_overrides: str):
-    """`python app.py` on 127.0.0.1 at a free port with its own index; yields the URL once the page answers."""
+def running_app(index_dir: Path, log_path: Path, root: Path = ROOT, **env_overrides: str):
+    """`python app.py` (of the checkout `root`) on 127.0.0.1 at a free port with its own index; yields the URL once
+    the page answers."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAGQA_")}
     env.update(RAGQA_INDEX_DIR=str(index_dir), GRADIO_SERVER_NAME="127.0.0.1", GRADIO_SERVER_PORT=str(port),
                GRADIO_ANALYTICS_ENABLED="False", **env_overrides)
     url = f"http://127.0.0.1:{port}/"
     with open(log_path, "w") as log:
-        process = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env, stdout=log,
+        process = subprocess.Popen([sys.executable, str(root / "app.py")], cwd=root, env=env, stdout=log,
                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         try:
             _wait_until_serving(url, process, log_path)

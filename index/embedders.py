@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import hashlib
 import os
 import re
+import threading
 from pathlib import Path
 from typing import Protocol
 
@@ -21,6 +23,9 @@ NATIVE_BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
 # little from a second one, and on a busy machine every operator then waits for a descheduled thread (measured
 # 34 ms against 282 ms per question with the other core loaded). Ingest batches use all cores.
 ONE_THREAD_BELOW = 64
+# Model calls running at once: one per core, each question-sized call on one thread (above). Encoding is safe from
+# several threads (checked by tests/test_concurrency.py); more calls than cores would only take turns on them.
+MODEL_CALLS = os.cpu_count() or 1
 
 
 class Embedder(Protocol):
@@ -73,11 +78,22 @@ class SentenceTransformerEmbedder:
         self.batch_size = batch_size
         self.precision = choose_precision(precision, cpu_flags())
         self._model = None
+        self._loading = threading.Lock()  # threads asking at once load the model once
+        self._calls = threading.BoundedSemaphore(MODEL_CALLS)
+        self._counting = threading.Lock()
+        self._counting_tokenizer = None
 
     @property
     def model(self):
         if self._model is None:
-            self._model = self._load()
+            with self._loading:
+                if self._model is None:
+                    model = self._load()
+                    # The model's tokenizer is reconfigured (truncation, padding) by whoever calls it: counting gets
+                    # a copy of its own, and encoding configures it once now, before threads share it.
+                    self._counting_tokenizer = copy.deepcopy(model.tokenizer)
+                    model.preprocess(["warm up"])
+                    self._model = model
         return self._model
 
     def _load(self):
@@ -108,7 +124,8 @@ class SentenceTransformerEmbedder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         model = self.model  # loaded outside autocast
         threads = 1 if len(texts) < ONE_THREAD_BELOW else None
-        with _torch_threads(threads), self._autocast():  # encode sorts by length itself: batches have little padding
+        # encode sorts by length itself: batches have little padding
+        with self._calls, _torch_threads(threads), self._autocast():
             vectors = model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
                                    convert_to_numpy=True, show_progress_bar=show_progress)
         vectors = np.asarray(vectors, dtype=np.float32)
@@ -128,12 +145,16 @@ class SentenceTransformerEmbedder:
 
     def count_tokens(self, text: str) -> int:
         # Counting whole paragraphs for the splitter is meant to exceed the model window: no warning for that.
-        return len(self.model.tokenizer.encode(text, add_special_tokens=False, verbose=False))
+        self.model  # noqa: B018 - loads the model and with it the counting tokenizer
+        with self._counting:
+            return len(self._counting_tokenizer.encode(text, add_special_tokens=False, verbose=False))
 
     def count_tokens_many(self, texts: list[str]) -> list[int]:
         """count_tokens of each text from one tokenizer call, which encodes the batch on every core."""
-        encoded = self.model.tokenizer(texts, add_special_tokens=False, verbose=False,
-                                       return_attention_mask=False, return_token_type_ids=False)
+        self.model  # noqa: B018 - loads the model and with it the counting tokenizer
+        with self._counting:
+            encoded = self._counting_tokenizer(texts, add_special_tokens=False, verbose=False,
+                                               return_attention_mask=False, return_token_type_ids=False)
         return [len(ids) for ids in encoded["input_ids"]]
 
 

@@ -25,9 +25,11 @@ class Retriever:
         self._own_bm25 = None  # built here only when asked for texts other than the store's
 
     def search(self, query: str, k: int, method: str = "hybrid", doc_ids: set[str] | None = None, *,
-               author: str | None = None, since: str | None = None, until: str | None = None) -> list[Hit]:
+               author: str | None = None, since: str | None = None, until: str | None = None,
+               query_vector: np.ndarray | None = None) -> list[Hit]:
         """The k best chunks; `doc_ids`, `author` (case-insensitive part of the name) and the ISO dates `since` and
-        `until` (inclusive, on the article's date) keep only the articles that match them all."""
+        `until` (inclusive, on the article's date) keep only the articles that match them all. `query_vector` is
+        the query's embedding when the caller has it already."""
         if method not in RETRIEVERS:
             raise ValueError(f"unknown retriever '{method}' (use one of {', '.join(RETRIEVERS)})")
         allowed = self._allowed_positions(matching_documents(self.store.documents, doc_ids, author, since, until))
@@ -37,7 +39,8 @@ class Retriever:
         if method == "bm25":
             scored = _top(self.bm25.scores(query), pool, allowed)
         else:
-            query_vector = self.embedder.embed_query(query)  # once per search: it is most of the search's time
+            if query_vector is None:  # once per search: it is most of the search's time
+                query_vector = self.embedder.embed_query(query)
             if method == "dense":
                 scored = self._dense_top(query_vector, pool, allowed)
             elif method == "mmr":

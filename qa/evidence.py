@@ -177,30 +177,34 @@ class ScoredCandidates:
     features: np.ndarray
 
 
-def score_inputs(question: str, hits: list[Hit], documents: dict[str, Document],
-                 embedder: Embedder) -> ScoredCandidates:
+def score_inputs(question: str, hits: list[Hit], documents: dict[str, Document], embedder: Embedder,
+                 question_vector: np.ndarray | None = None) -> ScoredCandidates:
     """Candidates of the hits with their cosines and features; select_evidence ranks them, bench/fit_scorer.py
-    learns from them, so both see exactly the same inputs."""
+    learns from them, so both see exactly the same inputs. `question_vector` is the question's embedding when the
+    caller has it already (the retriever's): then only the focused reading, if it differs, is embedded again."""
     focused = focus(question)
     candidates = candidate_sentences(hits, documents)
     if not candidates:
         empty = np.zeros(0)
         return ScoredCandidates(focused, [], empty, empty, np.zeros((0, len(scoring.FEATURES))))
     readings = [focused] if focused == question else [focused, question]
-    vectors = embedder.embed_documents(readings + [c.text for c in candidates])
+    given = int(question_vector is not None)  # the last reading, the question as asked, is already embedded
+    vectors = embedder.embed_documents(readings[:len(readings) - given] + [c.text for c in candidates])
+    if given:
+        vectors = np.insert(vectors, len(readings) - 1, question_vector, axis=0)
     sentences = vectors[len(readings):]
     similarities = sentences @ vectors[0]
     return ScoredCandidates(focused, candidates, similarities, sentences @ vectors[len(readings) - 1],
                             candidate_features(focused, candidates, similarities, hits, asked=question))
 
 
-def select_evidence(question: str, hits: list[Hit], documents: dict[str, Document],
-                    embedder: Embedder) -> list[Evidence]:
+def select_evidence(question: str, hits: list[Hit], documents: dict[str, Document], embedder: Embedder,
+                    question_vector: np.ndarray | None = None) -> list[Evidence]:
     """All candidate sentences scored, best first (callers decide what is strong enough to use).
 
     Sentences are ranked against the question without its framing words (`focus`); their relevance, which
     decides abstention, is the closer of the two readings, so framing neither hides nor invents a match."""
-    inputs = score_inputs(question, hits, documents, embedder)
+    inputs = score_inputs(question, hits, documents, embedder, question_vector)
     if not inputs.candidates:
         return []
     answers = scoring.likelihoods(inputs.features)

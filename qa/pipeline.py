@@ -1,8 +1,10 @@
 """The QA pipeline: question (+ history) -> standalone query -> retrieval -> evidence -> cited answer.
 
 Front ends call only this. Offline mode quotes evidence sentences; LLM mode lets the configured generator write the
-answer from numbered passages and then checks every citation (qa/citations.py). Answers run one at a time (the CPU
-work: retrieval, evidence, checks); an LLM's writing runs beside them in its own lane, with a total deadline.
+answer from numbered passages and then checks every citation (qa/citations.py). Questions are answered concurrently:
+each reads the index version open when it started and keeps its state to itself; the embedding model, the one
+thing they share, bounds its own calls (index/embedders.py). An LLM's writing runs in its own lane, with a total
+deadline.
 """
 from __future__ import annotations
 
@@ -49,7 +51,6 @@ class QAPipeline:
         self._retriever = None
         self._generation = None  # the CURRENT generation self._retriever was opened at
         self._reopening = threading.Lock()
-        self._computing = threading.Lock()  # retrieval and evidence, one question at a time
         self.llm_deadline_s = llm_deadline_s
         self.llm_lane = LlmLane(llm_lanes)
 
@@ -61,8 +62,9 @@ class QAPipeline:
         with self._reopening:
             if self._retriever is None or generation != self._generation:
                 store = open_store(self.settings, self.embedder)
-                self._retriever = Retriever(store, self.embedder, with_title=self.settings.embed_title)
-                self._generation = generation
+                retriever = Retriever(store, self.embedder, with_title=self.settings.embed_title)
+                retriever.bm25  # noqa: B018 - ready before questions share it, so concurrent ones never build it twice
+                self._retriever, self._generation = retriever, generation
             return self._retriever
 
     @property
@@ -102,22 +104,21 @@ class QAPipeline:
         if mode == "llm":
             yield from self._llm_stream(question, history, search)
             return
-        with self._computing:
-            grounds = self._grounds(question, condense_offline(question, history), search)
-            answer = grounds.settled or grounds.quoted()
-        yield from _word_by_word(answer)
+        grounds = self._grounds(question, condense_offline(question, history), search)
+        yield from _word_by_word(grounds.settled or grounds.quoted())
 
     def _grounds(self, question: str, query: str, search: "_Search") -> "_Grounds":
         """Retrieval and evidence for the question; `settled` is the answer when no generator is to be asked."""
         searched = self.retriever  # one index version per question, even if an upload swaps it meanwhile
-        hits = searched.search(query, search.k, method=search.method, doc_ids=search.doc_ids)
+        query_vector = self.embedder.embed_query(query)  # once: retrieval and evidence scoring share it
+        hits = searched.search(query, search.k, method=search.method, doc_ids=search.doc_ids, query_vector=query_vector)
         documents = searched.store.documents
         grounds = _Grounds(question, query, hits, documents, [])
         if is_summary_question(question) and hits:
             first_chunk = searched.store.chunk(f"{hits[0].chunk.doc_id}#0")
             grounds.settled = compose(question, lead_evidence(first_chunk, documents), documents, hits, query)
             return grounds
-        grounds.ranked = select_evidence(query, hits, documents, self.embedder)
+        grounds.ranked = select_evidence(query, hits, documents, self.embedder, query_vector)
         passages = [h.chunk.text for h in hits] + [documents[h.chunk.doc_id].title for h in hits]
         unmentioned = unmatched_names(query, passages, in_collection=searched.mentions)
         if not grounds.ranked or unmentioned or max(e.relevance for e in grounds.ranked) < self.min_relevance:
@@ -147,8 +148,7 @@ class QAPipeline:
             query, why_not = self._standalone_query(question, history, deadline), ""
         except (LlmBusy, LlmTimedOut) as exc:
             query, why_not = condense_offline(question, history), self._why_not(exc)
-        with self._computing:
-            grounds = self._grounds(question, query, search)
+        grounds = self._grounds(question, query, search)
         if grounds.settled:
             yield from _word_by_word(grounds.settled)
             return
@@ -158,8 +158,7 @@ class QAPipeline:
                 return
             except (LlmBusy, LlmTimedOut) as exc:
                 why_not = self._why_not(exc)
-        with self._computing:
-            quoted = grounds.quoted()
+        quoted = grounds.quoted()
         noted = f"{quoted.text} ({why_not}, so this answer quotes the articles.)"
         yield from _word_by_word(replace(quoted, text=noted))
 
@@ -186,16 +185,15 @@ class QAPipeline:
         for piece in self.llm_lane.stream(self.generator, messages, self.settings.llm_max_tokens, deadline):
             raw += piece
             yield raw, None
-        with self._computing:
-            checked = check(raw, passages, grounds.documents, self.embedder)
-            if checked.refused:
-                answer = abstention(grounds.question, grounds.hits, grounds.query)
-            elif not checked.citations:  # nothing it wrote is supported: quote the evidence instead
-                answer = grounds.quoted()
-            else:
-                answer = Answer(question=grounds.question, text=checked.text, answered=True,
-                                citations=checked.citations, hits=grounds.hits, query=grounds.query,
-                                unsupported=checked.unsupported)
+        checked = check(raw, passages, grounds.documents, self.embedder)
+        if checked.refused:
+            answer = abstention(grounds.question, grounds.hits, grounds.query)
+        elif not checked.citations:  # nothing it wrote is supported: quote the evidence instead
+            answer = grounds.quoted()
+        else:
+            answer = Answer(question=grounds.question, text=checked.text, answered=True,
+                            citations=checked.citations, hits=grounds.hits, query=grounds.query,
+                            unsupported=checked.unsupported)
         yield answer.text, answer
 
     def articles(self) -> list[dict]:

@@ -114,7 +114,9 @@ def real_tokenizer_embedder():
     from transformers import AutoTokenizer
 
     embedder = SentenceTransformerEmbedder(DEFAULT_MODEL)
-    embedder._model = SimpleNamespace(tokenizer=AutoTokenizer.from_pretrained(_resolve_model_path(DEFAULT_MODEL)))
+    path = _resolve_model_path(DEFAULT_MODEL)
+    embedder._model = SimpleNamespace(tokenizer=AutoTokenizer.from_pretrained(path))
+    embedder._counting_tokenizer = AutoTokenizer.from_pretrained(path)  # as loading the model makes it
     return embedder
 
 

@@ -20,6 +20,9 @@ class Library:
         self.first_start: IngestReport | None = None  # set when this process built the index from articles_dir
         self._write_lock = threading.Lock()  # one index writer per process; the store's file lock is per index
         self._ready = False
+        self.stage = "Starting…"  # what ensure_ready is doing, for the page's status line
+        self._loader: threading.Thread | None = None
+        self._starting_loader = threading.Lock()
 
     def has_index(self) -> bool:
         return current_generation(self.settings.index_dir) is not None
@@ -30,14 +33,35 @@ class Library:
         if self._ready:
             return
         with self._write_lock:
+            if self._ready:  # loaded by the thread this one waited for
+                return
             if not self.has_index():
                 if not any(p.is_file() for p in Path(self.settings.articles_dir).rglob("*")):
                     raise UserError(f"no index yet and no articles in {display_path(self.settings.articles_dir)}:"
                                     " add some in the Articles tab")
+                articles = display_path(self.settings.articles_dir)
+                self.stage = f"First start: building the search index from {articles} …"
                 self.first_start = self.pipeline.add_articles([str(self.settings.articles_dir)])
+            self.stage = "Loading the embedding model…"
             self.pipeline.embedder.embed_query("warm up")  # loads the model now, not during the first question
+            self.stage = "Opening the index…"
             _ = self.pipeline.retriever.store  # opens the index
             self._ready = True
+
+    def load_in_background(self) -> threading.Thread:
+        """ensure_ready on a thread of its own, started once (and again after a failure, say the articles were
+        missing), so the page is served while the model and the index load; `stage` says how far it got."""
+        with self._starting_loader:
+            if self._loader is None or not (self._ready or self._loader.is_alive()):
+                self._loader = threading.Thread(target=self._load_quietly, name="library-load", daemon=True)
+                self._loader.start()
+            return self._loader
+
+    def _load_quietly(self) -> None:
+        try:
+            self.ensure_ready()
+        except UserError:
+            pass  # whoever waits for the loading asks ensure_ready again and shows the cause
 
     def status(self) -> str:
         """One line for the top of the page."""
