@@ -180,7 +180,7 @@ def _articles_tab(settings: Settings) -> dict:
 
 
 def _delete_box() -> dict:
-    with gr.Row(elem_id="delete-row", equal_height=True):
+    with gr.Row(elem_id="delete-row"):
         choice = gr.Dropdown(choices=[], label="Delete an article", elem_id="delete-choice", scale=3,
                              info="It is taken out of the index; the other articles stay.")
         button = gr.Button("Delete", variant="stop", elem_id="delete", scale=1)
