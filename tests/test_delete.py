@@ -70,3 +70,12 @@ def test_allow_delete_is_a_setting(monkeypatch):
     monkeypatch.setenv("RAGQA_ALLOW_DELETE", "maybe")
     with pytest.raises(UserError, match="RAGQA_ALLOW_DELETE='maybe' is not a valid allow_delete"):
         Settings.from_env()
+
+
+def test_deletion_switched_off_shows_no_delete_box(settings, embedder):
+    import app
+
+    ids = {block.elem_id for block in app.build_demo(QAPipeline(replace(settings, allow_delete=False),
+                                                                embedder)).blocks.values()}
+    assert "delete" not in ids and "articles-table" in ids
+    assert "delete" in {block.elem_id for block in app.build_demo(QAPipeline(settings, embedder)).blocks.values()}
