@@ -78,7 +78,9 @@ def build_demo(pipeline: QAPipeline) -> gr.Blocks:
             try:  # the author and date inputs narrow the articles chosen; a bad date is said in the chat
                 doc_ids = _filtered_ids(library, doc_ids, author, since, until)
             except UserError as exc:
-                failed = [*current, Turn(" ".join(str(question or "").split()), error=plain_sentence(str(exc)))]
+                if not str(question or "").strip():
+                    return  # blank input starts no turn, as in respond
+                failed = [*current, Turn(" ".join(str(question).split()), error=plain_sentence(str(exc)))]
                 yield "", chat_messages(failed), gr.skip(), failed
                 return
             options = AskOptions(mode=mode, k=int(k), doc_ids=tuple(doc_ids or ()))

@@ -106,7 +106,6 @@ class Library:
             item.path.unlink(missing_ok=True)  # keep no copy of what did not go into the index
         return line
 
-
     def delete_article(self, doc_id: str) -> str:
         """Take one article out of the index (the others stay as they were) and, if it was uploaded, its copy in
         the uploads folder; one plain line saying so. The articles folder is the operator's: never touched."""
