@@ -10,10 +10,11 @@ from pathlib import Path
 import gradio as gr
 
 from qa.answer import answer_to_dict
+from qa.filters import ArticleFilter
 from qa.pipeline import QAPipeline
 from schema import UserError
 from settings import Settings
-from ui.chat import AskOptions, chat_messages, plain_sentence, respond
+from ui.chat import AskOptions, Turn, chat_messages, plain_sentence, respond
 from ui.examples import example_questions
 from ui.library import Library, hide_paths, shown_source
 from ui.render import articles_rows, escape_markdown, sources_html
@@ -72,8 +73,16 @@ def build_demo(pipeline: QAPipeline) -> gr.Blocks:
                 return
             yield _listing(library)
 
-        def ask_in_chat(question, current, mode, k, doc_ids):
+        def ask_in_chat(question, current, mode, k, doc_ids, author, since, until):
             _ready_or_let_the_pipeline_say_why(library)
+            try:  # the author and date inputs narrow the articles chosen; a bad date is said in the chat
+                doc_ids = _filtered_ids(library, doc_ids, author, since, until)
+            except UserError as exc:
+                if not str(question or "").strip():
+                    return  # blank input starts no turn, as in respond
+                failed = [*current, Turn(" ".join(str(question).split()), error=plain_sentence(str(exc)))]
+                yield "", chat_messages(failed), gr.skip(), failed
+                return
             options = AskOptions(mode=mode, k=int(k), doc_ids=tuple(doc_ids or ()))
             for updated in respond(pipeline, question, current, options):
                 done = updated[-1].answer is not None or bool(updated[-1].error)
@@ -93,7 +102,8 @@ def build_demo(pipeline: QAPipeline) -> gr.Blocks:
         # every visitor sees the progress, none waits for another's page to load (waiting is no work)
         demo.load(on_load, outputs=listing, concurrency_limit=None, **PRIVATE)
         chat_outputs = [ask_tab["question"], ask_tab["chatbot"], ask_tab["sources"], turns]
-        chat_inputs = [ask_tab["question"], turns, ask_tab["mode"], ask_tab["k"], ask_tab["article_filter"]]
+        chat_inputs = [ask_tab["question"], turns, ask_tab["mode"], ask_tab["k"], ask_tab["article_filter"],
+                       ask_tab["author"], ask_tab["since"], ask_tab["until"]]
         ask_tab["question"].submit(ask_in_chat, chat_inputs, chat_outputs, **answers, **PRIVATE)
         ask_tab["examples"].click(lambda sample: sample[0], ask_tab["examples"], ask_tab["question"], **PRIVATE).then(
             ask_in_chat, chat_inputs, chat_outputs, **answers, **PRIVATE)
@@ -101,6 +111,8 @@ def build_demo(pipeline: QAPipeline) -> gr.Blocks:
         if settings.allow_uploads:
             articles_tab["add"].click(add_files, articles_tab["files"],
                                       [articles_tab["result"], *listing, articles_tab["files"]], **PRIVATE)
+        if settings.allow_delete:
+            _wire_delete(library, articles_tab, listing)
         _api(pipeline, library, answers)
     return demo
 
@@ -131,23 +143,65 @@ def _ask_tab(settings: Settings, llm_label: str) -> dict:
                 parts["k"] = gr.Slider(1, MAX_PASSAGES, value=settings.top_k, step=1, label="Passages to retrieve")
                 parts["article_filter"] = gr.Dropdown(choices=[], multiselect=True, label="Only search these articles",
                                                       info="Leave empty to search them all.")
+                parts.update(_author_and_date_inputs())
         with gr.Column(scale=2, min_width=300, elem_id="sources-column"):
             gr.HTML("<h2>Sources</h2>", js_on_load=None)
             parts["sources"] = gr.HTML(sources_html([], {}), elem_id="sources", js_on_load=None)
     return parts
 
 
+def _author_and_date_inputs() -> dict:
+    """Beside the article filter: the filters Retriever.search has, by author and by the article's date."""
+    with gr.Row(elem_id="author-date-filters"):
+        return {"author": gr.Textbox(label="Author", placeholder="part of the name", elem_id="filter-author"),
+                "since": gr.Textbox(label="Dated from", placeholder="YYYY-MM-DD", elem_id="filter-since"),
+                "until": gr.Textbox(label="Dated until", placeholder="YYYY-MM-DD", elem_id="filter-until")}
+
+
+def _filtered_ids(library: Library, doc_ids, author, since, until,
+                  fields=("Author", "Dated from", "Dated until")) -> set[str] | None:
+    """The articles to search: those chosen (all when none is), by that author, dated within the dates; `fields`
+    names the inputs in errors."""
+    articles = ArticleFilter.checked(doc_ids, author, since, until, fields=fields)
+    return articles.ids(library.documents()) if articles.narrows else None
+
+
 def _articles_tab(settings: Settings) -> dict:
     parts = {"table": gr.Dataframe(headers=ARTICLE_HEADERS, value=[], interactive=False, wrap=True,
                                    elem_id="articles-table", label="Indexed articles")}
+    if settings.allow_delete:
+        parts.update(_delete_box())
     if not settings.allow_uploads:
         gr.Markdown("Uploads are switched off on this deployment.", elem_id="uploads-off")
         return parts
-    parts["files"] = gr.File(file_count="multiple", elem_id="upload",
+    parts["files"] = gr.File(file_count="multiple", elem_id="upload", file_types=list(ALLOWED_SUFFIXES),
                              label=f"Add articles: {' '.join(ALLOWED_SUFFIXES)}, up to {settings.max_upload_mb} MB each")
     parts["add"] = gr.Button("Add to the index", variant="primary")
     parts["result"] = gr.Markdown(elem_id="upload-result")
     return parts
+
+
+def _delete_box() -> dict:
+    with gr.Row(elem_id="delete-row"):
+        choice = gr.Dropdown(choices=[], label="Delete an article", elem_id="delete-choice", scale=3,
+                             info="It is taken out of the index; the other articles stay.")
+        button = gr.Button("Delete", variant="stop", elem_id="delete", scale=1)
+    return {"delete_choice": choice, "delete": button, "deleted": gr.Markdown(elem_id="delete-result")}
+
+
+def _wire_delete(library: Library, articles_tab: dict, listing: list) -> None:
+    """The delete button takes the chosen article out; its choices follow the articles table."""
+    def delete(doc_id):
+        try:
+            line = library.delete_article(doc_id)
+        except UserError as exc:
+            return (escape_markdown(plain_sentence(hide_paths(str(exc), library.settings))), *[gr.skip()] * 4)
+        return (escape_markdown(line), *_listing(library))
+
+    articles_tab["delete"].click(delete, articles_tab["delete_choice"], [articles_tab["deleted"], *listing], **PRIVATE)
+    articles_tab["table"].change(
+        lambda: gr.Dropdown(choices=[(a["title"], a["id"]) for a in library.articles()], value=None),
+        outputs=articles_tab["delete_choice"], **PRIVATE)
 
 
 def _listing(library: Library) -> tuple:
@@ -170,13 +224,17 @@ def _api(pipeline: QAPipeline, library: Library, lane: dict) -> None:
     """Named endpoints for scripts: gradio_client.Client(url).predict(question, k, api_name="/ask")."""
     settings = pipeline.settings
 
-    def ask(question: str, k: int = settings.top_k, mode: str = settings.answer_mode) -> dict:
-        """Answer a question from the indexed articles (k passages, 1 to 20; mode "offline" or "llm"); returns the
-        JSON of `cli.py ask --json`, each source shown relative to the articles folder or as its web address."""
+    def ask(question: str, k: int = settings.top_k, mode: str = settings.answer_mode, author: str = "",
+            since: str = "", until: str = "") -> dict:
+        """Answer a question from the indexed articles (k passages, 1 to 20; mode "offline" or "llm"; optionally
+        only articles whose author's name contains `author`, dated from `since` until `until`, as YYYY-MM-DD,
+        YYYY-MM or YYYY); returns the JSON of `cli.py ask --json`, each source shown relative to the articles
+        folder or as its web address."""
         passages = _passages(k)
         _ready_or_let_the_pipeline_say_why(library)
         try:
-            answer = pipeline.ask(question, k=passages, mode=mode)
+            doc_ids = _filtered_ids(library, None, author, since, until, fields=("author", "since", "until"))
+            answer = pipeline.ask(question, k=passages, mode=mode, doc_ids=doc_ids)
         except UserError as exc:
             raise gr.Error(hide_paths(str(exc), settings)) from None
         return answer_to_dict(answer, lambda source: shown_source(source, settings))
@@ -203,8 +261,9 @@ def _passages(k) -> int:
 def launch(demo: gr.Blocks, **options):
     """Launch with the page's look and limits; `options` go to gr.Blocks.launch (ports, prevent_thread_lock…)."""
     settings = demo.library.settings
-    # gradio refuses far larger files before they reach the disk; the app gives a clear message per file below that.
-    max_file_size = f"{settings.max_upload_mb * 4}mb" if settings.allow_uploads else "1kb"
+    # The one size limit, the upload box's label states: gradio refuses a larger file in the browser, before
+    # sending it, and on the server; the app's own check (ui/uploads.py) says the same for files it copies.
+    max_file_size = settings.max_upload_mb * 2**20 if settings.allow_uploads else "1kb"
     return demo.launch(theme=THEME, css=CSS, js=JS, max_file_size=max_file_size, **options)
 
 

@@ -45,6 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--mode", choices=["offline", "llm"], help="answer mode (default offline)")
     evaluate.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
 
+    for sub in (ask, evaluate):
+        sub.add_argument("--author", metavar="NAME", help="only articles whose author's name contains NAME")
+        sub.add_argument("--since", metavar="DATE",
+                         help="only articles dated on or after DATE (2025-03-31, 2025-03 or 2025)")
+        sub.add_argument("--until", metavar="DATE", help="only articles dated on or before DATE")
     evaluate.add_argument("--index", metavar="DIR", help="index folder (default data/index for a Q&A file; for a "
                           "BEIR or SQuAD corpus, a cache folder under the temp dir, filled on first use)")
     for sub in (ingest, ask):
@@ -100,8 +105,10 @@ def run_ask(args, settings: Settings) -> int:
     from qa.answer import answer_to_dict
     from qa.pipeline import QAPipeline
 
-    answer = QAPipeline(settings).ask(args.question, k=args.k, retriever=args.retriever,
-                                      doc_ids=set(args.article) if args.article else None, mode=args.mode)
+    articles = article_filter(args, args.article)
+    pipeline = QAPipeline(settings)
+    answer = pipeline.ask(args.question, k=args.k, retriever=args.retriever,
+                          doc_ids=articles.ids(pipeline.retriever.store.documents), mode=args.mode)
     if args.json:
         show_json(answer_to_dict(answer))
         return 0
@@ -118,7 +125,7 @@ def run_eval(args, settings: Settings) -> int:
 
     retrievers = (args.retriever or settings.retriever).split(",")
     report = evaluate.run(args.dataset, settings, retrievers=retrievers, k=args.k, limit=args.limit,
-                          index=args.index, app=args.app, every=args.every)
+                          index=args.index, app=args.app, every=args.every, articles=article_filter(args))
     if args.out:
         evaluate.write_reports(report, Path(args.out))
     if args.json:
@@ -126,6 +133,14 @@ def run_eval(args, settings: Settings) -> int:
     else:
         show(evaluate.metrics_table(report))
     return 0
+
+
+def article_filter(args, doc_ids=None):
+    """The articles `ask` or `eval` searches: --article, --author, --since, --until (a bad date is one line)."""
+    from qa.filters import ArticleFilter
+
+    return ArticleFilter.checked(doc_ids, args.author, args.since, args.until,
+                                 fields=("--author", "--since", "--until"))
 
 
 COMMANDS = {"ingest": run_ingest, "ask": run_ask, "eval": run_eval}

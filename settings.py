@@ -33,6 +33,7 @@ class Settings:
     llm_api_key: str = field(default="", repr=False)  # a secret: never printed, logged or shown
     llm_max_tokens: int = 300
     allow_uploads: bool = True  # the app's upload box; switch off for public deployments
+    allow_delete: bool = True  # the Articles tab's delete button; switch off for public deployments
     max_upload_mb: int = 10
 
     @classmethod

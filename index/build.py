@@ -72,6 +72,20 @@ def update_index(sources: list[str], settings: Settings, embedder: Embedder, *, 
     return report
 
 
+def delete_articles(doc_ids: set[str], settings: Settings, embedder: Embedder) -> list[str]:
+    """Remove these articles from the index, in a new generation saved whole before it replaces the old one, so
+    the other articles stay as they were; returns the ids that were indexed, sorted."""
+    with writer_lock(settings.index_dir):
+        if not current_generation(settings.index_dir):
+            return []
+        store = open_store(settings, embedder)
+        removed = sorted(set(doc_ids) & store.documents.keys())
+        if removed:
+            store.delete(set(removed))
+            store.save(settings.index_dir)
+    return removed
+
+
 def _load_changes(sources, store: FaissStore, report: IngestReport, progress: bool) -> list[tuple[Document, str]]:
     from tqdm import tqdm
 

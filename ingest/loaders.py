@@ -14,6 +14,7 @@ from ingest.clean import normalize, one_line, strip_furniture, without_surrogate
 from ingest.fetch import FetchError, fetch, public_url
 from ingest.html import read_html
 from ingest.markdown import markdown_blocks
+from ingest.metadata import plain_text_byline
 from ingest.structure import HEADING, Block, assemble, plain_blocks, spans_to_records
 from schema import Document
 
@@ -194,7 +195,9 @@ def _from_plain_text(text: str, source: str, doc_id: str, url: str) -> Document:
     title, _, body = text.strip().partition("\n")
     if not body.strip():
         title, body = _short_title(title), title
-    return _document(doc_id, title.strip(), plain_blocks(strip_furniture(normalize(body))), source, {"url": url})
+    byline, body = plain_text_byline(body)  # "By NAME | March 3, 2025" under the title: metadata, not text
+    return _document(doc_id, title.strip(), plain_blocks(strip_furniture(normalize(body))), source,
+                     {"url": url, **byline})
 
 
 def _short_title(line: str, words: int = 10) -> str:

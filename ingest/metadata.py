@@ -946,6 +946,55 @@ def _valid_date(year: int, month: int, day: int) -> str:
     return found.isoformat()
 
 
+# ---------------------------------------------------------------- plain-text bylines
+
+BYLINE_LINES = 3  # a plain-text article's byline or date line is among the first lines after its title
+MAX_BYLINE_CHARS = 100  # longer lines are paragraphs
+_BYLINE_PARTS = re.compile(r"\s*(?:\||·|•|\s[-–—]\s)\s*")
+# What may stand beside a date on a date line: "Published: Monday, March 3, 2025, 10:30 am".
+_DATE_LINE_WORDS = re.compile(
+    r"(?:published|posted|updated|dated?|on|at|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+    r"|\d{1,2}[:.]\d\d|[ap]\.?m\.?|utc|gmt|[^\w\s]|\s)*", re.IGNORECASE)
+
+
+def plain_text_byline(body: str) -> tuple[dict, str]:
+    """Author and date from the lines at the top of a plain-text article that hold only a byline ("By NAME",
+    "By NAME | March 3, 2025", "NAME | DATE") or a date, and the body without those lines. A line that reads
+    as a sentence ("By the end of 2021, the Taliban …") is the article's first sentence, not a byline."""
+    lines = body.split("\n")
+    found, bylines, looked = {}, set(), 0
+    for number, line in enumerate(lines):
+        if not line.strip():
+            continue
+        looked += 1
+        if looked > BYLINE_LINES or len(line.strip()) > MAX_BYLINE_CHARS:
+            break
+        read = {key: value for key, value in _byline_line(line.strip()).items() if value}
+        if read:
+            bylines.add(number)
+            found = {**read, **found}  # the first line naming a field wins
+    return found, "\n".join(line for number, line in enumerate(lines) if number not in bylines)
+
+
+def _byline_line(line: str) -> dict:
+    """{"author", "date"} as far as the line is a byline or a date line, else {}."""
+    if re.search(r"[a-z]{3}[.!?]$", line):
+        return {}
+    date = _date_in(_published_date_text(line))  # "Updated: DATE" is not the article's date
+    if _BYLINE_LABEL.match(line):  # "By NAME", then perhaps a place, a role or the date
+        names = [name for name, kind in _names_in_byline(line, []) if kind == "person"]
+        return {"author": _join_names(names), "date": date} if names else {}
+    parts = _BYLINE_PARTS.split(line)
+    if len(parts) == 1:
+        match = next(iter(_any_date_matches(line)), None)
+        leftover = line[:match.start()] + line[match.end():] if match else line
+        return {"date": date} if date and _DATE_LINE_WORDS.fullmatch(leftover) else {}
+    # "NAME | DATE": a name of two words or more (a lone word may be a place), and a date beside it
+    named = [_checked_name(part, []) for part in parts]
+    people = [name for name, kind in filter(None, named) if kind == "person" and len(name.split()) > 1]
+    return {"author": people[0], "date": date} if people and date else {}
+
+
 # ---------------------------------------------------------------- URL
 
 

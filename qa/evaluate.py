@@ -311,9 +311,10 @@ def best_threshold(curve: list[dict]) -> dict:
 
 def run(dataset_path: str, settings: Settings, *, retrievers: list[str], k: int | None = None,
         limit: int | None = None, index: str | None = None, app: str | None = None,
-        progress: bool = True, every: int | None = None) -> Report:
+        progress: bool = True, every: int | None = None, articles=None) -> Report:
     """Evaluate a dataset with each retriever; `index` None means the settings' index for Q&A files and a cache
-    folder per corpus for BEIR and SQuAD (never the app's own index)."""
+    folder per corpus for BEIR and SQuAD (never the app's own index); `articles` (a qa.filters.ArticleFilter)
+    narrows every search to the articles it keeps."""
     from index.search import RETRIEVERS
 
     unknown = [method for method in retrievers if method not in RETRIEVERS]
@@ -323,14 +324,18 @@ def run(dataset_path: str, settings: Settings, *, retrievers: list[str], k: int 
         raise UserError("--k, --limit and --every must be at least 1")
     dataset = read_dataset(dataset_path, limit, every)
     k = k or settings.top_k
+    narrowed = articles is not None and articles.narrows
     if app:
+        if narrowed:
+            raise UserError("--author, --since and --until filter a local index: the app's /ask takes them itself")
         if dataset.kind != "qa":
             raise UserError(f"--app evaluates Q&A .jsonl files only; {dataset_path} is a {dataset.kind} dataset")
         return Report(dataset.name, dataset.kind, k, app, [_remote_run(dataset, app, k, progress)])
     if index is None and dataset.kind != "qa":
         settings = replace(settings, index_dir=corpus_cache(dataset, settings))
     pipeline = pipeline_for(dataset, settings, progress)
-    runs = [_local_run(dataset, pipeline, method, k, progress) for method in retrievers]
+    doc_ids = articles.ids(pipeline.retriever.store.documents) if narrowed else None
+    runs = [_local_run(dataset, pipeline, method, k, progress, doc_ids) for method in retrievers]
     report = Report(dataset.name, dataset.kind, k, str(settings.index_dir), runs)
     for question_id in report.evidence_not_found():
         print(f"warning: question {question_id}: evidence not found in the indexed documents "
@@ -399,7 +404,8 @@ def _write_articles(articles: list[dict], folder: Path) -> Path:
     return path
 
 
-def _local_run(dataset: Dataset, pipeline, method: str, k: int, progress: bool) -> Run:
+def _local_run(dataset: Dataset, pipeline, method: str, k: int, progress: bool, doc_ids: set[str] | None = None
+               ) -> Run:
     from qa.answer import answer_to_dict
 
     store = pipeline.retriever.store
@@ -408,12 +414,13 @@ def _local_run(dataset: Dataset, pipeline, method: str, k: int, progress: bool) 
     rows = []
     for question in _progress(dataset.questions, method, progress):
         if dataset.kind == "beir":
-            chunks = pipeline.retriever.search(question.question, BEIR_CHUNK_POOL, method=method)
+            chunks = pipeline.retriever.search(question.question, BEIR_CHUNK_POOL, method=method, doc_ids=doc_ids)
             ranked, answer = by_document(_hit_dicts(chunks))[:BEIR_DEPTH], None
         else:
-            ranked = _hit_dicts(pipeline.retriever.search(question.question, max(k, max(RANKS)), method=method))
+            ranked = _hit_dicts(pipeline.retriever.search(question.question, max(k, max(RANKS)), method=method,
+                                                          doc_ids=doc_ids))
             started = time.perf_counter()
-            answer = answer_to_dict(pipeline.ask(question.question, k=k, retriever=method))
+            answer = answer_to_dict(pipeline.ask(question.question, k=k, retriever=method, doc_ids=doc_ids))
             answer["seconds"] = time.perf_counter() - started
         gold = gold_units(question, texts, sources)
         row = score_question(question, dataset.kind, ranked, answer, gold)

@@ -5,7 +5,7 @@ import re
 import threading
 from pathlib import Path, PurePath
 
-from index.build import IngestReport
+from index.build import IngestReport, delete_articles
 from index.store import current_generation
 from schema import Document, UserError
 from settings import ROOT
@@ -105,6 +105,21 @@ class Library:
         if line.startswith(("❌", "⚠️")):
             item.path.unlink(missing_ok=True)  # keep no copy of what did not go into the index
         return line
+
+    def delete_article(self, doc_id: str) -> str:
+        """Take one article out of the index (the others stay as they were) and, if it was uploaded, its copy in
+        the uploads folder; one plain line saying so. The articles folder is the operator's: never touched."""
+        if not self.settings.allow_delete:
+            raise UserError("deleting articles is switched off on this deployment")
+        with self._write_lock:
+            document = self.documents().get(doc_id or "")
+            if document is None:
+                raise UserError("choose an indexed article to delete")
+            delete_articles({document.id}, self.settings, self.pipeline.embedder)
+            source = Path(document.source)
+            if not is_web_url(document.source) and source.resolve().parent == uploads_dir(self.settings).resolve():
+                source.unlink(missing_ok=True)
+        return f"🗑️ Deleted “{document.title}”: its passages are no longer searched."
 
 
 def _outcome(item: Staged, report: IngestReport) -> str:

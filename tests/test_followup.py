@@ -1,0 +1,51 @@
+"""The offline follow-up rewrite: a question pointing back gets the previous subject; one naming its own keeps it."""
+import pytest
+
+from qa.followup import condense_offline
+
+
+def history(*questions):
+    messages = []
+    for question in questions:
+        messages += [{"role": "user", "content": question}, {"role": "assistant", "content": "An answer. [1]"}]
+    return messages
+
+
+@pytest.mark.parametrize("previous, question, searched", [
+    # pointing back and naming nothing: the previous subject is borrowed
+    ("What does the author say about Bagram?", "Why would the US want personnel there?",
+     "Why would the US want personnel there? (Bagram)"),
+    ("What did Khalilzad say about the TTP?", "What did he say about it?", "What did he say about it? (Khalilzad TTP)"),
+    ("How are ISKP fighters recruited?", "Where do they come from?",
+     "Where do they come from? (ISKP fighters recruited)"),
+    # "there" in a question naming something else still stands for the previous place
+    ("What does the author say about Bagram?", "Why would Russia want it there?",
+     "Why would Russia want it there? (Bagram)"),
+])
+def test_a_follow_up_pointing_back_gets_the_previous_subject(previous, question, searched):
+    assert condense_offline(question, history(previous)) == searched
+
+
+@pytest.mark.parametrize("previous, question, searched", [
+    # the issue's case: a new named subject is searched alone, without "(US want personnel there)"
+    ("Why would the US want personnel there?", "What does he think about Pakistan?",
+     "What does he think about Pakistan?"),
+    ("What does the author say about Bagram?", "What does he think about Pakistan?",
+     "What does he think about Pakistan?"),
+    # "he" is the person asked about before; the new topic replaces the old one
+    ("What did Khalilzad say about the Taliban?", "What does he think about Pakistan?",
+     "What does he think about Pakistan? (Khalilzad)"),
+    ("Why would the US want personnel there?", "What does she say about drone strikes?",
+     "What does she say about drone strikes?"),
+    ("Why copy requirements.txt before the code in a Docker image?",
+     "Did the Wikimedia Foundation suggest a VPN while it was blocked?",
+     "Did the Wikimedia Foundation suggest a VPN while it was blocked?"),
+])
+def test_a_follow_up_naming_its_own_subject_keeps_it(previous, question, searched):
+    assert condense_offline(question, history(previous)) == searched
+
+
+def test_without_history_or_pointing_words_the_question_is_searched_as_asked():
+    assert condense_offline("Why would they want it?", []) == "Why would they want it?"
+    assert condense_offline("Who won the 2022 World Cup?", history("What about Bagram?")) == \
+        "Who won the 2022 World Cup?"
