@@ -243,11 +243,13 @@ def _judge_answer(question: Question, answer: dict, gold) -> dict:
 
 
 def answer_body(answer: dict) -> str:
-    """The answer without the titles its lead-ins name: an article called "Nikola Tesla" must not make every
-    answer about it contain "Tesla"."""
+    """The answer without its lead-ins ("According to “Nikola Tesla”:", "NAME, the author of “T”, writes:"): an
+    article called "Nikola Tesla" must not make every answer about it contain "Tesla", while a quote that names
+    Tesla still counts."""
     text = answer["answer"]
     for title in {c["title"] for c in answer["citations"] if c.get("title")}:
-        text = text.replace(title, " ")
+        quoted = re.escape(f"“{title}”")
+        text = re.sub(rf"According to {quoted}:|(?:^|(?<=\] ))[^\[\]]*?, the author of {quoted}, writes:", " ", text)
     return text
 
 

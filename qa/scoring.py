@@ -2,8 +2,9 @@
 
 Cosine similarity alone rewards sentences that restate the question (the setup of a story) over the one that
 resolves it. The model also weighs: rare question words the sentence shares, how well its neighbours match, the
-rank of its passage, its length, whether it names the thing asked about ("electricity" in "how much
-electricity"), and whether it holds the kind of thing asked for (a number for "how many", a date for "when", a
+rank of its passage, its length, the rare question words it shares once read with the sentence before it ("His
+father was …" after "Shi Tianze was …"), whether it names the thing asked about ("electricity" in "how much
+electricity") and counts it ("2.8 gigawatt-hours of electricity"), and whether it holds the kind of thing asked for (a number for "how many", a date for "when", a
 name for "who", a cause for "why", a means for "how"). Weights are fitted on SQuAD by `python bench/fit_scorer.py`
 (questions disjoint from the ones measured) and written below.
 """
@@ -43,16 +44,18 @@ _HAS = {
                        r"seconds?|ago|since|until|morning|evening|night|default)\b", re.I),
     "reason": re.compile(r"\b(because|since|due to|owing to|so that|in order to|as a result|that way|reason|"
                          r"caused?|leads? to|so as to|thanks to|for fear|to avoid|to prevent|allows?|lets?)\b", re.I),
-    "method": re.compile(r"\b(by|using|use|with|via|through|run|set|add|pass|option|command|--?[a-z]\S*)\b|`|"
-                         r"\\[a-zA-Z]{2,}", re.I),  # an option, a TeX command
+    "method": re.compile(r"\b(by|using|use|with|via|through|run|set|add|pass|option|command)\b|`|"
+                         r"(?<![\w-])--?[a-z][\w-]*|\\[a-zA-Z]{2,}", re.I),  # an option (--follow), a TeX command
 }
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z]+")
 
 FEATURES = ("bias", "similarity", "rare_overlap", "neighbour_similarity", "passage_rank", "log_words",
-            "quantity_match", "time_match", "name_match", "reason_match", "method_match", "whole_block", "focus_match")
+            "quantity_match", "time_match", "name_match", "reason_match", "method_match", "whole_block", "focus_match",
+            "context_overlap", "counted_focus")
 # Fitted by bench/fit_scorer.py (a conditional logit on SQuAD v1.1 dev, questions 5, 15, 25, …).
 WEIGHTS = dict(zip(FEATURES, (
-    0.000, 4.177, 3.976, -0.046, 1.820, 0.214, 1.978, 1.437, 0.900, 0.400, 0.659, 0.000, 0.191)))
+    0.000, 4.300, 2.230, -0.350, 1.660, 0.250, 1.680, 1.460, 0.930, 0.390, 0.350, 0.000, -0.010, 2.190,
+    0.980)))
 
 
 # The thing asked about: "how much electricity", "which branch", "what exit status" (not "what is", "which of").
@@ -80,6 +83,9 @@ def feature_matrix(question: str, question_words: set[str], sentences: list[str]
     idf = _pool_idf(sentence_words)
     question_weight = sum(idf.get(w, idf_default(len(sentence_words))) for w in question_words) or 1.0
     question_names = {w.lower() for w in _CAPITALISED.findall(question)}
+    # a sentence read with the one before it in its paragraph ("His father was …" after "Shi Tianze was …")
+    context = [words | set().union(*(sentence_words[j] for j in neighbours[i] if j < i))
+               for i, words in enumerate(sentence_words)]
     rows = []
     for i, (text, words) in enumerate(zip(sentences, sentence_words)):
         shared = question_words & words
@@ -98,8 +104,20 @@ def feature_matrix(question: str, question_words: set[str], sentences: list[str]
             float("method" in types and bool(_HAS["method"].search(text))),
             float(whole_blocks[i]),
             float(bool(focus_words) and focus_words <= words),
+            sum(idf[w] for w in question_words & context[i]) / question_weight,
+            float("quantity" in types and _counts(text, focus_words)),
         ])
     return np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
+
+
+_AMOUNT = re.compile(rf"(\d[\d,.]*|\b(?:{_NUMBER_WORDS})\b)((?:\W+\w+){{0,4}})", re.I)
+
+
+def _counts(text: str, focus_words: set[str]) -> bool:
+    """Whether a number in `text` counts the thing asked about: "2.8 gigawatt-hours of electricity" for "how much
+    electricity", "9.8 million volumes" for "how many volumes"."""
+    return any(word.startswith(stem) for m in _AMOUNT.finditer(text)  # focus words are stems: prefixes of words
+               for word in re.findall(r"[a-z]+", m.group(2).lower()) for stem in focus_words)
 
 
 def likelihoods(features: np.ndarray, weights: dict | None = None) -> np.ndarray:
@@ -158,7 +176,8 @@ def unmatched_names(question: str, passages: list[str], in_collection=lambda wor
     missing = []
     for name in question_names(question):
         parts = [_POSSESSIVE.sub("", w) for w in _WORD.findall(name) if not _ambiguous(w)]
-        absent = [w for w in parts if _fold(w) not in words and not _misspelt(_fold(w), words)]
+        absent = [w for w in parts if _fold(w) not in words and not _misspelt(_fold(w), words)
+                  and not _spelt_out(w, passages)]
         # the collection's index keeps accents ("münchen"), so it is asked with the word as written
         if parts and (len(absent) * 2 > len(parts) or any(not in_collection(w) for w in absent)):
             missing.append(name)
@@ -172,6 +191,15 @@ def _ambiguous(word: str) -> bool:
 def _fold(text: str) -> str:
     """Lower case without accents: "Céloron" and "Celeron" are the same name to a reader."""
     return "".join(ch for ch in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(ch))
+
+
+def _spelt_out(word: str, passages: list[str]) -> bool:
+    """An acronym the passages write out in full: "NYC" for "New York City", "U.S." for "United States"."""
+    letters = word.replace(".", "")
+    if not (2 <= len(letters) <= 6 and letters.isalpha() and letters.isupper()):
+        return False
+    joined = r"\W+(?:(?:of|and|for|the|de)\W+)?".join(rf"{letter}[a-z]+" for letter in letters)
+    return any(re.search(rf"\b{joined}\b", passage) for passage in passages)
 
 
 def _misspelt(word: str, words: set[str]) -> bool:

@@ -168,6 +168,15 @@ def test_the_article_title_in_the_lead_in_is_not_an_answer():
     assert "Tesla" not in answer_body(reply)
     row = score_question(Question("q", "Who?", answers=("Tesla",)), "qa", [], reply, ())
     assert row["answer_hit"] is False and row["scores"] == {}, "no gold spans: no retrieval scores"
+    by_author = answer("He was born. [1] Ann Lee, the author of “Nikola Tesla”, writes: Tesla came in 1884. [2]",
+                       [citation(2, "d", 0, 20, "Tesla came in 1884.", title="Nikola Tesla")])
+    assert answer_body(by_author).split() == ["He", "was", "born.", "[1]", "Tesla", "came", "in", "1884.", "[2]"]
+
+
+def test_a_quote_naming_the_title_holds_the_answer():
+    reply = answer("According to “Kenya”: Kenya is the biggest economy in East Africa. [1]",
+                   [citation(1, "d", 0, 44, "Kenya is the biggest economy in East Africa.", title="Kenya")])
+    assert answer_body(reply).split()[0] == "Kenya"
 
 
 def test_a_declined_question_never_hits_even_if_the_refusal_repeats_the_answer():

@@ -36,6 +36,26 @@ def test_how_often_asks_for_a_rate_not_any_number():
     assert list(features[:, FEATURES.index("quantity_match")]) == [0.0, 1.0]
 
 
+def test_an_option_named_anywhere_is_a_way_to_do_it_but_a_hyphenated_word_is_not():
+    question = "How do I keep showing a file's history across a rename?"
+    sentences = ["--follow\nContinue listing the history of a file beyond renames.", "For renames, see --follow.",
+                 "A well-known rename is easy to spot."]
+    words = [set(s.lower().strip(".").split()) for s in sentences]
+    features = feature_matrix(question, {"file", "history", "rename"}, sentences, words, np.array([0.5] * 3),
+                              [[], [], []], [1, 1, 1], [False] * 3)
+    assert list(features[:, FEATURES.index("method_match")]) == [1.0, 1.0, 0.0]
+
+
+def test_a_sentence_read_with_the_one_before_it_shares_the_question_s_subject():
+    question = "Who was Shi Tianze's father?"
+    sentences = ["Shi Tianze was a Han Chinese official.", "His father was Shi Bingzhi.", "Marriages were common."]
+    words = [set(s.lower().strip(".").split()) for s in sentences]
+    features = feature_matrix(question, {"shi", "tianze", "father"}, sentences, words, np.array([0.5] * 3),
+                              [[1], [0, 2], [1]], [1, 1, 1], [False] * 3)
+    context = features[:, FEATURES.index("context_overlap")]
+    assert context[1] > features[1, FEATURES.index("rare_overlap")] and context[1] == context.max()
+
+
 def test_framing_words_that_point_at_the_document_are_left_out_of_the_comparison():
     assert focus("What does the article say about how often burials happen?") == "how often burials happen?"
     assert focus("According to the author, how does Rust compare with Go?") == "how does Rust compare with Go?"
@@ -81,3 +101,21 @@ def test_only_the_asking_sentence_is_checked_for_names():
     question = "My worktrees live on a USB drive. What does the documentation say about pruning them?"
     assert asking_sentence(question) == "What does the documentation say about pruning them?"
     assert unmatched_names(question, ["Worktrees are pruned after three months."]) == []
+
+
+def test_an_acronym_written_out_in_the_passages_is_mentioned():
+    assert unmatched_names("When did WJZ-TV in NYC begin broadcasting?", ["WJZ-TV in New York City began"]) == []
+    assert unmatched_names("Which country scores higher than the U.S.?", ["Finland outscored the United States"]) == []
+    assert unmatched_names("What does the UNHCR do?", ["The United Nations High Commissioner for Refugees"]) == []
+    # lower-case words with the right initials are not the name written out
+    assert unmatched_names("What does NASA plan?", ["a new agency's strategic aims"]) == ["NASA"]
+
+
+def test_a_number_that_counts_the_thing_asked_about_is_told_from_another_number():
+    question = "How much electricity may the robot hand have used?"
+    sentences = ["It ran on more than 1,000 desktop computers for months.",
+                 "It may have consumed about 2.8 gigawatt-hours of electricity."]
+    words = [set(s.lower().strip(".").split()) for s in sentences]
+    features = feature_matrix(question, {"electricity", "robot", "hand"}, sentences, words, np.array([0.5, 0.5]),
+                              [[], []], [1, 1], [False, False], focus_words={"electricity"})
+    assert list(features[:, FEATURES.index("counted_focus")]) == [0.0, 1.0]
