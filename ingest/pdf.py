@@ -428,11 +428,20 @@ def _block_kind(group: list[_Line], layout: _Layout) -> str:
     first, text = group[0], " ".join(line.text for line in group)
     if len(group) > 1 and all(line.mono for line in group):
         return CODE
+    if not _has_words(text):
+        return ITEM if _BULLET.match(text) else PARAGRAPH
     if layout.kind(first) == "large" and len(text.split()) <= 25:
         return HEADING
     if len(group) == 1 and _short_title(text) and layout.at_margin(first):
         return HEADING if layout.styled(first) or _NUMBERED_HEADING.match(text) else PARAGRAPH
     return ITEM if _BULLET.match(text) else PARAGRAPH
+
+
+def _has_words(text: str) -> bool:
+    """Whether `text` holds a word a heading could name, not only a version, date or web address ("v3.0f
+    2022/06/23", "https://github.com/…" in a title page's large type)."""
+    without_addresses = re.sub(r"\S*(://|www\.|@)\S*", " ", text)
+    return bool(re.search(r"(?<![\w.])[^\W\d_]{3,}", without_addresses))
 
 
 def _short_title(text: str) -> bool:

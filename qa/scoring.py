@@ -28,7 +28,8 @@ _QUESTION_TYPES = [
                           r"\bfor what (reason|purpose)\b", re.I)),
     ("method", re.compile(r"\bhow (do|does|did|can|could|should|would|to|is|are|was|were)\b|\bwhat (option|flag|"
                           r"command|setting|package|variable)\b|\bwhich (option|flag|command|setting|package)\b|"
-                          r"\b(recommends?|advises?|suggests?)\b|\bwhat (should|can) (i|we) do\b", re.I)),
+                          r"\b(recommends?|advises?|suggests?)\b|\bwhat (should|can) (i|we) do\b|"
+                          r"\bshould (i|we)\b|\bis it (ok|okay|safe|wise|a good idea|a bad idea|better)\b", re.I)),
 ]
 _NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
                  "thousand|million|billion|trillion|dozen|half|once|twice|percent")
@@ -44,8 +45,10 @@ _HAS = {
                        r"seconds?|ago|since|until|morning|evening|night|default)\b", re.I),
     "reason": re.compile(r"\b(because|since|due to|owing to|so that|in order to|as a result|that way|reason|"
                          r"caused?|leads? to|so as to|thanks to|for fear|to avoid|to prevent|allows?|lets?)\b", re.I),
-    "method": re.compile(r"\b(by|using|use|with|via|through|run|set|add|pass|option|command)\b|`|"
-                         r"(?<![\w-])--?[a-z][\w-]*|\\[a-zA-Z]{2,}", re.I),  # an option (--follow), a TeX command
+    # a means (an option such as --follow, a TeX command) or advice ("you should not", "always commit")
+    "method": re.compile(r"\b(by|using|use|with|via|through|run|set|add|pass|option|command|should|must|always|"
+                         r"never|avoid|better|best|(good|bad) idea|recommended|do not|don't)\b|`|"
+                         r"(?<![\w-])--?[a-z][\w-]*|\\[a-zA-Z]{2,}", re.I),
 }
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z]+")
 

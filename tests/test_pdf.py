@@ -98,3 +98,12 @@ def test_a_heading_that_names_a_command_in_typewriter_type_still_looks_like_a_he
     assert layout.styled(_line({"/LMSans10-Oblique": 24, "/LMMono10-Regular": 8}))  # "minipage" in typewriter
     assert not layout.styled(_line({"/LMSans10-Oblique": 8, "/LMMono10-Regular": 24}))  # mostly code
     assert not layout.styled(_line({"/LMRoman10-Regular": 24, "/LMSans10-Oblique": 8}))  # body text
+
+
+@pytest.mark.parametrize("text, kind", [("v3.0f 2022/06/23", PARAGRAPH), ("https://github.com/schlcht/microtype", PARAGRAPH),
+                                        ("The microtype package", HEADING), ("Issue 35, June 2022", HEADING)])
+def test_large_type_is_a_heading_only_if_it_names_something(text, kind):
+    from ingest.pdf import _block_kind, _Layout
+
+    layout = _Layout(body=8.0, pitch=12.0, body_font="/LMRoman10-Regular", margins={})  # the line's 10 pt is large
+    assert _block_kind([_line({"/LMRoman10-Regular": len(text)}, text)], layout) == kind
