@@ -13,6 +13,8 @@ def test_question_types_name_the_kind_of_thing_asked_for():
     assert question_types("Why copy requirements.txt first?") == {"reason"}
     assert question_types("How do I keep untracked files in a stash?") == {"method"}
     assert question_types("What does its manual recommend doing about it?") == {"method"}
+    assert question_types("Is it OK to rebase a branch others pulled?") == {"method"}
+    assert question_types("Should I commit fixes to the oldest branch?") == {"method"}
 
 
 def test_a_sentence_holding_the_asked_for_kind_of_thing_scores_higher():
@@ -44,6 +46,11 @@ def test_an_option_named_anywhere_is_a_way_to_do_it_but_a_hyphenated_word_is_not
     features = feature_matrix(question, {"file", "history", "rename"}, sentences, words, np.array([0.5] * 3),
                               [[], [], []], [1, 1, 1], [False] * 3)
     assert list(features[:, FEATURES.index("method_match")]) == [1.0, 1.0, 0.0]
+    advice = ["Always commit your fixes to the oldest branch.", "Fixes are tracked for the release."]
+    features = feature_matrix("Should I commit fixes to the oldest branch?", {"commit", "fix", "oldest", "branch"},
+                              advice, [set(s.lower().split()) for s in advice], np.array([0.5] * 2), [[], []],
+                              [1, 1], [False] * 2)
+    assert list(features[:, FEATURES.index("method_match")]) == [1.0, 0.0]
 
 
 def test_a_sentence_read_with_the_one_before_it_shares_the_question_s_subject():
