@@ -26,8 +26,9 @@ _QUESTION_TYPES = [
                          r"\bin what (country|city|state|region|place|town)\b", re.I)),
     ("reason", re.compile(r"\bwhy\b|\bwhat (caused|causes|is the reason|was the reason|reason)\b|"
                           r"\bfor what (reason|purpose)\b", re.I)),
-    ("method", re.compile(r"\bhow (do|does|did|can|could|should|would|to|is|are|was|were)\b|\bwhat (option|flag|"
-                          r"command|setting|package|variable)\b|\bwhich (option|flag|command|setting|package)\b|"
+    ("method", re.compile(r"\bhow (do|does|did|can|could|should|would|to|is|are|was|were)\b|"
+                          r"\b(what|which) (option|flag|command|setting|package|variable)s?\b|"
+                          r"\b(what|which) [\w-]+ (option|command|setting|package)s?\b|"  # "which hyperref option"
                           r"\b(recommends?|advises?|suggests?)\b|\bwhat (should|can) (i|we) do\b|"
                           r"\bshould (i|we)\b|\bis it (ok|okay|safe|wise|a good idea|a bad idea|better)\b", re.I)),
 ]

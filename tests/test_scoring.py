@@ -15,6 +15,8 @@ def test_question_types_name_the_kind_of_thing_asked_for():
     assert question_types("What does its manual recommend doing about it?") == {"method"}
     assert question_types("Is it OK to rebase a branch others pulled?") == {"method"}
     assert question_types("Should I commit fixes to the oldest branch?") == {"method"}
+    assert question_types("Which hyperref option hides the link boxes?") == {"method"}
+    assert question_types("Which state flag shows a bear?") == {"place"}
 
 
 def test_a_sentence_holding_the_asked_for_kind_of_thing_scores_higher():
