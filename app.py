@@ -29,7 +29,14 @@ JS = (STATIC / "app.js").read_text()
 # System fonts: nothing is fetched from a font service, so the page looks the same offline and inside iframes.
 THEME = gr.themes.Soft(primary_hue="indigo", neutral_hue="slate",
                        font=["ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"],
-                       font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"])
+                       font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"]).set(
+    # WCAG AA (4.5:1) for every text: Soft's indigo-500 and slate-400 text reach only 2.5 to 4.3:1 (dark mode's
+    # accent is lighter, in app.css)
+    color_accent="*primary_700", body_text_color_subdued="*neutral_600", body_text_color_subdued_dark="*neutral_400",
+    block_label_text_color="*primary_700", block_title_text_color="*primary_700",
+    button_primary_background_fill="*primary_700", button_primary_background_fill_hover="*primary_600",
+    button_primary_background_fill_dark="*primary_700", checkbox_label_background_fill_selected="*primary_700",
+    checkbox_label_background_fill_selected_dark="*primary_700")
 ARTICLE_HEADERS = ["Title", "Author", "Date", "Chunks", "Source"]
 PRIVATE = {"api_visibility": "private"}  # UI plumbing stays out of the public API
 MAX_PASSAGES = 20  # k, on the slider and through the API: it bounds the work and the size of one answer
@@ -141,11 +148,14 @@ def _chat(demo: gr.Blocks, pipeline: QAPipeline, library: Library, ask_tab: dict
     demo.load(lambda kept: settled(restored(kept)), saved, settled_outputs, concurrency_limit=None, **PRIVATE)
     asked = gr.State("")
     chat_inputs = [asked, turns, ask_tab["mode"], ask_tab["k"], ask_tab["article_filter"]]
+    # the page's script sends one question at a time (app.js queues the next), so an answer never waits on gradio's
+    # record of the one Stop just ended: "multiple"
+    answer = {"show_progress": "hidden", "trigger_mode": "multiple", **answers, **PRIVATE}
     answering = ask_tab["question"].submit(
         take_question, ask_tab["question"], [ask_tab["question"], asked], queue=False, **PRIVATE).then(
-        ask_in_chat, chat_inputs, settled_outputs, show_progress="hidden", trigger_mode="multiple", **answers, **PRIVATE)
+        ask_in_chat, chat_inputs, settled_outputs, **answer)
     from_example = ask_tab["examples"].click(lambda sample: sample[0], ask_tab["examples"], asked, **PRIVATE).then(
-        ask_in_chat, chat_inputs, settled_outputs, show_progress="hidden", trigger_mode="multiple", **answers, **PRIVATE)
+        ask_in_chat, chat_inputs, settled_outputs, **answer)
     def stop_answer(current, request: gr.Request):
         stopped_in.add(request.session_hash)
         return settled(stop(current))
@@ -255,8 +265,10 @@ def _mode_choice(settings: Settings, pipeline: QAPipeline) -> gr.Radio:
 
 
 def _articles_tab(settings: Settings) -> dict:
+    # widths that keep every column readable: on a phone the table scrolls sideways within its box
     parts = {"table": gr.Dataframe(headers=ARTICLE_HEADERS, value=[], interactive=False, wrap=True,
-                                   elem_id="articles-table", label="Indexed articles")}
+                                   elem_id="articles-table", label="Indexed articles",
+                                   column_widths=["320px", "160px", "120px", "80px", "300px"])}
     if not settings.allow_uploads:
         gr.Markdown("Uploads are switched off on this deployment.", elem_id="uploads-off")
         return parts

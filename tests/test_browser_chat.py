@@ -28,8 +28,8 @@ Farmers say the onion harvest lost a third of its crop to standing water, and st
 ONIONS_TITLE = "Onion prices after the floods"
 TITLE = "Khalilzad on ISKP, TTP, and Pakistan"
 # Two sentences of one paragraph of the sample article: cited as [1] and [2], they make one card with two marks.
-TWO_SENTENCES = ("Khalilzad’s remarks on Bagram Airbase are equally revealing [1]. The insistence on the necessity of "
-                 "American personnel for the protection of a potential embassy or to counter threats highlights a "
+TWO_SENTENCES = ("Khalilzad’s remarks on Bagram Airbase are equally revealing [1]. The insistence on the necessity "
+                 "of American personnel for the protection of a potential embassy or to counter threats highlights a "
                  "persistent US desire for an operational hub [1].")
 DRAFT = "And what about the TTP safe havens"
 AA_NORMAL, AA_LARGE = 4.5, 3.0
@@ -89,6 +89,7 @@ def served(tmp_path_factory, llm):
     articles.mkdir()
     shutil.copy(SAMPLE_ARTICLE, articles)
     (articles / "onion-prices.txt").write_text(ONIONS)
+    (articles / "weather-log.txt").write_text(weather_log())  # so the first start takes a while
     with running_app(root / "index", root / "app.log", RAGQA_ARTICLES_DIR=str(articles), RAGQA_LLM_BACKEND="openai",
                      RAGQA_LLM_BASE_URL=llm.url, RAGQA_LLM_MODEL="fake") as url:
         yield url, root / "index"
@@ -116,6 +117,40 @@ def page(browser, served):
     wait_until_ready(page)
     yield page
     context.close()
+
+
+def weather_log(days: int = 900) -> str:
+    """A long article on nothing the tests ask about: embedding it keeps the first start busy for some seconds."""
+    places = ["Gilgit", "Skardu", "Chitral", "Quetta", "Multan"]
+    lines = [f"On day {day} the station at {places[day % 5]} recorded {day % 37} degrees, {day % 13} millimetres of "
+             f"rain and winds of {day % 29} kilometres an hour from the {['north', 'south', 'east', 'west'][day % 4]}."
+             for day in range(days)]
+    return "Weather log\n\n" + "\n\n".join(" ".join(lines[i:i + 6]) for i in range(0, days, 6))
+
+
+@pytest.fixture(scope="module")
+def fresh_page(browser, served):
+    """The module's first page, opened while the app still builds its index on first start."""
+    page = browser.new_page(viewport=LAPTOP)
+    page.goto(served[0])
+    yield page
+    page.close()
+
+
+def test_a_question_asked_while_the_first_start_builds_the_index_stays_in_view(fresh_page):
+    from playwright.sync_api import expect
+
+    page = fresh_page
+    page.locator("#question textarea").fill(BAGRAM)
+    status = page.locator("#status").inner_text()
+    page.locator("#question textarea").press("Enter")
+    assert "indexed" not in status, f"the index was ready before the question ({status}): the test needs a longer build"
+    expect(page.locator('#chat [data-testid="user"]')).to_have_text(BAGRAM, timeout=3_000)  # at once, not after
+    expect(page.locator("#working")).to_be_visible()
+    assert "indexed" not in page.locator("#status").inner_text(), "shown while the index was still being built"
+    page.locator("#src-0-1").wait_for(timeout=120_000)
+    expect(page.locator("#working")).to_be_hidden()
+    expect(page.locator("#status")).to_contain_text("3 articles indexed")
 
 
 def llm_mode(page):
@@ -239,7 +274,7 @@ def test_a_failed_question_never_shows_the_previous_answers_sources_as_its_own(p
     expect(bot(page)).to_contain_text("The question is empty")
     newest = page.locator("#sources details[open]")
     expect(newest).to_have_count(1)
-    expect(newest).to_contain_text("Sources for “???”")
+    expect(newest).to_contain_text("Sources for ???")
     expect(newest).to_contain_text("Not answered, so nothing is cited.")
     expect(newest.locator("mark")).to_have_count(0)
 
@@ -266,7 +301,7 @@ def test_phone_marker_shows_its_card_and_a_button_leads_back_to_the_answer(page)
         cell = table.locator("th", has_text=header).first
         cell.scroll_into_view_if_needed()
         assert cell.bounding_box()["width"] >= 60, f"the {header} column is squeezed"
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "the page itself never scrolls sideways"
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "no sideways page scrolling"
 
 
 # The contrast of every visible piece of text against what is behind it, as WCAG 2 computes it.
@@ -283,23 +318,30 @@ CONTRAST = """() => {
     return layers.reverse().reduce((under, layer) => mix(layer, under), [255, 255, 255, 1]);
   };
   const luminance = (c) => {
-    const [r, g, b] = c.slice(0, 3).map((v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+    const [r, g, b] = c.slice(0, 3).map((v) => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    });
     return 0.2126 * r + 0.7152 * g + 0.0722 * b;
   };
   const failures = [];
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let text = walker.nextNode(); text; text = walker.nextNode()) {
     const el = text.parentElement;
-    if (!text.textContent.trim() || !el || !el.checkVisibility({ opacityProperty: true, visibilityProperty: true })) continue;
-    if (el.closest("[disabled], [aria-disabled=true], .copy-text, svg, #cite-preview[hidden]")) continue;
+    if (!text.textContent.trim() || !el) continue;
+    if (!el.checkVisibility({ opacityProperty: true, visibilityProperty: true })) continue;
+    if (el.closest("[disabled], [aria-disabled=true], .copy-text, svg")) continue;
+    const box = el.getBoundingClientRect();
+    if (box.width <= 1 || box.height <= 1) continue;  // visually hidden text for screen readers
     const style = getComputedStyle(el);
     const back = background(el), fore = mix(rgba(style.color), back);
     const [hi, lo] = [luminance(fore), luminance(back)].sort((a, b) => b - a);
     const ratio = (hi + 0.05) / (lo + 0.05);
     const size = parseFloat(style.fontSize), bold = parseInt(style.fontWeight) >= 700;
     const needed = size >= 24 || (bold && size >= 18.66) ? %s : %s;
-    if (ratio < needed) failures.push(`${ratio.toFixed(2)}:1 ${style.color} on rgb(${back.slice(0, 3).map(Math.round)}) ` +
-                                      `${el.tagName.toLowerCase()}#${el.id}.${el.className} “${text.textContent.trim().slice(0, 40)}”`);
+    const where = `${el.tagName.toLowerCase()}#${el.id}.${el.className} “${text.textContent.trim().slice(0, 40)}”`;
+    const behind = `rgb(${back.slice(0, 3).map(Math.round)})`;
+    if (ratio < needed) failures.push(`${ratio.toFixed(2)}:1 ${style.color} on ${behind} ${where}`);
   }
   return failures;
 }""" % (AA_LARGE, AA_NORMAL)
@@ -317,7 +359,7 @@ def test_every_text_on_the_page_meets_wcag_aa_contrast(page, served, theme):
     page.wait_for_timeout(300)
     failures += page.evaluate(CONTRAST)
     page.get_by_role("tab", name="Articles").click()
-    page.locator("#articles-table").get_by_text(TITLE).wait_for()
+    page.locator("#articles-table [data-testid=cell-0-0]").wait_for()
     failures += page.evaluate(CONTRAST)
     assert not failures, "\n".join(sorted(set(failures)))
 
@@ -331,7 +373,7 @@ def test_a_reload_keeps_the_conversation_and_new_chat_starts_over(page, served):
     expect(page.locator('#chat [data-testid="user"]')).to_have_count(2)
     expect(bot(page)).to_contain_text("Searched for: Why would the US want personnel there? (Bagram)")
     expect(page.locator("#src-1-1")).to_be_attached()
-    ask(page, "Who was hit by the floods?", turn=2)  # the conversation goes on where it was
+    ask(page, "What happened to onion prices after the floods?", turn=2)  # the conversation goes on where it was
     expect(page.locator('#chat [data-testid="user"]')).to_have_count(3)
 
     page.get_by_role("button", name="New chat").click()
@@ -360,7 +402,7 @@ def test_exports_keep_every_citations_document_span_and_quote(page, served, tmp_
     documents = {d["id"]: d for d in indexed_documents(served[1])}
     assert [turn["question"] for turn in exported] == [BAGRAM, "What happened to onion prices after the floods?"]
     citations = [c for turn in exported for c in turn["citations"]]
-    assert {c["doc_id"] for c in citations} == set(documents), "both articles are cited"
+    assert {c["doc_id"] for c in citations} == {"khalilzad-on-iskp-ttp-and-pakistan", "onion-prices"}
     for c in citations:
         document = documents[c["doc_id"]]
         assert document["text"][c["start"]:c["end"]] == c["quote"], "the quote is the indexed text at its span"

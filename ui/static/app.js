@@ -44,6 +44,14 @@
     target.focus({ preventScroll: true });
   };
 
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest && event.target.closest('a[href^="#src-"]');
+    if (!link) return;
+    event.preventDefault();
+    event.stopPropagation();
+    showSource(link);
+  }, true);
+
   // A preview of the quote on hover or keyboard focus of a marker: the article's title and the quoted sentence.
   const preview = document.createElement("div");
   preview.id = "cite-preview";
@@ -103,7 +111,7 @@
 
   // Screen readers hear a message as it reads, not the markdown behind it.
   const labelMessages = () => {
-    for (const message of (chat() || document).querySelectorAll('#chat [data-testid="bot"], #chat [data-testid="user"]')) {
+    for (const message of document.querySelectorAll('#chat [data-testid="bot"], #chat [data-testid="user"]')) {
       const label = `${message.dataset.testid === "bot" ? "Answer" : "Question"}: ${message.innerText.trim()}`;
       if (message.getAttribute("aria-label") !== label) message.setAttribute("aria-label", label);
     }
