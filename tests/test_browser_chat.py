@@ -173,6 +173,8 @@ def test_typing_while_an_answer_streams_keeps_the_draft_queues_it_and_stop_ends_
     box.press("Enter")
     expect(page.locator("#working")).to_contain_text("Writing the answer…")  # the working indicator
     expect(bot(page)).to_contain_text("Khalilzad’s remarks", timeout=30_000)  # streaming
+    page.locator("#examples button").first.click()  # an example meanwhile is refused, visibly
+    expect(page.locator("#queued-note")).to_contain_text("One question at a time")
     box.press_sequentially(DRAFT, delay=20)
     page.wait_for_timeout(800)  # more words stream in meanwhile
     expect(box).to_have_value(DRAFT)

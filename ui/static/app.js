@@ -126,11 +126,16 @@
   queuedNote.id = "queued-note";
   queuedNote.setAttribute("role", "status");
   const box = () => document.querySelector("#question textarea");
-  const setQueued = (on) => {
+  const QUEUED = "Queued: this question is asked when the current answer ends (or press Stop).";
+  const note = (message) => {
     const question = document.getElementById("question");
-    if (on && question && !queuedNote.isConnected) question.after(queuedNote);
-    queuedNote.textContent = on ? "Queued: this question is asked when the current answer ends (or press Stop)." : "";
-    queuedNote.hidden = !on;
+    if (message && question && !queuedNote.isConnected) question.after(queuedNote);
+    queuedNote.textContent = message;
+    queuedNote.hidden = !message;
+  };
+  const setQueued = (on) => {
+    note(on ? QUEUED : "");
+    const question = document.getElementById("question");
     if (question) question.classList.toggle("queued", on);
   };
   let queued = false, keyLetThrough = false;
@@ -156,6 +161,16 @@
     if (event.type !== "keypress") { queued = true; setQueued(true); }
   };
   for (const type of ["keydown", "keypress", "click"]) document.addEventListener(type, intercept, true);
+  // An example picked while an answer is written is politely refused (the list shows examples shortened, so one
+  // cannot be queued from it).
+  document.addEventListener("click", (event) => {
+    const example = event.target.closest && event.target.closest("#examples button");
+    if (!example || !(pending || visible("working"))) return;
+    event.preventDefault();
+    event.stopImmediatePropagation();
+    note("One question at a time: pick the example again when this answer ends, or press Stop.");
+    setTimeout(() => note(queued ? QUEUED : ""), 5000);
+  }, true);
   document.addEventListener("input", (event) => {
     if (queued && event.target === box() && !box().value.trim()) { queued = false; setQueued(false); }
   }, true);
