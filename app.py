@@ -4,7 +4,9 @@ and the index load in the background (its status line says how far they got). Im
 and builds no index (the first page load or API call does)."""
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import tempfile
 import time
 import uuid
@@ -128,6 +130,7 @@ def _chat(demo: gr.Blocks, pipeline: QAPipeline, library: Library, ask_tab: dict
         steps = respond(pipeline, question, current, options)
         for step, updated in enumerate(steps):
             if request.session_hash in stopped_in:  # Stop: this yield, not a late one, is the last word
+                stopped_in.discard(request.session_hash)
                 steps.close()  # closes the pipeline's stream, and so the LLM's connection
                 yield settled(stop(updated))
                 return
@@ -156,6 +159,7 @@ def _chat(demo: gr.Blocks, pipeline: QAPipeline, library: Library, ask_tab: dict
         ask_in_chat, chat_inputs, settled_outputs, **answer)
     from_example = ask_tab["examples"].click(lambda sample: sample[0], ask_tab["examples"], asked, **PRIVATE).then(
         ask_in_chat, chat_inputs, settled_outputs, **answer)
+
     def stop_answer(current, request: gr.Request):
         stopped_in.add(request.session_hash)
         return settled(stop(current))
@@ -168,8 +172,7 @@ def _chat(demo: gr.Blocks, pipeline: QAPipeline, library: Library, ask_tab: dict
     filter_shown = [ask_tab["filter_row"], ask_tab["filter_chips"]]
     ask_tab["article_filter"].change(lambda ids: _filter_chips(ids, library), ask_tab["article_filter"],
                                      filter_shown, queue=False, **PRIVATE)
-    ask_tab["clear_filter"].click(lambda: [], None, ask_tab["article_filter"], queue=False, **PRIVATE)
-
+    ask_tab["clear_filter"].click(list, None, ask_tab["article_filter"], queue=False, **PRIVATE)
 
 
 class _Exports:
@@ -186,7 +189,10 @@ class _Exports:
         self._remove_old()
         folder = self.folder / uuid.uuid4().hex
         folder.mkdir()
-        shown = lambda source: shown_source(source, self.library.settings)  # noqa: E731 - no server paths
+
+        def shown(source: str) -> str:  # no server paths
+            return shown_source(source, self.library.settings)
+
         markdown, data = folder / "conversation.md", folder / "conversation.json"
         markdown.write_text(export_markdown(turns, shown), encoding="utf-8")
         data.write_text(export_json(turns, shown), encoding="utf-8")
@@ -194,11 +200,11 @@ class _Exports:
                                                                                            interactive=True)
 
     def _remove_old(self) -> None:
-        for folder in self.folder.iterdir():
-            if time.time() - folder.stat().st_mtime > EXPORTS_KEPT_S:
-                for file in folder.iterdir():
-                    file.unlink(missing_ok=True)
-                folder.rmdir()
+        now = time.time()
+        for folder in list(self.folder.iterdir()):
+            with contextlib.suppress(OSError):  # another request may be removing it too
+                if now - folder.stat().st_mtime > EXPORTS_KEPT_S:
+                    shutil.rmtree(folder)
 
 
 def _filter_chips(doc_ids: list[str] | None, library: Library) -> tuple:
@@ -235,12 +241,12 @@ def _ask_tab(settings: Settings, pipeline: QAPipeline) -> dict:
                 parts["filter_chips"] = gr.HTML("", elem_id="filter-chips", js_on_load=None)
                 parts["clear_filter"] = gr.Button("Search all articles", elem_id="clear-filter", size="sm",
                                                   scale=0, min_width=160)
-            with gr.Row(elem_id="conversation-actions"):
-                parts["new_chat"] = gr.Button("New chat", elem_id="new-chat", size="sm", variant="secondary")
+            with gr.Row(elem_id="conversation-actions"):  # one line, on phones too
+                parts["new_chat"] = gr.Button("New chat", elem_id="new-chat", size="sm", min_width=90)
                 parts["export_md"] = gr.DownloadButton("Export Markdown", elem_id="export-md", size="sm",
-                                                       interactive=False)
+                                                       interactive=False, min_width=90)
                 parts["export_json"] = gr.DownloadButton("Export JSON", elem_id="export-json", size="sm",
-                                                         interactive=False)
+                                                         interactive=False, min_width=90)
             parts["examples"] = gr.Dataset(components=[parts["question"]], samples=[], label="Examples",
                                            elem_id="examples", samples_per_page=6)
             with gr.Accordion("Settings", open=False, elem_id="settings"):

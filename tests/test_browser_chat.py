@@ -340,13 +340,13 @@ CONTRAST = """() => {
     const [hi, lo] = [luminance(fore), luminance(back)].sort((a, b) => b - a);
     const ratio = (hi + 0.05) / (lo + 0.05);
     const size = parseFloat(style.fontSize), bold = parseInt(style.fontWeight) >= 700;
-    const needed = size >= 24 || (bold && size >= 18.66) ? %s : %s;
+    const needed = size >= 24 || (bold && size >= 18.66) ? AA_LARGE : AA_NORMAL;
     const where = `${el.tagName.toLowerCase()}#${el.id}.${el.className} “${text.textContent.trim().slice(0, 40)}”`;
     const behind = `rgb(${back.slice(0, 3).map(Math.round)})`;
     if (ratio < needed) failures.push(`${ratio.toFixed(2)}:1 ${style.color} on ${behind} ${where}`);
   }
   return failures;
-}""" % (AA_LARGE, AA_NORMAL)
+}""".replace("AA_LARGE", str(AA_LARGE)).replace("AA_NORMAL", str(AA_NORMAL))
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])

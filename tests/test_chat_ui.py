@@ -97,7 +97,9 @@ def test_the_saved_conversation_comes_back_and_malformed_turns_are_left_out():
 
 def test_exports_keep_each_citations_document_span_and_quote():
     turns = [answered(CITATIONS), Turn("Bad?", error="Nope.")]
-    shown = lambda source: source.rsplit("/", 1)[-1]  # noqa: E731
+    def shown(source):
+        return source.rsplit("/", 1)[-1]
+
     data = json.loads(export_json(turns, shown))["conversation"]
     assert [d["question"] for d in data] == ["Where is the base?", "Bad?"]
     for c in data[0]["citations"]:

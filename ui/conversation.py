@@ -3,8 +3,8 @@ Markdown and JSON exports, which keep for every citation the document, its sourc
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, fields
-from typing import Callable
 
 from schema import Answer, Citation
 from ui.chat import Turn
@@ -59,12 +59,12 @@ def _typed(value, kind: str):
         return value
     if kind == "str":
         return _text(value)
-    raise ValueError(f"expected {kind}")
+    raise TypeError(f"expected {kind}")
 
 
 def _text(value) -> str:
     if not isinstance(value, str):
-        raise ValueError("expected text")
+        raise TypeError("expected text")
     return value
 
 
@@ -97,8 +97,8 @@ def export_markdown(turns: list[Turn], shown_source: Callable[[str], str] = str)
             lines += ["Sources:", ""]
         for c in item["citations"]:
             section = f" › {c['section']}" if c["section"] else ""
-            lines += [f"{c['n']}. **{_one_line(c['title'])}**{_one_line(section)} ({c['source']}, document "
-                      f"`{c['doc_id']}`, characters {c['start']}–{c['end']})", "",
+            lines += [(f"{c['n']}. **{_one_line(c['title'])}**{_one_line(section)} ({c['source']}, document "
+                       f"`{c['doc_id']}`, characters {c['start']}–{c['end']})"), "",
                       *[f"   > {line}" for line in c["quote"].splitlines() or [""]], ""]
     return "\n".join(lines).rstrip() + "\n"
 
