@@ -158,6 +158,14 @@ def llm_mode(page):
     page.get_by_label("LLM (openai · fake)").check()
 
 
+def choose_article(page, title):
+    """Open the settings and search only the article titled `title`."""
+    page.locator("#settings").get_by_text("Settings").click()
+    page.locator("#settings input").last.click()
+    page.get_by_role("option", name=title).click()
+    page.keyboard.press("Escape")
+
+
 def bot(page, index=-1):
     answers = page.locator('#chat [data-testid="bot"]')
     return answers.last if index == -1 else answers.nth(index)
@@ -248,10 +256,7 @@ def test_one_card_per_passage_grouped_by_article_with_a_preview_on_each_marker(p
 def test_the_filter_shows_as_chips_beside_the_box_and_refusals_name_the_selection(page):
     from playwright.sync_api import expect
 
-    page.locator("#settings").get_by_text("Settings").click()
-    page.locator("#settings input[role=listbox], #settings input").last.click()
-    page.get_by_role("option", name=ONIONS_TITLE).click()
-    page.keyboard.press("Escape")
+    choose_article(page, ONIONS_TITLE)
     chips = page.locator("#filter-row")
     expect(chips).to_be_visible()
     expect(chips.locator(".chip")).to_have_text([ONIONS_TITLE])
@@ -357,8 +362,8 @@ def test_every_text_on_the_page_meets_wcag_aa_contrast(page, served, theme):
     page.locator('#chat a[href="#src-0-1"]').hover()  # the preview too
     page.locator("#cite-preview").wait_for()
     failures = page.evaluate(CONTRAST)
-    page.locator("#settings").get_by_text("Settings").click()
-    page.wait_for_timeout(300)
+    choose_article(page, ONIONS_TITLE)  # the settings open, and the filter's chips show
+    page.locator("#filter-row").wait_for()
     failures += page.evaluate(CONTRAST)
     page.get_by_role("tab", name="Articles").click()
     page.locator("#articles-table [data-testid=cell-0-0]").wait_for()
