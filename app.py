@@ -22,7 +22,7 @@ from ui.chat import AskOptions, Turn, chat_messages, plain_sentence, respond, st
 from ui.conversation import export_json, export_markdown, restored, saved_form
 from ui.examples import example_questions
 from ui.library import Library, hide_paths, shown_source
-from ui.render import articles_rows, escape_html, escape_markdown, sources_html
+from ui.render import article_html, articles_rows, escape_html, escape_markdown, sources_html
 from ui.uploads import ALLOWED_SUFFIXES
 
 STATIC = Path(__file__).resolve().parent / "ui" / "static"
@@ -173,6 +173,10 @@ def _chat(demo: gr.Blocks, pipeline: QAPipeline, library: Library, ask_tab: dict
     ask_tab["article_filter"].change(lambda ids: _filter_chips(ids, library), ask_tab["article_filter"],
                                      filter_shown, queue=False, **PRIVATE)
     ask_tab["clear_filter"].click(list, None, ask_tab["article_filter"], queue=False, **PRIVATE)
+    ask_tab["open_request"].change(lambda request: (gr.Column(visible=True), article_html(request, library.documents())),
+                                  ask_tab["open_request"], [ask_tab["reader"], ask_tab["reader_article"]],
+                                  queue=False, **PRIVATE)
+    ask_tab["reader_close"].click(lambda: gr.Column(visible=False), None, ask_tab["reader"], queue=False, **PRIVATE)
 
 
 class _Exports:
@@ -257,6 +261,12 @@ def _ask_tab(settings: Settings, pipeline: QAPipeline) -> dict:
         with gr.Column(scale=2, min_width=300, elem_id="sources-column"):
             gr.HTML("<h2>Sources</h2>", js_on_load=None)
             parts["sources"] = gr.HTML(sources_html([], {}), elem_id="sources", js_on_load=None)
+    # a card's "Open the article here" (app.js writes its request into the hidden box) shows the whole article over
+    # the page, scrolled to the quote
+    parts["open_request"] = gr.Textbox(elem_id="open-request", show_label=False, container=False)
+    with gr.Column(visible=False, elem_id="reader") as parts["reader"]:
+        parts["reader_close"] = gr.Button("Close the article", elem_id="reader-close", size="sm")
+        parts["reader_article"] = gr.HTML("", elem_id="reader-article", js_on_load=None)
     return parts
 
 

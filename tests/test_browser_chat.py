@@ -253,6 +253,23 @@ def test_one_card_per_passage_grouped_by_article_with_a_preview_on_each_marker(p
     assert marker.get_attribute("aria-describedby") == "cite-preview"
 
 
+def test_a_card_opens_the_whole_article_scrolled_to_its_quote(page):
+    from playwright.sync_api import expect
+
+    ask(page, BAGRAM, turn=0)
+    page.locator("#sources details[open] .open-article").first.click()
+    reader = page.locator("#reader")
+    expect(reader).to_be_visible()
+    expect(reader.locator(".reader-title")).to_have_text(TITLE)
+    mark = reader.locator("#reader-mark")
+    expect(mark).to_contain_text("Khalilzad’s remarks on Bagram Airbase are equally revealing.")
+    expect(mark).to_be_focused()
+    expect(mark).to_be_in_viewport()
+    assert "Zalmay Khalilzad’s recent interview" in reader.inner_text(), "the whole article, from its start"
+    page.keyboard.press("Escape")
+    expect(reader).to_be_hidden()
+
+
 def test_the_filter_shows_as_chips_beside_the_box_and_refusals_name_the_selection(page):
     from playwright.sync_api import expect
 
@@ -362,6 +379,10 @@ def test_every_text_on_the_page_meets_wcag_aa_contrast(page, served, theme):
     page.locator('#chat a[href="#src-0-1"]').hover()  # the preview too
     page.locator("#cite-preview").wait_for()
     failures = page.evaluate(CONTRAST)
+    page.locator("#sources .open-article").first.click()  # the article reader
+    page.locator("#reader-mark").wait_for()
+    failures += page.evaluate(CONTRAST)
+    page.keyboard.press("Escape")
     choose_article(page, ONIONS_TITLE)  # the settings open, and the filter's chips show
     page.locator("#filter-row").wait_for()
     failures += page.evaluate(CONTRAST)

@@ -1,5 +1,6 @@
 """The chat's logic without a browser: one card per passage, clean copies, Stop, refusals naming the selection, the
 conversation kept in the browser, and exports that keep the evidence."""
+import html as html_module
 import json
 import re
 
@@ -7,7 +8,7 @@ from schema import Answer, Citation, Document
 from test_app import FakePipeline
 from ui.chat import AskOptions, Turn, chat_messages, respond, stop
 from ui.conversation import SAVED_TURNS, export_json, export_markdown, restored, saved_form
-from ui.render import copy_text, sources_html
+from ui.render import article_html, copy_text, sources_html
 
 PARAGRAPH = ("The base may be negotiated. Officials met twice. Nobody signed. "
              "It is a hub for the region.")
@@ -110,3 +111,17 @@ def test_exports_keep_each_citations_document_span_and_quote():
     first = CITATIONS[0]
     assert f"1. **On <the> base** (base.txt, document `base`, characters {first.start}–{first.end})" in markdown
     assert "   > The base may be negotiated." in markdown and "## Bad?\n\nNope." in markdown
+
+
+def test_the_article_opens_whole_with_its_quote_marked_and_bad_requests_are_refused():
+    quote = CITATIONS[1]
+    html = sources_html([answered(CITATIONS)], DOCUMENTS)
+    request = re.search(r'class="open-article" data-open="([^"]+)"', html).group(1)
+    opened = article_html(html_module.unescape(request), DOCUMENTS)  # as the browser reads the attribute
+    assert opened.startswith('<h2 class="reader-title">On &lt;the&gt; base</h2>')
+    assert "Title line.\n<mark" in opened and "Another paragraph" in opened, "the whole text"
+    asked = json.dumps({"doc": "base", "start": quote.start, "end": quote.end, "nonce": '"><script>'})
+    assert f'data-nonce="&quot;&gt;&lt;script&gt;">{quote.quote}</mark>' in article_html(asked, DOCUMENTS)
+    for bad in ("not json", json.dumps({"doc": "gone", "start": 0, "end": 1}), json.dumps([1]),
+                json.dumps({"doc": "base", "start": 5, "end": 10_000}), json.dumps({"doc": "base", "start": "0"})):
+        assert article_html(bad, DOCUMENTS) == '<p class="reader-missing">This article is no longer in the index.</p>'

@@ -3,6 +3,7 @@ them is escaped here, so nothing a user or an article writes is ever rendered as
 from __future__ import annotations
 
 import html
+import json
 import re
 from dataclasses import replace
 from pathlib import PurePath
@@ -140,7 +141,12 @@ def _article(turn: int, citations: list[Citation], document: Document | None) ->
 
 def _card(turn: int, citations: list[Citation], text: str) -> str:
     numbers = "".join(f'<span class="source-n">{c.n}</span>' for c in sorted(citations, key=lambda c: c.n))
-    return (f'<li class="source-card"><div class="source-head">{numbers}{_section_tag(citations[0])}</div>'
+    first = citations[0]
+    opener = ""
+    if text[first.start:first.end] == first.quote:  # the article is at hand: it can be opened at the quote
+        request = escape_html(json.dumps({"doc": first.doc_id, "start": first.start, "end": first.end}))
+        opener = f'<button type="button" class="open-article" data-open="{request}">Open the article here</button>'
+    return (f'<li class="source-card"><div class="source-head">{numbers}{_section_tag(first)}{opener}</div>'
             f'<blockquote class="passage">{passage_html(turn, citations, text)}</blockquote></li>')
 
 
@@ -170,6 +176,26 @@ def _shortened(between: str) -> str:
     if len(between) <= 2 * PASSAGE_CONTEXT:
         return between
     return between[:PASSAGE_CONTEXT].rsplit(" ", 1)[0] + " … " + between[-PASSAGE_CONTEXT:].split(" ", 1)[-1]
+
+
+def article_html(request: str, documents: dict[str, Document]) -> str:
+    """The whole cleaned article a card's "Open the article here" asks for (`request` is its JSON: document id and
+    the quote's span), the quote marked; a request for what the index no longer holds says so."""
+    try:
+        wanted = json.loads(request)
+        document, start, end = documents.get(wanted["doc"]), wanted["start"], wanted["end"]
+        nonce = str(wanted.get("nonce", ""))[:40]  # the page's way to tell this reply from an earlier one
+        valid = document is not None and type(start) is int and type(end) is int
+        valid = valid and 0 <= start < end <= len(document.text)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        valid = False
+    if not valid:
+        return '<p class="reader-missing">This article is no longer in the index.</p>'
+    text = document.text
+    return (f'<h2 class="reader-title">{escape_html(document.title)}</h2>'
+            f'<div class="source-meta">{_meta_line(document.metadata, document.source)}</div>'
+            f'<div class="reader-text">{escape_html(text[:start])}<mark id="reader-mark" tabindex="-1" '
+            f'data-nonce="{escape_html(nonce)}">{escape_html(text[start:end])}</mark>{escape_html(text[end:])}</div>')
 
 
 def copy_text(entry, documents: dict[str, Document]) -> str:

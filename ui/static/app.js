@@ -52,6 +52,31 @@
     showSource(link);
   }, true);
 
+  // "Open the article here": the card's request goes to the server through a hidden box; the article comes back
+  // over the page and is scrolled to the quote (the nonce tells this reply from an earlier one).
+  let opening = null;
+  document.addEventListener("click", (event) => {
+    const opener = event.target.closest && event.target.closest(".open-article");
+    if (!opener) return;
+    const request = document.querySelector("#open-request textarea, #open-request input");
+    if (!request) return;
+    opening = String(Date.now());
+    const setValue = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(request), "value").set;
+    setValue.call(request, JSON.stringify({ ...JSON.parse(opener.dataset.open), nonce: opening }));
+    request.dispatchEvent(new Event("input", { bubbles: true }));
+  });
+  setInterval(() => {
+    const mark = opening && document.querySelector(`#reader-mark[data-nonce="${opening}"]`);
+    const reader = document.getElementById("reader");
+    if (!mark || !reader || !reader.checkVisibility()) return;
+    opening = null;
+    reader.scrollTop += mark.getBoundingClientRect().top - reader.getBoundingClientRect().top - reader.clientHeight / 3;
+    mark.focus({ preventScroll: true });
+  }, 100);
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && visible("reader")) document.getElementById("reader-close").click();
+  });
+
   // A preview of the quote on hover or keyboard focus of a marker: the article's title and the quoted sentence.
   const preview = document.createElement("div");
   preview.id = "cite-preview";
