@@ -4,7 +4,12 @@ and the index load in the background (its status line says how far they got). Im
 and builds no index (the first page load or API call does)."""
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import tempfile
+import time
+import uuid
 from pathlib import Path
 
 import gradio as gr
@@ -14,10 +19,11 @@ from qa.filters import ArticleFilter
 from qa.pipeline import QAPipeline
 from schema import UserError
 from settings import Settings
-from ui.chat import AskOptions, Turn, chat_messages, plain_sentence, respond
+from ui.chat import AskOptions, Turn, chat_messages, plain_sentence, respond, stop
+from ui.conversation import export_json, export_markdown, restored, saved_form
 from ui.examples import example_questions
 from ui.library import Library, hide_paths, shown_source
-from ui.render import articles_rows, escape_markdown, sources_html
+from ui.render import article_html, articles_rows, escape_html, escape_markdown, sources_html
 from ui.uploads import ALLOWED_SUFFIXES
 
 STATIC = Path(__file__).resolve().parent / "ui" / "static"
@@ -26,7 +32,14 @@ JS = (STATIC / "app.js").read_text()
 # System fonts: nothing is fetched from a font service, so the page looks the same offline and inside iframes.
 THEME = gr.themes.Soft(primary_hue="indigo", neutral_hue="slate",
                        font=["ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif"],
-                       font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"])
+                       font_mono=["ui-monospace", "SFMono-Regular", "Menlo", "monospace"]).set(
+    # WCAG AA (4.5:1) for every text: Soft's indigo-500 and slate-400 text reach only 2.5 to 4.3:1 (dark mode's
+    # accent is lighter, in app.css)
+    color_accent="*primary_700", body_text_color_subdued="*neutral_600", body_text_color_subdued_dark="*neutral_400",
+    block_label_text_color="*primary_700", block_title_text_color="*primary_700",
+    button_primary_background_fill="*primary_700", button_primary_background_fill_hover="*primary_600",
+    button_primary_background_fill_dark="*primary_700", checkbox_label_background_fill_selected="*primary_700",
+    checkbox_label_background_fill_selected_dark="*primary_700")
 ARTICLE_HEADERS = ["Title", "Author", "Date", "Chunks", "Source"]
 PRIVATE = {"api_visibility": "private"}  # UI plumbing stays out of the public API
 MAX_PASSAGES = 20  # k, on the slider and through the API: it bounds the work and the size of one answer
@@ -37,6 +50,9 @@ UPLOAD_CACHE = (3600, 3600)  # delete_cache: every hour, files older than an hou
 # On 2 cores, 2, 4 and 8 at once gave the same answers per second under 30 users (bench/load_test.py).
 OFFLINE_ANSWERS = os.cpu_count() or 1
 PROGRESS_EVERY_S = 0.25  # how often a page waiting for the model and index checks how far they got
+EXPORTS_KEPT_S = 3600  # exported conversations are written per request and removed after an hour
+WORKING = ('<div class="working-dots" aria-hidden="true"><span></span><span></span><span></span></div>'
+           '<span>Writing the answer…</span>')
 
 
 def build_demo(pipeline: QAPipeline) -> gr.Blocks:
@@ -48,13 +64,12 @@ def build_demo(pipeline: QAPipeline) -> gr.Blocks:
     answers = {"concurrency_id": "answers", "concurrency_limit": OFFLINE_ANSWERS + pipeline.llm_lane.slots}
     with gr.Blocks(title="Article QA", analytics_enabled=False, delete_cache=UPLOAD_CACHE) as demo:
         demo.library = library  # for launch() and tests
-        turns = gr.State([])
         gr.HTML('<h1>Article QA</h1><p>Ask about the articles; every claim cites the sentence it quotes.</p>',
                 elem_id="header", js_on_load=None)
         status = gr.Markdown("Starting…", elem_id="status")
         with gr.Tabs():
             with gr.Tab("Ask", id="ask"):
-                ask_tab = _ask_tab(settings, _llm_label(pipeline))
+                ask_tab = _ask_tab(settings, pipeline)
             with gr.Tab("Articles", id="articles"):
                 articles_tab = _articles_tab(settings)
         listing = [status, articles_tab["table"], ask_tab["examples"], ask_tab["article_filter"]]
@@ -73,22 +88,6 @@ def build_demo(pipeline: QAPipeline) -> gr.Blocks:
                 return
             yield _listing(library)
 
-        def ask_in_chat(question, current, mode, k, doc_ids, author, since, until):
-            _ready_or_let_the_pipeline_say_why(library)
-            try:  # the author and date inputs narrow the articles chosen; a bad date is said in the chat
-                doc_ids = _filtered_ids(library, doc_ids, author, since, until)
-            except UserError as exc:
-                if not str(question or "").strip():
-                    return  # blank input starts no turn, as in respond
-                failed = [*current, Turn(" ".join(str(question).split()), error=plain_sentence(str(exc)))]
-                yield "", chat_messages(failed), gr.skip(), failed
-                return
-            options = AskOptions(mode=mode, k=int(k), doc_ids=tuple(doc_ids or ()))
-            for updated in respond(pipeline, question, current, options):
-                done = updated[-1].answer is not None or bool(updated[-1].error)
-                sources = sources_html(updated, library.documents()) if done else gr.skip()
-                yield "", chat_messages(updated), sources, updated
-
         def add_files(files, progress=gr.Progress()):
             if not files:
                 return ("Choose one or more files first.", *[gr.skip()] * 4, gr.skip())
@@ -101,13 +100,7 @@ def build_demo(pipeline: QAPipeline) -> gr.Blocks:
 
         # every visitor sees the progress, none waits for another's page to load (waiting is no work)
         demo.load(on_load, outputs=listing, concurrency_limit=None, **PRIVATE)
-        chat_outputs = [ask_tab["question"], ask_tab["chatbot"], ask_tab["sources"], turns]
-        chat_inputs = [ask_tab["question"], turns, ask_tab["mode"], ask_tab["k"], ask_tab["article_filter"],
-                       ask_tab["author"], ask_tab["since"], ask_tab["until"]]
-        ask_tab["question"].submit(ask_in_chat, chat_inputs, chat_outputs, **answers, **PRIVATE)
-        ask_tab["examples"].click(lambda sample: sample[0], ask_tab["examples"], ask_tab["question"], **PRIVATE).then(
-            ask_in_chat, chat_inputs, chat_outputs, **answers, **PRIVATE)
-        ask_tab["chatbot"].clear(lambda: ([], sources_html([], {})), outputs=[turns, ask_tab["sources"]], **PRIVATE)
+        _chat(demo, pipeline, library, ask_tab, answers)
         if settings.allow_uploads:
             articles_tab["add"].click(add_files, articles_tab["files"],
                                       [articles_tab["result"], *listing, articles_tab["files"]], **PRIVATE)
@@ -115,6 +108,127 @@ def build_demo(pipeline: QAPipeline) -> gr.Blocks:
             _wire_delete(library, articles_tab, listing)
         _api(pipeline, library, answers)
     return demo
+
+
+def _chat(demo: gr.Blocks, pipeline: QAPipeline, library: Library, ask_tab: dict, answers: dict) -> None:
+    """The Ask tab's events: a question streams its answer (the box keeps a draft typed meanwhile), Stop ends it,
+    New chat starts over, the conversation is kept in the browser and exported, the filter shows as chips."""
+    turns = gr.State([])
+    # the conversation as JSON in the visitor's localStorage, so a reload keeps it (encrypted by gradio)
+    saved = gr.BrowserState([], storage_key="ragqa-conversation")
+    exports = _Exports(library)
+    stopped_in: set[str] = set()  # sessions whose answer Stop ended; their answering generator ends at its next step
+    # what a settled conversation updates: the chat, the sources, the turns here and in the browser, the
+    # working indicator (hidden) and the two exports
+    settled_outputs = [ask_tab["chatbot"], ask_tab["sources"], turns, saved, ask_tab["working"],
+                       ask_tab["export_md"], ask_tab["export_json"]]
+
+    def settled(updated: list[Turn]) -> tuple:
+        return (chat_messages(updated), sources_html(updated, library.documents()), updated, saved_form(updated),
+                gr.Row(visible=False), *exports.buttons(updated))
+
+    def ask_in_chat(question, current, mode, k, doc_ids, author, since, until, request: gr.Request):
+        try:  # the author and date inputs narrow the articles chosen; a bad date is said in the chat
+            doc_ids = _filtered_ids(library, doc_ids, author, since, until)
+        except UserError as exc:
+            if str(question or "").strip():  # blank input starts no turn, as in respond
+                yield settled([*current, Turn(" ".join(str(question).split()), error=plain_sentence(str(exc)))])
+            return
+        options = AskOptions(mode=mode, k=int(k), doc_ids=tuple(doc_ids or ()))
+        stopped_in.discard(request.session_hash)
+        steps = respond(pipeline, question, current, options)
+        for step, updated in enumerate(steps):
+            if request.session_hash in stopped_in:  # Stop: this yield, not a late one, is the last word
+                stopped_in.discard(request.session_hash)
+                steps.close()  # closes the pipeline's stream, and so the LLM's connection
+                yield settled(stop(updated))
+                return
+            if updated[-1].settled:
+                yield settled(updated)
+                continue
+            if step == 0:  # the question shows at once, with the indicator, even while the index is built
+                yield (chat_messages(updated), sources_html(updated, library.documents()), updated, gr.skip(),
+                       gr.Row(visible=True), gr.skip(), gr.skip())
+                _ready_or_let_the_pipeline_say_why(library)
+            else:
+                yield chat_messages(updated), gr.skip(), updated, *[gr.skip()] * 4
+
+    def take_question(question):
+        """Empties the box as the question is sent, and only then: a draft typed while the answer streams stays."""
+        return "", question
+
+    demo.load(lambda kept: settled(restored(kept)), saved, settled_outputs, concurrency_limit=None, **PRIVATE)
+    asked = gr.State("")
+    chat_inputs = [asked, turns, ask_tab["mode"], ask_tab["k"], ask_tab["article_filter"], ask_tab["author"],
+                   ask_tab["since"], ask_tab["until"]]
+    # the page's script sends one question at a time (app.js queues the next), so an answer never waits on gradio's
+    # record of the one Stop just ended: "multiple"
+    answer = {"show_progress": "hidden", "trigger_mode": "multiple", **answers, **PRIVATE}
+    answering = ask_tab["question"].submit(
+        take_question, ask_tab["question"], [ask_tab["question"], asked], queue=False, **PRIVATE).then(
+        ask_in_chat, chat_inputs, settled_outputs, **answer)
+    from_example = ask_tab["examples"].click(lambda sample: sample[0], ask_tab["examples"], asked, **PRIVATE).then(
+        ask_in_chat, chat_inputs, settled_outputs, **answer)
+
+    def stop_answer(current, request: gr.Request):
+        stopped_in.add(request.session_hash)
+        return settled(stop(current))
+
+    ask_tab["stop"].click(stop_answer, turns, settled_outputs,
+                          cancels=[answering, from_example], concurrency_limit=None, **PRIVATE)
+    for clearing in (ask_tab["new_chat"].click, ask_tab["chatbot"].clear):
+        clearing(lambda: settled([]), None, settled_outputs, cancels=[answering, from_example],
+                 concurrency_limit=None, **PRIVATE)
+    filter_shown = [ask_tab["filter_row"], ask_tab["filter_chips"]]
+    ask_tab["article_filter"].change(lambda ids: _filter_chips(ids, library), ask_tab["article_filter"],
+                                     filter_shown, queue=False, **PRIVATE)
+    ask_tab["clear_filter"].click(list, None, ask_tab["article_filter"], queue=False, **PRIVATE)
+    ask_tab["open_request"].change(lambda request: (gr.Column(visible=True), article_html(request, library.documents())),
+                                  ask_tab["open_request"], [ask_tab["reader"], ask_tab["reader_article"]],
+                                  queue=False, **PRIVATE)
+    ask_tab["reader_close"].click(lambda: gr.Column(visible=False), None, ask_tab["reader"], queue=False, **PRIVATE)
+
+
+class _Exports:
+    """The conversation written as Markdown and JSON files for the two download buttons: one pair per request, in a
+    folder of their own, removed after EXPORTS_KEPT_S (gradio serves its own copies meanwhile)."""
+
+    def __init__(self, library: Library):
+        self.library = library
+        self.folder = Path(tempfile.mkdtemp(prefix="ragqa-exports-"))
+
+    def buttons(self, turns: list[Turn]) -> tuple:
+        if not any(turn.settled for turn in turns):
+            return gr.DownloadButton(value=None, interactive=False), gr.DownloadButton(value=None, interactive=False)
+        self._remove_old()
+        folder = self.folder / uuid.uuid4().hex
+        folder.mkdir()
+
+        def shown(source: str) -> str:  # no server paths
+            return shown_source(source, self.library.settings)
+
+        markdown, data = folder / "conversation.md", folder / "conversation.json"
+        markdown.write_text(export_markdown(turns, shown), encoding="utf-8")
+        data.write_text(export_json(turns, shown), encoding="utf-8")
+        return gr.DownloadButton(value=str(markdown), interactive=True), gr.DownloadButton(value=str(data),
+                                                                                           interactive=True)
+
+    def _remove_old(self) -> None:
+        now = time.time()
+        for folder in list(self.folder.iterdir()):
+            with contextlib.suppress(OSError):  # another request may be removing it too
+                if now - folder.stat().st_mtime > EXPORTS_KEPT_S:
+                    shutil.rmtree(folder)
+
+
+def _filter_chips(doc_ids: list[str] | None, library: Library) -> tuple:
+    """The article filter shown beside the question box while it is set, as one chip per article."""
+    if not doc_ids:
+        return gr.Row(visible=False), ""
+    documents = library.documents()
+    chips = "".join(f'<span class="chip">{escape_html(documents[i].title if i in documents else i)}</span>'
+                    for i in doc_ids)
+    return gr.Row(visible=True), f'<div class="filter-chips"><span>Only searching:</span> {chips}</div>'
 
 
 def _llm_label(pipeline: QAPipeline) -> str:
@@ -125,21 +239,32 @@ def _llm_label(pipeline: QAPipeline) -> str:
     return f"LLM ({named})" if named else "LLM"
 
 
-def _ask_tab(settings: Settings, llm_label: str) -> dict:
+def _ask_tab(settings: Settings, pipeline: QAPipeline) -> dict:
     parts = {}
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=340):
             parts["chatbot"] = gr.Chatbot(
                 elem_id="chat", show_label=False, height="62vh", latex_delimiters=[], buttons=["copy"],
                 feedback_options=None, placeholder="Ask a question below, or pick an example.")
+            with gr.Row(visible=False, elem_id="working", equal_height=True) as parts["working"]:
+                gr.HTML(WORKING, elem_id="working-note", js_on_load=None)
+                parts["stop"] = gr.Button("Stop", elem_id="stop", size="sm", variant="stop", scale=0, min_width=80)
             parts["question"] = gr.Textbox(placeholder="Ask about the articles…", show_label=False, lines=1,
                                            max_lines=4, submit_btn="Ask", elem_id="question", autofocus=True)
+            with gr.Row(visible=False, elem_id="filter-row", equal_height=True) as parts["filter_row"]:
+                parts["filter_chips"] = gr.HTML("", elem_id="filter-chips", js_on_load=None)
+                parts["clear_filter"] = gr.Button("Search all articles", elem_id="clear-filter", size="sm",
+                                                  scale=0, min_width=160)
+            with gr.Row(elem_id="conversation-actions"):  # one line, on phones too
+                parts["new_chat"] = gr.Button("New chat", elem_id="new-chat", size="sm", min_width=90)
+                parts["export_md"] = gr.DownloadButton("Export Markdown", elem_id="export-md", size="sm",
+                                                       interactive=False, min_width=90)
+                parts["export_json"] = gr.DownloadButton("Export JSON", elem_id="export-json", size="sm",
+                                                         interactive=False, min_width=90)
             parts["examples"] = gr.Dataset(components=[parts["question"]], samples=[], label="Examples",
                                            elem_id="examples", samples_per_page=6)
             with gr.Accordion("Settings", open=False, elem_id="settings"):
-                parts["mode"] = gr.Radio(
-                    [("Offline: quote the articles", "offline"), (llm_label, "llm")], value=settings.answer_mode,
-                    label="Answer mode", info="Offline answers quote the most relevant sentences verbatim.")
+                parts["mode"] = _mode_choice(settings, pipeline)
                 parts["k"] = gr.Slider(1, MAX_PASSAGES, value=settings.top_k, step=1, label="Passages to retrieve")
                 parts["article_filter"] = gr.Dropdown(choices=[], multiselect=True, label="Only search these articles",
                                                       info="Leave empty to search them all.")
@@ -147,6 +272,12 @@ def _ask_tab(settings: Settings, llm_label: str) -> dict:
         with gr.Column(scale=2, min_width=300, elem_id="sources-column"):
             gr.HTML("<h2>Sources</h2>", js_on_load=None)
             parts["sources"] = gr.HTML(sources_html([], {}), elem_id="sources", js_on_load=None)
+    # a card's "Open the article here" (app.js writes its request into the hidden box) shows the whole article over
+    # the page, scrolled to the quote
+    parts["open_request"] = gr.Textbox(elem_id="open-request", show_label=False, container=False)
+    with gr.Column(visible=False, elem_id="reader") as parts["reader"]:
+        parts["reader_close"] = gr.Button("Close the article", elem_id="reader-close", size="sm")
+        parts["reader_article"] = gr.HTML("", elem_id="reader-article", js_on_load=None)
     return parts
 
 
@@ -166,9 +297,21 @@ def _filtered_ids(library: Library, doc_ids, author, since, until,
     return articles.ids(library.documents()) if articles.narrows else None
 
 
+def _mode_choice(settings: Settings, pipeline: QAPipeline) -> gr.Radio:
+    """Offline or LLM answers; with no LLM configured the choice is shown disabled, saying why."""
+    choices = [("Offline: quote the articles", "offline"), (_llm_label(pipeline), "llm")]
+    info = "Offline answers quote the most relevant sentences verbatim."
+    if not pipeline.llm_available:
+        return gr.Radio(choices, value="offline", label="Answer mode", interactive=False, elem_id="mode",
+                        info=info + " LLM answers are off: this server has no LLM configured (RAGQA_LLM_BACKEND).")
+    return gr.Radio(choices, value=settings.answer_mode, label="Answer mode", info=info, elem_id="mode")
+
+
 def _articles_tab(settings: Settings) -> dict:
+    # widths that keep every column readable: on a phone the table scrolls sideways within its box
     parts = {"table": gr.Dataframe(headers=ARTICLE_HEADERS, value=[], interactive=False, wrap=True,
-                                   elem_id="articles-table", label="Indexed articles")}
+                                   elem_id="articles-table", label="Indexed articles",
+                                   column_widths=["320px", "160px", "120px", "80px", "300px"])}
     if settings.allow_delete:
         parts.update(_delete_box())
     if not settings.allow_uploads:

@@ -121,11 +121,11 @@ def test_markers_link_to_their_source_cards_and_text_is_escaped():
 def test_source_card_shows_title_meta_and_the_highlighted_quote_escaped():
     turns = [Turn("q", answer=Answer(question="q", text="", answered=True, citations=[citation()], hits=[]))]
     html = sources_html(turns, {"doc": DOCUMENT})
-    card = re.search(r'<li class="source-card" id="src-0-1".*?</li>', html).group(0)
+    card = re.search(r'<section class="source-article">.*?</section>', html).group(0)
     assert "On &lt;Bagram&gt;" in card and "A. Writer · 2025-01-02" in card
-    assert "<mark>It is a &lt;b&gt;hub&lt;/b&gt; for &#36;&#123;watching&#125; &#123;&#123;the region&#125;&#125;." \
-           "</mark>" in card
-    assert "The base may be negotiated. <mark>" in card, "the quote is shown within its paragraph"
+    assert '<mark id="src-0-1" data-n="1" tabindex="-1">It is a &lt;b&gt;hub&lt;/b&gt; for &#36;&#123;watching&#125; ' \
+           "&#123;&#123;the region&#125;&#125;.</mark>" in card
+    assert "The base may be negotiated. <mark" in card, "the quote is shown within its paragraph"
     assert "Intro paragraph" not in card
     assert "javascript:" not in card and "<a " not in card, "only http(s) addresses become links"
     assert "doc.txt" in card and "/srv/secret" not in card, "a file source shows its name, not the server path"

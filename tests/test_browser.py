@@ -80,6 +80,17 @@ def page(browser):
     page.close()
 
 
+def test_the_llm_choice_is_disabled_and_says_why_when_no_llm_is_configured(page, app_url):
+    from playwright.sync_api import expect
+
+    page.goto(app_url)
+    wait_until_ready(page)
+    page.locator("#settings").get_by_text("Settings").click()
+    expect(page.get_by_label("LLM (none configured)")).to_be_disabled()
+    expect(page.get_by_label("Offline: quote the articles")).to_be_checked()
+    expect(page.locator("#mode")).to_contain_text("this server has no LLM configured (RAGQA_LLM_BACKEND)")
+
+
 def test_bagram_question_streams_a_cited_answer_with_the_quote_highlighted(page, app_url):
     from playwright.sync_api import expect
 
@@ -94,9 +105,8 @@ def test_bagram_question_streams_a_cited_answer_with_the_quote_highlighted(page,
     expect(answer).to_contain_text("Bagram Airbase")
     markers = answer.locator('a[href^="#src-0-"]')
     assert markers.count() >= 1 and markers.first.inner_text() == "[1]"
-    cards = page.locator("#sources .source-card")
-    assert cards.count() == markers.count(), "one source card per citation"
-    expect(cards.first.locator(".source-title")).to_have_text("Khalilzad on ISKP, TTP, and Pakistan")
+    assert page.locator("#sources mark").count() == markers.count(), "one highlighted quote per citation"
+    expect(page.locator("#sources .source-title").first).to_have_text("Khalilzad on ISKP, TTP, and Pakistan")
     expect(page.locator("#sources mark", has_text="strategic footprint")).to_have_count(1)
     assert page.errors == []
 
@@ -149,7 +159,7 @@ def test_article_markup_and_question_markup_stay_text(page, app_url):
     page.goto(app_url)
     wait_until_ready(page)
     ask(page, 'What happened to onion prices after the floods? <img src=x onerror="window.__pwned = 1">', turn=0)
-    card = page.locator("#src-0-1")
+    card = page.locator(".source-article", has=page.locator("#src-0-1"))
     expect(card.locator(".source-title")).to_have_text("Onion prices <script>window.__pwned = 1</script> after the floods")
     expect(card.locator("mark")).to_contain_text('<img src=x onerror="window.__pwned = 1">')
     expect(card.locator("mark")).to_contain_text("${7*7} and {{7*7}}")
@@ -211,4 +221,5 @@ def test_upload_adds_an_article_and_rejects_other_files_one_by_one(page, app_url
     expect(table).to_contain_text("Kabul embassy notes")
     expect(table).to_contain_text("Onion prices <script>window.__pwned = 1</script> after the floods")
     assert table.locator("script").count() == 0
-    expect(page.locator("#status")).to_contain_text("4 articles indexed")
+    counted = re.compile(r"^\s*4 articles indexed \(\d+ chunks\)\.\s*$")  # no longer "First start: …"
+    expect(page.locator("#status")).to_have_text(counted)

@@ -84,8 +84,8 @@ def test_author_and_date_filters_narrow_the_search_and_bad_input_is_one_sentence
     expect(reply(page, 0)).to_have_text("No indexed article matches author 'Nobody'.")
     author.fill("jane")
     ask(page, ONION_QUESTION, turn=1)
-    cards = page.locator('#sources [id^="src-1-"] .source-title')
-    assert set(cards.all_inner_texts()) == {"Onion prices double in the valley"}
+    cited = page.locator("#sources .source-article", has=page.locator('[id^="src-1-"]')).locator(".source-title")
+    assert set(cited.all_inner_texts()) == {"Onion prices double in the valley"}
     since.fill("soon")
     page.locator("#question textarea").fill(ONION_QUESTION)
     page.locator("#question textarea").press("Enter")
@@ -99,7 +99,8 @@ def test_deleting_an_article_removes_it_and_its_answers(page, app_url):
     page.goto(app_url)
     wait_until_ready(page)
     ask(page, DAMS_QUESTION, turn=0)
-    expect(page.locator("#src-0-1 .source-title")).to_have_text("River dams overflow")
+    cited = page.locator("#sources .source-article", has=page.locator("#src-0-1")).locator(".source-title")
+    expect(cited).to_have_text("River dams overflow")
 
     page.get_by_role("tab", name="Articles").click()
     page.locator("#delete-choice input").click()

@@ -10,6 +10,7 @@ from ui.library import hide_paths
 from ui.render import answer_markdown, escape_markdown
 
 log = logging.getLogger(__name__)
+ABSTAINED = "The indexed articles don't cover this"  # how qa/answer.py's refusals open
 UNEXPECTED = "Something went wrong while answering; the details are in the server log. Please try again."
 
 
@@ -19,6 +20,12 @@ class Turn:
     text: str = ""  # the answer so far, as the pipeline wrote it
     answer: Answer | None = None  # set once the answer is complete
     error: str = ""  # a UserError, as one plain sentence
+    stopped: bool = False  # the reader pressed Stop before the answer was complete
+
+    @property
+    def settled(self) -> bool:
+        """Complete, failed or stopped: nothing more will be written to it."""
+        return self.answer is not None or bool(self.error) or self.stopped
 
 
 @dataclass(frozen=True)
@@ -39,6 +46,9 @@ def respond(pipeline, question: str, turns: list[Turn], options: AskOptions) -> 
     try:
         for text, answer in pipeline.ask_stream(question, history=pipeline_history(turns[:-1]), k=options.k,
                                                 doc_ids=set(options.doc_ids) or None, mode=options.mode):
+            if answer is not None and not answer.answered and options.doc_ids:
+                answer = naming_the_selection(answer, pipeline, options.doc_ids)
+                text = answer.text
             turns = [*turns[:-1], replace(turns[-1], text=text, answer=answer)]
             yield turns
     except UserError as exc:
@@ -47,6 +57,24 @@ def respond(pipeline, question: str, turns: list[Turn], options: AskOptions) -> 
     except Exception:  # a bug or a broken backend: the reader gets a sentence, the log gets the traceback
         log.exception("answering %r failed", question)
         yield [*turns[:-1], replace(turns[-1], text="", error=UNEXPECTED)]
+
+
+def naming_the_selection(answer: Answer, pipeline, doc_ids: tuple[str, ...]) -> Answer:
+    """A refusal over a filtered search names the articles searched, not "the indexed articles"."""
+    documents = pipeline.retriever.store.documents
+    titles = [f"“{documents[i].title}”" for i in doc_ids if i in documents]
+    if not titles or not answer.text.startswith(ABSTAINED):
+        return answer
+    plural = len(titles) > 1
+    named = f"The selected article{'s' * plural} ({', '.join(titles)}) {'do' if plural else 'does'}n't cover this"
+    return replace(answer, text=named + answer.text[len(ABSTAINED):])
+
+
+def stop(turns: list[Turn]) -> list[Turn]:
+    """The turns with the one being answered marked stopped, its text so far kept."""
+    if not turns or turns[-1].settled:
+        return turns
+    return [*turns[:-1], replace(turns[-1], stopped=True)]
 
 
 def plain_sentence(message: str) -> str:
@@ -74,6 +102,9 @@ def chat_messages(turns: list[Turn]) -> list[dict]:
         messages.append({"role": "user", "content": escape_markdown(turn.question)})
         if turn.error:
             messages.append({"role": "assistant", "content": escape_markdown(turn.error)})
+        elif turn.stopped:
+            shown = escape_markdown(turn.text) + "\n\n" if turn.text else ""  # its [n] have no sources yet
+            messages.append({"role": "assistant", "content": shown + "*Stopped.*"})
         elif turn.text:
             messages.append({"role": "assistant", "content": answer_markdown(turn.text, index, turn.answer)})
     return messages

@@ -93,6 +93,7 @@ class Library:
             for done, item in enumerate(staged):
                 progress(done / len(staged), desc=f"Indexing {item.name}")
                 lines.append(hide_paths(self._index_one(item), self.settings))
+            self.first_start = None  # the status now counts the articles, no longer telling of the first start
         return lines
 
     def _index_one(self, item: Staged) -> str:

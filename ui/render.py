@@ -3,7 +3,9 @@ them is escaped here, so nothing a user or an article writes is ever rendered as
 from __future__ import annotations
 
 import html
+import json
 import re
+from dataclasses import replace
 from pathlib import PurePath
 from urllib.parse import urlparse
 
@@ -69,46 +71,160 @@ def answer_markdown(text: str, turn: int, answer: Answer | None = None) -> str:
 
 def sources_html(turns: list, documents: dict[str, Document]) -> str:
     """Sources of every answered turn, newest first; only the newest is expanded, so the panel stays short while
-    [n] links in older answers can still open theirs."""
-    answered = [(i, t) for i, t in enumerate(turns) if t.answer is not None]
-    if not answered:
+    [n] links in older answers can still open theirs. A newest turn without sources (being answered, stopped,
+    failed) says so at the top: an older answer's sources are never shown as if they were this one's."""
+    if not turns:
         return ('<div class="sources-empty">Sources appear here. Each [n] in an answer links to the passage it '
                 'quotes, with the quoted sentence highlighted.</div>')
-    sections = [_turn_section(i, t.answer, documents, open_=(k == 0))
-                for k, (i, t) in enumerate(reversed(answered))]
-    return '<div class="sources">' + "".join(sections) + "</div>"
+    newest = len(turns) - 1
+    shown = [(i, t) for i, t in enumerate(turns) if t.answer is not None or i == newest]
+    sections = [_turn_section(i, t, documents, open_=(k == 0)) for k, (i, t) in enumerate(reversed(shown))]
+    copies = "".join(f'<pre class="copy-text" hidden data-turn="{i}">{escape_html(copy_text(t, documents))}</pre>'
+                     for i, t in shown if t.answer is not None or t.error or t.stopped)
+    return '<div class="sources">' + "".join(sections) + copies + "</div>"
 
 
-def _turn_section(turn: int, answer: Answer, documents: dict[str, Document], open_: bool) -> str:
-    searched = ""
-    if answer.query and answer.query != answer.question:
-        searched = f'<p class="searched">Searched for: <q>{escape_html(answer.query)}</q></p>'
-    if answer.citations:
-        body = '<ol class="source-list">' + "".join(
-            _card(turn, c, documents.get(c.doc_id)) for c in answer.citations) + "</ol>"
+def _turn_section(turn: int, entry, documents: dict[str, Document], open_: bool) -> str:
+    answer, searched = entry.answer, ""
+    if answer is None:
+        body = f'<p class="no-sources">{_why_no_sources(entry)}</p>'
+    elif answer.citations:
+        if answer.query and answer.query != answer.question:
+            searched = f'<p class="searched">Searched for: <q>{escape_html(answer.query)}</q></p>'
+        body = "".join(_article(turn, group, documents.get(group[0].doc_id)) for group in by_article(answer.citations))
     else:
         body = '<p class="no-sources">No passage in the indexed articles answers this, so nothing is cited.</p>'
     return (f'<details class="turn-sources"{" open" if open_ else ""}>'
-            f'<summary>Sources for <q>{escape_html(answer.question)}</q></summary>{searched}{body}</details>')
+            f'<summary>Sources for <q>{escape_html(entry.question)}</q></summary>{searched}{body}</details>')
 
 
-def _card(turn: int, citation: Citation, document: Document | None) -> str:
-    metadata = document.metadata if document else {}
-    before, quote, after = passage_parts(document.text if document else citation.quote, citation)
-    return (f'<li class="source-card" id="{source_id(turn, citation.n)}" tabindex="-1">'
-            f'<div class="source-head"><span class="source-n">{citation.n}</span>'
-            f'<span class="source-name"><span class="source-title">{escape_html(citation.title)}</span>'
-            f'{_section_tag(citation)}</span></div>'
-            f'<div class="source-meta">{_meta_line(metadata, citation.source)}</div>'
-            f'<blockquote class="passage">{escape_html(before)}<mark>{escape_html(quote)}</mark>'
-            f'{escape_html(after)}</blockquote></li>')
+def _why_no_sources(entry) -> str:
+    if entry.error:
+        return "Not answered, so nothing is cited."
+    if entry.stopped:
+        return "Stopped before the answer was complete, so nothing is cited."
+    return "Finding the passages that answer this…"
+
+
+def by_article(citations: list[Citation]) -> list[list[Citation]]:
+    """The citations grouped by article, articles in the order they are first cited."""
+    groups: dict[str, list[Citation]] = {}
+    for citation in citations:
+        groups.setdefault(citation.doc_id, []).append(citation)
+    return list(groups.values())
+
+
+def by_passage(citations: list[Citation], text: str) -> list[list[Citation]]:
+    """One article's citations grouped by the paragraph they quote (in reading order): one card per passage."""
+    groups: dict[tuple, list[Citation]] = {}
+    for citation in sorted(citations, key=lambda c: (c.start, c.n)):
+        found = text[citation.start:citation.end] == citation.quote
+        key = _paragraph(text, citation.start, citation.end) if found else ("alone", citation.n)
+        groups.setdefault(key, []).append(citation)
+    return list(groups.values())
+
+
+def _paragraph(text: str, start: int, end: int) -> tuple[int, int]:
+    paragraph_end = text.find("\n", end)
+    return text.rfind("\n", 0, start) + 1, len(text) if paragraph_end < 0 else paragraph_end
+
+
+def _article(turn: int, citations: list[Citation], document: Document | None) -> str:
+    """An article's title and meta line once, then one card per passage it is quoted from."""
+    first = citations[0]
+    text = document.text if document else ""
+    cards = "".join(_card(turn, group, text) for group in by_passage(citations, text))
+    return (f'<section class="source-article"><div class="source-title">{escape_html(first.title)}</div>'
+            f'<div class="source-meta">{_meta_line(document.metadata if document else {}, first.source)}</div>'
+            f'<ol class="source-list">{cards}</ol></section>')
+
+
+def _card(turn: int, citations: list[Citation], text: str) -> str:
+    numbers = "".join(f'<span class="source-n">{c.n}</span>' for c in sorted(citations, key=lambda c: c.n))
+    first = citations[0]
+    opener = ""
+    if text[first.start:first.end] == first.quote:  # the article is at hand: it can be opened at the quote
+        request = escape_html(json.dumps({"doc": first.doc_id, "start": first.start, "end": first.end}))
+        opener = f'<button type="button" class="open-article" data-open="{request}">Open the article here</button>'
+    return (f'<li class="source-card"><div class="source-head">{numbers}{_section_tag(first)}{opener}</div>'
+            f'<blockquote class="passage">{passage_html(turn, citations, text)}</blockquote></li>')
+
+
+def passage_html(turn: int, citations: list[Citation], text: str) -> str:
+    """The paragraph around the quotes, each quote a <mark> with its citation's id; long stretches between two
+    quotes are shortened. Citations are in reading order; a quote that repeats an earlier one gets an empty anchor."""
+    if len(citations) == 1 or text[citations[0].start:citations[0].end] != citations[0].quote:
+        before, quote, after = passage_parts(text, citations[0])
+        return f'{escape_html(before)}{_mark(turn, citations[0], quote)}{escape_html(after)}'
+    before, _, _ = passage_parts(text, citations[0])
+    pieces, cursor = [escape_html(before)], citations[0].start
+    for citation in citations:
+        start = max(citation.start, cursor)
+        pieces.append(escape_html(_shortened(text[cursor:start])))
+        pieces.append(_mark(turn, citation, text[start:citation.end]))
+        cursor = max(cursor, citation.end)
+    _, _, after = passage_parts(text, replace(citations[-1], start=cursor, end=cursor, quote=""))
+    return "".join(pieces) + escape_html(after)
+
+
+def _mark(turn: int, citation: Citation, quote: str) -> str:
+    ident = f'id="{source_id(turn, citation.n)}" data-n="{citation.n}" tabindex="-1"'
+    return f'<mark {ident}>{escape_html(quote)}</mark>' if quote else f'<span class="cite-anchor" {ident}></span>'
+
+
+def _shortened(between: str) -> str:
+    if len(between) <= 2 * PASSAGE_CONTEXT:
+        return between
+    return between[:PASSAGE_CONTEXT].rsplit(" ", 1)[0] + " … " + between[-PASSAGE_CONTEXT:].split(" ", 1)[-1]
+
+
+def article_html(request: str, documents: dict[str, Document]) -> str:
+    """The whole cleaned article a card's "Open the article here" asks for (`request` is its JSON: document id and
+    the quote's span), the quote marked; a request for what the index no longer holds says so."""
+    try:
+        wanted = json.loads(request)
+        document, start, end = documents.get(wanted["doc"]), wanted["start"], wanted["end"]
+        nonce = str(wanted.get("nonce", ""))[:40]  # the page's way to tell this reply from an earlier one
+        valid = document is not None and type(start) is int and type(end) is int
+        valid = valid and 0 <= start < end <= len(document.text)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        valid = False
+    if not valid:
+        return '<p class="reader-missing">This article is no longer in the index.</p>'
+    text = document.text
+    return (f'<h2 class="reader-title">{escape_html(document.title)}</h2>'
+            f'<div class="source-meta">{_meta_line(document.metadata, document.source)}</div>'
+            f'<div class="reader-text">{escape_html(text[:start])}<mark id="reader-mark" tabindex="-1" '
+            f'data-nonce="{escape_html(nonce)}">{escape_html(text[start:end])}</mark>{escape_html(text[end:])}</div>')
+
+
+def copy_text(entry, documents: dict[str, Document]) -> str:
+    """What Copy puts on the clipboard for one turn: the answer as plain text with its [n] markers and, below it,
+    the numbered sources (title › section, the quote, a link or the file name)."""
+    if entry.error:
+        return entry.error
+    text = entry.answer.text if entry.answer is not None else entry.text
+    if entry.stopped:
+        return f"{text} (stopped)".strip()
+    if not entry.answer.citations:
+        return text
+    lines = [text, "", "Sources:"]
+    for citation in entry.answer.citations:
+        document = documents.get(citation.doc_id)
+        section = f" › {citation.section}" if citation.section else ""
+        lines += [f"[{citation.n}] {citation.title}{section}", f"    “{' '.join(citation.quote.split())}”",
+                  f"    {source_link(document.metadata if document else {}, citation.source)}"]
+    return "\n".join(lines)
+
+
+def source_link(metadata: dict, source: str) -> str:
+    """A web address for the article when it has one, else its file name."""
+    url = next((u for u in (metadata.get("url"), source) if is_web_url(u)), None)
+    return url or short_source(source)
 
 
 def _section_tag(citation: Citation) -> str:
-    if not citation.section:
-        return ""
-    # "›" is kept with the section's first word, never left dangling at the end of the title's line
-    return f'<span class="source-section"> ›&nbsp;{escape_html(citation.section)}</span>'
+    return f'<span class="source-section">{escape_html(citation.section)}</span>' if citation.section else ""
 
 
 def _meta_line(metadata: dict, source: str) -> str:
@@ -116,8 +232,8 @@ def _meta_line(metadata: dict, source: str) -> str:
     # a publication credited as its own author ("Wikimedia Foundation · Wikimedia Foundation") is named once
     values = [v for i, v in enumerate(values) if v and v.casefold() not in {w.casefold() for w in values[:i]}]
     parts = [escape_html(value) for value in values]
-    url = next((u for u in (metadata.get("url"), source) if is_web_url(u)), None)
-    if url:
+    url = source_link(metadata, source)
+    if is_web_url(url):
         parts.append(f'<a href="{escape_html(url)}" target="_blank" rel="noopener noreferrer">'
                      f'{escape_html(short_source(url))} ↗</a>')
     else:
