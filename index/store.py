@@ -579,7 +579,19 @@ def writer_lock(folder: Path):
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise UserError(f"another ingest is writing to {folder}: wait for it to finish") from None
+        _remove_leftovers(folder)
         yield
+
+
+def _remove_leftovers(folder: Path) -> None:
+    """Generations a writer killed while removing them left behind: gone even if this writer saves nothing. A
+    damaged CURRENT is left for the writer to report (or --rebuild to replace)."""
+    try:
+        live = current_generation(folder)
+    except UserError:
+        return
+    if live:
+        _remove_old_generations(folder, keep=live)
 
 
 def _write_json(path: Path, payload) -> None:

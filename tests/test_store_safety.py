@@ -599,3 +599,15 @@ def test_record_fields_follow_the_schema():
     """A field added to Document or Chunk is written by save() and so must be expected by load()."""
     assert set(store_module.DOCUMENT_FIELDS) == set(Document.__dataclass_fields__) | {"hash"}
     assert set(store_module.CHUNK_FIELDS) == set(Chunk.__dataclass_fields__) | {"embed_key"}
+
+
+def test_generations_a_killed_save_left_behind_are_removed_by_the_next_ingest_even_with_nothing_new(cli_env, tmp_path):
+    corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
+    write_article(corpus, 0)
+    assert cli(cli_env, "ingest", str(corpus)).returncode == 0
+    live = live_generation(index_dir)
+    shutil.copytree(live, index_dir / "gen-000000.removing")  # killed halfway through removing an old generation
+    shutil.copytree(live, index_dir / "gen-000000")  # killed before renaming it away
+    result = cli(cli_env, "ingest", str(corpus))
+    assert result.returncode == 0 and "0 added" in result.stdout, result.stdout
+    assert_tidy(index_dir)
