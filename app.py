@@ -4,6 +4,7 @@ and the index load in the background (its status line says how far they got). Im
 and builds no index (the first page load or API call does)."""
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import shutil
@@ -195,7 +196,15 @@ class _Exports:
 
     def __init__(self, library: Library):
         self.library = library
-        self.folder = Path(tempfile.mkdtemp(prefix="ragqa-exports-"))
+        self._folder: Path | None = None
+
+    @property
+    def folder(self) -> Path:
+        """Made at the first export, not when the page is built, and removed when the app exits."""
+        if self._folder is None:
+            self._folder = Path(tempfile.mkdtemp(prefix="ragqa-exports-"))
+            atexit.register(shutil.rmtree, self._folder, True)
+        return self._folder
 
     def buttons(self, turns: list[Turn]) -> tuple:
         if not any(turn.settled for turn in turns):

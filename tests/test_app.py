@@ -1,6 +1,7 @@
 """The app's logic with a fake pipeline, the index it keeps, and the app itself on loopback through gradio_client."""
 import re
 import shutil
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -328,3 +329,16 @@ def test_uploads_off_hides_the_upload_box(settings, embedder):
     ids = {block.elem_id for block in demo.blocks.values()}
     assert "uploads-off" in ids and "upload" not in ids
     assert "upload" in {block.elem_id for block in app.build_demo(QAPipeline(settings, embedder)).blocks.values()}
+
+
+def test_building_the_page_makes_no_temporary_folder(settings, embedder):
+    import tempfile
+
+    import app
+
+    def exports():
+        return set(Path(tempfile.gettempdir()).glob("ragqa-exports-*"))
+
+    before = exports()
+    app.build_demo(QAPipeline(settings, embedder=embedder))
+    assert exports() == before, "the exports' folder is made at the first export, and removed at exit"
