@@ -209,9 +209,17 @@ class _Exports:
     def buttons(self, turns: list[Turn]) -> tuple:
         if not any(turn.settled for turn in turns):
             return gr.DownloadButton(value=None, interactive=False), gr.DownloadButton(value=None, interactive=False)
+        try:
+            markdown, data = self._write(turns)
+        except OSError:  # a full disk, or a temp cleaner took the folder: the answer still shows, without exports
+            return gr.DownloadButton(value=None, interactive=False), gr.DownloadButton(value=None, interactive=False)
+        return gr.DownloadButton(value=str(markdown), interactive=True), gr.DownloadButton(value=str(data),
+                                                                                           interactive=True)
+
+    def _write(self, turns: list[Turn]) -> tuple[Path, Path]:
         self._remove_old()
         folder = self.folder / uuid.uuid4().hex
-        folder.mkdir()
+        folder.mkdir(parents=True)  # parents: the folder may have been cleaned away since the first export
 
         def shown(source: str) -> str:  # no server paths
             return shown_source(source, self.library.settings)
@@ -219,12 +227,11 @@ class _Exports:
         markdown, data = folder / "conversation.md", folder / "conversation.json"
         markdown.write_text(export_markdown(turns, shown), encoding="utf-8")
         data.write_text(export_json(turns, shown), encoding="utf-8")
-        return gr.DownloadButton(value=str(markdown), interactive=True), gr.DownloadButton(value=str(data),
-                                                                                           interactive=True)
+        return markdown, data
 
     def _remove_old(self) -> None:
         now = time.time()
-        for folder in list(self.folder.iterdir()):
+        for folder in list(self.folder.iterdir()) if self.folder.is_dir() else []:
             with contextlib.suppress(OSError):  # another request may be removing it too
                 if now - folder.stat().st_mtime > EXPORTS_KEPT_S:
                     shutil.rmtree(folder)

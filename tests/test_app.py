@@ -342,3 +342,20 @@ def test_building_the_page_makes_no_temporary_folder(settings, embedder):
     before = exports()
     app.build_demo(QAPipeline(settings, embedder=embedder))
     assert exports() == before, "the exports' folder is made at the first export, and removed at exit"
+
+
+def test_exports_survive_their_folder_being_cleaned_away(sample_settings, embedder):
+    import app
+    from ui.chat import Turn
+    from ui.library import Library
+
+    exports = app._Exports(Library(QAPipeline(sample_settings, embedder=embedder)))
+    turns = [Turn("Where?", error="No index yet.")]
+    def exported() -> Path | None:
+        value = exports.buttons(turns)[1].value  # gradio's file data: {"path": ...}
+        return Path(value["path"]) if value else None
+
+    first = exported()
+    shutil.rmtree(exports.folder)  # a temp cleaner, while the app runs
+    again = exported()
+    assert again and again.is_file() and again.name == first.name

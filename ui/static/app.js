@@ -163,11 +163,13 @@
     const question = document.getElementById("question");
     if (question) question.classList.toggle("queued", on);
   };
-  let queued = false, keyLetThrough = false;
+  let queued = false, keyLetThrough = false, repliesAtSend = 0;
+  // a reply that settles at once (a bad filter's error) never shows the indicator: a new reply also ends the wait
+  const replies = () => document.querySelectorAll('#chat [data-testid="bot"]').length;
   const send = () => {
     const button = document.querySelector('#question button[data-testid="submit-button"]');
     if (!button || !box() || !box().value.trim()) return;
-    pending = true; sentAt = Date.now(); sawWorking = false;
+    pending = true; sentAt = Date.now(); sawWorking = false; repliesAtSend = replies();
     button.click();
   };
   const intercept = (event) => {
@@ -178,6 +180,7 @@
     if (event.type === "keypress" && keyLetThrough) { keyLetThrough = false; return; }  // its keydown was sent
     if (!pending && !visible("working")) {
       pending = true; sentAt = Date.now(); sawWorking = false; keyLetThrough = event.type === "keydown";
+      repliesAtSend = replies();
       return;
     }
     if (event.isTrusted === false && isAsk) return;  // our own send()
@@ -203,7 +206,8 @@
     const working = visible("working");
     if (working) sawWorking = true;
     // the answer ended (its indicator came and went), or it never started (a blank question is ignored)
-    if (pending && !working && (sawWorking || Date.now() - sentAt > 15000)) { pending = false; endedAt = Date.now(); }
+    const ended = sawWorking || replies() > repliesAtSend || Date.now() - sentAt > 15000;
+    if (pending && !working && ended) { pending = false; endedAt = Date.now(); }
     if (!pending && !working && queued && Date.now() - endedAt > 300) {  // once gradio has settled the last one
       queued = false;
       setQueued(false);
