@@ -119,8 +119,8 @@ def _add_documents(changed, store: FaissStore, settings: Settings, embedder: Emb
         try:
             chunks = chunk_document(document, splitter)
             # the units an answer may quote from each chunk (qa/evidence.py), embedded now so questions need not
-            unit_texts = [[document.text[start:end] for start, end, *_ in chunk_units(document, chunk)]
-                          for chunk in chunks]
+            unit_texts = [list(dict.fromkeys(document.text[start:end] for start, end, *_ in chunk_units(document, chunk)))
+                          for chunk in chunks]  # two sentences may widen to the same quote: one row for it
         except Exception as exc:  # noqa: BLE001 - a document that cannot be chunked fails alone
             _fail(report, document, f"cannot split it into chunks: {failure_reason(exc)}")
             continue

@@ -268,8 +268,10 @@ class FaissStore:
         store._load_arrays(base, folder, spec)
         if manifest.get("bm25") == lexical.SPEC:  # else saved before BM25 was, or built otherwise: built at first use
             store._load_bm25(base, folder)
-        if "units" in manifest:  # else saved before units were: their vectors are computed at question time
+        if "units" in manifest:
             store._load_units(base, folder, manifest["units"])
+        else:  # saved before units were: no chunk has any, their vectors are computed at question time
+            store.unit_counts = np.zeros(store.count, dtype=np.int64)
         return store
 
     def _load_records(self, base: Path, folder: Path, manifest: dict) -> None:
@@ -317,9 +319,9 @@ class FaissStore:
         arrays = {name: _read_index_file(base / UNIT_FILES[name], folder,
                                          lambda path: np.load(path, mmap_mode="r", allow_pickle=False))
                   for name in UNIT_FILES}  # mapped like the vectors
-        problem = _units_problem(arrays["counts"], arrays["keys"], arrays["vectors"], self.count, self.dimension)
-        if problem is None and (type(rows) is not int or len(arrays["keys"]) != rows):
-            problem = "keys", f"{len(arrays['keys'])} rows where the manifest says {_quoted(rows)}"
+        if type(rows) is not int or rows < 0:
+            raise _damaged(base / "manifest.json", folder, f"units {_quoted(rows)} is not a count")
+        problem = _units_problem(arrays["counts"], arrays["keys"], arrays["vectors"], self.count, self.dimension, rows)
         if problem:
             part, reason = problem
             raise _damaged(base / UNIT_FILES[part], folder, reason)
@@ -338,11 +340,14 @@ class UnitRows:
         return cls([0] * chunks, [], np.zeros((0, dimension), dtype=np.float32))
 
 
-def _units_problem(counts: np.ndarray, keys: np.ndarray, vectors: np.ndarray, chunks: int,
-                   dimension: int) -> tuple[str, str] | None:
-    """(which units file, what is wrong) when the unit rows disagree with themselves or with the chunks."""
+def _units_problem(counts: np.ndarray, keys: np.ndarray, vectors: np.ndarray, chunks: int, dimension: int,
+                   rows: int | None = None) -> tuple[str, str] | None:
+    """(which units file, what is wrong) when the unit rows disagree with themselves, with the chunks or with the
+    manifest's count of `rows`."""
     if counts.dtype != np.int64 or counts.shape != (chunks,) or (chunks and counts.min() < 0):
         return "counts", f"holds {counts.dtype} {counts.shape}, expected {chunks} counts of int64"
+    if rows is not None and int(counts.sum()) != rows:
+        return "counts", f"counts {int(counts.sum())} rows where the manifest says {rows}"
     rows = int(counts.sum())
     if keys.dtype != UNIT_KEY or keys.shape != (rows,):
         return "keys", f"holds {keys.dtype} {keys.shape}, expected {rows} keys of {UNIT_KEY}"
