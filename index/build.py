@@ -12,9 +12,9 @@ import numpy as np
 from index.embedders import Embedder
 from index.store import FaissStore, UnitRows, current_generation, embed_text, text_key, writer_lock
 from ingest.chunking import chunk_document, make_splitter
-from ingest.units import chunk_units
 from ingest.clean import one_line
 from ingest.loaders import LoadFailure, LoadSkip, failure_reason, iter_documents
+from ingest.units import chunk_units
 from schema import Document, UserError
 from settings import Settings
 
@@ -118,9 +118,7 @@ def _add_documents(changed, store: FaissStore, settings: Settings, embedder: Emb
     for document, doc_hash in changed:
         try:
             chunks = chunk_document(document, splitter)
-            # the units an answer may quote from each chunk (qa/evidence.py), embedded now so questions need not
-            unit_texts = [list(dict.fromkeys(document.text[start:end] for start, end, *_ in chunk_units(document, chunk)))
-                          for chunk in chunks]  # two sentences may widen to the same quote: one row for it
+            unit_texts = [_unit_texts(document, chunk) for chunk in chunks]
         except Exception as exc:  # noqa: BLE001 - a document that cannot be chunked fails alone
             _fail(report, document, f"cannot split it into chunks: {failure_reason(exc)}")
             continue
@@ -147,6 +145,12 @@ def _add_documents(changed, store: FaissStore, settings: Settings, embedder: Emb
               units={doc.id: UnitRows([len(unit) for unit in unit_keys], _flat(unit_keys),
                                       _stack(_flat(unit_keys), known, embedder.dimension))
                      for doc, _, _, _, unit_keys in ready})
+
+
+def _unit_texts(document: Document, chunk) -> list[str]:
+    """The units an answer may quote from the chunk (qa/evidence.py), embedded at ingest so questions need not be;
+    once each (two sentences may widen to the same quote)."""
+    return list(dict.fromkeys(document.text[start:end] for start, end, *_ in chunk_units(document, chunk)))
 
 
 def _fail(report: IngestReport, document: Document, reason: str) -> None:
