@@ -4,12 +4,13 @@ Layout: DIR/CURRENT names the live generation folder DIR/gen-NNNNNN/ holding man
 chunks.json, vectors.npy, index.faiss and the BM25 index (bm25.data.npy, bm25.indices.npy, bm25.indptr.npy,
 bm25.vocab.json; index/lexical.py) and the vectors of every chunk's quotable units (units.counts.npy,
 units.keys.npy, units.vectors.npy; ingest/units.py). A save writes a new generation, then swaps CURRENT with
-os.replace, so a crash at any point leaves the previous generation loadable. A generation saved before BM25 was (its manifest names no
-"bm25") loads too: its BM25 index is built from the chunks at first use; one without units answers by embedding
-the candidate sentences at question time, as before.
+os.replace, so a crash at any point leaves the previous generation loadable. A generation saved before BM25 was
+(its manifest names no "bm25") loads too: its BM25 index is built from the chunks at first use; one without units
+answers by embedding the candidate sentences at question time, as before.
 
 Snapshots: a reader holds a shared flock on the generation folder while it opens the files (after that it needs
-none: JSON is read into memory, vectors, flat indexes, BM25 arrays and units are memory-mapped, which outlives deletion).
+none: JSON is read into memory, vectors, flat indexes, BM25 arrays and units are memory-mapped, which outlives
+deletion).
 A writer removes an old generation only under an exclusive flock, renaming it away first, and leaves one still
 being opened for the next save. A reader that finds its generation gone follows CURRENT, which has then moved on.
 
