@@ -455,7 +455,9 @@ def latency_benchmark(embedder, real: FaissStore, questions: list[str], sizes: l
         "`index` is the type chosen automatically for that size (`index/store.py`, recorded in the manifest). "
         "Recall@10 is the approximate index's top 10 against exact search's. *dense* and *hybrid* are "
         "`Retriever.search` (query embedding + FAISS, + BM25 and fusion); *answer* is `QAPipeline.ask` "
-        "(hybrid retrieval + offline answer).\n\n"
+        "(hybrid retrieval + offline answer); the synthetic copies carry no unit vectors (copying them would take "
+        "gigabytes at 1M chunks), so it embeds the candidate sentences per question as an older generation does: "
+        "*Offline answers* below measures the stored vectors.\n\n"
         + markdown_table(["chunks", "index", "exact search", "approx search", "recall@10", "dense retrieval",
                           "hybrid retrieval", "full answer"], rows)
         + "\n\nBuild times: " + "; ".join(notes) + ". Of the full answer's time, embedding (the question, then the "
