@@ -115,9 +115,15 @@ class FaissStore:
         return self.chunks[self.position(chunk_id)]
 
     def position(self, chunk_id: str) -> int:
+        self.prepare_lookups()
+        return self._positions[chunk_id]
+
+    def prepare_lookups(self) -> None:
+        """Build the chunk positions and unit offsets now (readers then share them; else the first lookup does)."""
         if self._positions is None:
             self._positions = {c.id: i for i, c in enumerate(self.chunks)}
-        return self._positions[chunk_id]
+        if self._unit_offsets is None:
+            self._unit_offsets = np.concatenate([[0], np.cumsum(self.unit_counts)])
 
     def vectors_by_key(self) -> dict[str, np.ndarray]:
         """Every stored vector by the text_key of its text: the chunks' and their units'."""
@@ -130,8 +136,7 @@ class FaissStore:
     def unit_vectors_of(self, wanted: list[tuple[str, str]]) -> list[np.ndarray | None]:
         """The stored vector of each (chunk id, unit text), or None where that chunk has no unit with that text (a
         generation saved before units were, or a unit the code of ingest/units.py no longer makes)."""
-        if self._unit_offsets is None:
-            self._unit_offsets = np.concatenate([[0], np.cumsum(self.unit_counts)])
+        self.prepare_lookups()
         found = []
         for chunk_id, text in wanted:
             position = self.position(chunk_id)

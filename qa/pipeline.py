@@ -64,6 +64,7 @@ class QAPipeline:
                 store = open_store(self.settings, self.embedder)
                 retriever = Retriever(store, self.embedder, with_title=self.settings.embed_title)
                 retriever.bm25  # noqa: B018 - ready before questions share it, so concurrent ones never build it twice
+                store.prepare_lookups()  # the same for the look-ups of stored unit vectors
                 self._retriever, self._generation = retriever, generation
             return self._retriever
 
