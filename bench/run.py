@@ -30,7 +30,8 @@ from bench.report import markdown_table, update_section  # noqa: E402
 from index.build import embed_text, open_store, update_index  # noqa: E402
 from index.embedders import _resolve_model_path, cpu_flags, make_embedder  # noqa: E402
 from index.search import Retriever  # noqa: E402
-from index.store import BM25_FILES, FaissStore, build_faiss_index, choose_index, ivf_spec, search_index  # noqa: E402
+from index.store import (BM25_FILES, UNIT_FILES, FaissStore, build_faiss_index, choose_index, ivf_spec,  # noqa: E402
+                         search_index)
 from qa.pipeline import QAPipeline  # noqa: E402
 from settings import DEFAULT_MODEL, Settings  # noqa: E402
 
@@ -55,6 +56,9 @@ def main() -> None:
                                                 "comma-separated (default: those of --sizes from 100000 up)")
     parser.add_argument("--restart-only", action="store_true",
                         help="ingest once, then only the first question after a restart; print, write nothing")
+    parser.add_argument("--offline-only", action="store_true",
+                        help="ingest once, then only the offline answers with and without stored unit vectors; "
+                             "print, write nothing")
     args = parser.parse_args()
     quick = args.quick
     articles = args.articles or (3 if quick else 6)
@@ -72,12 +76,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="ragqa-bench-") as tmp:
         tmp = Path(tmp)
         _progress("ingest")
-        ingest, store, questions = ingest_benchmark(embedder, tmp, articles, 1 if args.restart_only else rounds,
-                                                    figures)
+        only = args.restart_only or args.offline_only
+        ingest, store, questions = ingest_benchmark(embedder, tmp, articles, 1 if only else rounds, figures)
         if args.restart_only:
             print(restart_benchmark(embedder, store, questions, restart_sizes, tmp))
             return
+        if args.offline_only:
+            print(offline_answer_section(embedder, tmp, questions, queries, figures))
+            return
         sections.append(ingest)
+        _progress("offline answers")
+        sections.append(offline_answer_section(embedder, tmp, questions, queries, figures))
         _progress("chunking")
         sections.append(chunking_section(embedder, 0.3 if quick else 1.0))
         if args.scifact or embedder.precision != "fp32":
@@ -446,7 +455,9 @@ def latency_benchmark(embedder, real: FaissStore, questions: list[str], sizes: l
         "`index` is the type chosen automatically for that size (`index/store.py`, recorded in the manifest). "
         "Recall@10 is the approximate index's top 10 against exact search's. *dense* and *hybrid* are "
         "`Retriever.search` (query embedding + FAISS, + BM25 and fusion); *answer* is `QAPipeline.ask` "
-        "(hybrid retrieval + offline answer).\n\n"
+        "(hybrid retrieval + offline answer); the synthetic copies carry no unit vectors (copying them would take "
+        "gigabytes at 1M chunks), so it embeds the candidate sentences per question as an older generation does: "
+        "*Offline answers* below measures the stored vectors.\n\n"
         + markdown_table(["chunks", "index", "exact search", "approx search", "recall@10", "dense retrieval",
                           "hybrid retrieval", "full answer"], rows)
         + "\n\nBuild times: " + "; ".join(notes) + ". Of the full answer's time, embedding (the question, then the "
@@ -478,6 +489,58 @@ class _TimedEmbedder:
 
 def _ms(seconds: list[float]) -> str:
     return f"{np.median(seconds) * 1e3:.1f} / {np.percentile(seconds, 95) * 1e3:.1f}"
+
+
+# -- offline answers: unit vectors stored at ingest or embedded per question -----------------------------------
+
+def offline_answer_section(embedder, tmp: Path, questions: list[str], n_queries: int, figures: dict) -> str:
+    """QAPipeline.ask on the ingested generation, whose units' vectors were stored at ingest, against the same
+    generation as older code wrote it (no units files), which embeds every candidate sentence per question;
+    interleaved question by question. The answers must be the same."""
+    stored = tmp / "ingest-0"  # the generation ingest_benchmark wrote first
+    older = tmp / "offline-older"
+    shutil.copytree(stored, older, ignore=shutil.ignore_patterns(".lock"))
+    _strip_units(older)
+    timer = _TimedEmbedder(embedder)
+    pipelines = {name: QAPipeline(Settings(index_dir=folder, embed_model=DEFAULT_MODEL), timer)
+                 for name, folder in (("stored", stored), ("older", older))}
+    for pipeline in pipelines.values():
+        pipeline.ask(questions[0])  # opened and warm outside the timings
+    picked = questions[::max(1, len(questions) // n_queries)][:n_queries]
+    seconds, embedding, differing = {"stored": [], "older": []}, {"stored": 0.0, "older": 0.0}, []
+    for i, question in enumerate(picked):
+        answers = {}
+        for name in ("stored", "older") if i % 2 == 0 else ("older", "stored"):
+            timer.seconds = 0.0
+            start = time.perf_counter()
+            answers[name] = pipelines[name].ask(question)
+            seconds[name].append(time.perf_counter() - start)
+            embedding[name] += timer.seconds
+        if answers["stored"] != answers["older"]:
+            differing.append(question)
+    ratio = np.median(seconds["older"]) / np.median(seconds["stored"])
+    figures.update(offline_p50=float(np.median(seconds["stored"])), offline_ratio=float(ratio),
+                   offline_p95=float(np.percentile(seconds["stored"], 95)), offline_differing=len(differing))
+    rows = [[label, _ms(seconds[name]), f"{embedding[name] / np.sum(seconds[name]):.0%}"]
+            for name, label in (("older", "candidates embedded per question (older generation)"),
+                                ("stored", "unit vectors stored at ingest"))]
+    return ("### Offline answers\n\n"
+            f"`QAPipeline.ask` (hybrid retrieval + offline answer) in process on the ingested SQuAD articles "
+            f"({pipelines['stored'].retriever.store.count} chunks), {len(picked)} questions, the two generations "
+            "interleaved question by question; p50 / p95 in ms and the share of the time spent in the model:\n\n"
+            + markdown_table(["generation", "answer p50 / p95 ms", "in the model"], rows)
+            + f"\n\nMedian ratio {ratio:.1f}x; answers identical for {len(picked) - len(differing)} of {len(picked)} "
+            "questions" + (f" (differing: {'; '.join(differing[:3])})" if differing else "") + ".")
+
+
+def _strip_units(folder: Path) -> None:
+    """The generation as code before stored unit vectors wrote it: no units files, no "units" in the manifest."""
+    generation = folder / (folder / "CURRENT").read_text().strip()
+    for name in UNIT_FILES.values():
+        (generation / name).unlink()
+    manifest = json.loads((generation / "manifest.json").read_text())
+    del manifest["units"]
+    (generation / "manifest.json").write_text(json.dumps(manifest))
 
 
 # -- first question after a restart ----------------------------------------------------------------------------

@@ -10,10 +10,11 @@ from pathlib import Path
 import numpy as np
 
 from index.embedders import Embedder
-from index.store import FaissStore, current_generation, embed_text, writer_lock
+from index.store import FaissStore, UnitRows, current_generation, embed_text, text_key, writer_lock
 from ingest.chunking import chunk_document, make_splitter
 from ingest.clean import one_line
 from ingest.loaders import LoadFailure, LoadSkip, failure_reason, iter_documents
+from ingest.units import chunk_units
 from schema import Document, UserError
 from settings import Settings
 
@@ -126,32 +127,44 @@ def _add_documents(changed, store: FaissStore, settings: Settings, embedder: Emb
     splitter = make_splitter(settings.chunk_tokens, settings.chunk_overlap, embedder.count_tokens,
                              getattr(embedder, "count_tokens_many", None))  # optional: wrappers may lack it
     known = store.vectors_by_key()
-    planned = []  # (document, hash, chunks, embed keys)
+    planned = []  # (document, hash, chunks, embed keys, unit keys per chunk)
     to_embed: dict[str, str] = {}  # embed key -> text, for keys with no stored vector
     for document, doc_hash in changed:
         try:
             chunks = chunk_document(document, splitter)
+            unit_texts = [_unit_texts(document, chunk) for chunk in chunks]
         except Exception as exc:  # noqa: BLE001 - a document that cannot be chunked fails alone
             _fail(report, document, f"cannot split it into chunks: {failure_reason(exc)}")
             continue
         texts = [embed_text(document, chunk, settings.embed_title) for chunk in chunks]
-        keys = [_embed_key(settings.embed_model, text) for text in texts]
-        to_embed.update((key, text) for key, text in zip(keys, texts) if key not in known)
-        planned.append((document, doc_hash, chunks, keys))
+        keys = [text_key(settings.embed_model, text) for text in texts]
+        unit_keys = [[text_key(settings.embed_model, text) for text in unit] for unit in unit_texts]
+        to_embed.update((key, text) for key, text in zip(keys + _flat(unit_keys), texts + _flat(unit_texts))
+                        if key not in known)
+        planned.append((document, doc_hash, chunks, keys, unit_keys))
     vectors, unembeddable = _embed_all(to_embed, embedder, progress)
     known.update(vectors)
     ready = []
-    for document, doc_hash, chunks, keys in planned:
-        reason = next((unembeddable[key] for key in keys if key in unembeddable), None)
+    for document, doc_hash, chunks, keys, unit_keys in planned:
+        reason = next((unembeddable[key] for key in keys + _flat(unit_keys) if key in unembeddable), None)
         if reason is None:
-            ready.append((document, doc_hash, chunks, keys))
+            ready.append((document, doc_hash, chunks, keys, unit_keys))
         else:
             _fail(report, document, f"cannot embed it: {reason}")
-    embedded = {key for *_, keys in ready for key in keys} & vectors.keys()
+    embedded = {key for _, _, _, keys, _ in ready for key in keys} & vectors.keys()
     report.chunks_embedded = len(embedded)
-    report.chunks_reused = sum(len(keys) for *_, keys in ready) - len(embedded)
+    report.chunks_reused = sum(len(keys) for _, _, _, keys, _ in ready) - len(embedded)
     store.add([(doc, doc_hash, chunks, _stack(keys, known, embedder.dimension), keys)
-               for doc, doc_hash, chunks, keys in ready])
+               for doc, doc_hash, chunks, keys, _ in ready],
+              units={doc.id: UnitRows([len(unit) for unit in unit_keys], _flat(unit_keys),
+                                      _stack(_flat(unit_keys), known, embedder.dimension))
+                     for doc, _, _, _, unit_keys in ready})
+
+
+def _unit_texts(document: Document, chunk) -> list[str]:
+    """The units an answer may quote from the chunk (qa/evidence.py), embedded at ingest so questions need not be;
+    once each (two sentences may widen to the same quote)."""
+    return list(dict.fromkeys(document.text[start:end] for start, end, *_ in chunk_units(document, chunk)))
 
 
 def _fail(report: IngestReport, document: Document, reason: str) -> None:
@@ -186,6 +199,10 @@ def _embed_all(texts_by_key: dict[str, str], embedder: Embedder,
     return vectors, unembeddable
 
 
+def _flat(lists: list[list]) -> list:
+    return [item for items in lists for item in items]
+
+
 def _stack(keys: list[str], vectors: dict[str, np.ndarray], dimension: int) -> np.ndarray:
     if not keys:
         return np.zeros((0, dimension), dtype=np.float32)
@@ -196,10 +213,6 @@ def content_hash(document: Document) -> str:
     payload = json.dumps([document.title, document.text, document.metadata, document.blocks], sort_keys=True,
                          ensure_ascii=False)
     return hashlib.sha256(payload.encode()).hexdigest()
-
-
-def _embed_key(model: str, text: str) -> str:
-    return hashlib.sha1(f"{model}\n{text}".encode()).hexdigest()
 
 
 def _source_gone(source: str) -> bool:

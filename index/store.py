@@ -2,12 +2,15 @@
 
 Layout: DIR/CURRENT names the live generation folder DIR/gen-NNNNNN/ holding manifest.json, documents.json,
 chunks.json, vectors.npy, index.faiss and the BM25 index (bm25.data.npy, bm25.indices.npy, bm25.indptr.npy,
-bm25.vocab.json; index/lexical.py). A save writes a new generation, then swaps CURRENT with os.replace, so a crash
-at any point leaves the previous generation loadable. A generation saved before BM25 was (its manifest names no
-"bm25") loads too: its BM25 index is built from the chunks at first use.
+bm25.vocab.json; index/lexical.py) and the vectors of every chunk's quotable units (units.counts.npy,
+units.keys.npy, units.vectors.npy; ingest/units.py). A save writes a new generation, then swaps CURRENT with
+os.replace, so a crash at any point leaves the previous generation loadable. A generation saved before BM25 was
+(its manifest names no "bm25") loads too: its BM25 index is built from the chunks at first use; one without units
+answers by embedding the candidate sentences at question time, as before.
 
 Snapshots: a reader holds a shared flock on the generation folder while it opens the files (after that it needs
-none: JSON is read into memory, vectors, flat indexes and BM25 arrays are memory-mapped, which outlives deletion).
+none: JSON is read into memory, vectors, flat indexes, BM25 arrays and units are memory-mapped, which outlives
+deletion).
 A writer removes an old generation only under an exclusive flock, renaming it away first, and leaves one still
 being opened for the next save. A reader that finds its generation gone follows CURRENT, which has then moved on.
 
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import fcntl
+import hashlib
 import json
 import math
 import os
@@ -46,6 +50,8 @@ ADD_BLOCK = 65_536  # vectors copied into the index per call, so a memory-mapped
 GENERATION_NAME = re.compile(r"gen-[0-9]{6}")  # a complete generation; staging and doomed folders carry a suffix
 OPEN_ATTEMPTS = 5  # CURRENT may move on while a reader opens it; each retry follows a finished save
 BM25_FILES = {name: f"bm25.{name}.npy" for name in lexical.ARRAYS} | {"vocab": "bm25.vocab.json"}
+UNIT_FILES = {name: f"units.{name}.npy" for name in ("counts", "keys", "vectors")}
+UNIT_KEY = np.dtype("S40")  # text_key's hex digest, as bytes
 
 
 class FaissStore:
@@ -63,39 +69,81 @@ class FaissStore:
         self._positions: dict[str, int] | None = None  # chunk id -> position, built on first lookup
         self._bm25: lexical.Bm25 | None = None  # built or loaded with the generation
         self.bm25_saved = False  # whether the generation read holds its BM25 index
+        # The quotable units of each chunk (ingest/units.py), in the chunks' order: how many rows each chunk has, and
+        # per row the text_key of the unit's text and its vector. A chunk without stored units has 0 rows.
+        self.unit_counts = np.zeros(0, dtype=np.int64)
+        self.unit_keys = np.zeros(0, dtype=UNIT_KEY)
+        self.unit_vectors = np.zeros((0, int(config["dimension"])), dtype=np.float32)
+        self._unit_offsets: np.ndarray | None = None  # chunk position -> its first row; built on first lookup
 
     # -- editing ---------------------------------------------------------------------------------------
-    def add(self, entries: list[tuple[Document, str, list[Chunk], np.ndarray, list[str]]]) -> None:
-        """Add (document, content hash, chunks, vectors, embed keys) entries, replacing documents with the same id."""
+    def add(self, entries: list[tuple[Document, str, list[Chunk], np.ndarray, list[str]]],
+            units: dict[str, "UnitRows"] | None = None) -> None:
+        """Add (document, content hash, chunks, vectors, embed keys) entries, replacing documents with the same id;
+        `units` holds the unit rows of the documents that have them (by document id)."""
         self.delete({document.id for document, *_ in entries})
+        rows = [(units or {}).get(document.id) or UnitRows.none(len(chunks), self.dimension)
+                for document, _, chunks, *_ in entries]
         for document, doc_hash, chunks, _, embed_keys in entries:
             self.documents[document.id] = document
             self.doc_hashes[document.id] = doc_hash
             self.chunks.extend(chunks)
             self.embed_keys.extend(embed_keys)
         self.vectors = np.vstack([self.vectors, *(vectors.astype(np.float32) for *_, vectors, _ in entries)])
-        self._faiss_index = self._index_spec = self._positions = self._bm25 = None
+        self.unit_counts = np.concatenate([self.unit_counts, *(np.asarray(r.counts, dtype=np.int64) for r in rows)])
+        self.unit_keys = np.concatenate([self.unit_keys, *(np.asarray(r.keys, dtype=UNIT_KEY) for r in rows)])
+        self.unit_vectors = np.vstack([self.unit_vectors, *(r.vectors.astype(np.float32) for r in rows)])
+        self._faiss_index = self._index_spec = self._positions = self._bm25 = self._unit_offsets = None
 
     def delete(self, doc_ids: set[str]) -> None:
         doc_ids = doc_ids & self.documents.keys()
         if not doc_ids:
             return
         keep = [i for i, chunk in enumerate(self.chunks) if chunk.doc_id not in doc_ids]
+        kept_rows = np.repeat(np.isin(np.arange(self.count), keep), self.unit_counts)  # the kept chunks' unit rows
         self.chunks = [self.chunks[i] for i in keep]
         self.embed_keys = [self.embed_keys[i] for i in keep]
         self.vectors = self.vectors[keep]
+        self.unit_counts, self.unit_keys = self.unit_counts[keep], self.unit_keys[kept_rows]
+        self.unit_vectors = self.unit_vectors[kept_rows]
         for doc_id in doc_ids:
             self.documents.pop(doc_id)
             self.doc_hashes.pop(doc_id)
-        self._faiss_index = self._index_spec = self._positions = self._bm25 = None
+        self._faiss_index = self._index_spec = self._positions = self._bm25 = self._unit_offsets = None
 
     def chunk(self, chunk_id: str) -> Chunk:
+        return self.chunks[self.position(chunk_id)]
+
+    def position(self, chunk_id: str) -> int:
+        self.prepare_lookups()
+        return self._positions[chunk_id]
+
+    def prepare_lookups(self) -> None:
+        """Build the chunk positions and unit offsets now (readers then share them; else the first lookup does)."""
         if self._positions is None:
             self._positions = {c.id: i for i, c in enumerate(self.chunks)}
-        return self.chunks[self._positions[chunk_id]]
+        if self._unit_offsets is None:
+            self._unit_offsets = np.concatenate([[0], np.cumsum(self.unit_counts)])
 
     def vectors_by_key(self) -> dict[str, np.ndarray]:
-        return dict(zip(self.embed_keys, self.vectors))
+        """Every stored vector by the text_key of its text: the chunks' and their units'."""
+        return dict(zip(self.unit_keys.astype(str), self.unit_vectors)) | dict(zip(self.embed_keys, self.vectors))
+
+    @property
+    def dimension(self) -> int:
+        return int(self.config["dimension"])
+
+    def unit_vectors_of(self, wanted: list[tuple[str, str]]) -> list[np.ndarray | None]:
+        """The stored vector of each (chunk id, unit text), or None where that chunk has no unit with that text (a
+        generation saved before units were, or a unit the code of ingest/units.py no longer makes)."""
+        self.prepare_lookups()
+        found = []
+        for chunk_id, text in wanted:
+            position = self.position(chunk_id)
+            first, last = self._unit_offsets[position], self._unit_offsets[position + 1]
+            rows = np.flatnonzero(self.unit_keys[first:last] == text_key(self.config["embed_model"], text).encode())
+            found.append(self.unit_vectors[first + rows[0]] if len(rows) else None)
+        return found
 
     @property
     def count(self) -> int:
@@ -142,7 +190,8 @@ class FaissStore:
     def manifest(self) -> dict:
         spec = self.index_spec
         return {**self.config, "schema_version": SCHEMA_VERSION, "index_type": spec.pop("type"),
-                "index_params": spec, "bm25": lexical.SPEC, "documents": len(self.documents), "chunks": self.count}
+                "index_params": spec, "bm25": lexical.SPEC, "documents": len(self.documents), "chunks": self.count,
+                "units": len(self.unit_keys)}
 
     def save(self, folder: Path) -> None:
         import faiss
@@ -165,6 +214,7 @@ class FaissStore:
             _sync(fh)
         faiss.write_index(self.faiss_index, str(staging / "index.faiss"))
         self._save_bm25(staging)
+        self._save_units(staging)
         _write_json(staging / "manifest.json", self.manifest())  # written last: its presence marks completeness
         _fsync_dir(staging)
         os.rename(staging, folder / generation)
@@ -178,11 +228,20 @@ class FaissStore:
                 _sync(fh)
         _write_json(staging / BM25_FILES["vocab"], self.bm25.vocab)
 
+    def _save_units(self, staging: Path) -> None:
+        for name, array in (("counts", self.unit_counts), ("keys", self.unit_keys), ("vectors", self.unit_vectors)):
+            with open(staging / UNIT_FILES[name], "wb") as fh:
+                np.save(fh, array, allow_pickle=False)
+                _sync(fh)
+
     def _inconsistency(self) -> str | None:
         """What disagrees between documents, chunks, embed keys and vectors; None when they all agree."""
         count, dimension = len(self.chunks), int(self.config["dimension"])
         if len(self.embed_keys) != count or self.vectors.shape != (count, dimension):
             return f"{count} chunks, {len(self.embed_keys)} embed keys, vectors {self.vectors.shape}"
+        problem = _units_problem(self.unit_counts, self.unit_keys, self.unit_vectors, count, dimension)
+        if problem:
+            return problem[1]
         if self.doc_hashes.keys() != self.documents.keys():
             return "documents and their hashes differ"
         orphan = next((c.id for c in self.chunks if c.doc_id not in self.documents), None)
@@ -215,6 +274,10 @@ class FaissStore:
         store._load_arrays(base, folder, spec)
         if manifest.get("bm25") == lexical.SPEC:  # else saved before BM25 was, or built otherwise: built at first use
             store._load_bm25(base, folder)
+        if "units" in manifest:
+            store._load_units(base, folder, manifest["units"])
+        else:  # saved before units were: no chunk has any, their vectors are computed at question time
+            store.unit_counts = np.zeros(store.count, dtype=np.int64)
         return store
 
     def _load_records(self, base: Path, folder: Path, manifest: dict) -> None:
@@ -257,6 +320,51 @@ class FaissStore:
             raise _damaged(base / BM25_FILES[part], folder, reason)
         self._bm25 = lexical.Bm25(**arrays, vocab=vocab, count=self.count)
         self.bm25_saved = True
+
+    def _load_units(self, base: Path, folder: Path, rows) -> None:
+        arrays = {name: _read_index_file(base / UNIT_FILES[name], folder,
+                                         lambda path: np.load(path, mmap_mode="r", allow_pickle=False))
+                  for name in UNIT_FILES}  # mapped like the vectors
+        if type(rows) is not int or rows < 0:
+            raise _damaged(base / "manifest.json", folder, f"units {_quoted(rows)} is not a count")
+        problem = _units_problem(arrays["counts"], arrays["keys"], arrays["vectors"], self.count, self.dimension, rows)
+        if problem:
+            part, reason = problem
+            raise _damaged(base / UNIT_FILES[part], folder, reason)
+        self.unit_counts, self.unit_keys, self.unit_vectors = arrays["counts"], arrays["keys"], arrays["vectors"]
+
+
+@dataclasses.dataclass(frozen=True)
+class UnitRows:
+    """One document's unit rows: per chunk how many, per row the text_key of the unit's text and its vector."""
+    counts: list[int]
+    keys: list[str]
+    vectors: np.ndarray
+
+    @classmethod
+    def none(cls, chunks: int, dimension: int) -> "UnitRows":
+        return cls([0] * chunks, [], np.zeros((0, dimension), dtype=np.float32))
+
+
+def _units_problem(counts: np.ndarray, keys: np.ndarray, vectors: np.ndarray, chunks: int, dimension: int,
+                   rows: int | None = None) -> tuple[str, str] | None:
+    """(which units file, what is wrong) when the unit rows disagree with themselves, with the chunks or with the
+    manifest's count of `rows`."""
+    if counts.dtype != np.int64 or counts.shape != (chunks,) or (chunks and counts.min() < 0):
+        return "counts", f"holds {counts.dtype} {counts.shape}, expected {chunks} counts of int64"
+    if rows is not None and int(counts.sum()) != rows:
+        return "counts", f"counts {int(counts.sum())} rows where the manifest says {rows}"
+    rows = int(counts.sum())
+    if keys.dtype != UNIT_KEY or keys.shape != (rows,):
+        return "keys", f"holds {keys.dtype} {keys.shape}, expected {rows} keys of {UNIT_KEY}"
+    if vectors.dtype != np.float32 or vectors.shape != (rows, dimension):
+        return "vectors", f"holds {vectors.dtype} {vectors.shape}, expected float32 {(rows, dimension)}"
+    return None
+
+
+def text_key(model: str, text: str) -> str:
+    """What a vector is stored under: the model and the exact text embedded, so equal texts share one."""
+    return hashlib.sha1(f"{model}\n{text}".encode()).hexdigest()
 
 
 def embed_text(document: Document, chunk: Chunk, with_title: bool) -> str:

@@ -3,26 +3,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import Callable
 
 import numpy as np
 
 from index.embedders import Embedder
 from qa import scoring
-from ingest.structure import CODE, DEFINITION, PROSE, ROW, document_spans, spans_between
+from ingest.units import chunk_units, document_units, sentence_spans  # noqa: F401 - the last two re-exported
 from schema import Chunk, Document, Hit
 
-# A sentence ends at . ! ? or … (with closing quotes or brackets) followed by space and a capital, digit or quote,
-# or, in technical text, an option (--prune) or a TeX command (\setlength).
-_CAPITAL = "A-Z0-9À-ÖØ-ÞĀ-ŽΑ-ΩА-ЯЁ"  # Latin, Greek and Cyrillic capitals
-_SENTENCE_END = re.compile(
-    rf"(?<=[.!?…])([\"'”’)\]]*)\s+(?=[\"'“‘«(\[]?(?:[{_CAPITAL}]|--?[a-z]|\\[a-zA-Z]))"
-    r"|(?<=[。！？])([」』）]*)\s*(?=\S)")  # Chinese and Japanese full stops need no space after them
-_ABBREVIATION = re.compile(r"(\b(mr|mrs|ms|dr|prof|st|jr|sr|gen|col|lt|sgt|rep|sen|gov|no|vs|etc|inc|ltd|co|fig)"
-                           r"|\b[A-Z]|\b(?:[A-Za-z]\.)+[A-Za-z])\.$", re.IGNORECASE)
-# Sentences opening with these lean on the one before; it is quoted with them so the quote stands alone.
-_DEPENDENT_OPENING = re.compile(
-    r"^(this|these|that|those|it|its|he|she|they|his|her|their|such|conversely|however|but|and|so|"
-    r"furthermore|moreover|instead|yet|in response|as a result|thus|therefore)\b", re.IGNORECASE)
 _STOPWORDS = frozenset(
     "a an and are as at be but by does did do for from has have he her his how in into is it its of on or she "
     "that the their them they this to was were what when where which who whom why will with would about author "
@@ -34,10 +23,7 @@ MAX_SENTENCES = 3
 # Runners-up must be at least this likely relative to the best sentence. Measured on SQuAD (questions 0, 10, …):
 # 0.1 → answer_hit 0.850 / citation precision 0.50; 0.2 → 0.836 / 0.57; 0.5 → 0.816 / 0.60.
 RUNNER_UP_SHARE = 0.1
-MAX_WHOLE_BLOCK_CHARS = 600  # a longer code block or table row is never quoted: too long to be the answer
 NEAR_DUPLICATE = 0.7  # word-set Jaccard above which a sentence repeats one already chosen
-MIN_QUOTE_WORDS = 4  # a shorter piece of prose is a fragment, not a sentence
-MIN_STANDALONE_WORDS = 12  # a shorter sentence (often a topic sentence) is quoted with the one after it
 # "the article", "the booktabs documentation", "Git's workflow guide", "its manual": up to two words may name it
 _DOCUMENT_WORDS = r"(the |this |that |its |their )?([\w'’.-]+ ){0,2}?(article|author|writer|columnist|piece|post|" \
                   r"blog|story|report|page|manual|document|text|guide|user's guide|docs|documentation|paper|essay)" \
@@ -65,96 +51,17 @@ class Evidence:
     whole: bool = False  # a code block or table row, quoted whole
 
 
-def sentence_spans(text: str) -> list[tuple[int, int, int]]:
-    """(start, end, paragraph start) of each sentence; paragraph breaks always end a sentence."""
-    spans = []
-    for paragraph in re.finditer(r"[^\n]+", text):
-        start, base = paragraph.start(), paragraph.start()
-        for boundary in _SENTENCE_END.finditer(paragraph.group()):
-            if _ABBREVIATION.search(paragraph.group()[max(0, boundary.start() - 12):boundary.start()]):
-                continue  # "Dr. Smith", "U.S. policy", "J. Smith": not a sentence end
-            closing = 1 if boundary.group(1) is not None else 2
-            spans.append((start, base + boundary.end(closing), base))
-            start = base + boundary.end()
-        spans.append((start, paragraph.end(), base))
-    return [(s, e, p) for s, e, p in spans if text[s:e].strip()]
-
-
-def document_units(document: Document, start: int = 0, end: int | None = None) -> list[tuple[int, int, int]]:
-    """(start, end, block start) of every quotable unit of the blocks overlapping [start, end) of a document: the
-    sentences of its prose blocks (a definition's first sentence carries its term), each code block or table row
-    whole; headings and bare terms never. Documents without blocks fall back to one paragraph per line."""
-    end = len(document.text) if end is None else end
-    if not document.blocks:
-        region_start = document.text.rfind("\n", 0, start) + 1
-        region_end = document.text.find("\n", end) % (len(document.text) + 1)  # -1 (no newline): the end
-        return [(s + region_start, e + region_start, p + region_start)
-                for s, e, p in sentence_spans(document.text[region_start:region_end])]
-    return _block_units(document.text, spans_between(document_spans(document.blocks), start, end))
-
-
-def _block_units(text: str, blocks) -> list[tuple[int, int, int]]:
-    units = []
-    for block in blocks:
-        if block.kind in PROSE:
-            units += _prose_units(text, block)
-        elif block.kind in (CODE, ROW) and block.end - block.start <= MAX_WHOLE_BLOCK_CHARS:
-            units.append((block.start, block.end, block.start))
-    return units
-
-
-def _prose_units(text: str, block) -> list[tuple[int, int, int]]:
-    start = block.start
-    if block.kind == DEFINITION:
-        term_end = text.find("\n", block.start, block.end)
-        if term_end < 0:
-            return []  # a term with no description: a bare signature is no answer
-        start = term_end + 1
-    units = [(s + start, e + start, block.start) for s, e, _ in sentence_spans(text[start:block.end])]
-    if block.kind == DEFINITION and units:
-        units[0] = (block.start, units[0][1], block.start)  # the term stays with its description
-    return units
-
-
 def candidate_sentences(hits: list[Hit], documents: dict[str, Document], standalone: bool = True) -> list[Evidence]:
     """Sentences of the hit chunks, once each even where chunks overlap. With `standalone`, each is made to stand
     alone as a quote: a sentence that leans on the one before is quoted with it, a very short one with the next."""
     seen, candidates = set(), []
     for hit in hits:
         chunk, document = hit.chunk, documents[hit.chunk.doc_id]
-        blocks = spans_between(document_spans(document.blocks), chunk.start, chunk.end)
-        # units of whole blocks (a unit's neighbours are there), or the lines around the chunk of a blockless document
-        spans = _block_units(document.text, blocks) if blocks else document_units(document, chunk.start, chunk.end)
-        whole_blocks = {(b.start, b.end) for b in blocks if b.kind in (CODE, ROW)}
-        for i, (start, end, paragraph) in enumerate(spans):
-            if start < chunk.start or end > chunk.end:
-                continue
-            if standalone:
-                start, end = _standalone_span(document.text, spans, i)
-            if (start, end) not in whole_blocks and _word_count(document.text[start:end]) < MIN_QUOTE_WORDS:
-                continue  # "∗deceased", "Figure 3": a fragment, never an answer
+        for start, end, paragraph, whole in chunk_units(document, chunk, standalone):
             if (chunk.doc_id, start, end) not in seen:
                 seen.add((chunk.doc_id, start, end))
-                candidates.append(Evidence(chunk, start, end, document.text[start:end], paragraph,
-                                           whole=(start, end) in whole_blocks))
+                candidates.append(Evidence(chunk, start, end, document.text[start:end], paragraph, whole=whole))
     return candidates
-
-
-_WIDE_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
-
-
-def _word_count(text: str) -> int:
-    """Words, counting two characters of a script written without spaces (Chinese, Japanese, Korean) as one."""
-    return len(text.split()) + len(_WIDE_SCRIPT.findall(text)) // 2
-
-
-def _standalone_span(text: str, spans: list[tuple[int, int, int]], i: int) -> tuple[int, int]:
-    start, end, paragraph = spans[i]
-    if i > 0 and spans[i - 1][2] == paragraph and _DEPENDENT_OPENING.match(text[start:end]):
-        start = spans[i - 1][0]
-    if len(text[start:end].split()) < MIN_STANDALONE_WORDS and i + 1 < len(spans) and spans[i + 1][2] == paragraph:
-        end = spans[i + 1][1]
-    return start, end
 
 
 def focus(question: str) -> str:
@@ -177,11 +84,17 @@ class ScoredCandidates:
     features: np.ndarray
 
 
+StoredVectors = Callable[[list[tuple[str, str]]], list["np.ndarray | None"]]  # (chunk id, text) -> vector or None
+
+
 def score_inputs(question: str, hits: list[Hit], documents: dict[str, Document], embedder: Embedder,
-                 question_vector: np.ndarray | None = None) -> ScoredCandidates:
+                 question_vector: np.ndarray | None = None,
+                 stored_vectors: StoredVectors | None = None) -> ScoredCandidates:
     """Candidates of the hits with their cosines and features; select_evidence ranks them, bench/fit_scorer.py
     learns from them, so both see exactly the same inputs. `question_vector` is the question's embedding when the
-    caller has it already (the retriever's): then only the focused reading, if it differs, is embedded again."""
+    caller has it already (the retriever's): then only the focused reading, if it differs, is embedded again.
+    `stored_vectors` gives the candidates' vectors saved at ingest (FaissStore.unit_vectors_of): only those it
+    lacks are embedded now."""
     focused = focus(question)
     candidates = candidate_sentences(hits, documents)
     if not candidates:
@@ -189,22 +102,31 @@ def score_inputs(question: str, hits: list[Hit], documents: dict[str, Document],
         return ScoredCandidates(focused, [], empty, empty, np.zeros((0, len(scoring.FEATURES))))
     readings = [focused] if focused == question else [focused, question]
     given = int(question_vector is not None)  # the last reading, the question as asked, is already embedded
-    vectors = embedder.embed_documents(readings[:len(readings) - given] + [c.text for c in candidates])
+    stored = stored_vectors([(c.chunk.id, c.text) for c in candidates]) if stored_vectors else [None] * len(candidates)
+    missing = [c.text for c, vector in zip(candidates, stored) if vector is None]
+    vectors = _embedded(embedder, readings[:len(readings) - given] + missing)
     if given:
         vectors = np.insert(vectors, len(readings) - 1, question_vector, axis=0)
-    sentences = vectors[len(readings):]
+    fresh = iter(vectors[len(readings):])
+    sentences = np.stack([next(fresh) if vector is None else vector for vector in stored])
     similarities = sentences @ vectors[0]
     return ScoredCandidates(focused, candidates, similarities, sentences @ vectors[len(readings) - 1],
                             candidate_features(focused, candidates, similarities, hits, asked=question))
 
 
+def _embedded(embedder: Embedder, texts: list[str]) -> np.ndarray:
+    """The texts' vectors; no model call for none."""
+    return embedder.embed_documents(texts) if texts else np.zeros((0, embedder.dimension), dtype=np.float32)
+
+
 def select_evidence(question: str, hits: list[Hit], documents: dict[str, Document], embedder: Embedder,
-                    question_vector: np.ndarray | None = None) -> list[Evidence]:
+                    question_vector: np.ndarray | None = None,
+                    stored_vectors: StoredVectors | None = None) -> list[Evidence]:
     """All candidate sentences scored, best first (callers decide what is strong enough to use).
 
     Sentences are ranked against the question without its framing words (`focus`); their relevance, which
     decides abstention, is the closer of the two readings, so framing neither hides nor invents a match."""
-    inputs = score_inputs(question, hits, documents, embedder, question_vector)
+    inputs = score_inputs(question, hits, documents, embedder, question_vector, stored_vectors)
     if not inputs.candidates:
         return []
     answers = scoring.likelihoods(inputs.features)

@@ -64,6 +64,7 @@ class QAPipeline:
                 store = open_store(self.settings, self.embedder)
                 retriever = Retriever(store, self.embedder, with_title=self.settings.embed_title)
                 retriever.bm25  # noqa: B018 - ready before questions share it, so concurrent ones never build it twice
+                store.prepare_lookups()  # the same for the look-ups of stored unit vectors
                 self._retriever, self._generation = retriever, generation
             return self._retriever
 
@@ -118,7 +119,8 @@ class QAPipeline:
             first_chunk = searched.store.chunk(f"{hits[0].chunk.doc_id}#0")
             grounds.settled = compose(question, lead_evidence(first_chunk, documents), documents, hits, query)
             return grounds
-        grounds.ranked = select_evidence(query, hits, documents, self.embedder, query_vector)
+        grounds.ranked = select_evidence(query, hits, documents, self.embedder, query_vector,
+                                         searched.store.unit_vectors_of)
         passages = [h.chunk.text for h in hits] + [documents[h.chunk.doc_id].title for h in hits]
         unmentioned = unmatched_names(query, passages, in_collection=searched.mentions)
         if not grounds.ranked or unmentioned or max(e.relevance for e in grounds.ranked) < self.min_relevance:

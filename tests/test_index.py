@@ -27,7 +27,8 @@ def test_ingest_builds_an_index_with_manifest_and_no_pickles(settings, embedder)
     assert manifest["schema_version"] == 2 and manifest["index_type"] == "flat"
     assert sorted(p.name for p in generation.iterdir()) == [
         "bm25.data.npy", "bm25.indices.npy", "bm25.indptr.npy", "bm25.vocab.json",
-        "chunks.json", "documents.json", "index.faiss", "manifest.json", "vectors.npy"]
+        "chunks.json", "documents.json", "index.faiss", "manifest.json",
+        "units.counts.npy", "units.keys.npy", "units.vectors.npy", "vectors.npy"]
     store = open_store(settings, embedder)
     document = store.documents["khalilzad-on-iskp-ttp-and-pakistan"]
     assert all(document.text[c.start:c.end] == c.text for c in store.chunks)

@@ -175,11 +175,12 @@ def test_every_index_file_reads_without_pickle(settings, embedder):
     generation = settings.index_dir / (settings.index_dir / "CURRENT").read_text().strip()
     assert sorted(p.name for p in generation.iterdir()) == \
         ["bm25.data.npy", "bm25.indices.npy", "bm25.indptr.npy", "bm25.vocab.json",
-         "chunks.json", "documents.json", "index.faiss", "manifest.json", "vectors.npy"]
+         "chunks.json", "documents.json", "index.faiss", "manifest.json",
+         "units.counts.npy", "units.keys.npy", "units.vectors.npy", "vectors.npy"]
     for name in ("chunks.json", "documents.json", "manifest.json", "bm25.vocab.json"):
         json.loads((generation / name).read_text())
     assert np.load(generation / "vectors.npy", allow_pickle=False).dtype == np.float32
-    for name in ("bm25.data.npy", "bm25.indices.npy", "bm25.indptr.npy"):
+    for name in ("bm25.data.npy", "bm25.indices.npy", "bm25.indptr.npy", "units.counts.npy", "units.vectors.npy"):
         assert np.load(generation / name, allow_pickle=False).dtype.kind in "fi"
     assert faiss.read_index(str(generation / "index.faiss")).ntotal == 7
 

@@ -1,0 +1,114 @@
+"""Quotable units of a document: its sentences of prose, code blocks and table rows, each an exact character span.
+
+Pure text logic, below the index: the index computes every chunk's units at ingest (and stores their vectors), the
+answer path computes the same units at question time (qa/evidence.py), with this one code, so they always agree.
+"""
+from __future__ import annotations
+
+import re
+
+from ingest.structure import CODE, DEFINITION, PROSE, ROW, document_spans, spans_between
+from schema import Chunk, Document
+
+# A sentence ends at . ! ? or … (with closing quotes or brackets) followed by space and a capital, digit or quote,
+# or, in technical text, an option (--prune) or a TeX command (\setlength).
+_CAPITAL = "A-Z0-9À-ÖØ-ÞĀ-ŽΑ-ΩА-ЯЁ"  # Latin, Greek and Cyrillic capitals
+_SENTENCE_END = re.compile(
+    rf"(?<=[.!?…])([\"'”’)\]]*)\s+(?=[\"'“‘«(\[]?(?:[{_CAPITAL}]|--?[a-z]|\\[a-zA-Z]))"
+    r"|(?<=[。！？])([」』）]*)\s*(?=\S)")  # Chinese and Japanese full stops need no space after them
+_ABBREVIATION = re.compile(r"(\b(mr|mrs|ms|dr|prof|st|jr|sr|gen|col|lt|sgt|rep|sen|gov|no|vs|etc|inc|ltd|co|fig)"
+                           r"|\b[A-Z]|\b(?:[A-Za-z]\.)+[A-Za-z])\.$", re.IGNORECASE)
+# Sentences opening with these lean on the one before; it is quoted with them so the quote stands alone.
+_DEPENDENT_OPENING = re.compile(
+    r"^(this|these|that|those|it|its|he|she|they|his|her|their|such|conversely|however|but|and|so|"
+    r"furthermore|moreover|instead|yet|in response|as a result|thus|therefore)\b", re.IGNORECASE)
+_WIDE_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+MAX_WHOLE_BLOCK_CHARS = 600  # a longer code block or table row is never quoted: too long to be the answer
+MIN_QUOTE_WORDS = 4  # a shorter piece of prose is a fragment, not a sentence
+MIN_STANDALONE_WORDS = 12  # a shorter sentence (often a topic sentence) is quoted with the one after it
+
+
+def sentence_spans(text: str) -> list[tuple[int, int, int]]:
+    """(start, end, paragraph start) of each sentence; paragraph breaks always end a sentence."""
+    spans = []
+    for paragraph in re.finditer(r"[^\n]+", text):
+        start, base = paragraph.start(), paragraph.start()
+        for boundary in _SENTENCE_END.finditer(paragraph.group()):
+            if _ABBREVIATION.search(paragraph.group()[max(0, boundary.start() - 12):boundary.start()]):
+                continue  # "Dr. Smith", "U.S. policy", "J. Smith": not a sentence end
+            closing = 1 if boundary.group(1) is not None else 2
+            spans.append((start, base + boundary.end(closing), base))
+            start = base + boundary.end()
+        spans.append((start, paragraph.end(), base))
+    return [(s, e, p) for s, e, p in spans if text[s:e].strip()]
+
+
+def document_units(document: Document, start: int = 0, end: int | None = None) -> list[tuple[int, int, int]]:
+    """(start, end, block start) of every quotable unit of the blocks overlapping [start, end) of a document: the
+    sentences of its prose blocks (a definition's first sentence carries its term), each code block or table row
+    whole; headings and bare terms never. Documents without blocks fall back to one paragraph per line."""
+    end = len(document.text) if end is None else end
+    if not document.blocks:
+        region_start = document.text.rfind("\n", 0, start) + 1
+        region_end = document.text.find("\n", end) % (len(document.text) + 1)  # -1 (no newline): the end
+        return [(s + region_start, e + region_start, p + region_start)
+                for s, e, p in sentence_spans(document.text[region_start:region_end])]
+    return _block_units(document.text, spans_between(document_spans(document.blocks), start, end))
+
+
+def _block_units(text: str, blocks) -> list[tuple[int, int, int]]:
+    units = []
+    for block in blocks:
+        if block.kind in PROSE:
+            units += _prose_units(text, block)
+        elif block.kind in (CODE, ROW) and block.end - block.start <= MAX_WHOLE_BLOCK_CHARS:
+            units.append((block.start, block.end, block.start))
+    return units
+
+
+def _prose_units(text: str, block) -> list[tuple[int, int, int]]:
+    start = block.start
+    if block.kind == DEFINITION:
+        term_end = text.find("\n", block.start, block.end)
+        if term_end < 0:
+            return []  # a term with no description: a bare signature is no answer
+        start = term_end + 1
+    units = [(s + start, e + start, block.start) for s, e, _ in sentence_spans(text[start:block.end])]
+    if block.kind == DEFINITION and units:
+        units[0] = (block.start, units[0][1], block.start)  # the term stays with its description
+    return units
+
+
+def chunk_units(document: Document, chunk: Chunk, standalone: bool = True) -> list[tuple[int, int, int, bool]]:
+    """(start, end, paragraph start, whole block) of the quotable units inside a chunk, fragments left out. With
+    `standalone`, each is made to stand alone as a quote: a sentence that leans on the one before is quoted with it,
+    a very short one with the next (which may reach past the chunk)."""
+    blocks = spans_between(document_spans(document.blocks), chunk.start, chunk.end)
+    # units of whole blocks (a unit's neighbours are there), or the lines around the chunk of a blockless document
+    spans = _block_units(document.text, blocks) if blocks else document_units(document, chunk.start, chunk.end)
+    whole_blocks = {(b.start, b.end) for b in blocks if b.kind in (CODE, ROW)}
+    units = []
+    for i, (start, end, paragraph) in enumerate(spans):
+        if start < chunk.start or end > chunk.end:
+            continue
+        if standalone:
+            start, end = _standalone_span(document.text, spans, i)
+        if (start, end) not in whole_blocks and _word_count(document.text[start:end]) < MIN_QUOTE_WORDS:
+            continue  # "∗deceased", "Figure 3": a fragment, never an answer
+        units.append((start, end, paragraph, (start, end) in whole_blocks))
+    return units
+
+
+def _word_count(text: str) -> int:
+    """Words, counting two characters of a script written without spaces (Chinese, Japanese, Korean) as one."""
+    return len(text.split()) + len(_WIDE_SCRIPT.findall(text)) // 2
+
+
+def _standalone_span(text: str, spans: list[tuple[int, int, int]], i: int) -> tuple[int, int]:
+    start, end, paragraph = spans[i]
+    if i > 0 and spans[i - 1][2] == paragraph and _DEPENDENT_OPENING.match(text[start:end]):
+        start = spans[i - 1][0]
+    if len(text[start:end].split()) < MIN_STANDALONE_WORDS and i + 1 < len(spans) and spans[i + 1][2] == paragraph:
+        end = spans[i + 1][1]
+    return start, end
