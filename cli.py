@@ -88,8 +88,8 @@ def run_ingest(args, settings: Settings) -> int:
     from index.build import update_index
     from index.embedders import make_embedder
 
-    report = update_index(args.sources, settings, make_embedder(settings.embed_model, settings.embed_precision),
-                          prune=args.prune, rebuild=args.rebuild)
+    embedder = make_embedder(settings.embed_model, settings.embed_precision, settings.device)
+    report = update_index(args.sources, settings, embedder, prune=args.prune, rebuild=args.rebuild)
     for failure in report.failed:
         show(f"failed: {failure}", sys.stderr)
     for skipped in report.skipped:

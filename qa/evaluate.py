@@ -359,7 +359,8 @@ def pipeline_for(dataset: Dataset, settings: Settings, progress: bool):
 
     from index.embedders import make_embedder
 
-    pipeline = QAPipeline(settings, embedder=MemoEmbedder(make_embedder(settings.embed_model, settings.embed_precision)))
+    embedder = make_embedder(settings.embed_model, settings.embed_precision, settings.device)
+    pipeline = QAPipeline(settings, embedder=MemoEmbedder(embedder))
     if dataset.kind != "qa" and current_generation(settings.index_dir) is None:
         with tempfile.TemporaryDirectory() as folder:
             source = dataset.corpus_file or _write_articles(dataset.articles, Path(folder))

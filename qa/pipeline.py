@@ -46,7 +46,7 @@ class QAPipeline:
     def __init__(self, settings: Settings, embedder: Embedder | None = None, generator: Generator | None = None,
                  llm_deadline_s: float = LLM_DEADLINE_S, llm_lanes: int = LLM_LANES):
         self.settings = settings
-        self.embedder = embedder or make_embedder(settings.embed_model, settings.embed_precision)
+        self.embedder = embedder or make_embedder(settings.embed_model, settings.embed_precision, settings.device)
         self._generator = generator
         self._retriever = None
         self._generation = None  # the CURRENT generation self._retriever was opened at

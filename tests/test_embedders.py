@@ -66,7 +66,7 @@ class RecordingModel:
 
 
 def fake_embedder(precision: str) -> SentenceTransformerEmbedder:
-    embedder = SentenceTransformerEmbedder(DEFAULT_MODEL, precision=precision)
+    embedder = SentenceTransformerEmbedder(DEFAULT_MODEL, precision=precision, device="cpu")
     embedder._model = RecordingModel()
     return embedder
 
