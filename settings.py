@@ -26,6 +26,7 @@ class Settings:
     embed_precision: str = "auto"  # auto (bf16 only on CPUs with native bf16) | fp32 | bf16
     device: str = "auto"  # where the embedding model runs: auto (a GPU when torch sees one) | cpu | cuda | cuda:N
     embed_title: bool = True  # prefix each chunk with its article title when embedding
+    unit_vectors: bool = True  # embed every quotable sentence at ingest, so answers embed only the question
     top_k: int = 5
     retriever: str = "hybrid"  # dense | bm25 | hybrid
     min_relevance: float | None = None  # abstention threshold; None uses the calibrated value

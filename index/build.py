@@ -132,7 +132,7 @@ def _add_documents(changed, store: FaissStore, settings: Settings, embedder: Emb
     for document, doc_hash in changed:
         try:
             chunks = chunk_document(document, splitter)
-            unit_texts = [_unit_texts(document, chunk) for chunk in chunks]
+            unit_texts = [_unit_texts(document, chunk) if settings.unit_vectors else [] for chunk in chunks]
         except Exception as exc:  # noqa: BLE001 - a document that cannot be chunked fails alone
             _fail(report, document, f"cannot split it into chunks: {failure_reason(exc)}")
             continue

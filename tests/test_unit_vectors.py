@@ -98,6 +98,19 @@ def test_an_older_generation_without_units_answers_the_same_embedding_its_candid
     assert len(counting.texts) > 3 * len(QUESTIONS)  # the candidates were embedded at question time
 
 
+def test_an_ingest_told_not_to_embed_units_stores_none_and_answers_the_same(corpus, settings, embedder):
+    from dataclasses import replace
+
+    update_index([str(corpus)], settings, embedder, progress=False)
+    now = [QAPipeline(settings, embedder=embedder).ask(question) for question in QUESTIONS]
+    bulk = replace(settings, unit_vectors=False)  # RAGQA_UNIT_VECTORS=false
+    counting = CountingEmbedder(embedder)
+    update_index([str(corpus)], bulk, counting, rebuild=True, progress=False)
+    assert open_store(bulk, embedder).unit_counts.sum() == 0
+    assert len(counting.texts) == open_store(bulk, embedder).count  # the chunks only
+    assert [QAPipeline(bulk, embedder=embedder).ask(question) for question in QUESTIONS] == now
+
+
 def test_re_ingest_embeds_only_the_units_of_changed_text(corpus, settings, embedder):
     update_index([str(corpus)], settings, embedder, progress=False)
     rivers = corpus / "rivers.txt"
