@@ -5,7 +5,7 @@
 
 Prints a table (chunks/s, ratios, cosine to plain fp32); writes nothing. Every variant encodes the same 64-text slice
 right after the others, in an order that rotates, and the ratio reported is the median over those slice pairs, so a
-busy moment on a shared machine lands on all variants alike. Figures of a run are in docs/benchmarks.md.
+busy moment on a shared machine lands on all variants alike.
 """
 from __future__ import annotations
 
