@@ -367,7 +367,7 @@ def synthetic_store(real: FaissStore, size: int, rng: np.random.Generator) -> Fa
     store.add(entries)
     if store.count > size:  # trim the last copy's surplus chunks
         store.chunks, store.embed_keys = store.chunks[:size], store.embed_keys[:size]
-        store.vectors = store.vectors[:size]
+        store.vectors, store.unit_counts = store.vectors[:size], store.unit_counts[:size]  # copies carry no units
         kept = {c.doc_id for c in store.chunks}
         for doc_id in set(store.documents) - kept:
             store.documents.pop(doc_id)
