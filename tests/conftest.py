@@ -44,3 +44,13 @@ def cli_env(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAGQA_")}
     env.update(RAGQA_EMBED_MODEL="hashing", RAGQA_INDEX_DIR=str(tmp_path / "index"))
     return env
+
+
+@pytest.fixture
+def env(monkeypatch, tmp_path):
+    """A clean RAGQA_ environment with the fast embedder, for building settings or running cli.main in-process."""
+    for name in [n for n in os.environ if n.startswith("RAGQA_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("RAGQA_EMBED_MODEL", "hashing")
+    monkeypatch.setenv("RAGQA_INDEX_DIR", str(tmp_path / "index"))
+    return monkeypatch

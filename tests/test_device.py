@@ -26,16 +26,6 @@ def gpus(monkeypatch):
     return see
 
 
-@pytest.fixture
-def env(monkeypatch, tmp_path):
-    """A clean RAGQA_ environment with the fast embedder."""
-    for name in [n for n in os.environ if n.startswith("RAGQA_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("RAGQA_EMBED_MODEL", "hashing")
-    monkeypatch.setenv("RAGQA_INDEX_DIR", str(tmp_path / "index"))
-    return monkeypatch
-
-
 def test_the_device_defaults_to_auto_and_takes_cpu(env):
     assert Settings.from_env().device == "auto"
     env.setenv("RAGQA_DEVICE", "cpu")

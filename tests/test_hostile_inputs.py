@@ -447,16 +447,6 @@ def test_pypdf_prints_nothing_of_its_own(cli_env, tmp_path):
     assert result.stdout.startswith("1 added")
 
 
-@pytest.fixture
-def env(monkeypatch, tmp_path):
-    """A clean RAGQA_ environment with the fast embedder, for running cli.main in-process."""
-    for name in [n for n in os.environ if n.startswith("RAGQA_")]:
-        monkeypatch.delenv(name)
-    monkeypatch.setenv("RAGQA_EMBED_MODEL", "hashing")
-    monkeypatch.setenv("RAGQA_INDEX_DIR", str(tmp_path / "index"))
-    return monkeypatch
-
-
 @pytest.mark.parametrize("variable, value, message", [
     ("RAGQA_RETRIEVER", "foo", "RAGQA_RETRIEVER='foo' is not one of dense, bm25, hybrid, rrf, mmr"),
     ("RAGQA_CHUNK_OVERLAP", "500", "RAGQA_CHUNK_OVERLAP=500 must be at least 0 and below RAGQA_CHUNK_TOKENS=200"),
