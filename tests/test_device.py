@@ -1,7 +1,6 @@
 """RAGQA_DEVICE: the embedding model runs on the GPU when torch sees one (auto), or where the setting says; a device
 that cannot work here is refused when the settings are built, in one line naming the variable. No GPU is needed:
 torch.cuda is mocked, except in the one test that compares real CUDA vectors with CPU ones (skipped without a GPU)."""
-import os
 import sys
 import types
 
