@@ -104,7 +104,7 @@ def score_inputs(question: str, hits: list[Hit], documents: dict[str, Document],
     given = int(question_vector is not None)  # the last reading, the question as asked, is already embedded
     stored = stored_vectors([(c.chunk.id, c.text) for c in candidates]) if stored_vectors else [None] * len(candidates)
     missing = [c.text for c, vector in zip(candidates, stored) if vector is None]
-    vectors = _embedded(embedder, readings[:len(readings) - given] + missing)
+    vectors = embedder.embed_documents(readings[:len(readings) - given] + missing)  # no model call for no text
     if given:
         vectors = np.insert(vectors, len(readings) - 1, question_vector, axis=0)
     fresh = iter(vectors[len(readings):])
@@ -112,11 +112,6 @@ def score_inputs(question: str, hits: list[Hit], documents: dict[str, Document],
     similarities = sentences @ vectors[0]
     return ScoredCandidates(focused, candidates, similarities, sentences @ vectors[len(readings) - 1],
                             candidate_features(focused, candidates, similarities, hits, asked=question))
-
-
-def _embedded(embedder: Embedder, texts: list[str]) -> np.ndarray:
-    """The texts' vectors; no model call for none."""
-    return embedder.embed_documents(texts) if texts else np.zeros((0, embedder.dimension), dtype=np.float32)
 
 
 def select_evidence(question: str, hits: list[Hit], documents: dict[str, Document], embedder: Embedder,

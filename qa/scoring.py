@@ -4,8 +4,8 @@ Cosine similarity alone rewards sentences that restate the question (the setup o
 resolves it. The model also weighs: rare question words the sentence shares, how well its neighbours match, the
 rank of its passage, its length, the rare question words it shares once read with the sentence before it ("His
 father was …" after "Shi Tianze was …"), whether it names the thing asked about ("electricity" in "how much
-electricity") and counts it ("2.8 gigawatt-hours of electricity"), and whether it holds the kind of thing asked for (a number for "how many", a date for "when", a
-name for "who", a cause for "why", a means for "how"). Weights are fitted on SQuAD by `python bench/fit_scorer.py`
+electricity") and counts it ("2.8 gigawatt-hours of electricity"), and whether it holds the kind of thing asked
+for (a number for "how many", a date for "when", a name for "who", a cause for "why", a means for "how"). Weights are fitted on SQuAD by `python bench/fit_scorer.py`
 (questions disjoint from the ones measured) and written below.
 """
 from __future__ import annotations
@@ -87,17 +87,21 @@ def feature_matrix(question: str, question_words: set[str], sentences: list[str]
     idf = _pool_idf(sentence_words)
     question_weight = sum(idf.get(w, idf_default(len(sentence_words))) for w in question_words) or 1.0
     question_names = {w.lower() for w in _CAPITALISED.findall(question)}
+
+    def rare_share(words: set[str]) -> float:
+        """The share of the question's rarity-weighted words that `words` hold."""
+        return sum(idf[w] for w in question_words & words) / question_weight
+
     # a sentence read with the one before it in its paragraph ("His father was …" after "Shi Tianze was …")
     context = [words | set().union(*(sentence_words[j] for j in neighbours[i] if j < i))
                for i, words in enumerate(sentence_words)]
     rows = []
     for i, (text, words) in enumerate(zip(sentences, sentence_words)):
-        shared = question_words & words
         names = {w.lower() for w in _CAPITALISED.findall(text)} - question_names
         rows.append([
             1.0,
             float(similarities[i]),
-            sum(idf[w] for w in shared) / question_weight,
+            rare_share(words),
             max((float(similarities[j]) for j in neighbours[i]), default=0.0),
             1.0 / ranks[i],
             math.log1p(len(text.split())),
@@ -108,7 +112,7 @@ def feature_matrix(question: str, question_words: set[str], sentences: list[str]
             float("method" in types and bool(_HAS["method"].search(text))),
             float(whole_blocks[i]),
             float(bool(focus_words) and focus_words <= words),
-            sum(idf[w] for w in question_words & context[i]) / question_weight,
+            rare_share(context[i]),
             float("quantity" in types and _counts(text, focus_words)),
         ])
     return np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
