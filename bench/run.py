@@ -500,7 +500,7 @@ def offline_answer_section(embedder, tmp: Path, questions: list[str], n_queries:
     stored = tmp / "ingest-0"  # the generation ingest_benchmark wrote first
     older = tmp / "offline-older"
     shutil.copytree(stored, older, ignore=shutil.ignore_patterns(".lock"))
-    _strip_units(older)
+    _as_older_generation(older, UNIT_FILES, "units")
     timer = _TimedEmbedder(embedder)
     pipelines = {name: QAPipeline(Settings(index_dir=folder, embed_model=DEFAULT_MODEL), timer)
                  for name, folder in (("stored", stored), ("older", older))}
@@ -533,13 +533,14 @@ def offline_answer_section(embedder, tmp: Path, questions: list[str], n_queries:
             "questions" + (f" (differing: {'; '.join(differing[:3])})" if differing else "") + ".")
 
 
-def _strip_units(folder: Path) -> None:
-    """The generation as code before stored unit vectors wrote it: no units files, no "units" in the manifest."""
+def _as_older_generation(folder: Path, files: dict[str, str], manifest_key: str) -> None:
+    """The live generation as code from before a feature wrote it: without its files (UNIT_FILES, BM25_FILES) and
+    without its entry in the manifest ("units", "bm25")."""
     generation = folder / (folder / "CURRENT").read_text().strip()
-    for name in UNIT_FILES.values():
+    for name in files.values():
         (generation / name).unlink()
     manifest = json.loads((generation / "manifest.json").read_text())
-    del manifest["units"]
+    del manifest[manifest_key]
     (generation / "manifest.json").write_text(json.dumps(manifest))
 
 
@@ -566,7 +567,7 @@ def restart_benchmark(embedder, real: FaissStore, questions: list[str], sizes: l
         firsts = {}
         for variant in ("BM25 saved with the generation", "no BM25 saved (older generation)"):
             if variant.startswith("no"):
-                _strip_bm25(folder)
+                _as_older_generation(folder, BM25_FILES, "bm25")
             start = time.perf_counter()
             opened = FaissStore.load(folder, real.config)
             opened_in = time.perf_counter() - start
@@ -591,15 +592,6 @@ def restart_benchmark(embedder, real: FaissStore, questions: list[str], sizes: l
             + markdown_table(["chunks", "generation", "open s", "first answer s", "next answers s"], rows)
             + "\n\n" + "; ".join(verdicts) + ". Target: the first question after a restart at 1M chunks within "
             "1 s, with no BM25 build.")
-
-
-def _strip_bm25(folder: Path) -> None:
-    generation = folder / (folder / "CURRENT").read_text().strip()
-    for name in BM25_FILES.values():
-        (generation / name).unlink()
-    manifest = json.loads((generation / "manifest.json").read_text())
-    del manifest["bm25"]
-    (generation / "manifest.json").write_text(json.dumps(manifest))
 
 
 # -- memory and cold start -----------------------------------------------------------------------------------

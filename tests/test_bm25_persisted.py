@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import Stemmer
 from conftest import ROOT, SAMPLE_ARTICLE
+from helpers import PicklePayload
 
 from index.build import open_store, update_index
 from index.lexical import Bm25
@@ -247,22 +248,10 @@ def test_a_damaged_bm25_file_is_refused_in_one_line_naming_it(tamper, settings, 
     assert len(report.added) == 4 and open_store(settings, embedder).bm25_saved
 
 
-class _Payload:
-    """Unpickling this makes a folder: proof that a pickle ran."""
-
-    def __init__(self, marker):
-        self.marker = marker
-
-    def __reduce__(self):
-        import os
-
-        return os.mkdir, (str(self.marker),)
-
-
 @pytest.mark.parametrize("part", ["data", "indices", "indptr"])
 def test_a_pickle_planted_in_a_bm25_file_is_refused_and_never_run(part, settings, embedder, ingested, tmp_path):
     array = np.empty(1, dtype=object)
-    array[0] = _Payload(tmp_path / "pickle-ran")
+    array[0] = PicklePayload(tmp_path / "pickle-ran")
     np.save(ingested / BM25_FILES[part], array, allow_pickle=True)
     with pytest.raises(UserError) as error:
         open_store(settings, embedder)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import PicklePayload
 
 from conftest import ROOT, SAMPLE_ARTICLE
 from index.build import open_store, update_index
@@ -185,25 +186,15 @@ def test_every_index_file_reads_without_pickle(settings, embedder):
     assert faiss.read_index(str(generation / "index.faiss")).ntotal == 7
 
 
-class _Payload:
-    """Unpickling this makes a folder: proof that a pickle ran."""
-
-    def __init__(self, marker: Path):
-        self.marker = marker
-
-    def __reduce__(self):
-        return os.mkdir, (str(self.marker),)
-
-
 def plant(kind: str, generation: Path, marker: Path) -> None:
     import pickle
 
     if kind == "object array":  # an .npy file whose array holds a pickled object
         array = np.empty(1, dtype=object)
-        array[0] = _Payload(marker)
+        array[0] = PicklePayload(marker)
         np.save(generation / "vectors.npy", array, allow_pickle=True)
     elif kind == "bare pickle":
-        (generation / "vectors.npy").write_bytes(pickle.dumps(_Payload(marker)))
+        (generation / "vectors.npy").write_bytes(pickle.dumps(PicklePayload(marker)))
     else:  # a FAISS file that is not one
         (generation / "index.faiss").write_bytes(b"IxF2" + bytes(range(256)))
 

@@ -7,6 +7,7 @@ import shutil
 import numpy as np
 import pytest
 from conftest import SAMPLE_ARTICLE
+from helpers import PicklePayload
 
 from index.build import open_store, update_index
 from index.store import UNIT_FILES, text_key
@@ -157,24 +158,12 @@ def test_a_damaged_units_file_is_refused_in_one_line_naming_it(corpus, settings,
     assert str(path) in message and "--rebuild" in message and "\n" not in message
 
 
-class _Payload:
-    """Unpickling this makes a folder: proof that a pickle ran."""
-
-    def __init__(self, marker):
-        self.marker = marker
-
-    def __reduce__(self):
-        import os
-
-        return os.mkdir, (str(self.marker),)
-
-
 @pytest.mark.parametrize("part", ["counts", "keys", "vectors"])
 def test_a_pickle_planted_in_a_units_file_is_refused_and_never_run(corpus, settings, embedder, part, tmp_path):
     update_index([str(corpus)], settings, embedder, progress=False)
     path, marker = generation(settings) / UNIT_FILES[part], tmp_path / "pickle-ran"
     array = np.empty(1, dtype=object)
-    array[0] = _Payload(marker)
+    array[0] = PicklePayload(marker)
     np.save(path, array, allow_pickle=True)
     with pytest.raises(UserError) as refused:
         open_store(settings, embedder)
