@@ -166,10 +166,11 @@
   let queued = false, keyLetThrough = false, repliesAtSend = 0;
   // a reply that settles at once (a bad filter's error) never shows the indicator: a new reply also ends the wait
   const replies = () => document.querySelectorAll('#chat [data-testid="bot"]').length;
+  const awaitAnswer = () => { pending = true; sentAt = Date.now(); sawWorking = false; repliesAtSend = replies(); };
   const send = () => {
     const button = document.querySelector('#question button[data-testid="submit-button"]');
     if (!button || !box() || !box().value.trim()) return;
-    pending = true; sentAt = Date.now(); sawWorking = false; repliesAtSend = replies();
+    awaitAnswer();
     button.click();
   };
   const intercept = (event) => {
@@ -179,8 +180,8 @@
     if (!(isEnter || isAsk) || !box() || !box().value.trim()) return;
     if (event.type === "keypress" && keyLetThrough) { keyLetThrough = false; return; }  // its keydown was sent
     if (!pending && !visible("working")) {
-      pending = true; sentAt = Date.now(); sawWorking = false; keyLetThrough = event.type === "keydown";
-      repliesAtSend = replies();
+      awaitAnswer();
+      keyLetThrough = event.type === "keydown";
       return;
     }
     if (event.isTrusted === false && isAsk) return;  // our own send()
