@@ -121,7 +121,7 @@ def run_ask(args, settings: Settings) -> int:
 def run_eval(args, settings: Settings) -> int:
     from pathlib import Path
 
-    from qa import evaluate
+    from evaluation import metrics as evaluate
 
     retrievers = (args.retriever or settings.retriever).split(",")
     report = evaluate.run(args.dataset, settings, retrievers=retrievers, k=args.k, limit=args.limit,

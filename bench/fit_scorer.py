@@ -17,8 +17,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from qa import evaluate, scoring  # noqa: E402
-from qa.datasets import read_squad  # noqa: E402
+from evaluation import metrics as evaluate  # noqa: E402
+from qa import scoring  # noqa: E402
+from evaluation.datasets import read_squad  # noqa: E402
 from settings import Settings  # noqa: E402
 
 SQUAD = ROOT.parent / "shared" / "benchmarks" / "squad-v1.1-dev" / "dev-v1.1.json"

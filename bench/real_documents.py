@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.report import markdown_table, update_section  # noqa: E402
-from qa import evaluate  # noqa: E402
-from qa.datasets import Dataset  # noqa: E402
+from evaluation import metrics as evaluate  # noqa: E402
+from evaluation.datasets import Dataset  # noqa: E402
 from settings import Settings  # noqa: E402
 
 SHARED = Path("..") / "shared"  # as written in the commands, run from the repository root
@@ -119,7 +119,7 @@ def measure_or_skip(name: str, reuse: bool) -> dict | str:
 
 def measure_squad(reuse: bool) -> dict:
     """Every SQUAD_STEP-th question over the index of all 48 articles (evaluate's SQuAD cache folder)."""
-    from qa.datasets import read_squad
+    from evaluation.datasets import read_squad
 
     settings = Settings.from_env()
     dataset = read_squad(SQUAD)
@@ -131,7 +131,7 @@ def measure_squad(reuse: bool) -> dict:
 
 
 def measure_scifact(reuse: bool) -> dict:
-    from qa.datasets import read_beir
+    from evaluation.datasets import read_beir
 
     settings = Settings.from_env()
     dataset = read_beir(SCIFACT)

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.report import markdown_table, update_section  # noqa: E402
-from qa import evaluate  # noqa: E402
+from evaluation import metrics as evaluate  # noqa: E402
 from settings import Settings  # noqa: E402
 
 SHARED = Path("..") / "shared"  # as written in the commands, run from the repository root
@@ -194,7 +194,7 @@ def bench_abstention() -> None:
 def abstention_scores() -> tuple[list[float], list[bool], Settings]:
     from tqdm import tqdm
 
-    from qa.datasets import read_squad
+    from evaluation.datasets import read_squad
     from qa.evidence import is_summary_question, select_evidence
     from qa.scoring import unmatched_names
 

@@ -1,1 +1,1 @@
-"""Answering: evidence selection, answer composition with citations, the QA pipeline, evaluation."""
+"""Answering: evidence selection, answer composition with citations, the QA pipeline."""

@@ -1,7 +1,7 @@
 import json
 
 from bench.real_documents import COLUMNS, cell, row_cells
-from qa.datasets import read_dataset
+from evaluation.datasets import read_dataset
 
 
 def test_every_nth_question_is_a_fixed_sample_over_the_same_articles(tmp_path):

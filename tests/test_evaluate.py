@@ -7,8 +7,8 @@ import sys
 import pytest
 
 from conftest import ROOT, SAMPLE_ARTICLE, SEED_DEV
-from qa.datasets import WHOLE, Question, Span, read_dataset
-from qa.evaluate import (Report, Run, abstention_curve, answer_body, best_threshold, by_document, contains_answer,
+from evaluation.datasets import WHOLE, Question, Span, read_dataset
+from evaluation.metrics import (Report, Run, abstention_curve, answer_body, best_threshold, by_document, contains_answer,
                          evidence_documents, found_at, gold_units, id_from_source, matched_units, ndcg_at,
                          normalize_answer, recall_at, reciprocal_rank, report_markdown, score_question, summarize,
                          texts_from_hits)
@@ -418,7 +418,7 @@ def test_eval_user_errors_are_one_line(cli_env, tmp_path):
 def test_seed_dev_targets_with_the_packaged_model(tmp_path):
     from index.build import update_index
     from index.embedders import make_embedder
-    from qa.evaluate import run as evaluate
+    from evaluation.metrics import run as evaluate
     from settings import Settings
 
     settings = Settings(index_dir=tmp_path / "index")

@@ -1,7 +1,7 @@
 """Scripted evaluation: run a dataset's questions through retrieval and the QA pipeline (or a running app's API),
 score retrieval, answers, citations and abstention, and write a report.
 
-A hit is a retrieved chunk that overlaps a gold unit (qa.datasets); for BEIR the chunks are first collapsed to their
+A hit is a retrieved chunk that overlaps a gold unit (evaluation.datasets); for BEIR the chunks are first collapsed to their
 documents (best chunk's score), because the published SciFact figures rank whole documents. An evidence passage that
 is in no indexed document cannot be found by any retriever: its question counts as a retrieval miss and is reported.
 """
@@ -22,7 +22,7 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 
 from ingest.loaders import slugify
-from qa.datasets import Dataset, Question, Span, read_dataset
+from evaluation.datasets import Dataset, Question, Span, read_dataset
 from schema import Answer, UserError
 from settings import Settings
 

@@ -1,0 +1,1 @@
+"""Evaluation: datasets, metrics, running a dataset through the QA pipeline (or a running app), reports."""
