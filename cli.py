@@ -121,17 +121,18 @@ def run_ask(args, settings: Settings) -> int:
 def run_eval(args, settings: Settings) -> int:
     from pathlib import Path
 
-    from evaluation import metrics as evaluate
+    from evaluation.report import metrics_table, write_reports
+    from evaluation.run import run as evaluate
 
     retrievers = (args.retriever or settings.retriever).split(",")
-    report = evaluate.run(args.dataset, settings, retrievers=retrievers, k=args.k, limit=args.limit,
-                          index=args.index, app=args.app, every=args.every, articles=article_filter(args))
+    report = evaluate(args.dataset, settings, retrievers=retrievers, k=args.k, limit=args.limit,
+                      index=args.index, app=args.app, every=args.every, articles=article_filter(args))
     if args.out:
-        evaluate.write_reports(report, Path(args.out))
+        write_reports(report, Path(args.out))
     if args.json:
         show_json(report.summary())
     else:
-        show(evaluate.metrics_table(report))
+        show(metrics_table(report))
     return 0
 
 

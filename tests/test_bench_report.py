@@ -1,4 +1,5 @@
-from bench.report import markdown_table, update_section
+from bench.report import update_section
+from evaluation.report import markdown_table
 
 
 def test_sections_are_replaced_in_place_and_others_kept(tmp_path):

@@ -3,15 +3,19 @@ import json
 import math
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 
 from conftest import ROOT, SAMPLE_ARTICLE, SEED_DEV
 from evaluation.datasets import WHOLE, Question, Span, read_dataset
-from evaluation.metrics import (Report, Run, abstention_curve, answer_body, best_threshold, by_document, contains_answer,
-                         evidence_documents, found_at, gold_units, id_from_source, matched_units, ndcg_at,
-                         normalize_answer, recall_at, reciprocal_rank, report_markdown, score_question, summarize,
-                         texts_from_hits)
+from evaluation.gold import evidence_documents, gold_units, id_from_source, texts_from_hits
+from evaluation.metrics import (abstention_curve, answer_body, best_threshold, contains_answer, found_at,
+                                matched_units, ndcg_at, normalize_answer, recall_at, reciprocal_rank, score_question,
+                                summarize)
+from evaluation.records import JudgedAnswer, JudgedCitation, Report, Row, Run
+from evaluation.report import report_markdown
+from evaluation.run import by_document
 from schema import UserError
 
 
@@ -120,10 +124,10 @@ def test_a_source_path_names_its_document_by_file_path_else_by_the_id_ingest_giv
 def test_evidence_not_found_counts_as_a_retrieval_miss_and_is_reported_by_id():
     question = Question("g07", "Where?", answers=("here",), evidence=("nowhere to be found",), source="a.html")
     gold = gold_units(question, [("a", 0, "It is here.")], {"a": "/docs/a.html"})
-    row = {**score_question(question, "qa", [item("a")], answer("It is here.", []), gold), "evidence_found": False}
-    assert gold == ((),) and row["scores"]["recall@10"] == 0.0 and row["answer_hit"] is True
-    found = {**score_question(Question("g01", "?", evidence=("x",)), "qa", [item("a")], answer("x", []),
-                              ((Span("a", 0, 1),),)), "evidence_found": True}
+    row = replace(score_question(question, "qa", [item("a")], answer("It is here.", []), gold), evidence_found=False)
+    assert gold == ((),) and row.scores["recall@10"] == 0.0 and row.judged.answer_hit is True
+    found = replace(score_question(Question("g01", "?", evidence=("x",)), "qa", [item("a")], answer("x", []),
+                                   ((Span("a", 0, 1),),)), evidence_found=True)
     assert summarize([row, found])["evidence_not_found"] == 1
     report = Report("dev", "qa", 5, "idx", [Run("bm25", summarize([row, found]), [row, found])])
     assert report.evidence_not_found() == ["g07"] and report.summary()["evidence_not_found"] == ["g07"]
@@ -157,9 +161,9 @@ def test_answer_and_citations_are_judged():
         citation(2, "d", 0, 9, "Not here."),  # neither
         citation(3, "e", 0, 13, "Paris again.")])  # holds the answer
     row = score_question(question, "qa", [item("d", 90, 200), item("e")], reply, gold)
-    assert row["answer_hit"] is True and row["correct"] is True and row["first_relevant"] == 1
-    assert [c["correct"] for c in row["citations"]] == [True, False, True]
-    assert row["scores"] == {"recall@1": 1.0, "recall@5": 1.0, "recall@10": 1.0, "mrr@10": 1.0}
+    assert row.judged.answer_hit is True and row.judged.correct is True and row.first_relevant == 1
+    assert [c.correct for c in row.judged.citations] == [True, False, True]
+    assert row.scores == {"recall@1": 1.0, "recall@5": 1.0, "recall@10": 1.0, "mrr@10": 1.0}
 
 
 def test_the_article_title_in_the_lead_in_is_not_an_answer():
@@ -167,7 +171,7 @@ def test_the_article_title_in_the_lead_in_is_not_an_answer():
                    [citation(1, "d", 0, 20, "He was born in 1856.", title="Nikola Tesla")])
     assert "Tesla" not in answer_body(reply)
     row = score_question(Question("q", "Who?", answers=("Tesla",)), "qa", [], reply, ())
-    assert row["answer_hit"] is False and row["scores"] == {}, "no gold spans: no retrieval scores"
+    assert row.judged.answer_hit is False and row.scores == {}, "no gold spans: no retrieval scores"
     by_author = answer("He was born. [1] Ann Lee, the author of “Nikola Tesla”, writes: Tesla came in 1884. [2]",
                        [citation(2, "d", 0, 20, "Tesla came in 1884.", title="Nikola Tesla")])
     assert answer_body(by_author).split() == ["He", "was", "born.", "[1]", "Tesla", "came", "in", "1884.", "[2]"]
@@ -182,14 +186,18 @@ def test_a_quote_naming_the_title_holds_the_answer():
 def test_a_declined_question_never_hits_even_if_the_refusal_repeats_the_answer():
     question = Question("q", "Was it Paris?", answers=("Paris",))
     row = score_question(question, "qa", [], answer("No passage answers “Was it Paris?”.", [], False), ())
-    assert row["answer_hit"] is False and row["correct"] is False
+    assert row.judged.answer_hit is False and row.judged.correct is False
+
+
+def bare_row(answerable, scores, judged=None):
+    return Row("q", "?", answerable, [], [], None, 0, [], scores, judged)
 
 
 def test_summary_metrics_over_hand_made_rows():
     def row(answerable, answered, hit, citations, scores, seconds):
-        return {"answerable": answerable, "answered": answered, "answer_hit": hit if answerable else None,
-                "answer": "", "citations": [{"correct": c} for c in citations], "scores": scores,
-                "seconds": seconds}
+        judged = JudgedAnswer("", answered, [JudgedCitation(1, "d", 0, 1, "", c) for c in citations],
+                              hit if answerable else None, hit if answerable else not answered, seconds)
+        return bare_row(answerable, scores, judged)
 
     rows = [row(True, True, True, [True, False], {"recall@5": 1.0}, 1.0),
             row(True, True, False, [False], {"recall@5": 0.0}, 2.0),
@@ -202,8 +210,8 @@ def test_summary_metrics_over_hand_made_rows():
 
 
 def test_retrieval_only_rows_have_no_answer_metrics_and_empty_groups_give_none():
-    assert summarize([{"answerable": True, "scores": {"ndcg@10": 0.5}}]) == {"questions": 1, "ndcg@10": 0.5}
-    rows = [{"answerable": True, "answered": True, "answer_hit": True, "answer": "", "citations": [], "scores": {}}]
+    assert summarize([bare_row(True, {"ndcg@10": 0.5})]) == {"questions": 1, "ndcg@10": 0.5}
+    rows = [bare_row(True, {}, JudgedAnswer("", True, [], True, True, None))]
     metrics = summarize(rows)
     assert metrics["abstention_accuracy"] is None and metrics["citation_precision"] is None
 
@@ -212,11 +220,11 @@ def test_abstention_curve_and_the_threshold_of_best_balanced_accuracy():
     scores = [0.9, 0.8, 0.6, 0.3, 0.5, 0.2, 0.1]
     answerable = [True, True, True, True, False, False, False]
     curve = abstention_curve(scores, answerable, [0.0, 0.4, 0.55, 0.7])
-    assert [(p["abstention_accuracy"], p["false_abstention"]) for p in curve] == [
+    assert [(p.abstention_accuracy, p.false_abstention) for p in curve] == [
         (0.0, 0.0), (2 / 3, 0.25), (1.0, 0.25), (1.0, 0.5)]
-    assert best_threshold(curve)["threshold"] == 0.55
+    assert best_threshold(curve).threshold == 0.55
     flat = abstention_curve([0.9, 0.1], [True, False], [0.2, 0.3, 0.4, 0.5, 0.6])
-    assert best_threshold(flat)["threshold"] == 0.4, "the middle of a plateau"
+    assert best_threshold(flat).threshold == 0.4, "the middle of a plateau"
 
 
 # -- readers -----------------------------------------------------------------------------------------------
@@ -418,7 +426,7 @@ def test_eval_user_errors_are_one_line(cli_env, tmp_path):
 def test_seed_dev_targets_with_the_packaged_model(tmp_path):
     from index.build import update_index
     from index.embedders import make_embedder
-    from evaluation.metrics import run as evaluate
+    from evaluation.run import run as evaluate
     from settings import Settings
 
     settings = Settings(index_dir=tmp_path / "index")

@@ -78,7 +78,7 @@ def test_cli_ask_filters_by_author_and_date(indexed_cli):
 
 def test_eval_searches_only_the_filtered_articles(settings, embedder, tmp_path):
     from index.build import update_index
-    from evaluation import metrics as evaluate
+    from evaluation import run as evaluate
 
     records = tmp_path / "articles.jsonl"
     records.write_text("".join(json.dumps(r) + "\n" for r in RECORDS))
