@@ -1,7 +1,7 @@
 """Cheap ways to embed faster on a bf16 CPU, each against plain fp32 `SentenceTransformer.encode` of the same texts.
 
-    python bench/embed_variants.py                      # 256 SQuAD paragraphs, 3 rounds
-    python bench/embed_variants.py --texts 128 --compile
+    python -m bench.embed_variants                      # 256 SQuAD paragraphs, 3 rounds
+    python -m bench.embed_variants --texts 128 --compile
 
 Prints a table (chunks/s, ratios, cosine to plain fp32); writes nothing. Every variant encodes the same 64-text slice
 right after the others, in an order that rotates, and the ratio reported is the median over those slice pairs, so a
@@ -12,29 +12,23 @@ from __future__ import annotations
 import argparse
 import copy
 import json
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
+import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from bench.run import SQUAD, _cpuinfo_lines  # noqa: E402
-from index.embedders import _resolve_model_path, make_embedder  # noqa: E402
-from settings import DEFAULT_MODEL  # noqa: E402
+from bench.report import cpu_model
+from bench.run import SQUAD, plain_model
+from index.embedders import make_embedder
+from settings import DEFAULT_MODEL
 
 SLICE = 64
 
 
 def variants(with_compile: bool) -> dict:
     """name → function(texts) -> unit float32 vectors."""
-    import torch
-    from sentence_transformers import SentenceTransformer
-
-    path = _resolve_model_path(DEFAULT_MODEL)
-    plain = SentenceTransformer(path, device="cpu")
+    plain = plain_model()
     ours = make_embedder(DEFAULT_MODEL)
     bf16_weights = copy.deepcopy(plain).to(torch.bfloat16)
 
@@ -58,7 +52,7 @@ def variants(with_compile: bool) -> dict:
              "bf16 weights (model.to(bfloat16)), batch 32": encode(bf16_weights),
              "fp32 model, float32_matmul_precision medium": fp32_matmul_in_bf16}
     if with_compile:
-        compiled = SentenceTransformer(path, device="cpu")
+        compiled = copy.deepcopy(plain)
         compiled[0].model = torch.compile(compiled[0].model, dynamic=True)  # the module encode really calls
         found["torch.compile + bf16 autocast, batch 32"] = encode(compiled, autocast=True)
     return found
@@ -84,8 +78,7 @@ def main() -> None:
             runs[name](part)
             seconds[name].append(time.perf_counter() - started)
     base = names[0]
-    model = next((line.split(":", 1)[1].strip() for line in _cpuinfo_lines() if line.startswith("model name")), "?")
-    print(f"{model}; {len(texts)} SQuAD paragraphs, {args.rounds} rounds of {SLICE}-text slices\n")
+    print(f"{cpu_model() or '?'}; {len(texts)} SQuAD paragraphs, {args.rounds} rounds of {SLICE}-text slices\n")
     print("| variant | chunks/s | ratio to plain (median of slice pairs) | cosine to plain, min |")
     print("|---|---|---|---|")
     for name in names:

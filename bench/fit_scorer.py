@@ -1,6 +1,6 @@
 """Fit the answer-sentence scorer (qa/scoring.py) on SQuAD v1.1 dev and print the weights to paste into WEIGHTS.
 
-    python bench/fit_scorer.py            # questions 5, 15, 25, … (disjoint from the 0, 10, 20, … measured)
+    python -m bench.fit_scorer            # questions 5, 15, 25, … (disjoint from the 0, 10, 20, … measured)
 
 For each training question the pipeline retrieves its passages as it would to answer; every candidate sentence
 is one example, labelled by whether it holds a reference answer. A conditional logit (numpy only, gradient descent)
@@ -10,33 +10,29 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
+
+from evaluation.datasets import read_squad
+from evaluation.metrics import contains_answer
+from evaluation.run import corpus_cache, pipeline_for
+from qa import scoring
+from qa.evidence import score_inputs
+from settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from evaluation import metrics as evaluate  # noqa: E402
-from qa import scoring  # noqa: E402
-from evaluation.datasets import read_squad  # noqa: E402
-from settings import Settings  # noqa: E402
-
 SQUAD = ROOT.parent / "shared" / "benchmarks" / "squad-v1.1-dev" / "dev-v1.1.json"
 L2 = 1.0
 
 
 def training_examples(offset: int, step: int, index: str | None) -> tuple[np.ndarray, np.ndarray]:
-    from dataclasses import replace
-
-    from tqdm import tqdm
-
-    from qa.evidence import score_inputs
-
     dataset = read_squad(SQUAD)
     settings = Settings.from_env()
-    settings = replace(settings, index_dir=Path(index) if index else evaluate.corpus_cache(dataset, settings))
-    pipeline = evaluate.pipeline_for(dataset, settings, progress=True)
+    settings = replace(settings, index_dir=Path(index) if index else corpus_cache(dataset, settings))
+    pipeline = pipeline_for(dataset, settings, progress=True)
     documents = pipeline.retriever.store.documents
     features, labels, groups = [], [], []
     for number, question in enumerate(tqdm(dataset.questions[offset::step], desc="examples", file=sys.stderr)):
@@ -45,7 +41,7 @@ def training_examples(offset: int, step: int, index: str | None) -> tuple[np.nda
         if not inputs.candidates:
             continue
         features.append(inputs.features)
-        labels += [evaluate.contains_answer(c.text, question.answers) for c in inputs.candidates]
+        labels += [contains_answer(c.text, question.answers) for c in inputs.candidates]
         groups += [number] * len(inputs.candidates)
     return np.vstack(features), np.asarray(labels, dtype=np.float64), np.asarray(groups)
 

@@ -1,8 +1,8 @@
 """Load test: many gradio_client users asking the app at once. Errors must be zero; reports latency, memory and
 the cold start (seconds from `python app.py` to the page, and to the first answer).
 
-    python bench/load_test.py                 # 20 users for 180 s; writes the "load" section of docs/benchmarks.md
-    python bench/load_test.py --users 30 --seconds 25 --squad-articles 4 --compare-with /tmp/main --no-write
+    python -m bench.load_test                 # 20 users for 180 s; writes the "load" section of docs/benchmarks.md
+    python -m bench.load_test --users 30 --seconds 25 --squad-articles 4 --compare-with /tmp/main --no-write
 
 Starts `python app.py` on 127.0.0.1 at a free port with a fresh index built from data/articles/ (plus the first
 --squad-articles SQuAD dev articles) by the real packaged model (default settings, RAGQA_INDEX_DIR in a temporary
@@ -31,14 +31,15 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from bench.report import update_section
+from bench.screenshot import running_app
+from evaluation.report import markdown_table
+
 # Loopback only: without these, each gradio_client Client asks huggingface.co for agent lists and sends telemetry.
+# Set before gradio_client is imported (in `connect`), which reads them then.
 os.environ.update(HF_HUB_OFFLINE="1", HF_HUB_DISABLE_TELEMETRY="1")
 
-from bench.report import markdown_table, update_section  # noqa: E402
-from bench.screenshot import running_app  # noqa: E402
-
+ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 SEED_COPY = ROOT / "tests" / "data" / "seed_dev.jsonl"  # the tests' copy, when ../shared is not beside the checkout
 SQUAD = Path("benchmarks") / "squad-v1.1-dev" / "dev-v1.1.json"
@@ -421,7 +422,7 @@ def main() -> int:
                      "--squad-articles 0..48")
     if args.compare_with and not (args.compare_with / "app.py").is_file():
         parser.error(f"--compare-with {args.compare_with}: no app.py there")
-    command = "python bench/load_test.py" + "".join(
+    command = "python -m bench.load_test" + "".join(
         f" --{name.replace('_', '-')} {value:g}" for name, value in vars(args).items()
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value != parser.get_default(name))
     if args.compare_with:

@@ -2,9 +2,9 @@
 dev set, a sample of SQuAD and BEIR SciFact, with the default settings, beside the figures of the previous code.
 Prints the table and writes it into the "real-documents" section of docs/benchmarks.md.
 
-    python bench/real_documents.py                          # every row (SciFact alone indexes for ~10 minutes)
-    python bench/real_documents.py --only news-html,seed     # a couple of minutes
-    python bench/real_documents.py --reuse                  # keep indexes already built (by the same code!)
+    python -m bench.real_documents                          # every row (SciFact alone indexes for ~10 minutes)
+    python -m bench.real_documents --only news-html,seed     # a couple of minutes
+    python -m bench.real_documents --reuse                  # keep indexes already built (by the same code!)
 
 Each corpus is indexed afresh into a folder under the system temp dir, unless --reuse finds one there.
 """
@@ -21,13 +21,17 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from bench.report import cpu_model, update_section
+from evaluation.datasets import Dataset, read_beir, read_squad
+from evaluation.report import markdown_table
+from evaluation.run import corpus_cache
+from evaluation.run import run as evaluate_dataset
+from index.build import update_index
+from index.embedders import make_embedder
+from index.store import current_generation
+from settings import Settings
 
-from bench.report import markdown_table, update_section  # noqa: E402
-from evaluation import metrics as evaluate  # noqa: E402
-from evaluation.datasets import Dataset  # noqa: E402
-from settings import Settings  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 SHARED = Path("..") / "shared"  # as written in the commands, run from the repository root
 BENCHMARKS = SHARED / "benchmarks"
@@ -83,7 +87,7 @@ def main() -> None:
         parser.error(f"unknown row '{unknown[0]}' (use {', '.join(ROWS)})")
     os.chdir(ROOT)  # the dataset paths are the ones the published command uses
     results = {name: measure_or_skip(name, args.reuse) for name in ROWS if name in names}
-    command = shlex.join(["python", "bench/real_documents.py", *sys.argv[1:]])
+    command = shlex.join(["python", "-m", "bench.real_documents", *sys.argv[1:]])
     markdown = section(results, command)
     print(markdown, flush=True)
     update_section("real-documents", markdown)
@@ -112,18 +116,16 @@ def measure_or_skip(name: str, reuse: bool) -> dict | str:
         return measure_scifact(reuse)
     docs, questions = inputs(name)
     settings = Settings.from_env()
-    # a folder named like evaluate's corpus caches: real-<set>-<model>-<chunk tokens>-<overlap>-title<0|1>
-    folder = evaluate.corpus_cache(Dataset("real", name, []), settings)
+    # a folder named like the evaluation's corpus caches: real-<set>-<model>-<chunk tokens>-<overlap>-title<0|1>
+    folder = corpus_cache(Dataset("real", name, []), settings)
     return evaluate_hybrid(questions, [docs], replace(settings, index_dir=folder), reuse)
 
 
 def measure_squad(reuse: bool) -> dict:
-    """Every SQUAD_STEP-th question over the index of all 48 articles (evaluate's SQuAD cache folder)."""
-    from evaluation.datasets import read_squad
-
+    """Every SQUAD_STEP-th question over the index of all 48 articles (the evaluation's SQuAD cache folder)."""
     settings = Settings.from_env()
     dataset = read_squad(SQUAD)
-    settings = replace(settings, index_dir=evaluate.corpus_cache(dataset, settings))
+    settings = replace(settings, index_dir=corpus_cache(dataset, settings))
     with tempfile.TemporaryDirectory() as folder:
         articles = Path(folder) / "articles.jsonl"
         articles.write_text("".join(json.dumps(a, ensure_ascii=False) + "\n" for a in dataset.articles))
@@ -131,11 +133,9 @@ def measure_squad(reuse: bool) -> dict:
 
 
 def measure_scifact(reuse: bool) -> dict:
-    from evaluation.datasets import read_beir
-
     settings = Settings.from_env()
     dataset = read_beir(SCIFACT)
-    settings = replace(settings, index_dir=evaluate.corpus_cache(dataset, settings))
+    settings = replace(settings, index_dir=corpus_cache(dataset, settings))
     return evaluate_hybrid(SCIFACT, [dataset.corpus_file], settings, reuse)
 
 
@@ -143,20 +143,16 @@ def evaluate_hybrid(questions: Path, sources: list[Path], settings: Settings, re
                     every: int | None = None) -> dict:
     """Index `sources` into settings.index_dir (unless --reuse finds an index there), then evaluate `questions`
     with the hybrid retriever; the metrics with the index's document and chunk counts."""
-    from index.store import current_generation
-
     if not (reuse and current_generation(settings.index_dir)):
         build_index(sources, settings)
-    report = evaluate.run(str(questions), settings, retrievers=["hybrid"], index=str(settings.index_dir), every=every)
+    report = evaluate_dataset(str(questions), settings, retrievers=["hybrid"], index=str(settings.index_dir),
+                              every=every)
     manifest = settings.index_dir / current_generation(settings.index_dir) / "manifest.json"
     counts = json.loads(manifest.read_text())
     return {"documents": counts["documents"], "chunks": counts["chunks"], **report.runs[0].metrics}
 
 
 def build_index(sources: list[Path], settings: Settings) -> None:
-    from index.build import update_index
-    from index.embedders import make_embedder
-
     embedder = make_embedder(settings.embed_model, settings.embed_precision, settings.device)
     report = update_index([str(s) for s in sources], settings, embedder, rebuild=True)
     for problem in [*map(str, report.failed), *report.skipped]:
@@ -173,7 +169,8 @@ def section(results: dict, command: str) -> str:
         "Command (from the repository root; without --reuse every corpus is indexed afresh, SciFact for about "
         "10 minutes):",
         "    " + command,
-        f"Measured {date.today().isoformat()} on {cpu_model()} ({os.cpu_count()} cores), commit {code_version()}. "
+        f"Measured {date.today().isoformat()} on {cpu_model() or 'an unknown CPU'} ({os.cpu_count()} cores), "
+        f"commit {code_version()}. "
         f"Default settings: hybrid retrieval, 5 passages, offline answers, the packaged all-MiniLM-L6-v2. "
         f"git-html, latex-pdf and news-html are the real pages of `{BENCHMARKS}/<set>/docs` with their "
         f"`questions.jsonl`; the seed dev set is asked of `{SEED_CORPUS}`; SQuAD is scored over all 48 articles in "
@@ -210,14 +207,6 @@ def fmt(value) -> str:
     if value is None:
         return "–"
     return str(value) if isinstance(value, int) else f"{value:.3f}"
-
-
-def cpu_model() -> str:
-    try:
-        lines = Path("/proc/cpuinfo").read_text().splitlines()
-    except OSError:
-        return "an unknown CPU"
-    return next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), "an unknown CPU")
 
 
 def code_version() -> str:

@@ -1,4 +1,5 @@
-"""Benchmarks write their tables into their own section of docs/benchmarks.md, leaving the others as they are."""
+"""Benchmarks write their tables into their own section of docs/benchmarks.md, leaving the others as they are, and
+name the machine they ran on. Tables are `evaluation.report.markdown_table`, the product's own."""
 from __future__ import annotations
 
 import os
@@ -19,3 +20,13 @@ def update_section(name: str, markdown: str, path: Path = BENCHMARKS_MD) -> None
     temporary = path.with_suffix(".tmp")
     temporary.write_text(text)
     os.replace(temporary, path)
+
+
+def cpu_model() -> str:
+    """The CPU's model name from /proc/cpuinfo; empty where there is none (not Linux). Its flags are the product's
+    `index.embedders.cpu_flags`."""
+    try:
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        return ""
+    return next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), "")

@@ -2,10 +2,10 @@
 the recall@k plot. Each part prints its table and writes it, with the commands that reproduce it, into its own
 section of docs/benchmarks.md.
 
-    python bench/retrieval.py                        # everything (about an hour on 2 cores, most of it embedding)
-    python bench/retrieval.py --only seed,abstention
+    python -m bench.retrieval                        # everything (about an hour on 2 cores, most of it embedding)
+    python -m bench.retrieval --only seed,abstention
 
-Corpora are indexed once into cache folders under the system temp dir (see qa.evaluate.corpus_cache).
+Corpora are indexed once into cache folders under the system temp dir (see evaluation.run.corpus_cache).
 """
 from __future__ import annotations
 
@@ -17,12 +17,22 @@ import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from tqdm import tqdm
 
-from bench.report import markdown_table, update_section  # noqa: E402
-from evaluation import metrics as evaluate  # noqa: E402
-from settings import Settings  # noqa: E402
+from bench.report import update_section
+from evaluation.datasets import read_squad
+from evaluation.metrics import abstention_curve, best_threshold, recall_at
+from evaluation.records import Report
+from evaluation.report import markdown_table, metrics_table
+from evaluation.run import corpus_cache, pipeline_for
+from evaluation.run import run as evaluate_dataset
+from index.build import update_index
+from index.embedders import make_embedder
+from qa.evidence import is_summary_question, select_evidence
+from qa.scoring import unmatched_names
+from settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
 
 SHARED = Path("..") / "shared"  # as written in the commands, run from the repository root
 SCIFACT = SHARED / "benchmarks" / "scifact"
@@ -53,9 +63,9 @@ def main() -> None:
         bench_abstention()
 
 
-def evaluate_with(dataset: Path, retrievers: list[str], title: bool = True, **options) -> evaluate.Report:
+def evaluate_with(dataset: Path, retrievers: list[str], title: bool = True, **options) -> Report:
     settings = Settings.from_env(embed_title=title)
-    return evaluate.run(str(dataset), settings, retrievers=retrievers, **options)
+    return evaluate_dataset(str(dataset), settings, retrievers=retrievers, **options)
 
 
 def command(dataset: Path, retrievers: list[str], title: bool = True, extra: str = "") -> str:
@@ -139,14 +149,11 @@ def bench_squad() -> dict:
 
 # -- the seed dev set --------------------------------------------------------------------------------------
 
-def seed_report(min_relevance: float | None = None) -> evaluate.Report:
-    from index.build import update_index
-    from index.embedders import make_embedder
-
+def seed_report(min_relevance: float | None = None) -> Report:
     with tempfile.TemporaryDirectory() as folder:
         settings = Settings.from_env(index_dir=Path(folder), min_relevance=min_relevance)
         update_index(["data/articles"], settings, make_embedder(settings.embed_model), progress=False)
-        return evaluate.run(str(SEED), settings, retrievers=["dense", "bm25", "hybrid"], index=folder)
+        return evaluate_dataset(str(SEED), settings, retrievers=["dense", "bm25", "hybrid"], index=folder)
 
 
 def bench_seed() -> None:
@@ -155,7 +162,7 @@ def bench_seed() -> None:
         "Commands:",
         f"    python cli.py ingest data/articles --index /tmp/seed-index\n"
         f"    python cli.py eval {SEED} --index /tmp/seed-index --retriever dense,bm25,hybrid",
-        evaluate.metrics_table(seed_report())])
+        metrics_table(seed_report())])
     publish("seed", markdown)
 
 
@@ -166,24 +173,24 @@ def bench_abstention() -> None:
     The threshold on the best evidence sentence's score that maximises balanced accuracy is the calibrated one."""
     scores, answerable, settings = abstention_scores()
     grid = [round(0.01 * i, 2) for i in range(131)]
-    curve = evaluate.abstention_curve(scores, answerable, grid)
-    best = evaluate.best_threshold(curve)
-    seed = seed_report(min_relevance=best["threshold"]).runs[-1].metrics
-    shown = [p for p in curve if round(p["threshold"] * 100) % 5 == 0 and 0.3 <= p["threshold"] <= 1.0
-             or abs(p["threshold"] - best["threshold"]) < 0.035]  # finer steps around the chosen threshold
-    rows = [[f"**{p['threshold']:.2f}**" if p is best else f"{p['threshold']:.2f}", fmt(p["abstention_accuracy"]),
-             fmt(p["false_abstention"]), fmt(p["balanced_accuracy"])] for p in shown]
+    curve = abstention_curve(scores, answerable, grid)
+    best = best_threshold(curve)
+    seed = seed_report(min_relevance=best.threshold).runs[-1].metrics
+    shown = [p for p in curve if round(p.threshold * 100) % 5 == 0 and 0.3 <= p.threshold <= 1.0
+             or abs(p.threshold - best.threshold) < 0.035]  # finer steps around the chosen threshold
+    rows = [[f"**{p.threshold:.2f}**" if p is best else f"{p.threshold:.2f}", fmt(p.abstention_accuracy),
+             fmt(p.false_abstention), fmt(p.balanced_accuracy)] for p in shown]
     markdown = "\n\n".join([
         "## Abstention threshold, calibrated on data",
         "Command:",
-        "    python bench/retrieval.py --only abstention",
+        "    python -m bench.retrieval --only abstention",
         f"SQuAD v1.1 dev split by article: the 24 even-numbered articles are indexed, so questions about them are "
         f"answerable; questions about the 24 others are not. Every {CALIBRATION_SAMPLE}th question of each half "
         f"({sum(answerable)} answerable, {len(answerable) - sum(answerable)} unanswerable), {settings.retriever} "
         f"retrieval, {settings.top_k} passages. The signal is the best evidence sentence's relevance (cosine + 0.3 × "
         f"word overlap, qa/evidence.py), or 0 when a name the question asks about is in none of the passages "
         f"(qa/scoring.py); the assistant declines below the threshold. The threshold with the best balanced "
-        f"accuracy (middle of a plateau) is **{best['threshold']:.2f}**, set as CALIBRATED_MIN_RELEVANCE for the "
+        f"accuracy (middle of a plateau) is **{best.threshold:.2f}**, set as CALIBRATED_MIN_RELEVANCE for the "
         f"packaged model in qa/pipeline.py.",
         markdown_table(["threshold", "abstention_accuracy", "false_abstention", "balanced accuracy"], rows),
         f"With it, the seed dev set (hybrid): recall@5 {fmt(seed['recall@5'])}, answer_hit {fmt(seed['answer_hit'])}, "
@@ -192,17 +199,11 @@ def bench_abstention() -> None:
 
 
 def abstention_scores() -> tuple[list[float], list[bool], Settings]:
-    from tqdm import tqdm
-
-    from evaluation.datasets import read_squad
-    from qa.evidence import is_summary_question, select_evidence
-    from qa.scoring import unmatched_names
-
     dataset = read_squad(SQUAD)
     indexed = replace(dataset, name="dev-v1.1-even-articles", articles=dataset.articles[::2], questions=[])
     settings = Settings.from_env()
-    settings = replace(settings, index_dir=evaluate.corpus_cache(indexed, settings))
-    pipeline = evaluate.pipeline_for(indexed, settings, progress=True)
+    settings = replace(settings, index_dir=corpus_cache(indexed, settings))
+    pipeline = pipeline_for(indexed, settings, progress=True)
     documents = pipeline.retriever.store.documents
     scores, answerable = [], []
     for question in tqdm(dataset.questions[::CALIBRATION_SAMPLE], desc="calibration", file=sys.stderr):
@@ -220,18 +221,18 @@ def abstention_scores() -> tuple[list[float], list[bool], Settings]:
 
 # -- plot --------------------------------------------------------------------------------------------------
 
-def recall_curves(report: evaluate.Report, depth: int) -> dict:
+def recall_curves(report: Report, depth: int) -> dict:
     """Recall@k for k = 1..depth, per retriever, from the ranks at which each question's gold was found."""
     curves = {}
     for run in report.runs:
-        rows = [r for r in run.rows if r["scores"]]
-        curves[run.retriever] = [sum(evaluate.recall_at(r["found_at"], r["gold_units"], k) for r in rows) / len(rows)
+        rows = [r for r in run.rows if r.scores]
+        curves[run.retriever] = [sum(recall_at(r.found_at, r.gold_units, k) for r in rows) / len(rows)
                                  for k in range(1, depth + 1)]
     return curves
 
 
 def plot_recall(curves: dict) -> None:
-    import matplotlib
+    import matplotlib  # only the plot needs it, and it is slow to import
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

@@ -1,7 +1,7 @@
 """Performance benchmark: ingest throughput, query latency at 10k/100k/1M chunks, memory per chunk, cold start.
 
-    python bench/run.py            # the full run (about 10-15 minutes on 2 cores); updates docs/benchmarks.md
-    python bench/run.py --quick    # a smaller corpus, 10k and 100k chunks, fewer queries (a few minutes)
+    python -m bench.run            # the full run (about 10-15 minutes on 2 cores); updates docs/benchmarks.md
+    python -m bench.run --quick    # a smaller corpus, 10k and 100k chunks, fewer queries (a few minutes)
 
 Every speed is measured beside its baseline in the same run, interleaved round by round, and reported as medians
 and ratios, because shared machines are noisy. The corpus is SQuAD v1.1 dev (../shared/benchmarks): its articles
@@ -21,20 +21,24 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import faiss
 import numpy as np
+import torch
+
+from bench.report import cpu_model, update_section
+from evaluation.datasets import read_beir, read_squad
+from evaluation.metrics import ndcg_at
+from evaluation.report import markdown_table
+from index.build import embed_text, open_store, update_index
+from index.embedders import cpu_flags, make_embedder
+from index.search import Retriever
+from index.store import BM25_FILES, UNIT_FILES, FaissStore, build_faiss_index, ivf_spec, search_index
+from ingest.chunking import chunk_document, make_splitter, plain_splitter
+from ingest.loaders import iter_documents
+from qa.pipeline import QAPipeline
+from settings import DEFAULT_MODEL, Settings
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from bench.report import markdown_table, update_section  # noqa: E402
-from index.build import embed_text, open_store, update_index  # noqa: E402
-from index.embedders import _resolve_model_path, cpu_flags, make_embedder  # noqa: E402
-from index.search import Retriever  # noqa: E402
-from index.store import (BM25_FILES, UNIT_FILES, FaissStore, build_faiss_index, choose_index, ivf_spec,  # noqa: E402
-                         search_index)
-from qa.pipeline import QAPipeline  # noqa: E402
-from settings import DEFAULT_MODEL, Settings  # noqa: E402
-
 SQUAD = ROOT.parent / "shared" / "benchmarks" / "squad-v1.1-dev" / "dev-v1.1.json"
 SCIFACT = ROOT.parent / "shared" / "benchmarks" / "scifact"
 SPREAD = 1.0  # synthetic vector = real chunk vector + SPREAD x noise with the real vectors' covariance (cos ~0.7)
@@ -98,11 +102,11 @@ def main() -> None:
         _progress("memory and cold start")
         sections.append(memory_section(saved, questions[0], tmp, figures))
     sections.insert(1, targets_section(figures))
-    command = "python bench/run.py" + (" --quick" if quick else "")
+    command = "python -m bench.run" + (" --quick" if quick else "")
     load_after = os.getloadavg()
     header = (f"Command: `{command}` ({time.perf_counter() - started:.0f} s; load average "
               f"{load_before[0]:.1f} at the start, {load_after[0]:.1f} at the end, on {os.cpu_count()} cores). "
-              "Quick subset: `python bench/run.py --quick`.")
+              "Quick subset: `python -m bench.run --quick`.")
     markdown = "## Performance\n\n" + header + "\n\n" + "\n\n".join(sections)
     print(markdown)
     if not args.no_write:
@@ -116,11 +120,8 @@ def _progress(stage: str) -> None:
 
 
 def machine_section(embedder) -> str:
-    import faiss
-    import torch
-
     flags = cpu_flags()
-    model = next((line.split(":", 1)[1].strip() for line in _cpuinfo_lines() if line.startswith("model name")), "")
+    model = cpu_model()
     wanted = ["avx2", "avx512f", "avx512_bf16", "amx_bf16", "avx512_vnni", "avx_vnni"]
     return (f"Machine: {model or platform.processor()}, {os.cpu_count()} cores, flags "
             f"{', '.join(f for f in wanted if f in flags) or 'none of ' + ', '.join(wanted)}; torch "
@@ -129,32 +130,37 @@ def machine_section(embedder) -> str:
             f"`index/embedders.py`).")
 
 
-def _cpuinfo_lines() -> list[str]:
-    try:
-        return Path("/proc/cpuinfo").read_text().splitlines()
-    except OSError:
-        return []
-
-
 # -- ingest ----------------------------------------------------------------------------------------------
 
-def squad_articles(limit: int | None = None) -> list[dict]:
-    data = json.loads(SQUAD.read_text())["data"][:limit]
-    return [{"title": a["title"].replace("_", " "), "paragraphs": [p["context"] for p in a["paragraphs"]],
-             "questions": [q["question"] for p in a["paragraphs"] for q in p["qas"]]} for a in data]
+def squad_articles(limit: int | None = None) -> tuple[list[dict], list[str]]:
+    """The first `limit` SQuAD dev articles as the evaluation reads them (records {"id", "title", "text"}) and the
+    questions asked about them."""
+    dataset = read_squad(SQUAD)
+    articles = dataset.articles[:limit]
+    ids = {article["id"] for article in articles}
+    return articles, [question.question for question in dataset.questions if question.doc_id in ids]
+
+
+def plain_model():
+    """The default model as sentence-transformers loads it, on the CPU: the baseline encoded with plain
+    `SentenceTransformer.encode`, outside our embedder's batching, threads and autocast."""
+    return make_embedder(DEFAULT_MODEL, precision="fp32", device="cpu").model
+
+
+def article_text(article: dict) -> str:
+    """An article as a .txt file holds it: its title, a blank line, its paragraphs."""
+    return article["title"] + "\n\n" + article["text"]
 
 
 def ingest_benchmark(embedder, tmp: Path, n_articles: int, rounds: int, figures: dict):
     """Our ingest (read, chunk, embed, save) and our embedder alone, each against plain
     SentenceTransformer.encode of the same chunk texts, interleaved."""
-    from sentence_transformers import SentenceTransformer
-
-    articles = squad_articles(n_articles)
+    articles, questions = squad_articles(n_articles)
     corpus = tmp / "articles"
     corpus.mkdir()
     for i, article in enumerate(articles):
-        (corpus / f"{i:02d}.txt").write_text(article["title"] + "\n\n" + "\n\n".join(article["paragraphs"]))
-    plain = SentenceTransformer(_resolve_model_path(DEFAULT_MODEL), device="cpu")
+        (corpus / f"{i:02d}.txt").write_text(article_text(article))
+    plain = plain_model()
     plain.encode(["warm up"])
     embedder.embed_query("warm up")
 
@@ -203,7 +209,6 @@ def ingest_benchmark(embedder, tmp: Path, n_articles: int, rounds: int, figures:
                 + (" In fp32 our embedder runs the very computation plain encode does, so a ratio away from 1.00 "
                    "is this machine's noise, not a speed-up." if embedder.precision == "fp32" else "")
                 + f"\n\n{hardware}")
-    questions = [q for a in articles for q in a["questions"]]
     figures.update(ingest_ratio=float(np.median(ratios("ingest"))), embed_ratio=float(np.median(ratios("embed"))),
                    cosine_min=float(cosines.min()))
     return markdown, store, questions
@@ -215,8 +220,6 @@ def _spread(values) -> str:
 
 def hardware_limit(model, texts: list[str], chunks_per_s: float) -> str:
     """How close fp32 encoding is to this CPU's fp32 matrix-multiply rate: the ceiling no fp32 runtime can beat."""
-    import torch
-
     tokenizer = model.tokenizer
     tokens = sum(min(len(tokenizer.encode(t)), model.max_seq_length) for t in texts) / len(texts)
     config = model[0].auto_model.config
@@ -245,8 +248,6 @@ def chunking_section(embedder, megabytes: float, rounds: int = 3) -> str:
     measurement (the path before issue 12) against ours (counts made ahead in batches), interleaved, with the chunks
     of both compared. Also text the splitter cuts into characters (no spaces, as in Chinese), at a twentieth of the
     size because the old path needs about 15-50 s per MB there."""
-    from ingest.chunking import chunk_document, make_splitter, plain_splitter
-
     size, overlap = Settings().chunk_tokens, Settings().chunk_overlap
     embedder.count_tokens("warm up")
     ours = make_splitter(size, overlap, embedder.count_tokens, embedder.count_tokens_many)
@@ -285,12 +286,10 @@ def chunking_section(embedder, megabytes: float, rounds: int = 3) -> str:
 
 def _chunking_documents(folder: Path, megabytes: float, transform) -> list:
     """SQuAD dev articles written as .txt files until `megabytes`, loaded as ingest loads them."""
-    from ingest.loaders import iter_documents
-
     folder.mkdir(parents=True)
     total = 0
-    for i, article in enumerate(squad_articles()):
-        text = article["title"] + "\n\n" + "\n\n".join(article["paragraphs"])
+    for i, article in enumerate(squad_articles()[0]):
+        text = article_text(article)
         text = transform(text) if transform else text
         (folder / f"{i:03d}.txt").write_text(text)
         total += len(text.encode())
@@ -312,29 +311,24 @@ def _as_cjk(text: str) -> str:
 def scifact_section(embedder, figures: dict) -> str:
     """Doc-level dense nDCG@10 on SciFact test (whole abstracts, title + text, exact search): ours vs plain fp32."""
     base = make_embedder(DEFAULT_MODEL, precision="fp32")
-    docs = [json.loads(line) for line in (SCIFACT / "corpus.jsonl").read_text().splitlines() if line.strip()]
-    queries = {q["_id"]: q["text"] for q in map(json.loads, (SCIFACT / "queries.jsonl").read_text().splitlines())}
-    qrels: dict[str, set[str]] = {}
-    for line in (SCIFACT / "qrels" / "test.tsv").read_text().splitlines()[1:]:
-        qid, doc_id, score = line.split("\t")
-        if int(score) > 0:
-            qrels.setdefault(qid, set()).add(doc_id)
+    dataset = read_beir(SCIFACT)  # the test queries and the abstracts each one is about
+    docs = [json.loads(line) for line in dataset.corpus_file.read_text().splitlines() if line.strip()]
     texts = [f"{d.get('title', '')} {d['text']}".strip() for d in docs]
     ids = [d["_id"] for d in docs]
     results = {}
     for name, model in (("plain fp32", base), (f"ours ({embedder.precision})", embedder)):
         vectors = model.embed_documents(texts)
         gains = []
-        for qid, relevant in qrels.items():
-            top = np.argsort(-(vectors @ model.embed_query(queries[qid])))[:10]
-            dcg = sum(1 / np.log2(rank + 2) for rank, i in enumerate(top) if ids[i] in relevant)
-            ideal = sum(1 / np.log2(rank + 2) for rank in range(min(10, len(relevant))))
-            gains.append(dcg / ideal)
+        for question in dataset.questions:
+            relevant = {span.doc_id for unit in question.gold for span in unit}
+            top = np.argsort(-(vectors @ model.embed_query(question.question)))[:10]
+            ranks = [rank for rank, i in enumerate(top, 1) if ids[i] in relevant]
+            gains.append(ndcg_at(ranks, len(relevant), 10))
         results[name] = float(np.mean(gains))
     rows = [[name, f"{value:.4f}"] for name, value in results.items()]
     diff = abs(results[rows[1][0]] - results[rows[0][0]])
     figures["ndcg_diff"] = diff
-    return (f"### Quality: SciFact nDCG@10\n\nDense retrieval of whole abstracts, {len(qrels)} test queries:\n\n"
+    return (f"### Quality: SciFact nDCG@10\n\nDense retrieval of whole abstracts, {len(dataset.questions)} test queries:\n\n"
             + markdown_table(["embedder", "nDCG@10"], rows) + f"\n\nDifference {diff:.4f} (target: within 0.005).")
 
 
@@ -599,8 +593,7 @@ def restart_benchmark(embedder, real: FaissStore, questions: list[str], sizes: l
 COLD_START = r"""
 import json, os, sys, time
 start = time.perf_counter()
-sys.path.insert(0, sys.argv[1])
-mode, question = sys.argv[2], sys.argv[3]
+mode, question = sys.argv[1], sys.argv[2]
 if mode == "app":
     import app
     imported = time.perf_counter() - start
@@ -625,7 +618,8 @@ print(json.dumps({"import": imported, "ready": ready, "answer": answered,
 def cold_start(index_dir: Path, mode: str, question: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAGQA_")}
     env.update(RAGQA_INDEX_DIR=str(index_dir), RAGQA_EMBED_MODEL=DEFAULT_MODEL)
-    done = subprocess.run([sys.executable, "-c", COLD_START, str(ROOT), mode, question], env=env, cwd=ROOT,
+    # `python -c` finds the project's modules in its working directory, the repository root
+    done = subprocess.run([sys.executable, "-c", COLD_START, mode, question], env=env, cwd=ROOT,
                           capture_output=True, text=True, timeout=600)
     if done.returncode:
         return {"error": (done.stderr.strip().splitlines() or ["failed"])[-1]}
@@ -634,7 +628,7 @@ def cold_start(index_dir: Path, mode: str, question: str) -> dict:
 
 def memory_section(saved, question: str, tmp: Path, figures: dict) -> str:
     small_dir = tmp / "ingest-0"
-    rows, lines = [], []
+    rows = []
     big = None
     if saved:
         size, store = saved

@@ -1,7 +1,7 @@
 """Screenshot the app as a newcomer sees it: the Bagram question, a follow-up, and the cited source in view.
 
-    python bench/screenshot.py                      # starts the app on a fresh index, writes docs/screenshot.png
-    python bench/screenshot.py --url http://127.0.0.1:7860/ --phone /tmp/phone.png
+    python -m bench.screenshot                      # starts the app on a fresh index, writes docs/screenshot.png
+    python -m bench.screenshot --url http://127.0.0.1:7860/ --phone /tmp/phone.png
 
 Also the helpers the browser tests share: start the app in a subprocess, drive Debian's Chromium, ask a question.
 """

@@ -1,7 +1,7 @@
 """The alternative to embedding every unit at ingest, measured: each unit's vector pooled from the chunk pass (the
 mean of the chunk's token embeddings over the unit's tokens), so units cost no model call of their own.
 
-    python bench/unit_pooling.py INDEX OUT     # OUT: a copy of INDEX whose unit vectors are the pooled ones
+    python -m bench.unit_pooling INDEX OUT     # OUT: a copy of INDEX whose unit vectors are the pooled ones
     python cli.py eval QUESTIONS --index OUT   # then compare with the same eval on INDEX
 
 Prints the time of the chunk pass with token outputs (what pooling costs) against the plain chunk pass, interleaved,
@@ -18,14 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from index.build import open_store  # noqa: E402
-from index.embedders import make_embedder  # noqa: E402
-from index.store import UNIT_FILES  # noqa: E402
-from ingest.units import chunk_units  # noqa: E402
-from settings import Settings  # noqa: E402
+from index.build import open_store
+from index.embedders import make_embedder
+from index.store import UNIT_FILES
+from ingest.units import chunk_units
+from settings import Settings
 
 
 def main() -> None:

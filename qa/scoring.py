@@ -5,7 +5,7 @@ resolves it. The model also weighs: rare question words the sentence shares, how
 rank of its passage, its length, the rare question words it shares once read with the sentence before it ("His
 father was …" after "Shi Tianze was …"), whether it names the thing asked about ("electricity" in "how much
 electricity") and counts it ("2.8 gigawatt-hours of electricity"), and whether it holds the kind of thing asked
-for (a number for "how many", a date for "when", a name for "who", a cause for "why", a means for "how"). Weights are fitted on SQuAD by `python bench/fit_scorer.py`
+for (a number for "how many", a date for "when", a name for "who", a cause for "why", a means for "how"). Weights are fitted on SQuAD by `python -m bench.fit_scorer`
 (questions disjoint from the ones measured) and written below.
 """
 from __future__ import annotations
