@@ -6,6 +6,8 @@
 bench/ and tests/ may import the product; no product module imports them.
 """
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -99,6 +101,16 @@ def test_evaluation_imports_the_project_at_the_top():
               if isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)) for node in ast.walk(function)
               if any(name.split(".")[0] in project for name in names_imported(node, "evaluation"))]
     assert hidden == []
+
+
+def test_benches_run_as_modules_from_the_root_without_path_hacks():
+    """`python -m bench.NAME` finds the product from the repository root; no bench edits sys.path to find it."""
+    benches = sorted((ROOT / "bench").glob("*.py"))
+    assert [path.name for path in benches if "sys.path" in path.read_text(encoding="utf-8")] == []
+    names = [f"bench.{path.stem}" for path in benches if path.stem != "__init__"]
+    imported = subprocess.run([sys.executable, "-c", f"import {', '.join(names)}"], cwd=ROOT, capture_output=True,
+                              text=True, timeout=120)
+    assert imported.returncode == 0, imported.stderr
 
 
 # -- the checker itself, on a tiny made-up tree -----------------------------------------------------------------
