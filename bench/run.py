@@ -18,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import faiss
@@ -43,6 +43,37 @@ SQUAD = ROOT.parent / "shared" / "benchmarks" / "squad-v1.1-dev" / "dev-v1.1.jso
 SCIFACT = ROOT.parent / "shared" / "benchmarks" / "scifact"
 SPREAD = 1.0  # synthetic vector = real chunk vector + SPREAD x noise with the real vectors' covariance (cos ~0.7)
 SEARCH_K = 100  # what Retriever asks the store for (index.search.CANDIDATES)
+
+
+@dataclass(frozen=True)
+class AtSize:
+    """The latency benchmark at one index size: medians in seconds."""
+    index_type: str  # the type chosen for the size, "flat" or "ivf"
+    search: float  # vector search with that type
+    recall: float  # the approximate index's top 10 against exact search's
+    dense: float  # dense retrieval, the question's embedding included
+    answer: float
+    embedding_share: float  # of the answer's time, in the model
+
+
+@dataclass(frozen=True)
+class AppStart:
+    """A fresh `import app`, seconds from the process start (median of the runs that worked)."""
+    imported: float
+    ready: float  # index and model loaded
+    answered: float  # the first answer
+
+
+@dataclass
+class Figures:
+    """What the targets section judges, filled in by the sections that measure it."""
+    precision: str
+    ingest_ratio: float = 0.0  # chunks per second against plain encode's, medians of the rounds' ratios
+    embed_ratio: float = 0.0
+    cosine_min: float = 0.0  # our vectors against plain encode's
+    ndcg_diff: float | None = None  # SciFact, ours against plain fp32; None when not measured
+    sizes: dict[int, AtSize] = field(default_factory=dict)
+    app: AppStart | None = None
 
 
 def main() -> None:
@@ -76,7 +107,7 @@ def main() -> None:
     load_before = os.getloadavg()
     embedder = make_embedder(DEFAULT_MODEL)
     sections = [machine_section(embedder)]
-    figures = {"precision": embedder.precision}
+    figures = Figures(embedder.precision)
     with tempfile.TemporaryDirectory(prefix="ragqa-bench-") as tmp:
         tmp = Path(tmp)
         _progress("ingest")
@@ -86,11 +117,11 @@ def main() -> None:
             print(restart_benchmark(embedder, store, questions, restart_sizes, tmp))
             return
         if args.offline_only:
-            print(offline_answer_section(embedder, tmp, questions, queries, figures))
+            print(offline_answer_section(embedder, tmp, questions, queries))
             return
         sections.append(ingest)
         _progress("offline answers")
-        sections.append(offline_answer_section(embedder, tmp, questions, queries, figures))
+        sections.append(offline_answer_section(embedder, tmp, questions, queries))
         _progress("chunking")
         sections.append(chunking_section(embedder, 0.3 if quick else 1.0))
         if args.scifact or embedder.precision != "fp32":
@@ -152,7 +183,7 @@ def article_text(article: dict) -> str:
     return article["title"] + "\n\n" + article["text"]
 
 
-def ingest_benchmark(embedder, tmp: Path, n_articles: int, rounds: int, figures: dict):
+def ingest_benchmark(embedder, tmp: Path, n_articles: int, rounds: int, figures: Figures):
     """Our ingest (read, chunk, embed, save) and our embedder alone, each against plain
     SentenceTransformer.encode of the same chunk texts, interleaved."""
     articles, questions = squad_articles(n_articles)
@@ -209,8 +240,9 @@ def ingest_benchmark(embedder, tmp: Path, n_articles: int, rounds: int, figures:
                 + (" In fp32 our embedder runs the very computation plain encode does, so a ratio away from 1.00 "
                    "is this machine's noise, not a speed-up." if embedder.precision == "fp32" else "")
                 + f"\n\n{hardware}")
-    figures.update(ingest_ratio=float(np.median(ratios("ingest"))), embed_ratio=float(np.median(ratios("embed"))),
-                   cosine_min=float(cosines.min()))
+    figures.ingest_ratio = float(np.median(ratios("ingest")))
+    figures.embed_ratio = float(np.median(ratios("embed")))
+    figures.cosine_min = float(cosines.min())
     return markdown, store, questions
 
 
@@ -308,7 +340,7 @@ def _as_cjk(text: str) -> str:
 
 # -- SciFact quality check --------------------------------------------------------------------------------
 
-def scifact_section(embedder, figures: dict) -> str:
+def scifact_section(embedder, figures: Figures) -> str:
     """Doc-level dense nDCG@10 on SciFact test (whole abstracts, title + text, exact search): ours vs plain fp32."""
     base = make_embedder(DEFAULT_MODEL, precision="fp32")
     dataset = read_beir(SCIFACT)  # the test queries and the abstracts each one is about
@@ -327,7 +359,7 @@ def scifact_section(embedder, figures: dict) -> str:
         results[name] = float(np.mean(gains))
     rows = [[name, f"{value:.4f}"] for name, value in results.items()]
     diff = abs(results[rows[1][0]] - results[rows[0][0]])
-    figures["ndcg_diff"] = diff
+    figures.ndcg_diff = diff
     return (f"### Quality: SciFact nDCG@10\n\nDense retrieval of whole abstracts, {len(dataset.questions)} test queries:\n\n"
             + markdown_table(["embedder", "nDCG@10"], rows) + f"\n\nDifference {diff:.4f} (target: within 0.005).")
 
@@ -382,7 +414,7 @@ class _StorePipeline(QAPipeline):
 
 
 def latency_benchmark(embedder, real: FaissStore, questions: list[str], sizes: list[int], n_queries: int,
-                      figures: dict):
+                      figures: Figures):
     rng = np.random.default_rng(0)
     picked = [questions[i] for i in rng.choice(len(questions), min(n_queries, len(questions)), replace=False)]
     vectors = embedder.embed_documents(picked)
@@ -433,9 +465,9 @@ def latency_benchmark(embedder, real: FaissStore, questions: list[str], sizes: l
                      f"{np.mean(recalls):.3f}", _ms(dense_t), _ms(hybrid_t), _ms(answer_t)])
         notes.append(f"{size:,}: IVF built in {approx_build:.1f} s, BM25 in {bm25_build:.1f} s")
         share = np.sum(answer_embedding) / np.sum(answer_t)
-        figures[size] = {"type": spec["type"], "search": float(np.median(approx_t if spec["type"] == "ivf" else exact_t)),
-                         "recall": float(np.mean(recalls)), "dense": float(np.median(dense_t)),
-                         "answer": float(np.median(answer_t)), "embedding_share": float(share)}
+        figures.sizes[size] = AtSize(spec["type"], float(np.median(approx_t if spec["type"] == "ivf" else exact_t)),
+                                     recall=float(np.mean(recalls)), dense=float(np.median(dense_t)),
+                                     answer=float(np.median(answer_t)), embedding_share=float(share))
         if size <= 100_000:
             saved = (size, store)
         else:
@@ -456,7 +488,7 @@ def latency_benchmark(embedder, real: FaissStore, questions: list[str], sizes: l
                           "hybrid retrieval", "full answer"], rows)
         + "\n\nBuild times: " + "; ".join(notes) + ". Of the full answer's time, embedding (the question, then the "
         "candidate sentences `qa/evidence.py` scores) takes "
-        + ", ".join(f"{figures[s]['embedding_share']:.0%} at {s:,}" for s in sizes) + ".")
+        + ", ".join(f"{figures.sizes[s].embedding_share:.0%} at {s:,}" for s in sizes) + ".")
     return markdown, saved
 
 
@@ -487,7 +519,7 @@ def _ms(seconds: list[float]) -> str:
 
 # -- offline answers: unit vectors stored at ingest or embedded per question -----------------------------------
 
-def offline_answer_section(embedder, tmp: Path, questions: list[str], n_queries: int, figures: dict) -> str:
+def offline_answer_section(embedder, tmp: Path, questions: list[str], n_queries: int) -> str:
     """QAPipeline.ask on the ingested generation, whose units' vectors were stored at ingest, against the same
     generation as older code wrote it (no units files), which embeds every candidate sentence per question;
     interleaved question by question. The answers must be the same."""
@@ -513,8 +545,6 @@ def offline_answer_section(embedder, tmp: Path, questions: list[str], n_queries:
         if answers["stored"] != answers["older"]:
             differing.append(question)
     ratio = np.median(seconds["older"]) / np.median(seconds["stored"])
-    figures.update(offline_p50=float(np.median(seconds["stored"])), offline_ratio=float(ratio),
-                   offline_p95=float(np.percentile(seconds["stored"], 95)), offline_differing=len(differing))
     rows = [[label, _ms(seconds[name]), f"{embedding[name] / np.sum(seconds[name]):.0%}"]
             for name, label in (("older", "candidates embedded per question (older generation)"),
                                 ("stored", "unit vectors stored at ingest"))]
@@ -626,7 +656,7 @@ def cold_start(index_dir: Path, mode: str, question: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def memory_section(saved, question: str, tmp: Path, figures: dict) -> str:
+def memory_section(saved, question: str, tmp: Path, figures: Figures) -> str:
     small_dir = tmp / "ingest-0"
     rows = []
     big = None
@@ -661,7 +691,7 @@ def memory_section(saved, question: str, tmp: Path, figures: dict) -> str:
     app_runs = [cold_start(small_dir, "app", question) for _ in range(2)]
     good = [r for r in app_runs if "import" in r]
     if good:
-        figures["app"] = {key: float(np.median([r[key] for r in good])) for key in ("import", "ready", "answer")}
+        figures.app = AppStart(*(float(np.median([r[key] for r in good])) for key in ("import", "ready", "answer")))
     app_line = "; ".join(
         f"`import app` {r['import']:.2f} s, ready (index and model loaded) {r['ready']:.2f} s, first answer "
         f"{r['answer']:.2f} s" if "import" in r else f"failed: {r['error']}" for r in app_runs)
@@ -676,30 +706,30 @@ def memory_section(saved, question: str, tmp: Path, figures: dict) -> str:
 
 # -- targets ---------------------------------------------------------------------------------------------------
 
-def targets_section(f: dict) -> str:
+def targets_section(f: Figures) -> str:
     def mark(ok):
         return "met" if ok else "**not met**"
 
-    rows = [["ingest >= 2x plain sentence-transformers", f"{f['ingest_ratio']:.2f}x full ingest, "
-             f"{f['embed_ratio']:.2f}x embedder alone ({f['precision']})", mark(f["ingest_ratio"] >= 2)]]
-    if "ndcg_diff" in f:
-        rows.append(["SciFact nDCG@10 within 0.005 of plain", f"{f['ndcg_diff']:.4f}", mark(f["ndcg_diff"] <= 0.005)])
+    rows = [["ingest >= 2x plain sentence-transformers", f"{f.ingest_ratio:.2f}x full ingest, "
+             f"{f.embed_ratio:.2f}x embedder alone ({f.precision})", mark(f.ingest_ratio >= 2)]]
+    if f.ndcg_diff is not None:
+        rows.append(["SciFact nDCG@10 within 0.005 of plain", f"{f.ndcg_diff:.4f}", mark(f.ndcg_diff <= 0.005)])
     else:
-        rows.append(["SciFact nDCG@10 within 0.005 of plain", f"same fp32 vectors (cosine min {f['cosine_min']:.6f})",
+        rows.append(["SciFact nDCG@10 within 0.005 of plain", f"same fp32 vectors (cosine min {f.cosine_min:.6f})",
                      "met"])
     for size, limit in ((100_000, 0.020), (1_000_000, 0.050)):
-        if size in f:
-            g = f[size]
+        if size in f.sizes:
+            g = f.sizes[size]
             rows.append([f"retrieval p50 < {limit * 1e3:.0f} ms at {size:,} chunks",
-                         f"{g['search'] * 1e3:.1f} ms vector search ({g['type']}); {g['dense'] * 1e3:.0f} ms with "
-                         "the question's embedding", mark(g["search"] < limit)])
-    approx = [f[s]["recall"] for s in f if isinstance(s, int) and f[s]["type"] == "ivf"]
+                         f"{g.search * 1e3:.1f} ms vector search ({g.index_type}); {g.dense * 1e3:.0f} ms with "
+                         "the question's embedding", mark(g.search < limit)])
+    approx = [g.recall for g in f.sizes.values() if g.index_type == "ivf"]
     if approx:
         rows.append(["approximate recall@10 >= 0.95", f"{min(approx):.3f} (lowest size)", mark(min(approx) >= 0.95)])
-    if "app" in f:
-        a = f["app"]
-        rows.append(["cold start < 5 s to a ready page", f"`import app` (page built) {a['import']:.1f} s; index and "
-                     f"model loaded {a['ready']:.1f} s; first answer {a['answer']:.1f} s", mark(a["import"] < 5)])
+    if f.app is not None:
+        a = f.app
+        rows.append(["cold start < 5 s to a ready page", f"`import app` (page built) {a.imported:.1f} s; index and "
+                     f"model loaded {a.ready:.1f} s; first answer {a.answered:.1f} s", mark(a.imported < 5)])
     return "### Targets (issue 7)\n\n" + markdown_table(["target", "measured in this run", ""], rows)
 
 
