@@ -38,6 +38,7 @@ _PAGE_NUMBER = re.compile(r"^((page|seite|p\.)\s*)?(\d{1,4}|[ivxlc]{1,7})(\s*(of
 _PAGE_REFERENCE = re.compile(r"\s(\d{1,4}|[ivxlc]{1,6})$", re.I)
 _DOT_LEADERS = re.compile(r"(\.\s?){4,}\s*([\divxlc]{1,6})?$", re.I)
 _SENTENCE_END = re.compile(r"([.!?]|(?<!http)(?<!https):)['\"’”)\]]*$")  # "see https:" runs on
+_EMAIL = re.compile(r"\S@[\w-]+\.\w")
 _FILE_NAME = re.compile(r"\.(dvi|tex|docx?|pdf|ps|rtf|odt|indd|pptx?|xlsx?|txt|md)$|^microsoft \w+ - |^untitled", re.I)
 
 
@@ -428,7 +429,7 @@ def _block_kind(group: list[_Line], layout: _Layout) -> str:
     first, text = group[0], " ".join(line.text for line in group)
     if len(group) > 1 and all(line.mono for line in group):
         return CODE
-    if not _has_words(text):
+    if not _has_words(text) or _EMAIL.search(text):  # a title page's author line is no heading
         return ITEM if _BULLET.match(text) else PARAGRAPH
     if layout.kind(first) == "large" and len(text.split()) <= 25:
         return HEADING
