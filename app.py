@@ -11,6 +11,7 @@ import shutil
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import gradio as gr
@@ -56,146 +57,264 @@ WORKING = ('<div class="working-dots" aria-hidden="true"><span></span><span></sp
            '<span>Writing the answer…</span>')
 
 
-def build_demo(pipeline: QAPipeline) -> gr.Blocks:
-    library = Library(pipeline)
-    settings = pipeline.settings
-    # Answers (chat and /ask) share one queue with OFFLINE_ANSWERS places more than the LLM lane has: LLM answers
-    # hold at most pipeline.llm_lane.slots of them (a question beyond is quoted at once) for at most their deadline,
-    # so offline answers never wait behind an LLM writing.
-    answers = {"concurrency_id": "answers", "concurrency_limit": OFFLINE_ANSWERS + pipeline.llm_lane.slots}
-    with gr.Blocks(title="Article QA", analytics_enabled=False, delete_cache=UPLOAD_CACHE) as demo:
-        demo.library = library  # for launch() and tests
-        gr.HTML('<h1>Article QA</h1><p>Ask about the articles; every claim cites the sentence it quotes.</p>',
-                elem_id="header", js_on_load=None)
-        status = gr.Markdown("Starting…", elem_id="status")
-        with gr.Tabs():
-            with gr.Tab("Ask", id="ask"):
-                ask_tab = _ask_tab(settings, pipeline)
-            with gr.Tab("Articles", id="articles"):
-                articles_tab = _articles_tab(settings)
-        listing = [status, articles_tab["table"], ask_tab["examples"], ask_tab["article_filter"]]
+@dataclass
+class AskTab:
+    """The Ask tab's components, by name."""
+    chatbot: gr.Chatbot
+    working: gr.Row  # the "Writing the answer…" indicator, with Stop
+    stop: gr.Button
+    question: gr.Textbox
+    filter_row: gr.Row  # the article filter as chips beside the question box, while it is set
+    filter_chips: gr.HTML
+    clear_filter: gr.Button
+    new_chat: gr.Button
+    export_md: gr.DownloadButton
+    export_json: gr.DownloadButton
+    examples: gr.Dataset
+    mode: gr.Radio
+    k: gr.Slider
+    article_filter: gr.Dropdown
+    author: gr.Textbox
+    since: gr.Textbox
+    until: gr.Textbox
+    sources: gr.HTML
+    open_request: gr.Textbox  # app.js writes a card's "Open the article here" into it
+    reader: gr.Column  # the whole article over the page
+    reader_close: gr.Button
+    reader_article: gr.HTML
 
-        def on_load():
-            loading, shown = library.load_in_background(), None
-            while loading.is_alive():  # the page is up: say how far the model and index got
-                if library.stage != shown:
-                    shown = library.stage
-                    yield escape_markdown(shown), *[gr.skip()] * 3
-                loading.join(PROGRESS_EVERY_S)
-            try:  # ready now, or the cause it is not; a damaged index is named here, not in gradio's generic error
-                library.ensure_ready()
-            except UserError as exc:
-                yield escape_markdown(plain_sentence(hide_paths(str(exc), settings))), *[gr.skip()] * 3
-                return
-            yield _listing(library)
 
-        def add_files(files, progress=gr.Progress()):
-            if not files:
-                return ("Choose one or more files first.", *[gr.skip()] * 4, gr.skip())
-            try:
-                lines = library.add_uploads(files, progress=progress)
-            except UserError as exc:
-                return (escape_markdown(plain_sentence(hide_paths(str(exc), settings))), *[gr.skip()] * 4, None)
-            # file names come from the visitor's browser: escaped like all other text
-            return ("\n".join(f"- {escape_markdown(line)}" for line in lines), *_listing(library), None)
+@dataclass
+class ArticlesTab:
+    """The Articles tab's components; the delete and upload ones only where they are switched on."""
+    table: gr.Dataframe
+    delete_choice: gr.Dropdown | None = None
+    delete: gr.Button | None = None
+    deleted: gr.Markdown | None = None
+    files: gr.File | None = None
+    add: gr.Button | None = None
+    result: gr.Markdown | None = None
 
+
+class ChatApp:
+    """The page around a QAPipeline: its layout, its event handlers (the methods below) and the API endpoints.
+    `demo` is the gr.Blocks to launch; building it loads no model and reads no index."""
+
+    def __init__(self, pipeline: QAPipeline):
+        self.pipeline = pipeline
+        self.settings = pipeline.settings
+        self.library = Library(pipeline.collection)
+        self.exports = Exports(self.settings)
+        self._stopped_in: set[str] = set()  # sessions whose answer Stop ended; their generator ends at its next step
+        # Answers (chat and /ask) share one queue with OFFLINE_ANSWERS places more than the LLM lane has: LLM answers
+        # hold at most pipeline.llm_lane.slots of them (a question beyond is quoted at once) for at most their
+        # deadline, so offline answers never wait behind an LLM writing.
+        self._answers = {"concurrency_id": "answers", "concurrency_limit": OFFLINE_ANSWERS + pipeline.llm_lane.slots}
+        with gr.Blocks(title="Article QA", analytics_enabled=False, delete_cache=UPLOAD_CACHE) as self.demo:
+            gr.HTML('<h1>Article QA</h1><p>Ask about the articles; every claim cites the sentence it quotes.</p>',
+                    elem_id="header", js_on_load=None)
+            self.status = gr.Markdown("Starting…", elem_id="status")
+            with gr.Tabs():
+                with gr.Tab("Ask", id="ask"):
+                    self.ask_tab = _ask_tab(self.settings, pipeline)
+                with gr.Tab("Articles", id="articles"):
+                    self.articles_tab = _articles_tab(self.settings)
+            # what _listing updates
+            self.listing = [self.status, self.articles_tab.table, self.ask_tab.examples, self.ask_tab.article_filter]
+            self._wire()
+
+    def launch(self, **options):
+        """Launch with the page's look and limits; `options` go to gr.Blocks.launch (ports, prevent_thread_lock…)."""
+        # The one size limit, the upload box's label states: gradio refuses a larger file in the browser, before
+        # sending it, and on the server; the app's own check (ui/uploads.py) says the same for files it copies.
+        max_file_size = self.settings.max_upload_mb * 2**20 if self.settings.allow_uploads else "1kb"
+        return self.demo.launch(theme=THEME, css=CSS, js=JS, max_file_size=max_file_size, **options)
+
+    # -- wiring ----------------------------------------------------------------------------------------------------
+    def _wire(self) -> None:
         # every visitor sees the progress, none waits for another's page to load (waiting is no work)
-        demo.load(on_load, outputs=listing, concurrency_limit=None, **PRIVATE)
-        _chat(demo, pipeline, library, ask_tab, answers)
-        if settings.allow_uploads:
-            articles_tab["add"].click(add_files, articles_tab["files"],
-                                      [articles_tab["result"], *listing, articles_tab["files"]], **PRIVATE)
-        if settings.allow_delete:
-            _wire_delete(library, articles_tab, listing)
-        _api(pipeline, library, answers)
-    return demo
+        self.demo.load(self.show_loading, outputs=self.listing, concurrency_limit=None, **PRIVATE)
+        self._wire_chat()
+        tab = self.articles_tab
+        if self.settings.allow_uploads:
+            tab.add.click(self.add_files, tab.files, [tab.result, *self.listing, tab.files], **PRIVATE)
+        if self.settings.allow_delete:
+            tab.delete.click(self.delete, tab.delete_choice, [tab.deleted, *self.listing], **PRIVATE)
+            tab.table.change(self.delete_choices, outputs=tab.delete_choice, **PRIVATE)
+        self._api()
 
+    def _wire_chat(self) -> None:
+        """A question streams its answer (the box keeps a draft typed meanwhile), Stop ends it, New chat starts over,
+        the conversation is kept in the browser and exported, the filter shows as chips."""
+        tab = self.ask_tab
+        turns = gr.State([])
+        # the conversation as JSON in the visitor's localStorage, so a reload keeps it (encrypted by gradio)
+        saved = gr.BrowserState([], storage_key="ragqa-conversation")
+        # what a settled conversation updates: the chat, the sources, the turns here and in the browser, the
+        # working indicator (hidden) and the two exports
+        settled_outputs = [tab.chatbot, tab.sources, turns, saved, tab.working, tab.export_md, tab.export_json]
+        self.demo.load(self.restore, saved, settled_outputs, concurrency_limit=None, **PRIVATE)
+        asked = gr.State("")
+        chat_inputs = [asked, turns, tab.mode, tab.k, tab.article_filter, tab.author, tab.since, tab.until]
+        # the page's script sends one question at a time (app.js queues the next), so an answer never waits on
+        # gradio's record of the one Stop just ended: "multiple"
+        answer = {"show_progress": "hidden", "trigger_mode": "multiple", **self._answers, **PRIVATE}
+        answering = tab.question.submit(take_question, tab.question, [tab.question, asked], queue=False,
+                                        **PRIVATE).then(self.ask_in_chat, chat_inputs, settled_outputs, **answer)
+        from_example = tab.examples.click(lambda sample: sample[0], tab.examples, asked, **PRIVATE).then(
+            self.ask_in_chat, chat_inputs, settled_outputs, **answer)
+        answers = [answering, from_example]
+        tab.stop.click(self.stop_answer, turns, settled_outputs, cancels=answers, concurrency_limit=None,
+                       **PRIVATE)
+        for clearing in (tab.new_chat.click, tab.chatbot.clear):
+            clearing(self.new_chat, None, settled_outputs, cancels=answers, concurrency_limit=None, **PRIVATE)
+        tab.article_filter.change(self.filter_chips, tab.article_filter, [tab.filter_row, tab.filter_chips],
+                                  queue=False, **PRIVATE)
+        tab.clear_filter.click(list, None, tab.article_filter, queue=False, **PRIVATE)
+        tab.open_request.change(self.open_article, tab.open_request, [tab.reader, tab.reader_article], queue=False,
+                                **PRIVATE)
+        tab.reader_close.click(lambda: gr.Column(visible=False), None, tab.reader, queue=False, **PRIVATE)
 
-def _chat(demo: gr.Blocks, pipeline: QAPipeline, library: Library, ask_tab: dict, answers: dict) -> None:
-    """The Ask tab's events: a question streams its answer (the box keeps a draft typed meanwhile), Stop ends it,
-    New chat starts over, the conversation is kept in the browser and exported, the filter shows as chips."""
-    turns = gr.State([])
-    # the conversation as JSON in the visitor's localStorage, so a reload keeps it (encrypted by gradio)
-    saved = gr.BrowserState([], storage_key="ragqa-conversation")
-    exports = _Exports(library)
-    stopped_in: set[str] = set()  # sessions whose answer Stop ended; their answering generator ends at its next step
-    # what a settled conversation updates: the chat, the sources, the turns here and in the browser, the
-    # working indicator (hidden) and the two exports
-    settled_outputs = [ask_tab["chatbot"], ask_tab["sources"], turns, saved, ask_tab["working"],
-                       ask_tab["export_md"], ask_tab["export_json"]]
+    def _api(self) -> None:
+        """Named endpoints for scripts: gradio_client.Client(url).predict(question, k, api_name="/ask"). Functions
+        of their own, not methods: gradio publishes their signatures, whose defaults are the settings'."""
+        settings, library = self.settings, self.library
 
-    def settled(updated: list[Turn]) -> tuple:
-        return (chat_messages(updated), sources_html(updated, library.documents()), updated, saved_form(updated),
-                gr.Row(visible=False), *exports.buttons(updated))
+        def ask(question: str, k: int = settings.top_k, mode: str = settings.answer_mode, author: str = "",
+                since: str = "", until: str = "") -> dict:
+            """Answer a question from the indexed articles (k passages, 1 to 20; mode "offline" or "llm"; optionally
+            only articles whose author's name contains `author`, dated from `since` until `until`, as YYYY-MM-DD,
+            YYYY-MM or YYYY); returns the JSON of `cli.py ask --json`, each source shown relative to the articles
+            folder or as its web address."""
+            passages = _passages(k)
+            _ready_or_let_the_pipeline_say_why(library)
+            try:
+                doc_ids = _filtered_ids(library, None, author, since, until, fields=("author", "since", "until"))
+                answer = self.pipeline.ask(question, k=passages, mode=mode, doc_ids=doc_ids)
+            except UserError as exc:
+                raise gr.Error(hide_paths(str(exc), settings)) from None
+            return answer_to_dict(answer, lambda source: shown_source(source, settings))
 
-    def ask_in_chat(question, current, mode, k, doc_ids, author, since, until, request: gr.Request):
+        def articles() -> list[dict]:
+            """The indexed articles: id, title, source, author, date, url and chunk count."""
+            _ready_or_let_the_pipeline_say_why(library)
+            try:
+                return [article.as_dict() for article in library.articles()]
+            except UserError as exc:
+                raise gr.Error(hide_paths(str(exc), settings)) from None
+
+        gr.api(ask, api_name="ask", **self._answers)
+        gr.api(articles, api_name="articles")
+
+    # -- the page's events -----------------------------------------------------------------------------------------
+    def show_loading(self):
+        """While the model and the index load, how far they got; then the listing, or why there is none."""
+        library = self.library
+        loading, shown = library.load_in_background(), None
+        while loading.is_alive():  # the page is up: say how far the model and index got
+            if library.stage != shown:
+                shown = library.stage
+                yield escape_markdown(shown), *[gr.skip()] * 3
+            loading.join(PROGRESS_EVERY_S)
+        try:  # ready now, or the cause it is not; a damaged index is named here, not in gradio's generic error
+            library.ensure_ready()
+        except UserError as exc:
+            yield self._error(exc), *[gr.skip()] * 3
+            return
+        yield _listing(library)
+
+    def add_files(self, files, progress=gr.Progress()):
+        if not files:
+            return ("Choose one or more files first.", *[gr.skip()] * 4, gr.skip())
+        try:
+            lines = self.library.add_uploads(files, progress=progress)
+        except UserError as exc:
+            return (self._error(exc), *[gr.skip()] * 4, None)
+        # file names come from the visitor's browser: escaped like all other text
+        return ("\n".join(f"- {escape_markdown(line)}" for line in lines), *_listing(self.library), None)
+
+    def delete(self, doc_id):
+        """The delete button takes the chosen article out."""
+        try:
+            line = self.library.delete_article(doc_id)
+        except UserError as exc:
+            return (self._error(exc), *[gr.skip()] * 4)
+        return (escape_markdown(line), *_listing(self.library))
+
+    def delete_choices(self) -> gr.Dropdown:
+        """The delete box's choices follow the articles table."""
+        return gr.Dropdown(choices=[(a.title, a.id) for a in self.library.articles()], value=None)
+
+    def settled(self, updated: list[Turn]) -> tuple:
+        return (chat_messages(updated), sources_html(updated, self.library.documents()), updated, saved_form(updated),
+                gr.Row(visible=False), *self.exports.buttons(updated))
+
+    def restore(self, kept) -> tuple:
+        """The conversation the browser kept, shown again after a reload."""
+        return self.settled(restored(kept))
+
+    def new_chat(self) -> tuple:
+        return self.settled([])
+
+    def ask_in_chat(self, question, current, mode, k, doc_ids, author, since, until, request: gr.Request):
         try:  # the author and date inputs narrow the articles chosen; a bad date is said in the chat
-            doc_ids = _filtered_ids(library, doc_ids, author, since, until)
+            doc_ids = _filtered_ids(self.library, doc_ids, author, since, until)
         except UserError as exc:
             if str(question or "").strip():  # blank input starts no turn, as in respond
-                yield settled([*current, Turn(" ".join(str(question).split()), error=plain_sentence(str(exc)))])
+                yield self.settled([*current, Turn(" ".join(str(question).split()), error=plain_sentence(str(exc)))])
             return
         options = AskOptions(mode=mode, k=int(k), doc_ids=tuple(doc_ids or ()))
-        stopped_in.discard(request.session_hash)
-        steps = respond(pipeline, question, current, options)
+        self._stopped_in.discard(request.session_hash)
+        steps = respond(self.pipeline, question, current, options)
         for step, updated in enumerate(steps):
-            if request.session_hash in stopped_in:  # Stop: this yield, not a late one, is the last word
-                stopped_in.discard(request.session_hash)
+            if request.session_hash in self._stopped_in:  # Stop: this yield, not a late one, is the last word
+                self._stopped_in.discard(request.session_hash)
                 steps.close()  # closes the pipeline's stream, and so the LLM's connection
-                yield settled(stop(updated))
+                yield self.settled(stop(updated))
                 return
             if updated[-1].settled:
-                yield settled(updated)
+                yield self.settled(updated)
                 continue
             if step == 0:  # the question shows at once, with the indicator, even while the index is built
-                yield (chat_messages(updated), sources_html(updated, library.documents()), updated, gr.skip(),
+                yield (chat_messages(updated), sources_html(updated, self.library.documents()), updated, gr.skip(),
                        gr.Row(visible=True), gr.skip(), gr.skip())
-                _ready_or_let_the_pipeline_say_why(library)
+                _ready_or_let_the_pipeline_say_why(self.library)
             else:
                 yield chat_messages(updated), gr.skip(), updated, *[gr.skip()] * 4
 
-    def take_question(question):
-        """Empties the box as the question is sent, and only then: a draft typed while the answer streams stays."""
-        return "", question
+    def stop_answer(self, current, request: gr.Request):
+        self._stopped_in.add(request.session_hash)
+        return self.settled(stop(current))
 
-    demo.load(lambda kept: settled(restored(kept)), saved, settled_outputs, concurrency_limit=None, **PRIVATE)
-    asked = gr.State("")
-    chat_inputs = [asked, turns, ask_tab["mode"], ask_tab["k"], ask_tab["article_filter"], ask_tab["author"],
-                   ask_tab["since"], ask_tab["until"]]
-    # the page's script sends one question at a time (app.js queues the next), so an answer never waits on gradio's
-    # record of the one Stop just ended: "multiple"
-    answer = {"show_progress": "hidden", "trigger_mode": "multiple", **answers, **PRIVATE}
-    answering = ask_tab["question"].submit(
-        take_question, ask_tab["question"], [ask_tab["question"], asked], queue=False, **PRIVATE).then(
-        ask_in_chat, chat_inputs, settled_outputs, **answer)
-    from_example = ask_tab["examples"].click(lambda sample: sample[0], ask_tab["examples"], asked, **PRIVATE).then(
-        ask_in_chat, chat_inputs, settled_outputs, **answer)
+    def filter_chips(self, doc_ids: list[str] | None) -> tuple:
+        """The article filter shown beside the question box while it is set, as one chip per article."""
+        if not doc_ids:
+            return gr.Row(visible=False), ""
+        documents = self.library.documents()
+        chips = "".join(f'<span class="chip">{escape_html(documents[i].title if i in documents else i)}</span>'
+                        for i in doc_ids)
+        return gr.Row(visible=True), f'<div class="filter-chips"><span>Only searching:</span> {chips}</div>'
 
-    def stop_answer(current, request: gr.Request):
-        stopped_in.add(request.session_hash)
-        return settled(stop(current))
+    def open_article(self, wanted: str) -> tuple:
+        """A card's "Open the article here": the whole article over the page, scrolled to the quote."""
+        return gr.Column(visible=True), article_html(wanted, self.library.documents())
 
-    ask_tab["stop"].click(stop_answer, turns, settled_outputs,
-                          cancels=[answering, from_example], concurrency_limit=None, **PRIVATE)
-    for clearing in (ask_tab["new_chat"].click, ask_tab["chatbot"].clear):
-        clearing(lambda: settled([]), None, settled_outputs, cancels=[answering, from_example],
-                 concurrency_limit=None, **PRIVATE)
-    filter_shown = [ask_tab["filter_row"], ask_tab["filter_chips"]]
-    ask_tab["article_filter"].change(lambda ids: _filter_chips(ids, library), ask_tab["article_filter"],
-                                     filter_shown, queue=False, **PRIVATE)
-    ask_tab["clear_filter"].click(list, None, ask_tab["article_filter"], queue=False, **PRIVATE)
-    ask_tab["open_request"].change(lambda request: (gr.Column(visible=True), article_html(request, library.documents())),
-                                  ask_tab["open_request"], [ask_tab["reader"], ask_tab["reader_article"]],
-                                  queue=False, **PRIVATE)
-    ask_tab["reader_close"].click(lambda: gr.Column(visible=False), None, ask_tab["reader"], queue=False, **PRIVATE)
+    def _error(self, exc: UserError) -> str:
+        """A UserError as the page shows it: one sentence, no server paths."""
+        return escape_markdown(plain_sentence(hide_paths(str(exc), self.settings)))
 
 
-class _Exports:
+def take_question(question):
+    """Empties the box as the question is sent, and only then: a draft typed while the answer streams stays."""
+    return "", question
+
+
+class Exports:
     """The conversation written as Markdown and JSON files for the two download buttons: one pair per request, in a
     folder of their own, removed after EXPORTS_KEPT_S (gradio serves its own copies meanwhile)."""
 
-    def __init__(self, library: Library):
-        self.library = library
+    def __init__(self, settings: Settings):
+        self.settings = settings
         self._folder: Path | None = None
 
     @property
@@ -222,7 +341,7 @@ class _Exports:
         folder.mkdir(parents=True)  # parents: the folder may have been cleaned away since the first export
 
         def shown(source: str) -> str:  # no server paths
-            return shown_source(source, self.library.settings)
+            return shown_source(source, self.settings)
 
         markdown, data = folder / "conversation.md", folder / "conversation.json"
         markdown.write_text(export_markdown(turns, shown), encoding="utf-8")
@@ -237,16 +356,6 @@ class _Exports:
                     shutil.rmtree(folder)
 
 
-def _filter_chips(doc_ids: list[str] | None, library: Library) -> tuple:
-    """The article filter shown beside the question box while it is set, as one chip per article."""
-    if not doc_ids:
-        return gr.Row(visible=False), ""
-    documents = library.documents()
-    chips = "".join(f'<span class="chip">{escape_html(documents[i].title if i in documents else i)}</span>'
-                    for i in doc_ids)
-    return gr.Row(visible=True), f'<div class="filter-chips"><span>Only searching:</span> {chips}</div>'
-
-
 def _llm_label(pipeline: QAPipeline) -> str:
     """The LLM choice's label: its backend and model when one is configured (never its key)."""
     if not pipeline.llm_available:
@@ -255,54 +364,56 @@ def _llm_label(pipeline: QAPipeline) -> str:
     return f"LLM ({named})" if named else "LLM"
 
 
-def _ask_tab(settings: Settings, pipeline: QAPipeline) -> dict:
-    parts = {}
+def _ask_tab(settings: Settings, pipeline: QAPipeline) -> AskTab:
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=340):
-            parts["chatbot"] = gr.Chatbot(
-                elem_id="chat", show_label=False, height="62vh", latex_delimiters=[], buttons=["copy"],
-                feedback_options=None, placeholder="Ask a question below, or pick an example.")
-            with gr.Row(visible=False, elem_id="working", equal_height=True) as parts["working"]:
+            chatbot = gr.Chatbot(elem_id="chat", show_label=False, height="62vh", latex_delimiters=[], buttons=["copy"],
+                                 feedback_options=None, placeholder="Ask a question below, or pick an example.")
+            with gr.Row(visible=False, elem_id="working", equal_height=True) as working:
                 gr.HTML(WORKING, elem_id="working-note", js_on_load=None)
-                parts["stop"] = gr.Button("Stop", elem_id="stop", size="sm", variant="stop", scale=0, min_width=80)
-            parts["question"] = gr.Textbox(placeholder="Ask about the articles…", show_label=False, lines=1,
-                                           max_lines=4, submit_btn="Ask", elem_id="question", autofocus=True)
-            with gr.Row(visible=False, elem_id="filter-row", equal_height=True) as parts["filter_row"]:
-                parts["filter_chips"] = gr.HTML("", elem_id="filter-chips", js_on_load=None)
-                parts["clear_filter"] = gr.Button("Search all articles", elem_id="clear-filter", size="sm",
-                                                  scale=0, min_width=160)
+                stop_button = gr.Button("Stop", elem_id="stop", size="sm", variant="stop", scale=0, min_width=80)
+            question = gr.Textbox(placeholder="Ask about the articles…", show_label=False, lines=1, max_lines=4,
+                                  submit_btn="Ask", elem_id="question", autofocus=True)
+            with gr.Row(visible=False, elem_id="filter-row", equal_height=True) as filter_row:
+                filter_chips = gr.HTML("", elem_id="filter-chips", js_on_load=None)
+                clear_filter = gr.Button("Search all articles", elem_id="clear-filter", size="sm", scale=0,
+                                         min_width=160)
             with gr.Row(elem_id="conversation-actions"):  # one line, on phones too
-                parts["new_chat"] = gr.Button("New chat", elem_id="new-chat", size="sm", min_width=90)
-                parts["export_md"] = gr.DownloadButton("Export Markdown", elem_id="export-md", size="sm",
-                                                       interactive=False, min_width=90)
-                parts["export_json"] = gr.DownloadButton("Export JSON", elem_id="export-json", size="sm",
-                                                         interactive=False, min_width=90)
-            parts["examples"] = gr.Dataset(components=[parts["question"]], samples=[], label="Examples",
-                                           elem_id="examples", samples_per_page=6)
+                new_chat = gr.Button("New chat", elem_id="new-chat", size="sm", min_width=90)
+                export_md = gr.DownloadButton("Export Markdown", elem_id="export-md", size="sm", interactive=False,
+                                              min_width=90)
+                export_json = gr.DownloadButton("Export JSON", elem_id="export-json", size="sm", interactive=False,
+                                                min_width=90)
+            examples = gr.Dataset(components=[question], samples=[], label="Examples", elem_id="examples",
+                                  samples_per_page=6)
             with gr.Accordion("Settings", open=False, elem_id="settings"):
-                parts["mode"] = _mode_choice(settings, pipeline)
-                parts["k"] = gr.Slider(1, MAX_PASSAGES, value=settings.top_k, step=1, label="Passages to retrieve")
-                parts["article_filter"] = gr.Dropdown(choices=[], multiselect=True, label="Only search these articles",
-                                                      info="Leave empty to search them all.")
-                parts.update(_author_and_date_inputs())
+                mode = _mode_choice(settings, pipeline)
+                k = gr.Slider(1, MAX_PASSAGES, value=settings.top_k, step=1, label="Passages to retrieve")
+                article_filter = gr.Dropdown(choices=[], multiselect=True, label="Only search these articles",
+                                             info="Leave empty to search them all.")
+                author, since, until = _author_and_date_inputs()
         with gr.Column(scale=2, min_width=300, elem_id="sources-column"):
             gr.HTML("<h2>Sources</h2>", js_on_load=None)
-            parts["sources"] = gr.HTML(sources_html([], {}), elem_id="sources", js_on_load=None)
+            sources = gr.HTML(sources_html([], {}), elem_id="sources", js_on_load=None)
     # a card's "Open the article here" (app.js writes its request into the hidden box) shows the whole article over
     # the page, scrolled to the quote
-    parts["open_request"] = gr.Textbox(elem_id="open-request", show_label=False, container=False)
-    with gr.Column(visible=False, elem_id="reader") as parts["reader"]:
-        parts["reader_close"] = gr.Button("Close the article", elem_id="reader-close", size="sm")
-        parts["reader_article"] = gr.HTML("", elem_id="reader-article", js_on_load=None)
-    return parts
+    open_request = gr.Textbox(elem_id="open-request", show_label=False, container=False)
+    with gr.Column(visible=False, elem_id="reader") as reader:
+        reader_close = gr.Button("Close the article", elem_id="reader-close", size="sm")
+        reader_article = gr.HTML("", elem_id="reader-article", js_on_load=None)
+    return AskTab(chatbot=chatbot, working=working, stop=stop_button, question=question, filter_row=filter_row,
+                  filter_chips=filter_chips, clear_filter=clear_filter, new_chat=new_chat, export_md=export_md,
+                  export_json=export_json, examples=examples, mode=mode, k=k, article_filter=article_filter,
+                  author=author, since=since, until=until, sources=sources, open_request=open_request,
+                  reader=reader, reader_close=reader_close, reader_article=reader_article)
 
 
-def _author_and_date_inputs() -> dict:
+def _author_and_date_inputs() -> tuple[gr.Textbox, gr.Textbox, gr.Textbox]:
     """Beside the article filter: the filters Retriever.search has, by author and by the article's date."""
     with gr.Row(elem_id="author-date-filters"):
-        return {"author": gr.Textbox(label="Author", placeholder="part of the name", elem_id="filter-author"),
-                "since": gr.Textbox(label="Dated from", placeholder="YYYY-MM-DD", elem_id="filter-since"),
-                "until": gr.Textbox(label="Dated until", placeholder="YYYY-MM-DD", elem_id="filter-until")}
+        return (gr.Textbox(label="Author", placeholder="part of the name", elem_id="filter-author"),
+                gr.Textbox(label="Dated from", placeholder="YYYY-MM-DD", elem_id="filter-since"),
+                gr.Textbox(label="Dated until", placeholder="YYYY-MM-DD", elem_id="filter-until"))
 
 
 def _filtered_ids(library: Library, doc_ids, author, since, until,
@@ -323,44 +434,25 @@ def _mode_choice(settings: Settings, pipeline: QAPipeline) -> gr.Radio:
     return gr.Radio(choices, value=settings.answer_mode, label="Answer mode", info=info, elem_id="mode")
 
 
-def _articles_tab(settings: Settings) -> dict:
+def _articles_tab(settings: Settings) -> ArticlesTab:
     # widths that keep every column readable: on a phone the table scrolls sideways within its box
-    parts = {"table": gr.Dataframe(headers=ARTICLE_HEADERS, value=[], interactive=False, wrap=True,
+    tab = ArticlesTab(gr.Dataframe(headers=ARTICLE_HEADERS, value=[], interactive=False, wrap=True,
                                    elem_id="articles-table", label="Indexed articles",
-                                   column_widths=["320px", "160px", "120px", "80px", "300px"])}
+                                   column_widths=["320px", "160px", "120px", "80px", "300px"]))
     if settings.allow_delete:
-        parts.update(_delete_box())
+        with gr.Row(elem_id="delete-row"):
+            tab.delete_choice = gr.Dropdown(choices=[], label="Delete an article", elem_id="delete-choice", scale=3,
+                                            info="It is taken out of the index; the other articles stay.")
+            tab.delete = gr.Button("Delete", variant="stop", elem_id="delete", scale=1)
+        tab.deleted = gr.Markdown(elem_id="delete-result")
     if not settings.allow_uploads:
         gr.Markdown("Uploads are switched off on this deployment.", elem_id="uploads-off")
-        return parts
-    parts["files"] = gr.File(file_count="multiple", elem_id="upload", file_types=list(ALLOWED_SUFFIXES),
-                             label=f"Add articles: {' '.join(ALLOWED_SUFFIXES)}, up to {settings.max_upload_mb} MB each")
-    parts["add"] = gr.Button("Add to the index", variant="primary")
-    parts["result"] = gr.Markdown(elem_id="upload-result")
-    return parts
-
-
-def _delete_box() -> dict:
-    with gr.Row(elem_id="delete-row"):
-        choice = gr.Dropdown(choices=[], label="Delete an article", elem_id="delete-choice", scale=3,
-                             info="It is taken out of the index; the other articles stay.")
-        button = gr.Button("Delete", variant="stop", elem_id="delete", scale=1)
-    return {"delete_choice": choice, "delete": button, "deleted": gr.Markdown(elem_id="delete-result")}
-
-
-def _wire_delete(library: Library, articles_tab: dict, listing: list) -> None:
-    """The delete button takes the chosen article out; its choices follow the articles table."""
-    def delete(doc_id):
-        try:
-            line = library.delete_article(doc_id)
-        except UserError as exc:
-            return (escape_markdown(plain_sentence(hide_paths(str(exc), library.settings))), *[gr.skip()] * 4)
-        return (escape_markdown(line), *_listing(library))
-
-    articles_tab["delete"].click(delete, articles_tab["delete_choice"], [articles_tab["deleted"], *listing], **PRIVATE)
-    articles_tab["table"].change(
-        lambda: gr.Dropdown(choices=[(a["title"], a["id"]) for a in library.articles()], value=None),
-        outputs=articles_tab["delete_choice"], **PRIVATE)
+        return tab
+    tab.files = gr.File(file_count="multiple", elem_id="upload", file_types=list(ALLOWED_SUFFIXES),
+                        label=f"Add articles: {' '.join(ALLOWED_SUFFIXES)}, up to {settings.max_upload_mb} MB each")
+    tab.add = gr.Button("Add to the index", variant="primary")
+    tab.result = gr.Markdown(elem_id="upload-result")
+    return tab
 
 
 def _listing(library: Library) -> tuple:
@@ -369,7 +461,7 @@ def _listing(library: Library) -> tuple:
     documents = library.documents()
     return (escape_markdown(library.status()), articles_rows(articles),
             gr.Dataset(samples=[[q] for q in example_questions(list(documents.values()))]),
-            gr.Dropdown(choices=[(a["title"], a["id"]) for a in articles]))
+            gr.Dropdown(choices=[(a.title, a.id) for a in articles]))
 
 
 def _ready_or_let_the_pipeline_say_why(library: Library) -> None:
@@ -379,37 +471,6 @@ def _ready_or_let_the_pipeline_say_why(library: Library) -> None:
         pass  # the pipeline then refuses the question with the same cause, shown in the chat
 
 
-def _api(pipeline: QAPipeline, library: Library, lane: dict) -> None:
-    """Named endpoints for scripts: gradio_client.Client(url).predict(question, k, api_name="/ask")."""
-    settings = pipeline.settings
-
-    def ask(question: str, k: int = settings.top_k, mode: str = settings.answer_mode, author: str = "",
-            since: str = "", until: str = "") -> dict:
-        """Answer a question from the indexed articles (k passages, 1 to 20; mode "offline" or "llm"; optionally
-        only articles whose author's name contains `author`, dated from `since` until `until`, as YYYY-MM-DD,
-        YYYY-MM or YYYY); returns the JSON of `cli.py ask --json`, each source shown relative to the articles
-        folder or as its web address."""
-        passages = _passages(k)
-        _ready_or_let_the_pipeline_say_why(library)
-        try:
-            doc_ids = _filtered_ids(library, None, author, since, until, fields=("author", "since", "until"))
-            answer = pipeline.ask(question, k=passages, mode=mode, doc_ids=doc_ids)
-        except UserError as exc:
-            raise gr.Error(hide_paths(str(exc), settings)) from None
-        return answer_to_dict(answer, lambda source: shown_source(source, settings))
-
-    def articles() -> list[dict]:
-        """The indexed articles: id, title, source, author, date, url and chunk count."""
-        _ready_or_let_the_pipeline_say_why(library)
-        try:
-            return library.articles()
-        except UserError as exc:
-            raise gr.Error(hide_paths(str(exc), settings)) from None
-
-    gr.api(ask, api_name="ask", **lane)
-    gr.api(articles, api_name="articles")
-
-
 def _passages(k) -> int:
     """The API's k as the slider would give it, or a one-line error."""
     if isinstance(k, bool) or not isinstance(k, (int, float)) or not 1 <= k <= MAX_PASSAGES or k != int(k):
@@ -417,21 +478,13 @@ def _passages(k) -> int:
     return int(k)
 
 
-def launch(demo: gr.Blocks, **options):
-    """Launch with the page's look and limits; `options` go to gr.Blocks.launch (ports, prevent_thread_lock…)."""
-    settings = demo.library.settings
-    # The one size limit, the upload box's label states: gradio refuses a larger file in the browser, before
-    # sending it, and on the server; the app's own check (ui/uploads.py) says the same for files it copies.
-    max_file_size = settings.max_upload_mb * 2**20 if settings.allow_uploads else "1kb"
-    return demo.launch(theme=THEME, css=CSS, js=JS, max_file_size=max_file_size, **options)
-
-
 try:
-    demo = build_demo(QAPipeline(Settings.from_env()))
+    chat_app = ChatApp(QAPipeline(Settings.from_env()))
 except UserError as exc:  # a bad RAGQA_* setting: one line, not a traceback
     raise SystemExit(f"error: {exc}") from None
+demo = chat_app.demo  # what Hugging Face Spaces and `gradio app.py` look for
 
 if __name__ == "__main__":
     # Loading sooner, beside gradio's import, gains nothing (both hold the GIL) and delays the page by a second.
-    demo.library.load_in_background()
-    launch(demo)
+    chat_app.library.load_in_background()
+    chat_app.launch()

@@ -85,11 +85,9 @@ def show_json(payload) -> None:
 
 
 def run_ingest(args, settings: Settings) -> int:
-    from index.build import update_index
-    from index.embedders import make_embedder
+    from qa.collection import Collection
 
-    embedder = make_embedder(settings.embed_model, settings.embed_precision, settings.device)
-    report = update_index(args.sources, settings, embedder, prune=args.prune, rebuild=args.rebuild)
+    report = Collection(settings).add(args.sources, prune=args.prune, rebuild=args.rebuild, progress=True)
     for failure in report.failed:
         show(f"failed: {failure}", sys.stderr)
     for skipped in report.skipped:
@@ -108,7 +106,7 @@ def run_ask(args, settings: Settings) -> int:
     articles = article_filter(args, args.article)
     pipeline = QAPipeline(settings)
     answer = pipeline.ask(args.question, k=args.k, retriever=args.retriever,
-                          doc_ids=articles.ids(pipeline.retriever.store.documents), mode=args.mode)
+                          doc_ids=articles.ids(pipeline.collection.documents()), mode=args.mode)
     if args.json:
         show_json(answer_to_dict(answer))
         return 0

@@ -14,11 +14,12 @@ from evaluation.datasets import Question, Span
 from ingest.loaders import slugify
 
 # Characters that differ between two copies of one text (a page's extraction, a dataset's quote of it) without
-# changing a word: ligatures, typographic quotes, and invisible or permalink marks, which map to nothing. Whitespace,
-# non-breaking spaces included, is dropped by the matching itself. Every entry maps to plain characters only.
+# changing a word: ligatures, typographic quotes, and invisible or permalink marks and the bars ingest writes between
+# a table row's cells, which map to nothing. Whitespace, non-breaking spaces included, is dropped by the matching
+# itself. Every entry maps to plain characters only.
 _PLAIN = {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st",
           "‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "‟": '"',
-          "\u00ad": "", "\u200b": "", "\u200c": "", "\u200d": "", "\u2060": "", "\ufeff": "", "¶": ""}
+          "\u00ad": "", "\u200b": "", "\u200c": "", "\u200d": "", "\u2060": "", "\ufeff": "", "¶": "", "|": ""}
 _LINE_END_HYPHEN = re.compile(r"(?<=\w)-(?=[^\S\n]*\n\s*\w)")  # "set-\ntings" in a PDF's text
 
 

@@ -44,14 +44,28 @@ class IngestReport:
         return {**asdict(self), "failed": [str(f) for f in self.failed]}
 
 
-def store_config(settings: Settings, embedder: Embedder) -> dict:
-    return {"embed_model": settings.embed_model, "dimension": embedder.dimension,
-            "chunk_tokens": settings.chunk_tokens, "chunk_overlap": settings.chunk_overlap,
-            "embed_title": settings.embed_title}
+@dataclass(frozen=True)
+class StoreConfig:
+    """What an index is built with, recorded in its manifest: reading it with anything else needs a --rebuild."""
+    embed_model: str
+    dimension: int
+    chunk_tokens: int
+    chunk_overlap: int
+    embed_title: bool
+
+    def as_dict(self) -> dict:
+        """The manifest's keys, in the manifest's order."""
+        return asdict(self)
+
+
+def store_config(settings: Settings, embedder: Embedder) -> StoreConfig:
+    return StoreConfig(embed_model=settings.embed_model, dimension=embedder.dimension,
+                       chunk_tokens=settings.chunk_tokens, chunk_overlap=settings.chunk_overlap,
+                       embed_title=settings.embed_title)
 
 
 def open_store(settings: Settings, embedder: Embedder) -> FaissStore:
-    return FaissStore.load(settings.index_dir, store_config(settings, embedder))
+    return FaissStore.load(settings.index_dir, store_config(settings, embedder).as_dict())
 
 
 def update_index(sources: list[str], settings: Settings, embedder: Embedder, *, prune: bool = False,
@@ -61,7 +75,7 @@ def update_index(sources: list[str], settings: Settings, embedder: Embedder, *, 
         if not rebuild and current_generation(settings.index_dir):  # a damaged index is refused, not replaced
             store = open_store(settings, embedder)
         else:
-            store = FaissStore(store_config(settings, embedder))
+            store = FaissStore(store_config(settings, embedder).as_dict())
         changed = _load_changes(sources, store, report, progress)
         _add_documents(changed, store, settings, embedder, report, progress)
         if prune:

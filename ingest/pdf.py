@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
-from ingest.structure import CODE, HEADING, ITEM, PARAGRAPH, Block
+from ingest.structure import CODE, HEADING, ITEM, PARAGRAPH, ROW, Block
 
 # What pypdf raises on a damaged file besides its own errors.
 _READ_ERRORS = (PyPdfError, KeyError, TypeError, ValueError, IndexError, AttributeError, ZeroDivisionError)
@@ -38,6 +38,8 @@ _PAGE_NUMBER = re.compile(r"^((page|seite|p\.)\s*)?(\d{1,4}|[ivxlc]{1,7})(\s*(of
 _PAGE_REFERENCE = re.compile(r"\s(\d{1,4}|[ivxlc]{1,6})$", re.I)
 _DOT_LEADERS = re.compile(r"(\.\s?){4,}\s*([\divxlc]{1,6})?$", re.I)
 _SENTENCE_END = re.compile(r"([.!?]|(?<!http)(?<!https):)['\"’”)\]]*$")  # "see https:" runs on
+_RUN = "\x00"  # marks where a run starts in a line's text until the line is finished (text holds no NUL)
+_EMAIL = re.compile(r"\S@[\w-]+\.\w")
 _FILE_NAME = re.compile(r"\.(dvi|tex|docx?|pdf|ps|rtf|odt|indd|pptx?|xlsx?|txt|md)$|^microsoft \w+ - |^untitled", re.I)
 
 
@@ -126,9 +128,21 @@ class _Line:
     mono: bool = False
     bold: bool = False
     marked: bool = False  # starts with a raised mark, as a footnote does
+    cells: list = field(default_factory=list)  # (x, offset in text, after a gap) of each run but the first
+    run_before: tuple[float, float, float] = (0.0, 0.0, 1.0)  # the latest run's x, nominal width and size
+    row: str = ""  # in a table: "start" for a row's first line, "more" for its wrapped lines
 
     def finish(self) -> None:
-        self.text = " ".join(self.text.split())
+        text, cells = "", []
+        for (x, gap), run in zip([(None, False), *self.cells], re.sub(r"\s+", " ", self.text).split(_RUN)):
+            if text.endswith(" ") and run.startswith(" "):
+                run = run[1:]
+            if x is not None and run.strip():
+                cells.append((x, len(text) + len(run) - len(run.lstrip()), gap))
+            text += run
+        lead = len(text) - len(text.lstrip())
+        self.text = text.strip()
+        self.cells = [(x, at - lead, gap) for x, at, gap in cells if 0 <= at - lead < len(self.text)]
         self.size = self.sizes.most_common(1)[0][0]
         letters = sum(self.fonts.values())
         monospace = sum(n for font, n in self.fonts.items() if _MONOSPACE.search(font)) >= 0.8 * letters
@@ -161,6 +175,12 @@ def _page_lines(page, number: int, font_widths: dict[str, list[float]]) -> list[
         run_font, run_x, run_width, run_size = line.last_run
         if run_width >= 2 and x > run_x:
             font_widths.setdefault(run_font, []).append((x - run_x) / (run_width * run_size))
+        if line.text:  # where each run starts: a table's cells start at its columns
+            line.text += _RUN
+            # after a gap wider than a word space, even if the run before is wider than its letters' nominal width
+            before_x, before_width, before_size = line.run_before
+            line.cells.append((x, (x - before_x) / before_size - 1.2 * before_width > 1.0))
+        line.run_before = (x, _nominal_width(text), size)
         line.text += text
         line.x = min(line.x, x)
         if x >= run_x:
@@ -275,6 +295,8 @@ def _groups(pages: list[list[_Line]], labels: list[str]) -> tuple[list[list[_Lin
     for line in _without_contents([line for lines in _without_furniture(pages, labels) for line in lines]):
         pages_kept[line.page].append(line)
     layout = _measure(pages_kept)
+    for lines in pages_kept:
+        _mark_table_rows(lines, layout)
     notes = [_column_feet(lines, layout) for lines in pages_kept]
     groups = _group_lines([line for lines, feet in zip(pages_kept, notes) for line in lines if line not in feet],
                           layout)
@@ -287,6 +309,45 @@ def _groups(pages: list[list[_Line]], labels: list[str]) -> tuple[list[list[_Lin
     for index, group in enumerate(groups):
         ordered += [group, *after.get(index, [])]
     return ordered, layout
+
+
+def _mark_table_rows(lines: list[_Line], layout: _Layout) -> None:
+    """Marks a page's table rows: lines with a cell at a column where cells of at least two other lines start,
+    each row with the lines after it that start in one of its later columns (its wrapped last cell). A table's
+    rows are its units: an option's name and its description, never all the options as one paragraph."""
+    def column(x: float) -> int | None:
+        return next((c for c in columns if abs(c - x) <= 1.5), None)
+
+    counts = Counter(x for line in lines if layout.kind(line) != "code"
+                     for x in {round(x) for x, _, gap in line.cells if gap})
+    columns = [x for x, n in counts.items() if n >= 3]
+    previous, table = None, []
+    for line in lines + [None]:
+        if line is None or layout.kind(line) not in ("body", "small"):
+            previous = None
+        elif any(gap and column(x) is not None and x > line.x + line.size for x, _, gap in line.cells):
+            line.row, previous = "start", line
+        elif previous and column(line.x) is not None and line.x > previous.x + line.size:
+            line.row = "more"
+        else:
+            previous = None
+        if line is not None and line.row:
+            table.append(line)
+            continue
+        starts = [row for row in table if row.row == "start"]
+        for row in table if len(starts) < 2 else ():  # one aligned line by chance is no table
+            row.row = ""
+        for row in starts if len(starts) >= 2 else ():
+            row.text = _with_cell_bars(row, column)
+        table = []
+
+
+def _with_cell_bars(line: _Line, column) -> str:
+    """A row's text with " | " between its cells, as table rows from HTML and Markdown have."""
+    text, bars = line.text, [at for x, at, _ in line.cells if column(x) is not None and x > line.x + line.size]
+    for at in reversed(bars):
+        text = text[:at].rstrip() + " | " + text[at:]
+    return text
 
 
 def _measure(pages: list[list[_Line]]) -> _Layout:
@@ -333,6 +394,8 @@ def _group_lines(lines: list[_Line], layout: _Layout) -> list[list[_Line]]:
 
 def _starts_block(group: list[_Line], line: _Line, following: _Line | None, layout: _Layout) -> bool:
     prev = group[-1]
+    if line.row or prev.row:  # a table's row is a block of its own
+        return line.row != "more"
     if line.page != prev.page or prev.y - line.y < 0.3 * line.size:  # a new page or column
         return not _continues_across(group, line, following, layout)
     if prev.y - line.y > 1.14 * layout.pitch * line.size / layout.body:
@@ -426,9 +489,11 @@ def _to_blocks(groups: list[list[_Line]], layout: _Layout) -> list[tuple[list[_L
 
 def _block_kind(group: list[_Line], layout: _Layout) -> str:
     first, text = group[0], " ".join(line.text for line in group)
+    if first.row:
+        return ROW
     if len(group) > 1 and all(line.mono for line in group):
         return CODE
-    if not _has_words(text):
+    if not _has_words(text) or _EMAIL.search(text):  # a title page's author line is no heading
         return ITEM if _BULLET.match(text) else PARAGRAPH
     if layout.kind(first) == "large" and len(text.split()) <= 25:
         return HEADING

@@ -68,7 +68,7 @@ def _tidy(block: Block) -> str:
         term, description = join_wrapped(term), join_wrapped(description)
         return f"{term}\n{description}" if description else term
     if block.kind == ROW:
-        return " | ".join(cell.strip() for cell in block.text.split("|") if cell.strip())
+        return " | ".join(join_wrapped(cell) for cell in block.text.split("|") if cell.strip())
     return join_wrapped(block.text)
 
 

@@ -8,18 +8,16 @@ deadline.
 """
 from __future__ import annotations
 
-import threading
 import time
-from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Iterator
 
-from index.build import IngestReport, open_store, update_index
-from index.embedders import Embedder, make_embedder
+from index.embedders import Embedder
 from index.search import Retriever
-from index.store import current_generation
+from index.store import FaissStore
 from qa.answer import abstention, compose
 from qa.citations import CANNOT_ANSWER, check, format_passages
+from qa.collection import Collection
 from qa.evidence import choose, is_summary_question, lead_evidence, select_evidence
 from qa.followup import condense_offline, format_history
 from qa.generators import Generator, LlmBusy, LlmLane, LlmTimedOut, make_generator
@@ -43,30 +41,22 @@ Update = tuple[str, "Answer | None"]  # (text so far, None) while writing; (full
 
 
 class QAPipeline:
+    """`store` is an open store to search instead of the index on disk (a benchmark's, held in memory)."""
+
     def __init__(self, settings: Settings, embedder: Embedder | None = None, generator: Generator | None = None,
-                 llm_deadline_s: float = LLM_DEADLINE_S, llm_lanes: int = LLM_LANES):
+                 llm_deadline_s: float = LLM_DEADLINE_S, llm_lanes: int = LLM_LANES, *,
+                 store: FaissStore | None = None):
         self.settings = settings
-        self.embedder = embedder or make_embedder(settings.embed_model, settings.embed_precision, settings.device)
+        self.collection = Collection(settings, embedder, store=store)  # what front ends list, add and delete
+        self.embedder = self.collection.embedder
         self._generator = generator
-        self._retriever = None
-        self._generation = None  # the CURRENT generation self._retriever was opened at
-        self._reopening = threading.Lock()
         self.llm_deadline_s = llm_deadline_s
         self.llm_lane = LlmLane(llm_lanes)
 
     @property
     def retriever(self) -> Retriever:
-        """The index as it is on disk: reopened when CURRENT names another generation (an upload, or `cli.py ingest`
-        in another process, wrote one); otherwise the one already open, at the cost of reading CURRENT."""
-        generation = current_generation(self.settings.index_dir)
-        with self._reopening:
-            if self._retriever is None or generation != self._generation:
-                store = open_store(self.settings, self.embedder)
-                retriever = Retriever(store, self.embedder, with_title=self.settings.embed_title)
-                retriever.bm25  # noqa: B018 - ready before questions share it, so concurrent ones never build it twice
-                store.prepare_lookups()  # the same for the look-ups of stored unit vectors
-                self._retriever, self._generation = retriever, generation
-            return self._retriever
+        """The live generation's retriever (Collection.retriever)."""
+        return self.collection.retriever
 
     @property
     def llm_available(self) -> bool:
@@ -197,18 +187,6 @@ class QAPipeline:
                             citations=checked.citations, hits=grounds.hits, query=grounds.query,
                             unsupported=checked.unsupported)
         yield answer.text, answer
-
-    def articles(self) -> list[dict]:
-        """The indexed articles with their metadata and chunk counts, for listings."""
-        store = self.retriever.store
-        counts = Counter(chunk.doc_id for chunk in store.chunks)
-        return [{"id": d.id, "title": d.title, "source": d.source, "author": d.metadata.get("author", ""),
-                 "date": d.metadata.get("date", ""), "url": d.metadata.get("url", ""), "chunks": counts[d.id]}
-                for d in store.documents.values()]
-
-    def add_articles(self, sources: list[str], progress: bool = False) -> IngestReport:
-        """Ingest into this pipeline's index; the next question reads the new version (its CURRENT changed)."""
-        return update_index(sources, self.settings, self.embedder, progress=progress)
 
 
 @dataclass(frozen=True)

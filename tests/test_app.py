@@ -11,6 +11,7 @@ from fakes import ScriptedGenerator
 from helpers import minimal_pdf
 from index.build import update_index
 from qa.answer import answer_to_dict
+from qa.collection import Collection
 from qa.pipeline import QAPipeline
 from schema import Answer, Citation, Document, UserError
 from settings import Settings
@@ -37,13 +38,20 @@ def unescaped(characters: str, markdown: str) -> list[str]:
     return re.findall(r"(?<!\\)[" + re.escape(characters) + "]", markdown)
 
 
+class FakeCollection:
+    """Collection's look-up the chat makes (the titles of the articles searched), over DOCUMENT alone."""
+
+    def documents(self) -> dict[str, Document]:
+        return {"doc": DOCUMENT}
+
+
 class FakePipeline:
     """Streams a fixed answer word by word, as QAPipeline.ask_stream does; "fail" raises a UserError."""
 
     def __init__(self):
         self.calls = []
         self.settings = Settings()
-        self.retriever = SimpleNamespace(store=SimpleNamespace(documents={"doc": DOCUMENT}))
+        self.collection = FakeCollection()
 
     def ask_stream(self, question, **options):
         self.calls.append((question, options))
@@ -105,7 +113,7 @@ def test_llm_mode_streams_the_draft_then_shows_checked_citations_and_flags_the_r
     final = chat_messages(steps[-1])[-1]["content"]
     assert "leave. [\\[1\\]](#src-0-1) The moon" in final, "the checked citation links its source"
     assert final.endswith("check them before relying on them:* “The moon is made of green cheese.”")
-    assert "strategic footprint" in sources_html(steps[-1], pipeline.retriever.store.documents)
+    assert "strategic footprint" in sources_html(steps[-1], pipeline.collection.documents())
 
 
 def test_markers_link_to_their_source_cards_and_text_is_escaped():
@@ -213,23 +221,23 @@ def sample_settings(settings):
 
 
 def test_library_builds_the_index_on_first_start_and_says_so(sample_settings, embedder):
-    library = Library(QAPipeline(sample_settings, embedder=embedder))
+    library = Library(Collection(sample_settings, embedder))
     assert not library.has_index() and library.articles() == []
     library.ensure_ready()
     assert library.status() == f"First start: built the index from {sample_settings.articles_dir.name}/, " \
                                "1 article indexed (7 chunks)."
-    assert Library(QAPipeline(sample_settings, embedder=embedder)).status() == "1 article indexed (7 chunks)."
+    assert Library(Collection(sample_settings, embedder)).status() == "1 article indexed (7 chunks)."
 
 
 def test_library_without_articles_asks_for_uploads(settings, embedder):
-    library = Library(QAPipeline(settings, embedder=embedder))
+    library = Library(Collection(settings, embedder))
     with pytest.raises(UserError, match="no index yet and no articles in articles/: add some in the Articles tab"):
         library.ensure_ready()
     assert library.status() == "No articles are indexed yet: add some in the Articles tab."
 
 
 def test_library_uploads_report_each_file(sample_settings, embedder, tmp_path):
-    library = Library(QAPipeline(sample_settings, embedder=embedder))
+    library = Library(Collection(sample_settings, embedder))
     library.ensure_ready()
     incoming = tmp_path / "incoming"
     incoming.mkdir()
@@ -248,19 +256,19 @@ def test_library_uploads_report_each_file(sample_settings, embedder, tmp_path):
         "❌ x.exe: .exe is not supported: use .txt, .md, .html, .htm, .pdf"]
     assert progress[0] == "Indexing notes.md" and len(progress) == 5
     assert sorted(p.name for p in (tmp_path / "uploads").iterdir()) == ["notes.md", "paper.pdf"]
-    assert {a["title"] for a in library.articles()} >= {"Kabul notes", "Water"}
+    assert {a.title for a in library.articles()} >= {"Kabul notes", "Water"}
     assert "3 articles indexed" in library.status()
 
 
 def test_an_upload_the_index_refuses_leaves_no_copy(sample_settings, embedder, tmp_path, monkeypatch):
-    library = Library(QAPipeline(sample_settings, embedder=embedder))
+    library = Library(Collection(sample_settings, embedder))
     library.ensure_ready()
     (tmp_path / "notes.md").write_text("# Kabul notes\n\nThe embassy in Kabul reopened under guard.")
 
     def locked(sources, progress=False):
         raise UserError("another ingest is writing to this index")
 
-    monkeypatch.setattr(library.pipeline, "add_articles", locked)
+    monkeypatch.setattr(library.collection, "add", locked)
     assert library.add_uploads([str(tmp_path / "notes.md")]) == ["❌ notes.md: another ingest is writing to this index"]
     assert list((tmp_path / "uploads").iterdir()) == []
 
@@ -268,7 +276,7 @@ def test_an_upload_the_index_refuses_leaves_no_copy(sample_settings, embedder, t
 def test_uploads_switched_off(sample_settings, embedder):
     from dataclasses import replace
 
-    library = Library(QAPipeline(replace(sample_settings, allow_uploads=False), embedder=embedder))
+    library = Library(Collection(replace(sample_settings, allow_uploads=False), embedder))
     with pytest.raises(UserError, match="uploads are switched off on this deployment"):
         library.add_uploads([str(SAMPLE_ARTICLE)])
 
@@ -285,10 +293,10 @@ def served(tmp_path_factory):
     settings = Settings(index_dir=root / "index", articles_dir=root / "articles", embed_model="hashing")
     settings.articles_dir.mkdir()
     shutil.copy(SAMPLE_ARTICLE, settings.articles_dir)
-    demo = app.build_demo(QAPipeline(settings, embedder=HashingEmbedder()))
-    app.launch(demo, server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
-    yield SimpleNamespace(url=demo.local_url, settings=settings)
-    demo.close()
+    chat_app = app.ChatApp(QAPipeline(settings, embedder=HashingEmbedder()))
+    chat_app.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
+    yield SimpleNamespace(url=chat_app.demo.local_url, settings=settings)
+    chat_app.demo.close()
 
 
 @pytest.fixture(scope="module")
@@ -325,10 +333,10 @@ def test_uploads_off_hides_the_upload_box(settings, embedder):
 
     import app
 
-    demo = app.build_demo(QAPipeline(replace(settings, allow_uploads=False), embedder=embedder))
+    demo = app.ChatApp(QAPipeline(replace(settings, allow_uploads=False), embedder=embedder)).demo
     ids = {block.elem_id for block in demo.blocks.values()}
     assert "uploads-off" in ids and "upload" not in ids
-    assert "upload" in {block.elem_id for block in app.build_demo(QAPipeline(settings, embedder)).blocks.values()}
+    assert "upload" in {block.elem_id for block in app.ChatApp(QAPipeline(settings, embedder)).demo.blocks.values()}
 
 
 def test_building_the_page_makes_no_temporary_folder(settings, embedder):
@@ -340,16 +348,15 @@ def test_building_the_page_makes_no_temporary_folder(settings, embedder):
         return set(Path(tempfile.gettempdir()).glob("ragqa-exports-*"))
 
     before = exports()
-    app.build_demo(QAPipeline(settings, embedder=embedder))
+    app.ChatApp(QAPipeline(settings, embedder=embedder))
     assert exports() == before, "the exports' folder is made at the first export, and removed at exit"
 
 
-def test_exports_survive_their_folder_being_cleaned_away(sample_settings, embedder):
+def test_exports_survive_their_folder_being_cleaned_away(sample_settings):
     import app
     from ui.chat import Turn
-    from ui.library import Library
 
-    exports = app._Exports(Library(QAPipeline(sample_settings, embedder=embedder)))
+    exports = app.Exports(sample_settings)
     turns = [Turn("Where?", error="No index yet.")]
     def exported() -> Path | None:
         value = exports.buttons(turns)[1].value  # gradio's file data: {"path": ...}

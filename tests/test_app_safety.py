@@ -11,11 +11,12 @@ from types import SimpleNamespace
 
 import pytest
 
-import qa.pipeline
+import qa.collection
 from conftest import ROOT, SAMPLE_ARTICLE
 from fakes import ScriptedGenerator
 from index.build import update_index
 from qa.generators import LlmBusy, LlmLane, LlmTimedOut
+from qa.collection import Collection
 from qa.pipeline import QAPipeline
 from settings import Settings
 from ui.chat import AskOptions, respond
@@ -72,7 +73,7 @@ def stalled():
 def library(settings, embedder):
     settings.articles_dir.mkdir(parents=True)
     shutil.copy(SAMPLE_ARTICLE, settings.articles_dir)
-    library = Library(QAPipeline(settings, embedder=embedder))
+    library = Library(Collection(settings, embedder))
     library.ensure_ready()
     return library
 
@@ -103,7 +104,7 @@ def test_uploads_of_one_name_at_different_times_are_all_kept(library, tmp_path):
     assert kept == {"notes.md": "# Notes 1\n\nThe convoy number 1 left Kabul at dawn.",
                     "notes-2.md": "# Notes 2\n\nThe convoy number 2 left Kabul at dawn.",
                     "Notes-3.md": "# Notes 3\n\nThe convoy number 3 left Kabul at dawn."}
-    assert {"Notes 1", "Notes 2", "Notes 3"} <= {a["title"] for a in library.articles()}
+    assert {"Notes 1", "Notes 2", "Notes 3"} <= {a.title for a in library.articles()}
 
 
 # ---- defect 7: an LLM answer in its own lane, with a deadline ---------------------------------------------------
@@ -175,16 +176,16 @@ def test_a_follow_up_whose_rewrite_stalls_is_quoted_at_the_deadline(indexed, emb
 
 def test_the_index_is_reopened_only_when_current_names_a_new_generation(indexed, embedder, monkeypatch, tmp_path):
     opened = []
-    real_open = qa.pipeline.open_store
-    monkeypatch.setattr(qa.pipeline, "open_store", lambda *args: opened.append(args) or real_open(*args))
+    real_open = qa.collection.open_store
+    monkeypatch.setattr(qa.collection, "open_store", lambda *args: opened.append(args) or real_open(*args))
     pipeline = QAPipeline(indexed, embedder=embedder)
     pipeline.ask(QUESTION)
     pipeline.ask(QUESTION)
-    pipeline.articles()
+    pipeline.collection.articles()
     assert len(opened) == 1, "an unchanged index is not reloaded per question"
     (tmp_path / "quokkas.txt").write_text(QUOKKAS)
     update_index([str(tmp_path / "quokkas.txt")], indexed, embedder, progress=False)  # another writer
-    assert "quokkas" in {article["id"] for article in pipeline.articles()} and len(opened) == 2
+    assert "quokkas" in {article.id for article in pipeline.collection.articles()} and len(opened) == 2
 
 
 # ---- the app on loopback ----------------------------------------------------------------------------------------
@@ -202,11 +203,12 @@ def served(tmp_path_factory):
     shutil.copy(SAMPLE_ARTICLE, settings.articles_dir)
     generator = StalledGenerator()
     pipeline = QAPipeline(settings, embedder=HashingEmbedder(), generator=generator, llm_deadline_s=3, llm_lanes=1)
-    demo = app.build_demo(pipeline)
-    app.launch(demo, server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
-    yield SimpleNamespace(url=demo.local_url, settings=settings, root=root, library=demo.library, generator=generator)
+    chat_app = app.ChatApp(pipeline)
+    chat_app.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
+    yield SimpleNamespace(url=chat_app.demo.local_url, settings=settings, root=root, library=chat_app.library,
+                          pipeline=pipeline, generator=generator)
     generator.release.set()
-    demo.close()
+    chat_app.demo.close()
 
 
 @pytest.fixture(scope="module")
@@ -264,7 +266,7 @@ def test_errors_show_no_server_paths(client, served):
     try:
         with pytest.raises(Exception, match="index at .* is damaged") as error:
             client.predict(QUESTION, 5, api_name="/ask")
-        turns = list(respond(served.library.pipeline, QUESTION, [], AskOptions()))[-1]
+        turns = list(respond(served.pipeline, QUESTION, [], AskOptions()))[-1]
     finally:
         os.rename(current.with_name("CURRENT.away"), current)
     for message in (str(error.value), turns[-1].error):

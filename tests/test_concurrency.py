@@ -16,6 +16,7 @@ from index.build import update_index
 from index.embedders import HashingEmbedder, SentenceTransformerEmbedder
 from qa.answer import answer_to_dict
 from qa.evidence import focus, select_evidence
+from qa.collection import Collection
 from qa.pipeline import QAPipeline
 from settings import DEFAULT_MODEL
 from ui.library import Library
@@ -169,10 +170,10 @@ def test_the_app_answers_as_many_offline_questions_at_once_as_it_has_cores_while
     at_once = min(app.OFFLINE_ANSWERS, 4)
     embedder, stalled = MeetingEmbedder(), StalledGenerator()
     pipeline = QAPipeline(indexed, embedder=embedder, generator=stalled, llm_deadline_s=20, llm_lanes=1)
-    demo = app.build_demo(pipeline)
-    demo.library.ensure_ready()
-    app.launch(demo, server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
-    clients = [Client(demo.local_url, verbose=False, analytics_enabled=False, download_files=False)
+    chat_app = app.ChatApp(pipeline)
+    chat_app.library.ensure_ready()
+    chat_app.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
+    clients = [Client(chat_app.demo.local_url, verbose=False, analytics_enabled=False, download_files=False)
                for _ in range(at_once + 1)]
     try:
         writing = clients[0].submit(QUESTIONS[0], 5, "llm", api_name="/ask")
@@ -186,7 +187,7 @@ def test_the_app_answers_as_many_offline_questions_at_once_as_it_has_cores_while
     finally:
         embedder.meeting = None
         stalled.release.set()
-        demo.close()
+        chat_app.demo.close()
         wait_for_llm_threads()
 
 
@@ -210,26 +211,25 @@ def test_the_page_is_served_while_the_model_loads_and_its_status_line_follows(se
     shutil.copy(SAMPLE_ARTICLE, settings.articles_dir)
     update_index([str(settings.articles_dir)], settings, HashingEmbedder(), progress=False)
     embedder = LoadingEmbedder()
-    demo = app.build_demo(QAPipeline(settings, embedder=embedder))
-    on_load = next(block.fn for block in demo.fns.values() if block.name == "on_load")
-    loading = demo.library.load_in_background()
+    chat_app = app.ChatApp(QAPipeline(settings, embedder=embedder))
+    loading = chat_app.library.load_in_background()
     assert embedder.loading.wait(MEETING_TIMEOUT_S)
-    app.launch(demo, server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
+    chat_app.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
     try:
-        with urllib.request.urlopen(demo.local_url, timeout=10) as page:
+        with urllib.request.urlopen(chat_app.demo.local_url, timeout=10) as page:
             assert page.status == 200 and loading.is_alive(), "the page is up while the model loads"
-        statuses = on_load()
+        statuses = chat_app.show_loading()
         assert next(statuses)[0] == "Loading the embedding model…"
         embedder.loaded.set()
         assert list(statuses)[-1][0] == "1 article indexed (7 chunks)."
-        assert not loading.is_alive() and demo.library.load_in_background() is loading, "loaded once"
+        assert not loading.is_alive() and chat_app.library.load_in_background() is loading, "loaded once"
     finally:
         embedder.loaded.set()
-        demo.close()
+        chat_app.demo.close()
 
 
 def test_a_library_that_failed_to_load_tries_again_and_says_why(settings, embedder):
-    library = Library(QAPipeline(settings, embedder=embedder))
+    library = Library(Collection(settings, embedder))
     first = library.load_in_background()
     first.join(MEETING_TIMEOUT_S)
     with pytest.raises(Exception, match="no index yet and no articles in"):

@@ -109,10 +109,10 @@ def test_api_ask_takes_author_and_dates_and_refuses_a_bad_date_in_one_line(setti
     records = tmp_path / "articles.jsonl"
     records.write_text("".join(json.dumps(r) + "\n" for r in RECORDS))
     update_index([str(records)], settings, embedder, progress=False)
-    demo = app.build_demo(QAPipeline(settings, embedder=embedder))
-    app.launch(demo, server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
+    chat_app = app.ChatApp(QAPipeline(settings, embedder=embedder))
+    chat_app.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
     try:
-        client = Client(demo.local_url, verbose=False, analytics_enabled=False, download_files=False)
+        client = Client(chat_app.demo.local_url, verbose=False, analytics_enabled=False, download_files=False)
         everything = client.predict(QUESTION, 5, api_name="/ask")
         assert {hit["doc_id"] for hit in everything["hits"]} == {"onions", "dams"}, "the filters are optional"
         by_author = client.predict(QUESTION, 5, "offline", "Omar", api_name="/ask")
@@ -123,4 +123,4 @@ def test_api_ask_takes_author_and_dates_and_refuses_a_bad_date_in_one_line(setti
             client.predict(QUESTION, 5, api_name="/ask", until="soon")
         assert "until must be a date such as 2025-03-31, 2025-03 or 2025, not 'soon'" in str(raised.value)
     finally:
-        demo.close()
+        chat_app.demo.close()

@@ -285,11 +285,11 @@ def test_uploads_added_to_a_running_pipeline_fail_alone(settings, embedder, tmp_
     folder = corpus_in(tmp_path)
     write_good(folder, "first.txt")
     pipeline = QAPipeline(settings, embedder=embedder)
-    pipeline.add_articles([str(folder / "first.txt")])
+    pipeline.collection.add([str(folder / "first.txt")])
     deep = folder / "deep.json"
     deep.write_text('{"text": ' + "[" * 100_000 + "]" * 100_000 + "}")
     (folder / "after.md").write_text("# After\n\nThe upload after the bad one is about sugar gliders.")
-    report = pipeline.add_articles([str(deep), str(folder / "after.md")])
+    report = pipeline.collection.add([str(deep), str(folder / "after.md")])
     assert [str(f) for f in report.failed] == [f"{deep}: nesting too deep"] and report.added == ["after"]
     assert pipeline.ask("What is the upload after the bad one about?").citations[0].doc_id == "after"
 

@@ -148,12 +148,12 @@ def test_stream_ends_with_the_full_answer(pipeline):
 
 
 def test_articles_listing_and_adding(pipeline, tmp_path):
-    assert [a["id"] for a in pipeline.articles()] == ["khalilzad-on-iskp-ttp-and-pakistan"]
+    assert [a.id for a in pipeline.collection.articles()] == ["khalilzad-on-iskp-ttp-and-pakistan"]
     (tmp_path / "new.md").write_text("# New piece\n\nA short new article about river water rights.")
-    report = pipeline.add_articles([str(tmp_path / "new.md")])
+    report = pipeline.collection.add([str(tmp_path / "new.md")])
     assert report.added == ["new"]
-    listing = {a["id"]: a for a in pipeline.articles()}
-    assert listing["new"]["title"] == "New piece" and listing["new"]["chunks"] == 1
+    listing = {a.id: a for a in pipeline.collection.articles()}
+    assert listing["new"].title == "New piece" and listing["new"].chunks == 1
 
 
 def test_only_questions_about_the_article_as_a_whole_are_summary_questions():

@@ -23,6 +23,7 @@ from helpers import PicklePayload
 from conftest import ROOT, SAMPLE_ARTICLE
 from index.build import open_store, update_index
 from qa.generators import OpenAICompatibleGenerator, free_port
+from qa.collection import Collection
 from qa.pipeline import QAPipeline
 from schema import UserError
 from settings import Settings
@@ -87,21 +88,21 @@ def test_the_api_key_never_reaches_the_page_the_api_errors_or_logs(llm, tmp_path
                         "LLM_BASE_URL": base_url, "LLM_MODEL": "tiny-model", "LLM_API_KEY": secret}.items():
         monkeypatch.setenv(f"RAGQA_{name}", str(value))
     caplog.set_level(logging.DEBUG)
-    demo = app.build_demo(QAPipeline(Settings.from_env()))
-    app.launch(demo, server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
+    chat_app = app.ChatApp(QAPipeline(Settings.from_env()))
+    chat_app.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
     try:
-        url = demo.local_url.rstrip("/")
+        url = chat_app.demo.local_url.rstrip("/")
         seen = {path: fetch(url + path) for path in ("/", "/config", "/gradio_api/info", "/gradio_api/openapi.json")}
         client = Client(url, verbose=False, analytics_enabled=False, download_files=False)
         seen["view_api"] = json.dumps(client.view_api(print_info=False, return_format="dict"))
         with pytest.raises(Exception) as api_error:
             client.predict("What does the author say about Bagram?", 5, api_name="/ask")
         seen["api error"] = str(api_error.value)
-        chat = respond(demo.library.pipeline, "What does the author say about Bagram?", [], AskOptions(mode="llm"))
+        chat = respond(chat_app.pipeline, "What does the author say about Bagram?", [], AskOptions(mode="llm"))
         seen["chat"] = json.dumps(chat_messages(list(chat)[-1]))
         client.close()
     finally:
-        demo.close()
+        chat_app.demo.close()
         if server:
             server.close()
     captured = capfd.readouterr()
@@ -275,8 +276,9 @@ def test_the_upload_route_refuses_files_over_the_limit_and_forgets_the_rest(allo
 
     import app
 
-    demo = app.build_demo(QAPipeline(replace(settings, allow_uploads=allow_uploads, max_upload_mb=1), embedder))
-    app.launch(demo, server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
+    chat_app = app.ChatApp(QAPipeline(replace(settings, allow_uploads=allow_uploads, max_upload_mb=1), embedder))
+    chat_app.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
+    demo = chat_app.demo
     try:
         def upload(size: int) -> int:
             return httpx.post(demo.local_url + "gradio_api/upload", files={"files": ("a.txt", b"x" * size)},
@@ -297,7 +299,7 @@ def test_an_expired_upload_is_reported_not_a_crash(tmp_path):
 def test_uploads_whose_names_clash_are_all_kept(settings, embedder, tmp_path):
     settings.articles_dir.mkdir(parents=True)
     shutil.copy(SAMPLE_ARTICLE, settings.articles_dir)
-    library = Library(QAPipeline(settings, embedder=embedder))
+    library = Library(Collection(settings, embedder))
     library.ensure_ready()
     paths = []
     for folder, name, text in [("one", "a b.txt", "Dams\n\nThe river dam holds water for the valley farms."),
@@ -310,7 +312,7 @@ def test_uploads_whose_names_clash_are_all_kept(settings, embedder, tmp_path):
     assert [s.path.read_text() for s in staged] == [p.read_text() for p in paths], "no copy overwrote another"
     assert library.add_uploads([str(p) for p in paths]) == ["✅ a b.txt: added", "✅ a_b.txt: added",
                                                             "✅ a_b.txt: added"]
-    assert {"Dams", "Onions", "Roads"} <= {a["title"] for a in library.articles()}
+    assert {"Dams", "Onions", "Roads"} <= {a.title for a in library.articles()}
 
 
 # ---- an upload landing while a question is answered -------------------------------------------------------
@@ -326,7 +328,7 @@ def test_an_article_replaced_mid_answer_is_quoted_from_the_version_searched(sett
 
     def search_then_another_user_uploads(*args, **kwargs):
         hits = search(*args, **kwargs)
-        pipeline.add_articles([str(changed)])
+        pipeline.collection.add([str(changed)])
         return hits
 
     pipeline.retriever.search = search_then_another_user_uploads

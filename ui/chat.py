@@ -61,7 +61,7 @@ def respond(pipeline, question: str, turns: list[Turn], options: AskOptions) -> 
 
 def naming_the_selection(answer: Answer, pipeline, doc_ids: tuple[str, ...]) -> Answer:
     """A refusal over a filtered search names the articles searched, not "the indexed articles"."""
-    documents = pipeline.retriever.store.documents
+    documents = pipeline.collection.documents()
     titles = [f"“{documents[i].title}”" for i in doc_ids if i in documents]
     if not titles or not answer.text.startswith(ABSTAINED):
         return answer

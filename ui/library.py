@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import re
 import threading
+from dataclasses import replace
 from pathlib import Path, PurePath
 
-from index.build import IngestReport, delete_articles
-from index.store import current_generation
+from qa.collection import Collection, IndexedArticle, IngestReport
 from schema import Document, UserError
 from settings import ROOT
 from ui.render import is_web_url
@@ -14,9 +14,9 @@ from ui.uploads import Staged, stage_uploads
 
 
 class Library:
-    def __init__(self, pipeline):
-        self.pipeline = pipeline
-        self.settings = pipeline.settings
+    def __init__(self, collection: Collection):
+        self.collection = collection
+        self.settings = collection.settings
         self.first_start: IngestReport | None = None  # set when this process built the index from articles_dir
         self._write_lock = threading.Lock()  # one index writer per process; the store's file lock is per index
         self._ready = False
@@ -25,7 +25,7 @@ class Library:
         self._starting_loader = threading.Lock()
 
     def has_index(self) -> bool:
-        return current_generation(self.settings.index_dir) is not None
+        return self.collection.has_index()
 
     def ensure_ready(self) -> None:
         """Build the index from articles_dir if there is none, then load the index and the model once, so the
@@ -41,11 +41,11 @@ class Library:
                                     " add some in the Articles tab")
                 articles = display_path(self.settings.articles_dir)
                 self.stage = f"First start: building the search index from {articles} …"
-                self.first_start = self.pipeline.add_articles([str(self.settings.articles_dir)])
+                self.first_start = self.collection.add([str(self.settings.articles_dir)])
             self.stage = "Loading the embedding model…"
-            self.pipeline.embedder.embed_query("warm up")  # loads the model now, not during the first question
+            self.collection.load_model()
             self.stage = "Opening the index…"
-            _ = self.pipeline.retriever.store  # opens the index
+            self.collection.open()
             self._ready = True
 
     def load_in_background(self) -> threading.Thread:
@@ -68,18 +68,18 @@ class Library:
         if not self.has_index():
             return "No articles are indexed yet: add some in the Articles tab."
         articles = self.articles()
-        counts = f"{_plural(len(articles), 'article')} indexed ({_plural(sum(a['chunks'] for a in articles), 'chunk')})"
+        counts = f"{_plural(len(articles), 'article')} indexed ({_plural(sum(a.chunks for a in articles), 'chunk')})"
         if self.first_start is not None:
             return f"First start: built the index from {display_path(self.settings.articles_dir)}, {counts}."
         return counts[0].upper() + counts[1:] + "."
 
-    def articles(self) -> list[dict]:
+    def articles(self) -> list[IndexedArticle]:
         """The indexed articles, each `source` as shown_source gives it."""
-        articles = self.pipeline.articles() if self.has_index() else []
-        return [{**article, "source": shown_source(article["source"], self.settings)} for article in articles]
+        articles = self.collection.articles() if self.has_index() else []
+        return [replace(article, source=shown_source(article.source, self.settings)) for article in articles]
 
     def documents(self) -> dict[str, Document]:
-        return self.pipeline.retriever.store.documents if self.has_index() else {}
+        return self.collection.documents() if self.has_index() else {}
 
     def add_uploads(self, paths: list[str], progress=lambda fraction, desc: None) -> list[str]:
         """Index the uploaded files one by one; one plain line per file saying what became of it. An upload never
@@ -100,7 +100,7 @@ class Library:
         if item.path is None:
             return f"❌ {item.name}: {item.problem}"
         try:
-            line = _outcome(item, self.pipeline.add_articles([str(item.path)]))
+            line = _outcome(item, self.collection.add([str(item.path)]))
         except UserError as exc:
             line = f"❌ {item.name}: {exc}"
         if line.startswith(("❌", "⚠️")):
@@ -116,7 +116,7 @@ class Library:
             document = self.documents().get(doc_id or "")
             if document is None:
                 raise UserError("choose an indexed article to delete")
-            delete_articles({document.id}, self.settings, self.pipeline.embedder)
+            self.collection.delete({document.id})
             source = Path(document.source)
             if not is_web_url(document.source) and source.resolve().parent == uploads_dir(self.settings).resolve():
                 source.unlink(missing_ok=True)

@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import PurePath
 from urllib.parse import urlparse
 
+from qa.collection import IndexedArticle
 from schema import Answer, Citation, Document
 
 PASSAGE_CONTEXT = 200  # characters of the paragraph shown on each side of the quote, at most
@@ -270,6 +271,5 @@ def short_source(source: str) -> str:
     return PurePath(source.replace("\\", "/")).name or source
 
 
-def articles_rows(articles: list[dict]) -> list[list]:
-    return [[a["title"], a.get("author", ""), a.get("date", ""), a["chunks"],
-             a.get("url") or short_source(a["source"])] for a in articles]
+def articles_rows(articles: list[IndexedArticle]) -> list[list]:
+    return [[a.title, a.author, a.date, a.chunks, a.url or short_source(a.source)] for a in articles]
