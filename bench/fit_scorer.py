@@ -33,7 +33,7 @@ def training_examples(offset: int, step: int, index: str | None) -> tuple[np.nda
     settings = Settings.from_env()
     settings = replace(settings, index_dir=Path(index) if index else corpus_cache(dataset, settings))
     pipeline = pipeline_for(dataset, settings, progress=True)
-    documents = pipeline.retriever.store.documents
+    documents = pipeline.collection.documents()
     features, labels, groups = [], [], []
     for number, question in enumerate(tqdm(dataset.questions[offset::step], desc="examples", file=sys.stderr)):
         hits = pipeline.retriever.search(question.question, settings.top_k, method=settings.retriever)

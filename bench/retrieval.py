@@ -204,7 +204,7 @@ def abstention_scores() -> tuple[list[float], list[bool], Settings]:
     settings = Settings.from_env()
     settings = replace(settings, index_dir=corpus_cache(indexed, settings))
     pipeline = pipeline_for(indexed, settings, progress=True)
-    documents = pipeline.retriever.store.documents
+    documents = pipeline.collection.documents()
     scores, answerable = [], []
     for question in tqdm(dataset.questions[::CALIBRATION_SAMPLE], desc="calibration", file=sys.stderr):
         if is_summary_question(question.question):

@@ -31,7 +31,6 @@ from evaluation.metrics import ndcg_at
 from evaluation.report import markdown_table
 from index.build import embed_text, open_store, update_index
 from index.embedders import cpu_flags, make_embedder
-from index.search import Retriever
 from index.store import BM25_FILES, UNIT_FILES, FaissStore, build_faiss_index, ivf_spec, search_index
 from ingest.chunking import chunk_document, make_splitter, plain_splitter
 from ingest.loaders import iter_documents
@@ -401,18 +400,6 @@ def synthetic_store(real: FaissStore, size: int, rng: np.random.Generator) -> Fa
     return store
 
 
-class _StorePipeline(QAPipeline):
-    """The QA pipeline over a store held in memory (the large synthetic stores are never written to disk)."""
-
-    def __init__(self, settings: Settings, embedder, store: FaissStore):
-        super().__init__(settings, embedder)
-        self._fixed = Retriever(store, embedder, with_title=settings.embed_title)
-
-    @property
-    def retriever(self) -> Retriever:
-        return self._fixed
-
-
 def latency_benchmark(embedder, real: FaissStore, questions: list[str], sizes: list[int], n_queries: int,
                       figures: Figures):
     rng = np.random.default_rng(0)
@@ -445,7 +432,7 @@ def latency_benchmark(embedder, real: FaissStore, questions: list[str], sizes: l
                     got = {p for p, _ in found[:10]}
             recalls.append(len(truth & got) / 10)
         timer = _TimedEmbedder(embedder)
-        pipeline = _StorePipeline(settings, timer, store)
+        pipeline = QAPipeline(settings, timer, store=store)  # the large synthetic stores are never written
         timed = picked[:max(10, n_queries // 3)]
         start = time.perf_counter()
         pipeline.retriever.bm25  # noqa: B018 - BM25 index built once, outside the timings
@@ -550,7 +537,7 @@ def offline_answer_section(embedder, tmp: Path, questions: list[str], n_queries:
                                 ("stored", "unit vectors stored at ingest"))]
     return ("### Offline answers\n\n"
             f"`QAPipeline.ask` (hybrid retrieval + offline answer) in process on the ingested SQuAD articles "
-            f"({pipelines['stored'].retriever.store.count} chunks), {len(picked)} questions, the two generations "
+            f"({pipelines['stored'].collection.count} chunks), {len(picked)} questions, the two generations "
             "interleaved question by question; p50 / p95 in ms and the share of the time spent in the model:\n\n"
             + markdown_table(["generation", "answer p50 / p95 ms", "in the model"], rows)
             + f"\n\nMedian ratio {ratio:.1f}x; answers identical for {len(picked) - len(differing)} of {len(picked)} "
@@ -595,7 +582,7 @@ def restart_benchmark(embedder, real: FaissStore, questions: list[str], sizes: l
             start = time.perf_counter()
             opened = FaissStore.load(folder, real.config)
             opened_in = time.perf_counter() - start
-            pipeline = _StorePipeline(settings, embedder, opened)
+            pipeline = QAPipeline(settings, embedder, store=opened)
             answers = []
             for question in asked:
                 start = time.perf_counter()
@@ -627,15 +614,14 @@ mode, question = sys.argv[1], sys.argv[2]
 if mode == "app":
     import app
     imported = time.perf_counter() - start
-    app.demo.library.ensure_ready()
-    pipeline = app.demo.library.pipeline
+    app.chat_app.library.ensure_ready()
+    pipeline = app.chat_app.pipeline
 else:
     from qa.pipeline import QAPipeline
     from settings import Settings
     imported = time.perf_counter() - start
     pipeline = QAPipeline(Settings.from_env())
-    pipeline.embedder.embed_query("warm up")
-    pipeline.retriever.store
+    pipeline.collection.warm_up()
 ready = time.perf_counter() - start
 pipeline.ask(question)
 answered = time.perf_counter() - start

@@ -22,9 +22,7 @@ from evaluation.datasets import Dataset, read_dataset
 from evaluation.gold import gold_units, texts_from_hits
 from evaluation.metrics import BEIR_DEPTH, RANKS, score_question, summarize
 from evaluation.records import Report, Run
-from index.build import update_index
 from index.embedders import make_embedder
-from index.store import current_generation
 from qa.answer import answer_to_dict
 from qa.filters import ArticleFilter
 from qa.pipeline import QAPipeline
@@ -57,7 +55,7 @@ def run(dataset_path: str, settings: Settings, *, retrievers: list[str], k: int 
     if index is None and dataset.kind != "qa":
         settings = replace(settings, index_dir=corpus_cache(dataset, settings))
     pipeline = pipeline_for(dataset, settings, progress)
-    doc_ids = articles.ids(pipeline.retriever.store.documents) if narrowed else None
+    doc_ids = articles.ids(pipeline.collection.documents()) if narrowed else None
     runs = [_local_run(dataset, pipeline, method, k, progress, doc_ids) for method in retrievers]
     report = Report(dataset.name, dataset.kind, k, str(settings.index_dir), runs)
     for question_id in report.evidence_not_found():
@@ -76,11 +74,11 @@ def pipeline_for(dataset: Dataset, settings: Settings, progress: bool) -> QAPipe
     """The QA pipeline over the dataset's index, ingesting a BEIR or SQuAD corpus first if that index is empty."""
     embedder = make_embedder(settings.embed_model, settings.embed_precision, settings.device)
     pipeline = QAPipeline(settings, embedder=MemoEmbedder(embedder))
-    if dataset.kind != "qa" and current_generation(settings.index_dir) is None:
+    if dataset.kind != "qa" and not pipeline.collection.has_index():
         with tempfile.TemporaryDirectory() as folder:
             source = dataset.corpus_file or _write_articles(dataset.articles, Path(folder))
-            update_index([str(source)], settings, pipeline.embedder, progress=progress)
-    documents = pipeline.retriever.store.documents
+            pipeline.collection.add([str(source)], progress=progress)
+    documents = pipeline.collection.documents()
     needed = {s.doc_id for q in dataset.questions for unit in q.gold for s in unit}
     missing = sorted(needed - documents.keys())
     if missing:
@@ -124,9 +122,9 @@ def _write_articles(articles: list[dict], folder: Path) -> Path:
 
 def _local_run(dataset: Dataset, pipeline, method: str, k: int, progress: bool, doc_ids: set[str] | None = None
                ) -> Run:
-    store = pipeline.retriever.store
-    texts = [(doc.id, 0, doc.text) for doc in store.documents.values()]
-    sources = {doc.id: doc.source for doc in store.documents.values()}
+    documents = pipeline.collection.documents().values()
+    texts = [(doc.id, 0, doc.text) for doc in documents]
+    sources = {doc.id: doc.source for doc in documents}
     rows = []
     for question in _progress(dataset.questions, method, progress):
         if dataset.kind == "beir":
