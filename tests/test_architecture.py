@@ -28,9 +28,11 @@ NOT_PRODUCT = {"bench", "tests"}  # they may import the product; the product nev
 
 
 def product_modules(root: Path) -> list[Path]:
-    """Every .py file of the product: the top-level modules and the packages' files, not bench/ or tests/."""
-    return sorted(path for path in root.rglob("*.py") if path.relative_to(root).parts[0] not in NOT_PRODUCT
-                  and not any(part.startswith(".") for part in path.relative_to(root).parts))
+    """Every .py file of the product: the top-level modules and the files of the top-level packages (folders with an
+    __init__.py, so that a virtualenv or build folder is no part), not bench/ or tests/."""
+    packages = [folder for folder in root.iterdir() if (folder / "__init__.py").is_file()
+                and folder.name not in NOT_PRODUCT]
+    return sorted([*root.glob("*.py"), *(path for package in packages for path in package.rglob("*.py"))])
 
 
 def part_of(path: Path, root: Path) -> str:
@@ -115,11 +117,13 @@ def write(root: Path, files: dict[str, str]) -> Path:
 
 GOOD = {"schema.py": "", "settings.py": "from schema import UserError\n",
         "ingest/__init__.py": "", "ingest/loaders.py": "import schema\nfrom settings import Settings\n",
-        "index/store.py": "from ingest.loaders import x\nfrom . import lexical\n", "index/lexical.py": "",
-        "qa/pipeline.py": "import numpy\nfrom index.store import FaissStore\n",
-        "evaluation/run.py": "from qa.pipeline import QAPipeline\n", "ui/chat.py": "from qa import answer\n",
+        "index/__init__.py": "", "index/store.py": "from ingest.loaders import x\nfrom . import lexical\n",
+        "index/lexical.py": "", "qa/__init__.py": "", "qa/pipeline.py": "import numpy\nfrom index.store import X\n",
+        "evaluation/__init__.py": "", "evaluation/run.py": "from qa.pipeline import QAPipeline\n",
+        "ui/__init__.py": "", "ui/chat.py": "from qa import answer\n",
         "app.py": "import ui.chat\n", "cli.py": "def eval():\n    from evaluation import run\n",
-        "bench/run.py": "import app, cli, qa.pipeline\n", "tests/test_x.py": "import bench.run\n"}
+        "bench/__init__.py": "", "bench/run.py": "import app, cli, qa.pipeline\n",
+        "tests/test_x.py": "import bench.run\n", "venv/lib/site.py": "import bench\n"}  # venv/: no package
 
 
 def test_a_tree_that_follows_the_order_passes(tmp_path):
@@ -135,7 +139,7 @@ def test_a_tree_that_follows_the_order_passes(tmp_path):
     ("ingest/loaders.py", "import tests.helpers\n", "tests.helpers"),
     ("qa/answer.py", "from evaluation.metrics import contains_answer\n", "evaluation.metrics"),
     ("ui/chat.py", "import evaluation\n", "evaluation"),
-    ("plugins/extra.py", "import qa\n", "(no place in the import order for 'plugins')"),
+    ("plugins/__init__.py", "import qa\n", "(no place in the import order for 'plugins')"),
 ])
 def test_an_import_against_the_order_is_caught_wherever_it_stands(tmp_path, module, text, expected):
     root = write(tmp_path, {**GOOD, module: GOOD.get(module, "") + text})
