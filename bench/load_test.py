@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import multiprocessing
 import os
 import re
 import shlex
@@ -207,16 +208,39 @@ def baseline(url: str, asked: list[str], rounds: int) -> tuple[Results, dict[str
     return results, expected
 
 
-def load(url: str, asked: list[str], expected: dict[str, dict], users: int,
-         seconds: float) -> tuple[Results, float, int]:
-    """`users` threads, each with its own Client, asking the rotating questions until `seconds` have passed; also
-    the fewest requests any one user made."""
-    results = Results()
-    deadline = [0.0]
-    # The barrier's action runs once every user has connected, before any of them is released: the clock starts there.
-    ready = threading.Barrier(users + 1, action=lambda: deadline.__setitem__(0, time.monotonic() + seconds),
-                              timeout=START_TIMEOUT_S)
-    asked_per_user = [0] * users
+def load(url: str, asked: list[str], expected: dict[str, dict], users: int, seconds: float,
+         processes: int = 1) -> tuple[Results, float, int]:
+    """`users` threads, each with its own Client, asking the rotating questions until `seconds` have passed, spread
+    over `processes` client processes (one Python process's lock would otherwise bound the clients); also the fewest
+    requests any one user made."""
+    context = multiprocessing.get_context("spawn")
+    ready = context.Barrier(users + 1, timeout=START_TIMEOUT_S)  # the clock starts once every user has connected
+    outcomes = context.Queue()
+    groups = [list(range(users))[n::processes] for n in range(processes)]
+    children = [context.Process(target=_user_group, args=(url, asked, expected, group, seconds, ready, outcomes),
+                                daemon=True) for group in groups if group]
+    for child in children:
+        child.start()
+    ready.wait()
+    started = time.monotonic()
+    results, asked_per_user = Results(), {}
+    for _ in children:
+        latencies, errors, counts = outcomes.get(timeout=seconds + REQUEST_TIMEOUT_S + START_TIMEOUT_S)
+        results.latencies += latencies
+        results.errors += errors
+        asked_per_user.update(counts)
+    for child in children:
+        child.join(timeout=60)
+    idle = sum(1 for count in asked_per_user.values() if count == 0)
+    if idle or len(asked_per_user) < users:
+        results.add(0, f"{idle + users - len(asked_per_user)} of {users} users asked nothing")
+    return results, time.monotonic() - started, min(asked_per_user.values(), default=0)
+
+
+def _user_group(url: str, asked: list[str], expected: dict[str, dict], numbers: list[int], seconds: float,
+                ready, outcomes) -> None:
+    """One client process: a thread per user number; puts (latencies, errors, requests per user) on `outcomes`."""
+    results, asked_per_user = Results(), {number: 0 for number in numbers}
 
     def user(number: int):
         try:
@@ -226,10 +250,9 @@ def load(url: str, asked: list[str], expected: dict[str, dict], users: int,
             client = None
         try:
             ready.wait()
-            if client is None:
-                return
-            for i in range(MAX_REQUESTS_PER_USER):
-                if time.monotonic() >= deadline[0]:
+            deadline = time.monotonic() + seconds
+            for i in range(MAX_REQUESTS_PER_USER if client is not None else 0):
+                if time.monotonic() >= deadline:
                     break
                 question = asked[(number + i) % len(asked)]
                 ask(client, question, expected.get(question), results)
@@ -238,17 +261,12 @@ def load(url: str, asked: list[str], expected: dict[str, dict], users: int,
             if client is not None:
                 client.close()
 
-    threads = [threading.Thread(target=user, args=(n,), daemon=True) for n in range(users)]
+    threads = [threading.Thread(target=user, args=(n,), daemon=True) for n in numbers]
     for thread in threads:
         thread.start()
-    ready.wait()
-    started = time.monotonic()
     for thread in threads:
-        thread.join(timeout=seconds + REQUEST_TIMEOUT_S + 60)
-    idle = sum(1 for count in asked_per_user if count == 0)
-    if idle:
-        results.add(0, f"{idle} of {users} users asked nothing")
-    return results, time.monotonic() - started, min(asked_per_user)
+        thread.join(timeout=seconds + REQUEST_TIMEOUT_S + START_TIMEOUT_S)
+    outcomes.put((results.latencies, results.errors, asked_per_user))
 
 
 # ---- one app, measured --------------------------------------------------------------------------------------
@@ -295,7 +313,8 @@ def measure(label: str, root: Path, articles_dir: Path, asked: list[str], args, 
         single_elapsed = time.monotonic() - begun
         print(f"{label}: load, {args.users} users for {args.seconds:g} s …", file=sys.stderr)
         load_start, cpu_before = time.monotonic(), memory.cpu_seconds()
-        loaded, load_elapsed, fewest = load(app.url, asked, measured.expected, args.users, args.seconds)
+        loaded, load_elapsed, fewest = load(app.url, asked, measured.expected, args.users, args.seconds,
+                                            args.client_processes)
         middle, load_end = load_start + load_elapsed / 2, time.monotonic()
         measured.cores_busy = (memory.cpu_seconds() - cpu_before) / (load_end - load_start)
         measured.memory = {"idle, index and model loaded": idle_kb,
@@ -351,7 +370,7 @@ def _without_scores(payload: dict) -> dict:
     return {**payload, "hits": [{k: v for k, v in hit.items() if k != "score"} for hit in payload["hits"]]}
 
 
-def report(command: str, apps: list[Measured], asked: list[str], squad: int) -> str:
+def report(command: str, apps: list[Measured], asked: list[str], squad: int, processes: int) -> str:
     import gradio
 
     load1, load5, _ = os.getloadavg()
@@ -362,8 +381,8 @@ def report(command: str, apps: list[Measured], asked: list[str], squad: int) -> 
         f"    {command}",
         "",
         f"`python app.py` (gradio {gradio.__version__}, offline answers, real packaged model) on 127.0.0.1 with "
-        f"{corpus}; each user is a separate gradio_client `Client` in a thread of one process on the same "
-        f"machine, asking {len(asked)} rotating questions through `/ask` (k={K}). {cpu_name()}, {os.cpu_count()} "
+        f"{corpus}; each user is a separate gradio_client `Client` in a thread of "
+        f"{'one process' if processes == 1 else f'one of {processes} client processes'} on the same machine, asking {len(asked)} rotating questions through `/ask` (k={K}). {cpu_name()}, {os.cpu_count()} "
         f"cores, shared with other work (load average {load1:.1f} / {load5:.1f} at the end of the run), so timings "
         "are noisy. A request counts as an error if it raises, times out, or its answer differs from the one the "
         "single user got for the same question.",
@@ -408,6 +427,8 @@ def log_problems(log_path: Path) -> list[str]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=20, help="concurrent gradio_client users (default 20)")
+    parser.add_argument("--client-processes", type=int, default=1,
+                        help="processes the users' clients are spread over (default 1)")
     parser.add_argument("--seconds", type=float, default=180, help="how long they ask (default 180)")
     parser.add_argument("--baseline-rounds", type=int, default=2, help="single-user rounds over the questions")
     parser.add_argument("--squad-articles", type=int, default=0, help="also index the first N SQuAD dev articles")
@@ -417,9 +438,9 @@ def main() -> int:
     parser.add_argument("--no-write", action="store_true", help="print the table only; leave docs/benchmarks.md")
     args = parser.parse_args()
     if not (1 <= args.users <= MAX_USERS and 1 <= args.seconds <= MAX_SECONDS and 1 <= args.baseline_rounds <= 10
-            and 0 <= args.squad_articles <= 48):
+            and 0 <= args.squad_articles <= 48 and 1 <= args.client_processes <= args.users):
         parser.error(f"--users 1..{MAX_USERS}, --seconds 1..{MAX_SECONDS}, --baseline-rounds 1..10, "
-                     "--squad-articles 0..48")
+                     "--squad-articles 0..48, --client-processes 1..users")
     if args.compare_with and not (args.compare_with / "app.py").is_file():
         parser.error(f"--compare-with {args.compare_with}: no app.py there")
     command = "python -m bench.load_test" + "".join(
@@ -439,7 +460,7 @@ def main() -> int:
         checkouts.append(("this checkout", ROOT))
         apps = [measure(label, root, articles_dir, asked, args, Path(tmp)) for label, root in checkouts]
 
-    markdown = report(command, apps, asked, args.squad_articles)
+    markdown = report(command, apps, asked, args.squad_articles, args.client_processes)
     print(markdown)
     if not args.no_write:
         update_section("load", markdown)
