@@ -403,8 +403,8 @@ def test_eval_user_errors_are_one_line(cli_env, tmp_path):
     bad = write_lines(tmp_path / "bad.jsonl", ["{oops"])
     cases = [((str(tmp_path / "none.jsonl"),), "error: no dataset at"),
              ((str(bad),), f"error: {bad}:1: invalid JSON"),
-             ((str(bad), "--retriever", "magic"), "error: unknown retriever 'magic'"),
-             ((str(bad), "--limit", "0"), "error: --k, --limit and --every must be at least 1"),
+             ((str(bad), "--retriever", "magic"), "error: argument --retriever: 'magic' is not one of dense, bm25"),
+             ((str(bad), "--limit", "0"), "error: argument --limit: 0 must be at least 1"),
              ((str(make_beir(tmp_path / "b")), "--app", "http://127.0.0.1:9"), "error: --app evaluates Q&A")]
     for args, message in cases:
         result = run(cli_env, "eval", *args)

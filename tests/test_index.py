@@ -140,7 +140,7 @@ def test_retrievers_rank_the_matching_chunk_first(settings, embedder, tmp_path):
         assert [h.rank for h in hits] == [1, 2]
     only_army = retriever.search("water rights", k=3, doc_ids={"army"})
     assert {h.chunk.doc_id for h in only_army} == {"army"}
-    with pytest.raises(ValueError, match="unknown retriever"):
+    with pytest.raises(ValueError, match="retriever 'magic' is not one of dense, bm25"):
         retriever.search("x", 1, method="magic")
 
 
