@@ -1,5 +1,22 @@
-"""Small builders for test inputs that are awkward to write inline."""
+"""Test data paths, the CLI as a process, and small builders for test inputs that are awkward to write inline."""
 from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "tests" / "data"
+# Copies of ../shared's sample article and seed questions: the tests run in a clone with nothing beside it.
+SAMPLE_ARTICLE = DATA / "khalilzad-on-iskp-ttp-and-pakistan.txt"
+SEED_DEV = DATA / "seed_dev.jsonl"
+
+
+def cli_process(env: dict, *args, **options) -> subprocess.CompletedProcess:
+    """`python cli.py ARGS` in a process of its own, for tests where the process is the point (kill -9, other
+    processes reading, what a library prints outside Python); the others run `cli.main` in-process (`run_cli`)."""
+    return subprocess.run([sys.executable, str(ROOT / "cli.py"), *map(str, args)], capture_output=True, text=True,
+                          env=env, cwd=ROOT, timeout=120, **options)
 
 
 def minimal_pdf(lines: list[str], title: str = "") -> bytes:

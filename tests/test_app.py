@@ -6,9 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import SAMPLE_ARTICLE
 from fakes import ScriptedGenerator
-from helpers import minimal_pdf
+from helpers import SAMPLE_ARTICLE, minimal_pdf
 from index.build import update_index
 from qa.answer import answer_to_dict
 from qa.pipeline import QAPipeline

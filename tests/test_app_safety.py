@@ -12,8 +12,8 @@ from types import SimpleNamespace
 import pytest
 
 import qa.pipeline
-from conftest import ROOT, SAMPLE_ARTICLE
 from fakes import ScriptedGenerator
+from helpers import ROOT, SAMPLE_ARTICLE
 from index.build import update_index
 from qa.generators import LlmBusy, LlmLane, LlmTimedOut
 from qa.pipeline import QAPipeline

@@ -4,7 +4,7 @@ from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
-from conftest import SAMPLE_ARTICLE
+from helpers import SAMPLE_ARTICLE
 
 from index.build import open_store, update_index
 from index.embedders import (

@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from conftest import SAMPLE_ARTICLE
+from helpers import SAMPLE_ARTICLE
 from fakes import ScriptedGenerator
 from index.build import update_index
 from qa.citations import CANNOT_ANSWER, check

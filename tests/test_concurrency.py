@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import app
-from conftest import SAMPLE_ARTICLE
+from helpers import SAMPLE_ARTICLE
 from index.build import update_index
 from index.embedders import HashingEmbedder, SentenceTransformerEmbedder
 from qa.answer import answer_to_dict

@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 from index.embedders import (ONE_THREAD_BELOW, SentenceTransformerEmbedder, choose_precision, cpu_flags,
                              make_embedder)
 from schema import UserError

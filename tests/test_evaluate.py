@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, SAMPLE_ARTICLE, SEED_DEV
+from helpers import ROOT, SAMPLE_ARTICLE, SEED_DEV
 from qa.datasets import WHOLE, Question, Span, read_dataset
 from qa.evaluate import (Report, Run, abstention_curve, answer_body, best_threshold, by_document, contains_answer,
                          evidence_documents, found_at, gold_units, id_from_source, matched_units, ndcg_at,

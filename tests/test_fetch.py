@@ -15,7 +15,7 @@ import pytest
 
 import ingest.fetch as fetch
 import ingest.loaders as loaders
-from conftest import ROOT
+from helpers import ROOT
 from ingest.loaders import LoadFailure, iter_documents
 
 ARTICLE = (b"<html><head><title>Dams</title></head><body><article><p>" + b"Words about dams and rivers. " * 60

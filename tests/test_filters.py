@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 from qa.filters import ArticleFilter, iso_date
 from schema import UserError
 

@@ -8,11 +8,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from conftest import ROOT, SAMPLE_ARTICLE
+from helpers import ROOT, SAMPLE_ARTICLE
 from index.build import update_index
 from qa.generators import LocalGenerator, OpenAICompatibleGenerator, free_port, make_generator
 from qa.pipeline import QAPipeline
 from schema import UserError
+from settings import Settings
 
 
 class _ChatServer(BaseHTTPRequestHandler):

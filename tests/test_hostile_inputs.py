@@ -14,8 +14,7 @@ import pytest
 import cli
 import index.build as build
 import ingest.loaders as loaders
-from conftest import ROOT, SAMPLE_ARTICLE
-from helpers import minimal_pdf
+from helpers import ROOT, SAMPLE_ARTICLE, minimal_pdf
 from index.build import open_store, update_index
 from index.embedders import HashingEmbedder
 from ingest.loaders import iter_documents

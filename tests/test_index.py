@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import SAMPLE_ARTICLE
+from helpers import SAMPLE_ARTICLE
 from index.build import open_store, update_index
 from index.search import Retriever
 from index.store import FaissStore, writer_lock

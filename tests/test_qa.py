@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from conftest import SAMPLE_ARTICLE
+from helpers import SAMPLE_ARTICLE
 from index.build import update_index
 from qa.answer import answer_to_dict
 from qa.evidence import MAX_SENTENCES, RUNNER_UP_SHARE, Evidence, choose, sentence_spans

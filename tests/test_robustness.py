@@ -12,8 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 import ingest.loaders as loaders
-from conftest import ROOT, SAMPLE_ARTICLE
-from helpers import minimal_pdf
+from helpers import ROOT, SAMPLE_ARTICLE, minimal_pdf
 from index.build import open_store, update_index
 from ingest.loaders import LoadFailure, iter_documents
 from qa.pipeline import QAPipeline

@@ -18,9 +18,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import PicklePayload
 
-from conftest import ROOT, SAMPLE_ARTICLE
+from helpers import ROOT, SAMPLE_ARTICLE, PicklePayload
 from index.build import open_store, update_index
 from qa.generators import OpenAICompatibleGenerator, free_port
 from qa.pipeline import QAPipeline

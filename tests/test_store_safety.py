@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 import index.store as store_module
-from conftest import ROOT, SAMPLE_ARTICLE
+from helpers import ROOT, SAMPLE_ARTICLE
 from index.build import open_store, update_index
 from index.store import FaissStore
 from qa.pipeline import QAPipeline
