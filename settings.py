@@ -1,4 +1,4 @@
-"""Settings in one place: environment variable, then command-line flag, then default; every value checked when built.
+"""Settings in one place: a command-line flag, else the environment variable, else the default; checked when built.
 
 Each list of choices is here once; the modules and front ends that offer a choice take its list from here. A value
 that cannot work is refused in one line naming the variable or flag it came from. Secrets (the LLM key, read from
@@ -107,7 +107,7 @@ def _problems(settings: Settings):
     for name in ("index_dir", "articles_dir"):
         if why := folder_problem(getattr(settings, name)):
             yield name, why
-    if not settings.embed_model:
+    if not settings.embed_model.strip():
         yield "embed_model", "must name a model"
     for name in ("chunk_tokens", "top_k", "llm_max_tokens"):
         if why := count_problem(getattr(settings, name)):
