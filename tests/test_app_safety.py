@@ -53,12 +53,6 @@ def wait_for_llm_threads():
 
 
 @pytest.fixture
-def indexed(settings, embedder):
-    update_index([str(SAMPLE_ARTICLE)], settings, embedder, progress=False)
-    return settings
-
-
-@pytest.fixture
 def stalled():
     generator = StalledGenerator()
     yield generator

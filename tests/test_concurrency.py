@@ -49,12 +49,6 @@ class RecordingEmbedder(HashingEmbedder):
         return super().embed_documents(texts, show_progress)
 
 
-@pytest.fixture
-def indexed(settings, embedder):
-    update_index([str(SAMPLE_ARTICLE)], settings, embedder, progress=False)
-    return settings
-
-
 # ---- offline answers run at once, and answer as one at a time would -----------------------------------------------
 
 def test_offline_questions_are_answered_at_the_same_time(indexed):

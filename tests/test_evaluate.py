@@ -430,15 +430,13 @@ def test_seed_dev_targets_with_the_packaged_model(tmp_path):
 
 
 @pytest.mark.slow
-def test_eval_asks_a_running_app_through_its_api(cli_env, settings, embedder, tmp_path):
+def test_eval_asks_a_running_app_through_its_api(cli_env, indexed, embedder, tmp_path):
     import gradio as gr
 
-    from index.build import update_index
     from qa.answer import answer_to_dict
     from qa.pipeline import QAPipeline
 
-    update_index([str(SAMPLE_ARTICLE)], settings, embedder, progress=False)
-    pipeline = QAPipeline(settings, embedder=embedder)
+    pipeline = QAPipeline(indexed, embedder=embedder)
     demo = gr.Interface(lambda question, k: answer_to_dict(pipeline.ask(question, k=int(k))),
                         [gr.Textbox(), gr.Number(precision=0)], gr.JSON(), api_name="ask")
     demo.launch(server_name="127.0.0.1", prevent_thread_lock=True, quiet=True)

@@ -12,8 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 import ingest.loaders as loaders
-from helpers import ROOT, SAMPLE_ARTICLE, minimal_pdf
-from index.build import open_store, update_index
+from helpers import ROOT, minimal_pdf
+from index.build import open_store
 from ingest.loaders import LoadFailure, iter_documents
 from qa.pipeline import QAPipeline
 
@@ -178,9 +178,8 @@ def test_two_ingests_at_once_are_refused_not_interleaved(cli_env, tmp_path):
 
 @pytest.mark.parametrize("question", ["x" * 100_000, "¿Qué dice el autor sobre Bagram?", "巴格拉姆基地怎么样？",
                                       "Bagram " * 5000])
-def test_long_and_foreign_questions_are_answered_or_declined(settings, embedder, question):
-    update_index([str(SAMPLE_ARTICLE)], settings, embedder, progress=False)
-    answer = QAPipeline(settings, embedder=embedder).ask(question)
+def test_long_and_foreign_questions_are_answered_or_declined(indexed, embedder, question):
+    answer = QAPipeline(indexed, embedder=embedder).ask(question)
     assert isinstance(answer.answered, bool) and len(answer.question) <= 2000
     if answer.answered:
         assert answer.citations

@@ -5,7 +5,6 @@ import argparse
 import re
 import runpy
 from dataclasses import fields
-from pathlib import Path
 
 import pytest
 from helpers import ROOT
@@ -151,7 +150,8 @@ def test_the_llm_key_is_read_by_settings_from_its_backends_variable(backend, sec
 
 def test_no_product_module_reads_the_environment_but_settings():
     """Secrets and RAGQA_* variables are read in settings.py only (setting a variable for a library is allowed)."""
-    product = [*ROOT.glob("*.py"), *(p for folder in ("ingest", "index", "qa", "ui") for p in (ROOT / folder).rglob("*.py"))]
+    product = [*ROOT.glob("*.py"), *(p for package in ("ingest", "index", "qa", "ui")
+                                     for p in (ROOT / package).rglob("*.py"))]
     readers = [p.relative_to(ROOT).as_posix() for p in product
                if re.search(r"environ\.get\(|environ\[|getenv\(", p.read_text())]
     assert readers == ["settings.py"]

@@ -524,9 +524,8 @@ TAMPERS = {  # name: (tamper, the file the refusal names, a piece of its reason)
 
 
 @pytest.fixture
-def sample_index(settings, embedder):
-    update_index([str(SAMPLE_ARTICLE)], settings, embedder, progress=False)
-    return live_generation(settings.index_dir)
+def sample_index(indexed):
+    return live_generation(indexed.index_dir)
 
 
 @pytest.mark.parametrize("tamper", TAMPERS)
