@@ -1,14 +1,13 @@
 import json
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from helpers import ROOT, SAMPLE_ARTICLE
+from helpers import ROOT, SAMPLE_ARTICLE, http_server
 from index.build import update_index
 from qa.generators import LocalGenerator, OpenAICompatibleGenerator, free_port, make_generator
 from qa.pipeline import QAPipeline
@@ -42,10 +41,8 @@ class _ChatServer(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def chat_server():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _ChatServer)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    server.shutdown()
+    with http_server(_ChatServer) as server:
+        yield f"{server.base}/v1"
 
 
 def test_openai_compatible_stream_and_auth(chat_server):

@@ -5,14 +5,13 @@ import random
 import signal
 import subprocess
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 import ingest.loaders as loaders
-from helpers import ROOT, cli_process, minimal_pdf
+from helpers import ROOT, cli_process, http_server, minimal_pdf
 from index.build import open_store
 from ingest.loaders import LoadFailure, iter_documents
 from qa.pipeline import QAPipeline
@@ -93,17 +92,13 @@ class _Pages(BaseHTTPRequestHandler):
 
 
 def test_urls_that_fail_time_out_or_are_too_big_fail_alone(monkeypatch):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
     monkeypatch.setattr(loaders, "URL_TIMEOUT_S", 1)
     monkeypatch.setenv("RAGQA_ALLOW_PRIVATE_URLS", "1")  # the test server is on 127.0.0.1
-    try:
+    with http_server(_Pages) as server:
+        base = server.base
         items = list(iter_documents([f"{base}/article", f"{base}/missing", f"{base}/slow"]))
         monkeypatch.setattr(loaders, "MAX_BYTES", 500)
         items += list(iter_documents([f"{base}/big"]))
-    finally:
-        server.shutdown()
     assert items[0].title == "Web" and "dams and rivers" in items[0].text and items[0].source == f"{base}/article"
     assert items[0].metadata["url"] == f"{base}/article", "a fetched page is linked where it was fetched, not its claim"
     failures = [str(item) for item in items[1:]]
