@@ -11,7 +11,7 @@ from schema import UserError
 from settings import (ANSWER_MODES, RETRIEVERS, Settings, choice_problem, count_problem, folder_problem,
                       url_problem)
 
-# The flags that set a setting: Settings checks their values and names the flag in a refusal.
+# The flags that set a setting (each flag's value is args.<flag name>): Settings checks them and names the flag.
 SETTING_FLAGS = {"index_dir": "--index", "embed_model": "--model", "answer_mode": "--mode", "top_k": "--k",
                  "retriever": "--retriever"}
 
