@@ -8,12 +8,44 @@ import sys
 
 from ingest.clean import one_line, terminal_safe
 from schema import UserError
-from settings import Settings
+from settings import (ANSWER_MODES, RETRIEVERS, Settings, choice_problem, count_problem, folder_problem,
+                      url_problem)
+
+# The flags that set a setting (each flag's value is args.<flag name>): Settings checks them and names the flag.
+SETTING_FLAGS = {"index_dir": "--index", "embed_model": "--model", "answer_mode": "--mode", "top_k": "--k",
+                 "retriever": "--retriever"}
 
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # one line and exit 2, as for every other user error
         raise UserError(f"{message} (see python cli.py {self.prog.split()[-1]} --help)")
+
+
+def checked(convert, problem, show_value: bool = True):
+    """An argparse type: the value `convert` makes of the flag's text, refused in one line (argparse names the
+    flag) when `problem` finds one. A URL is not shown: it may hold a password."""
+    def check(raw: str):
+        value = convert(raw)
+        if why := problem(value):
+            raise argparse.ArgumentTypeError(f"{value!r} {why}" if show_value else f"the URL {why}")
+        return value
+    check.__name__ = convert.__name__  # argparse's "invalid int value: 'x'"
+    return check
+
+
+def retriever_list(raw: str) -> list[str]:
+    names = raw.split(",")
+    for name in names:
+        if why := choice_problem(name, RETRIEVERS):
+            raise argparse.ArgumentTypeError(f"{name!r} {why}")
+    return names
+
+
+def app_url_problem(url: str) -> str:
+    return url_problem(url, example="http://127.0.0.1:7860")
+
+
+count = checked(int, count_problem)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,21 +60,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     ask = commands.add_parser("ask", help="answer a question from the indexed articles")
     ask.add_argument("question")
-    ask.add_argument("--k", type=int, help="passages to retrieve (default 5)")
-    ask.add_argument("--retriever", choices=["dense", "bm25", "hybrid", "rrf"])
+    ask.add_argument("--k", type=count, help="passages to retrieve (default 5)")
+    ask.add_argument("--retriever", choices=RETRIEVERS)
     ask.add_argument("--article", action="append", metavar="DOC_ID", help="only search these articles")
-    ask.add_argument("--mode", choices=["offline", "llm"], help="answer mode (default offline)")
+    ask.add_argument("--mode", choices=ANSWER_MODES, help="answer mode (default offline)")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
 
     evaluate = commands.add_parser("eval", help="score retrieval and answers on a labelled dataset")
     evaluate.add_argument("dataset", metavar="DATASET", help="Q&A .jsonl file, BEIR folder or SQuAD .json file")
-    evaluate.add_argument("--retriever", help="one or more of dense,bm25,hybrid,rrf,mmr, comma-separated")
-    evaluate.add_argument("--k", type=int, help="passages per answer (default 5)")
-    evaluate.add_argument("--limit", type=int, help="only the first N questions")
-    evaluate.add_argument("--every", type=int, metavar="N", help="only every Nth question (a fixed sample)")
-    evaluate.add_argument("--out", metavar="DIR", help="write report.json and report.md here")
-    evaluate.add_argument("--app", metavar="URL", help="ask a running app's API instead of the local index")
-    evaluate.add_argument("--mode", choices=["offline", "llm"], help="answer mode (default offline)")
+    evaluate.add_argument("--retriever", dest="retrievers", type=retriever_list,
+                          help=f"one or more of {','.join(RETRIEVERS)}, comma-separated")
+    evaluate.add_argument("--k", type=count, help="passages per answer (default 5)")
+    evaluate.add_argument("--limit", type=count, help="only the first N questions")
+    evaluate.add_argument("--every", type=count, metavar="N", help="only every Nth question (a fixed sample)")
+    evaluate.add_argument("--out", metavar="DIR", type=checked(str, folder_problem),
+                          help="write report.json and report.md here")
+    evaluate.add_argument("--app", metavar="URL", type=checked(str, app_url_problem, show_value=False),
+                          help="ask a running app's API instead of the local index")
+    evaluate.add_argument("--mode", choices=ANSWER_MODES, help="answer mode (default offline)")
     evaluate.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
 
     for sub in (ask, evaluate):
@@ -62,8 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        settings = Settings.from_env(index_dir=args.index, embed_model=args.model,
-                                     answer_mode=getattr(args, "mode", None))
+        settings = Settings.from_env(SETTING_FLAGS, **{name: getattr(args, flag[2:], None)
+                                                       for name, flag in SETTING_FLAGS.items()})
         return COMMANDS[args.command](args, settings)
     except UserError as exc:
         show(f"error: {one_line(str(exc))}", sys.stderr)
@@ -122,7 +157,7 @@ def run_eval(args, settings: Settings) -> int:
     from evaluation.report import metrics_table, write_reports
     from evaluation.run import run as evaluate
 
-    retrievers = (args.retriever or settings.retriever).split(",")
+    retrievers = args.retrievers or [settings.retriever]
     report = evaluate(args.dataset, settings, retrievers=retrievers, k=args.k, limit=args.limit,
                       index=args.index, app=args.app, every=args.every, articles=article_filter(args))
     if args.out:

@@ -13,10 +13,9 @@ from typing import Protocol
 import numpy as np
 
 from schema import UserError
-from settings import device_problem
+from settings import PRECISIONS, choice_problem, device_problem, variable
 
 PACKAGED_PREFIX = "packaged:"
-PRECISIONS = ("auto", "fp32", "bf16")
 # CPU flags of native bfloat16 matrix instructions. With them bf16 autocast encodes ~2.6x faster than fp32 at cosine
 # >= 0.9999 to the fp32 vectors; without them torch emulates bf16 and is several times slower (docs/benchmarks.md).
 NATIVE_BF16_FLAGS = frozenset({"avx512_bf16", "amx_bf16"})
@@ -51,8 +50,8 @@ def make_embedder(model: str, precision: str = "auto", device: str = "auto") -> 
 def choose_precision(requested: str, flags: set[str] | frozenset[str], device: str = "cpu") -> str:
     """"fp32", "bf16" or "fp16": on a CPU "auto" takes bf16 only where the CPU has native bf16 instructions; on a
     GPU it takes fp16 autocast, which every CUDA GPU runs natively and which keeps more digits than bf16."""
-    if requested not in PRECISIONS:
-        raise UserError(f"unknown embedding precision '{requested}' (use one of {', '.join(PRECISIONS)})")
+    if why := choice_problem(requested, PRECISIONS):
+        raise UserError(f"embedding precision {requested!r} {why}")
     if requested != "auto":
         return requested
     if device != "cpu":
@@ -65,7 +64,7 @@ def choose_device(requested: str, cuda_available: bool) -> str:
     if requested == "auto":
         return "cuda" if cuda_available else "cpu"
     if problem := device_problem(requested):
-        raise UserError(f"environment variable RAGQA_DEVICE={requested!r} {problem}")
+        raise UserError(f"environment variable {variable('device')}={requested!r} {problem}")
     return requested
 
 

@@ -8,7 +8,7 @@ from index.embedders import Embedder
 from index.lexical import Bm25
 from index.store import FaissStore
 from schema import Hit
-from settings import RETRIEVERS
+from settings import RETRIEVERS, choice_problem
 
 CANDIDATES = 100  # per retriever, before fusion
 DENSE_WEIGHT = 0.6  # in hybrid: weight of the normalised dense score against BM25's; best on SciFact's train split
@@ -30,8 +30,8 @@ class Retriever:
         """The k best chunks; `doc_ids`, `author` (case-insensitive part of the name) and the ISO dates `since` and
         `until` (inclusive, on the article's date) keep only the articles that match them all. `query_vector` is
         the query's embedding when the caller has it already."""
-        if method not in RETRIEVERS:
-            raise ValueError(f"unknown retriever '{method}' (use one of {', '.join(RETRIEVERS)})")
+        if why := choice_problem(method, RETRIEVERS):  # settings and front ends offer these only: a caller's mistake
+            raise ValueError(f"retriever {method!r} {why}")
         allowed = self._allowed_positions(matching_documents(self.store.documents, doc_ids, author, since, until))
         if self.store.count == 0 or (allowed is not None and not len(allowed)):
             return []

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from ingest.structure import HEADING, span_at, spans_from_records
 from schema import Chunk, Document
+from settings import overlap_problem
 
 # Paragraphs, then lines, then sentence ends, then clauses, then words: the splitter tries them in order.
 SEPARATORS = [r"\n\n", r"\n", r"(?<=[.!?…])\s+", r"(?<=[;:])\s+", r"(?<=,)\s+", r"\s+", ""]
@@ -15,8 +16,8 @@ def make_splitter(chunk_tokens: int, chunk_overlap: int, count_tokens: Callable[
                   count_tokens_many: Callable[[list[str]], list[int]] | None = None) -> CountedSplitter:
     """A splitter measuring pieces with `count_tokens`; `count_tokens_many`, the same counts for many texts in one
     call, makes it fast (a fast tokenizer encodes a batch in one call, on every core)."""
-    if not 0 <= chunk_overlap < chunk_tokens:
-        raise ValueError(f"chunk overlap {chunk_overlap} must be below the chunk size {chunk_tokens}")
+    if why := overlap_problem(chunk_overlap, chunk_tokens):  # Settings refuse such values: a caller's mistake
+        raise ValueError(f"chunk_overlap={chunk_overlap} {why}")
     counts = TokenCounts(count_tokens, count_tokens_many)
     # counts.__getitem__ is a dict lookup in C: the splitter measures every piece, most of them three times
     return CountedSplitter(plain_splitter(chunk_tokens, chunk_overlap, counts.__getitem__), counts, chunk_tokens)

@@ -11,7 +11,6 @@ import base64
 import functools
 import http.client
 import ipaddress
-import os
 import re
 import socket
 import ssl
@@ -20,7 +19,9 @@ import time
 from dataclasses import dataclass
 from urllib.parse import quote, unquote, unquote_plus, urljoin, urlsplit, urlunsplit
 
-ALLOW_PRIVATE_ENV = "RAGQA_ALLOW_PRIVATE_URLS"
+from settings import Settings, variable
+
+ALLOW_PRIVATE_ENV = variable("allow_private_urls")
 MAX_REDIRECTS = 5
 CHUNK_BYTES = 64 * 1024
 USER_AGENT = "article-qa/1.0"
@@ -47,7 +48,8 @@ class Fetched:
 
 
 def private_urls_allowed() -> bool:
-    return os.environ.get(ALLOW_PRIVATE_ENV, "").strip().lower() in {"1", "true", "yes", "on"}
+    """RAGQA_ALLOW_PRIVATE_URLS as the settings read it, now: ingest is given no Settings to carry it."""
+    return Settings.from_env().allow_private_urls
 
 
 def public_url(url: str) -> str:

@@ -23,13 +23,12 @@ import urllib.request
 from typing import Iterator, Protocol
 
 from schema import UserError
-from settings import Settings
+from settings import LLM_BACKENDS, Settings, choice_problem
 
 HF_ROUTER_URL = "https://router.huggingface.co/v1"
 HF_DEFAULT_MODEL = "HuggingFaceTB/SmolLM3-3B"
 LOCAL_MODEL_NAME = "SmolLM2-135M-Instruct"
 REQUEST_TIMEOUT_S = 120  # per read, and for the whole reply: a server trickling bytes cannot hold a stream longer
-BACKENDS = ("openai", "hf", "local")
 
 
 class Generator(Protocol):
@@ -39,23 +38,18 @@ class Generator(Protocol):
 
 
 def make_generator(settings: Settings) -> Generator | None:
-    backend = settings.llm_backend.strip().lower()
+    """The settings' backend, or None. Settings checked it when built: an openai URL, an hf key (read there too)."""
+    backend = settings.llm_backend
     if not backend:
         return None
     if backend == "openai":
-        if not settings.llm_base_url:
-            raise UserError("RAGQA_LLM_BACKEND=openai needs RAGQA_LLM_BASE_URL (e.g. http://127.0.0.1:8080/v1)")
-        key = settings.llm_api_key or os.environ.get("OPENAI_API_KEY", "")
-        return OpenAICompatibleGenerator(settings.llm_base_url, settings.llm_model or "default", key)
+        return OpenAICompatibleGenerator(settings.llm_base_url, settings.llm_model or "default", settings.llm_api_key)
     if backend == "hf":
-        key = settings.llm_api_key or os.environ.get("HF_TOKEN", "")
-        if not key:
-            raise UserError("RAGQA_LLM_BACKEND=hf needs a Hugging Face token in HF_TOKEN")
         return OpenAICompatibleGenerator(settings.llm_base_url or HF_ROUTER_URL,
-                                         settings.llm_model or HF_DEFAULT_MODEL, key)
+                                         settings.llm_model or HF_DEFAULT_MODEL, settings.llm_api_key)
     if backend == "local":
         return LocalGenerator()
-    raise UserError(f"unknown RAGQA_LLM_BACKEND '{settings.llm_backend}' (use one of {', '.join(BACKENDS)})")
+    raise ValueError(f"llm_backend {backend!r} {choice_problem(backend, LLM_BACKENDS)}")
 
 
 class OpenAICompatibleGenerator:

@@ -1,17 +1,17 @@
 import os
+import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-# Copies of ../shared's sample article and seed questions: the tests run in a clone with nothing beside it.
-SAMPLE_ARTICLE = ROOT / "data" / "articles" / "khalilzad-on-iskp-ttp-and-pakistan.txt"
-SEED_DEV = ROOT / "tests" / "data" / "seed_dev.jsonl"
+from helpers import ROOT, SAMPLE_ARTICLE
+
 sys.path.insert(0, str(ROOT))
 
+import cli  # noqa: E402
+from index.build import update_index  # noqa: E402
 from index.embedders import HashingEmbedder  # noqa: E402
-from settings import Settings  # noqa: E402
+from settings import KEY_VARIABLES, PREFIX, Settings  # noqa: E402
 
 
 def pytest_addoption(parser):
@@ -39,18 +39,46 @@ def embedder():
 
 
 @pytest.fixture
+def indexed(settings, embedder) -> Settings:
+    """The `settings` with the sample article indexed (an in-process ingest with the hashing embedder: ~10 ms)."""
+    update_index([str(SAMPLE_ARTICLE)], settings, embedder, progress=False)
+    return settings
+
+
+def _own_variable(name: str) -> bool:
+    return name.startswith(PREFIX) or name in KEY_VARIABLES.values()
+
+
+@pytest.fixture
 def cli_env(tmp_path):
     """Environment for running cli.py as a user would, with the fast embedder and a private index."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("RAGQA_")}
+    env = {k: v for k, v in os.environ.items() if not _own_variable(k)}
     env.update(RAGQA_EMBED_MODEL="hashing", RAGQA_INDEX_DIR=str(tmp_path / "index"))
     return env
 
 
 @pytest.fixture
 def env(monkeypatch, tmp_path):
-    """A clean RAGQA_ environment with the fast embedder, for building settings or running cli.main in-process."""
-    for name in [n for n in os.environ if n.startswith("RAGQA_")]:
+    """A clean RAGQA_ environment (no LLM keys either) with the fast embedder, for building settings or running
+    cli.main in-process."""
+    for name in [n for n in os.environ if _own_variable(n)]:
         monkeypatch.delenv(name)
     monkeypatch.setenv("RAGQA_EMBED_MODEL", "hashing")
     monkeypatch.setenv("RAGQA_INDEX_DIR", str(tmp_path / "index"))
     return monkeypatch
+
+
+@pytest.fixture
+def run_cli(env, capsys):
+    """`python cli.py ARGS` run in this process (`cli.main`) in the `env` environment: a CompletedProcess with the
+    exit code and what it printed. Set variables with env.setenv before the call."""
+    def run(*args) -> subprocess.CompletedProcess:
+        capsys.readouterr()
+        argv = [str(arg) for arg in args]
+        try:
+            code = cli.main(argv)
+        except SystemExit as exit_:  # --help
+            code = exit_.code
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(["cli.py", *argv], code, out, err)
+    return run

@@ -1,5 +1,39 @@
-"""Small builders for test inputs that are awkward to write inline."""
+"""Test data paths, the CLI as a process, and small builders for test inputs that are awkward to write inline."""
 from __future__ import annotations
+
+import contextlib
+import subprocess
+import sys
+import threading
+from http.server import ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT / "tests" / "data"
+# Copies of ../shared's sample article and seed questions: the tests run in a clone with nothing beside it.
+SAMPLE_ARTICLE = DATA / "khalilzad-on-iskp-ttp-and-pakistan.txt"
+SEED_DEV = DATA / "seed_dev.jsonl"
+
+
+def cli_process(env: dict, *args, **options) -> subprocess.CompletedProcess:
+    """`python cli.py ARGS` in a process of its own, for tests where the process is the point (kill -9, other
+    processes reading, what a library prints outside Python); the others run `cli.main` in-process (`run_cli`)."""
+    return subprocess.run([sys.executable, str(ROOT / "cli.py"), *map(str, args)], capture_output=True, text=True,
+                          env=env, cwd=ROOT, timeout=120, **options)
+
+
+@contextlib.contextmanager
+def http_server(handler):
+    """An HTTP server on 127.0.0.1 with `handler` on a free port, its `base` URL set, stopped on leaving (it checks
+    for shutdown every 50 ms, not the default 500)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.base = f"http://127.0.0.1:{server.server_address[1]}"
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def minimal_pdf(lines: list[str], title: str = "") -> bytes:

@@ -6,10 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import SAMPLE_ARTICLE
 from fakes import ScriptedGenerator
-from helpers import minimal_pdf
-from index.build import update_index
+from helpers import SAMPLE_ARTICLE, minimal_pdf
 from qa.answer import answer_to_dict
 from qa.collection import Collection
 from qa.pipeline import QAPipeline
@@ -103,8 +101,7 @@ def test_user_error_is_one_plain_sentence_in_the_chat_and_blank_input_is_ignored
     assert crashed[-1].error == UNEXPECTED and "/srv/secret" not in str(chat_messages(crashed))
 
 
-def test_llm_mode_streams_the_draft_then_shows_checked_citations_and_flags_the_rest(settings, embedder):
-    update_index([str(SAMPLE_ARTICLE)], settings, embedder, progress=False)
+def test_llm_mode_streams_the_draft_then_shows_checked_citations_and_flags_the_rest(indexed, settings, embedder):
     reply = ("His suggestion that the base’s future could be resolved through negotiations suggests the US is not "
              "ready to leave [1]. The moon is made of green cheese [2].")
     pipeline = QAPipeline(settings, embedder=embedder, generator=ScriptedGenerator(reply))

@@ -12,8 +12,8 @@ from types import SimpleNamespace
 import pytest
 
 import qa.collection
-from conftest import ROOT, SAMPLE_ARTICLE
 from fakes import ScriptedGenerator
+from helpers import ROOT, SAMPLE_ARTICLE
 from index.build import update_index
 from qa.generators import LlmBusy, LlmLane, LlmTimedOut
 from qa.collection import Collection
@@ -51,12 +51,6 @@ def wait_for_llm_threads():
     for thread in threading.enumerate():
         if thread.name == "llm-stream":
             thread.join(10)
-
-
-@pytest.fixture
-def indexed(settings, embedder):
-    update_index([str(SAMPLE_ARTICLE)], settings, embedder, progress=False)
-    return settings
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ import bm25s
 import numpy as np
 import pytest
 import Stemmer
-from conftest import ROOT, SAMPLE_ARTICLE
-from helpers import PicklePayload
+from helpers import ROOT, SAMPLE_ARTICLE, PicklePayload
 
 from index.build import open_store, update_index
 from index.lexical import Bm25

@@ -11,7 +11,7 @@ import pytest
 
 from bench.screenshot import (BAGRAM, CHROMIUM, FOLLOW_UP, LAPTOP, PHONE, ask, free_port, launch_chromium,
                               running_app, wait_until_ready)
-from conftest import SAMPLE_ARTICLE
+from helpers import SAMPLE_ARTICLE
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bench.screenshot import BAGRAM, FOLLOW_UP, LAPTOP, PHONE, ask, launch_chromium, running_app, wait_until_ready
-from conftest import SAMPLE_ARTICLE
+from helpers import SAMPLE_ARTICLE
 from test_browser import require_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

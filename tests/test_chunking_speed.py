@@ -4,7 +4,7 @@ from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
-from conftest import SAMPLE_ARTICLE
+from helpers import SAMPLE_ARTICLE
 
 from index.build import open_store, update_index
 from index.embedders import (
@@ -84,7 +84,7 @@ class OneAtATimeForbidden(HashingEmbedder):
 
 
 class NoBatchCounter:
-    """An embedder wrapper that offers count_tokens only (as qa/evaluate.py's caching wrapper does)."""
+    """An embedder wrapper that offers count_tokens only (as evaluation/run.py's caching wrapper does)."""
 
     def __init__(self):
         inner = HashingEmbedder()

@@ -2,7 +2,6 @@ import re
 
 import pytest
 
-from conftest import SAMPLE_ARTICLE
 from fakes import ScriptedGenerator
 from index.build import update_index
 from qa.citations import CANNOT_ANSWER, check
@@ -85,8 +84,7 @@ def test_prompt_templates_fail_loudly():
 
 
 @pytest.fixture
-def llm_pipeline(settings, embedder):
-    update_index([str(SAMPLE_ARTICLE)], settings, embedder, progress=False)
+def llm_pipeline(indexed, settings, embedder):
 
     def make(*replies):
         generator = ScriptedGenerator(*replies)
@@ -152,8 +150,7 @@ def test_injected_instructions_in_articles_change_nothing_offline_and_stay_data_
     assert llm.text != "HACKED" and (llm.unsupported or not llm.answered or llm.citations)
 
 
-def test_llm_mode_without_a_backend_is_a_clear_error(settings, embedder):
-    update_index([str(SAMPLE_ARTICLE)], settings, embedder, progress=False)
+def test_llm_mode_without_a_backend_is_a_clear_error(indexed, settings, embedder):
     from schema import UserError
     with pytest.raises(UserError, match="no LLM is configured"):
         QAPipeline(settings, embedder=embedder).ask("Bagram?", mode="llm")

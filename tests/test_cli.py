@@ -1,24 +1,18 @@
+"""The CLI as a user runs it, in-process through cli.main: exit codes, what goes to stdout and to stderr."""
 import json
 from pathlib import Path
-import subprocess
-import sys
 
-from conftest import ROOT, SAMPLE_ARTICLE
+from helpers import SAMPLE_ARTICLE, cli_process
 
 
-def run(env, *args):
-    return subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], capture_output=True, text=True,
-                          env=env, cwd=ROOT, timeout=120)
-
-
-def test_ingest_then_ask_json(cli_env, tmp_path):
-    ingest = run(cli_env, "ingest", str(SAMPLE_ARTICLE))
+def test_ingest_then_ask_json(run_cli):
+    ingest = run_cli("ingest", SAMPLE_ARTICLE)
     assert ingest.returncode == 0, ingest.stderr
     assert ingest.stdout.startswith("1 added, 0 updated, 0 unchanged")
     assert ingest.stdout.count("\n") == 1, "one summary line on stdout"
     assert "Embedding" in ingest.stderr, "progress goes to stderr"
 
-    ask = run(cli_env, "ask", "What does the author say about Bagram?", "--json", "--k", "4")
+    ask = run_cli("ask", "What does the author say about Bagram?", "--json", "--k", "4")
     assert ask.returncode == 0, ask.stderr
     payload = json.loads(ask.stdout)
     assert payload["answered"] is True and len(payload["hits"]) == 4
@@ -28,14 +22,14 @@ def test_ingest_then_ask_json(cli_env, tmp_path):
         assert citation["quote"] in text and citation["doc_id"] == "khalilzad-on-iskp-ttp-and-pakistan"
 
 
-def test_ask_plain_text_lists_sources(cli_env):
-    run(cli_env, "ingest", str(SAMPLE_ARTICLE))
-    ask = run(cli_env, "ask", "What does the author say about Bagram?")
+def test_ask_plain_text_lists_sources(run_cli):
+    run_cli("ingest", SAMPLE_ARTICLE)
+    ask = run_cli("ask", "What does the author say about Bagram?")
     assert ask.returncode == 0
     assert "[1] Khalilzad on ISKP, TTP, and Pakistan (" in ask.stdout
 
 
-def test_user_errors_are_one_line_without_traceback(cli_env, tmp_path):
+def test_user_errors_are_one_line_without_traceback(run_cli):
     cases = [
         (("ask", "anything"), "error: no index at"),
         (("ask", "x", "--k", "lots"), "error: argument --k: invalid int value"),
@@ -43,57 +37,65 @@ def test_user_errors_are_one_line_without_traceback(cli_env, tmp_path):
         (("frobnicate",), "error: argument command: invalid choice"),
     ]
     for args, message in cases:
-        result = run(cli_env, *args)
+        result = run_cli(*args)
         assert result.returncode == 2, args
         assert result.stderr.startswith(message), (args, result.stderr)
         assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
 
 
-def test_ingest_with_a_bad_file_exits_nonzero_but_indexes_the_rest(cli_env, tmp_path):
+def test_help_exits_0(run_cli):
+    result = run_cli("ask", "--help")
+    assert result.returncode == 0 and "--retriever {dense,bm25,hybrid,rrf,mmr}" in result.stdout
+
+
+def test_ingest_with_a_bad_file_exits_nonzero_but_indexes_the_rest(run_cli, tmp_path):
     (tmp_path / "good.txt").write_text("Good\n\nA good article.")
     (tmp_path / "bad.pdf").write_bytes(b"not a pdf")
-    result = run(cli_env, "ingest", str(tmp_path), "--json")
+    result = run_cli("ingest", tmp_path, "--json")
     assert result.returncode == 1
     summary = json.loads(result.stdout)
     assert summary["added"] == ["good"] and len(summary["failed"]) == 1
     assert "failed: " in result.stderr and "bad.pdf: not a readable PDF" in result.stderr
 
 
-def test_same_named_files_in_sub_folders_are_all_indexed_by_path(cli_env, tmp_path):
+def test_same_named_files_in_sub_folders_are_all_indexed_by_path(run_cli, tmp_path):
     for folder in ("howto", "library"):
         (tmp_path / folder).mkdir()
         (tmp_path / folder / "logging.txt").write_text(f"Logging {folder}\n\nHow {folder} pages describe logging.")
-    result = run(cli_env, "ingest", str(tmp_path), "--json")
+    result = run_cli("ingest", tmp_path, "--json")
     assert result.returncode == 0, result.stderr
     assert sorted(json.loads(result.stdout)["added"]) == ["howto/logging", "library/logging"]
 
 
-def test_a_skipped_duplicate_is_named_and_makes_the_exit_code_nonzero(cli_env, tmp_path):
+def test_a_skipped_duplicate_is_named_and_makes_the_exit_code_nonzero(run_cli, tmp_path):
     (tmp_path / "a.txt").write_text("Same\n\nThe very same article text.")
     (tmp_path / "b.txt").write_text("Same\n\nThe very same article text.")
-    result = run(cli_env, "ingest", str(tmp_path))
+    result = run_cli("ingest", tmp_path)
     assert result.returncode == 1
     assert "1 skipped" in result.stdout and "b.txt: same text as article 'a'" in result.stderr
 
 
-def test_an_index_from_before_path_ids_names_the_rebuild_command(cli_env):
-    run(cli_env, "ingest", str(SAMPLE_ARTICLE))
-    index = Path(cli_env["RAGQA_INDEX_DIR"])
+def test_an_index_from_before_path_ids_names_the_rebuild_command(run_cli, tmp_path):
+    run_cli("ingest", SAMPLE_ARTICLE)
+    index = tmp_path / "index"
     manifest = index / (index / "CURRENT").read_text().strip() / "manifest.json"
     manifest.write_text(manifest.read_text().replace('"schema_version": 2', '"schema_version": 1'))
-    result = run(cli_env, "ask", "Bagram?")
+    result = run_cli("ask", "Bagram?")
     assert result.returncode == 2 and len(result.stderr.strip().splitlines()) == 1
     assert "schema version 1" in result.stderr and "--rebuild" in result.stderr
 
 
-def test_index_from_another_model_explains_how_to_rebuild(cli_env):
-    run(cli_env, "ingest", str(SAMPLE_ARTICLE))
-    result = run({**cli_env, "RAGQA_CHUNK_TOKENS": "120"}, "ask", "Bagram?")
+def test_index_from_another_model_explains_how_to_rebuild(run_cli, env):
+    run_cli("ingest", SAMPLE_ARTICLE)
+    env.setenv("RAGQA_CHUNK_TOKENS", "120")
+    result = run_cli("ask", "Bagram?")
     assert result.returncode == 2
     assert "chunk_tokens 200 (now 120)" in result.stderr and "--rebuild" in result.stderr
 
 
-def test_bad_environment_value_is_a_clear_error(cli_env):
-    result = run({**cli_env, "RAGQA_TOP_K": "many"}, "ask", "x")
+def test_python_cli_py_exits_with_mains_code(cli_env):
+    """The one test that needs the process: `python cli.py` exits with what main returned, error on stderr."""
+    result = cli_process({**cli_env, "RAGQA_TOP_K": "many"}, "ask", "x")
     assert result.returncode == 2
-    assert result.stderr == "error: environment variable RAGQA_TOP_K='many' is not a valid top_k\n"
+    assert result.stderr == "error: environment variable RAGQA_TOP_K='many' is not a valid top_k (a whole number)\n"
+    assert not Path(cli_env["RAGQA_INDEX_DIR"]).exists()

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import app
-from conftest import SAMPLE_ARTICLE
+from helpers import SAMPLE_ARTICLE
 from index.build import update_index
 from index.embedders import HashingEmbedder, SentenceTransformerEmbedder
 from qa.answer import answer_to_dict
@@ -48,12 +48,6 @@ class RecordingEmbedder(HashingEmbedder):
     def embed_documents(self, texts, show_progress=False):
         self.texts += texts
         return super().embed_documents(texts, show_progress)
-
-
-@pytest.fixture
-def indexed(settings, embedder):
-    update_index([str(SAMPLE_ARTICLE)], settings, embedder, progress=False)
-    return settings
 
 
 # ---- offline answers run at once, and answer as one at a time would -----------------------------------------------

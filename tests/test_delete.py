@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import pytest
 
-from conftest import SAMPLE_ARTICLE
+from helpers import SAMPLE_ARTICLE
 from qa.collection import Collection
 from qa.pipeline import QAPipeline
 from schema import UserError

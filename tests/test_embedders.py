@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import ROOT
+from helpers import ROOT
 from index.embedders import (ONE_THREAD_BELOW, SentenceTransformerEmbedder, choose_precision, cpu_flags,
                              make_embedder)
 from schema import UserError
@@ -26,7 +26,7 @@ def test_precision_is_chosen_from_the_cpu_flags(requested, flags, chosen):
 
 
 def test_unknown_precision_is_a_user_error():
-    with pytest.raises(UserError, match="unknown embedding precision 'fp16'"):
+    with pytest.raises(UserError, match="embedding precision 'fp16' is not one of auto, fp32, bf16"):
         choose_precision("fp16", set())
 
 

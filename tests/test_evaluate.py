@@ -1,13 +1,10 @@
 """Evaluation: metrics on tiny hand-made cases with known answers, the three dataset readers, the eval command."""
 import json
 import math
-import subprocess
-import sys
 from dataclasses import replace
 
 import pytest
 
-from conftest import ROOT, SAMPLE_ARTICLE, SEED_DEV
 from evaluation.datasets import WHOLE, Question, Span, read_dataset
 from evaluation.gold import evidence_documents, gold_units, id_from_source, texts_from_hits
 from evaluation.metrics import (abstention_curve, answer_body, best_threshold, contains_answer, found_at,
@@ -16,6 +13,7 @@ from evaluation.metrics import (abstention_curve, answer_body, best_threshold, c
 from evaluation.records import JudgedAnswer, JudgedCitation, Report, Row, Run
 from evaluation.report import report_markdown
 from evaluation.run import by_document
+from helpers import SAMPLE_ARTICLE, SEED_DEV, cli_process
 from schema import UserError
 
 
@@ -338,11 +336,6 @@ def test_unknown_dataset_kinds_and_missing_files(tmp_path):
 
 # -- the eval command --------------------------------------------------------------------------------------
 
-def run(env, *args):
-    return subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], capture_output=True, text=True,
-                          env=env, cwd=ROOT, timeout=300)
-
-
 SAMPLE_QA = [
     {"id": "bagram", "question": "What does the author say about Bagram?", "answers": ["strategic footprint"],
      "evidence": ["strategic footprint"], "doc_id": "khalilzad-on-iskp-ttp-and-pakistan", "answerable": True},
@@ -350,10 +343,10 @@ SAMPLE_QA = [
      "doc_id": None, "answerable": False}]
 
 
-def test_eval_of_a_qa_file_prints_a_table_and_writes_reports(cli_env, tmp_path):
-    assert run(cli_env, "ingest", str(SAMPLE_ARTICLE)).returncode == 0
+def test_eval_of_a_qa_file_prints_a_table_and_writes_reports(run_cli, tmp_path):
+    assert run_cli("ingest", str(SAMPLE_ARTICLE)).returncode == 0
     dataset = write_lines(tmp_path / "dev.jsonl", SAMPLE_QA)
-    result = run(cli_env, "eval", str(dataset), "--retriever", "bm25,hybrid", "--out", str(tmp_path / "out"))
+    result = run_cli("eval", str(dataset), "--retriever", "bm25,hybrid", "--out", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith("| retriever | questions | recall@1 |") and len(lines) == 4
@@ -366,14 +359,14 @@ def test_eval_of_a_qa_file_prints_a_table_and_writes_reports(cli_env, tmp_path):
     assert (tmp_path / "out" / "report.md").read_text().startswith("# Evaluation of dev (qa)")
 
 
-def test_eval_locates_evidence_by_source_and_reports_evidence_in_no_document(cli_env, tmp_path):
-    assert run(cli_env, "ingest", str(SAMPLE_ARTICLE)).returncode == 0
+def test_eval_locates_evidence_by_source_and_reports_evidence_in_no_document(run_cli, tmp_path):
+    assert run_cli("ingest", str(SAMPLE_ARTICLE)).returncode == 0
     bagram = {"id": "bagram", "question": "What does the author say about Bagram?", "answers": ["strategic footprint"],
               "evidence": ["Khalilzad's remarks on Bagram   Airbase are equally revealing."],  # straight apostrophe
               "source": SAMPLE_ARTICLE.name, "answerable": True, "type": "direct"}
     ghost = {**bagram, "id": "ghost", "evidence": ["A sentence this article never had."]}
     dataset = write_lines(tmp_path / "dev.jsonl", [bagram, ghost])
-    result = run(cli_env, "eval", str(dataset), "--retriever", "bm25", "--json", "--out", str(tmp_path / "out"))
+    result = run_cli("eval", str(dataset), "--retriever", "bm25", "--json", "--out", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr
     assert ("warning: question ghost: evidence not found in the indexed documents (counted as a retrieval miss)\n"
             in result.stderr) and "question bagram:" not in result.stderr
@@ -385,8 +378,8 @@ def test_eval_locates_evidence_by_source_and_reports_evidence_in_no_document(cli
     assert "- **ghost**" in (tmp_path / "out" / "report.md").read_text()
 
 
-def test_eval_of_beir_and_squad_ingests_the_corpus_into_an_empty_index(cli_env, tmp_path):
-    beir = run(cli_env, "eval", str(make_beir(tmp_path / "tiny")), "--index", str(tmp_path / "beir"), "--json",
+def test_eval_of_beir_and_squad_ingests_the_corpus_into_an_empty_index(run_cli, tmp_path):
+    beir = run_cli("eval", str(make_beir(tmp_path / "tiny")), "--index", str(tmp_path / "beir"), "--json",
                "--retriever", "bm25")
     assert beir.returncode == 0, beir.stderr
     metrics = json.loads(beir.stdout)["metrics"]["bm25"]
@@ -394,7 +387,7 @@ def test_eval_of_beir_and_squad_ingests_the_corpus_into_an_empty_index(cli_env, 
     assert "answer_hit" not in metrics
     squad_file = tmp_path / "dev.json"
     squad_file.write_text(json.dumps(SQUAD))
-    squad = run(cli_env, "eval", str(squad_file), "--index", str(tmp_path / "squad"), "--json",
+    squad = run_cli("eval", str(squad_file), "--index", str(tmp_path / "squad"), "--json",
                 "--out", str(tmp_path / "out"))
     assert squad.returncode == 0, squad.stderr
     metrics = json.loads(squad.stdout)["metrics"]["hybrid"]
@@ -403,19 +396,19 @@ def test_eval_of_beir_and_squad_ingests_the_corpus_into_an_empty_index(cli_env, 
     quoted = [row["answer"].split("”:", 1)[1] for row in rows]  # after the lead-in naming the article
     hits = [any(gold.rstrip(".") in text for gold in row["gold_answers"]) for row, text in zip(rows, quoted)]
     assert [row["answer_hit"] for row in rows] == hits and metrics["answer_hit"] == sum(hits) / 3
-    again = run(cli_env, "eval", str(squad_file), "--index", str(tmp_path / "beir"))
+    again = run_cli("eval", str(squad_file), "--index", str(tmp_path / "beir"))
     assert again.returncode == 2 and "lacks 1 of the 1 articles dev needs" in again.stderr
 
 
-def test_eval_user_errors_are_one_line(cli_env, tmp_path):
+def test_eval_user_errors_are_one_line(run_cli, tmp_path):
     bad = write_lines(tmp_path / "bad.jsonl", ["{oops"])
     cases = [((str(tmp_path / "none.jsonl"),), "error: no dataset at"),
              ((str(bad),), f"error: {bad}:1: invalid JSON"),
-             ((str(bad), "--retriever", "magic"), "error: unknown retriever 'magic'"),
-             ((str(bad), "--limit", "0"), "error: --k, --limit and --every must be at least 1"),
+             ((str(bad), "--retriever", "magic"), "error: argument --retriever: 'magic' is not one of dense, bm25"),
+             ((str(bad), "--limit", "0"), "error: argument --limit: 0 must be at least 1"),
              ((str(make_beir(tmp_path / "b")), "--app", "http://127.0.0.1:9"), "error: --app evaluates Q&A")]
     for args, message in cases:
-        result = run(cli_env, "eval", *args)
+        result = run_cli("eval", *args)
         assert result.returncode == 2 and result.stderr.startswith(message), (args, result.stderr)
         assert result.stderr.count("\n") == 1
 
@@ -438,21 +431,19 @@ def test_seed_dev_targets_with_the_packaged_model(tmp_path):
 
 
 @pytest.mark.slow
-def test_eval_asks_a_running_app_through_its_api(cli_env, settings, embedder, tmp_path):
+def test_eval_asks_a_running_app_through_its_api(cli_env, indexed, embedder, tmp_path):
     import gradio as gr
 
-    from index.build import update_index
     from qa.answer import answer_to_dict
     from qa.pipeline import QAPipeline
 
-    update_index([str(SAMPLE_ARTICLE)], settings, embedder, progress=False)
-    pipeline = QAPipeline(settings, embedder=embedder)
+    pipeline = QAPipeline(indexed, embedder=embedder)
     demo = gr.Interface(lambda question, k: answer_to_dict(pipeline.ask(question, k=int(k))),
                         [gr.Textbox(), gr.Number(precision=0)], gr.JSON(), api_name="ask")
     demo.launch(server_name="127.0.0.1", prevent_thread_lock=True, quiet=True)
     try:
         dataset = write_lines(tmp_path / "dev.jsonl", SAMPLE_QA)
-        result = run({**cli_env, "RAGQA_INDEX_DIR": str(tmp_path / "no-index")}, "eval", str(dataset),
+        result = cli_process({**cli_env, "RAGQA_INDEX_DIR": str(tmp_path / "no-index")}, "eval", str(dataset),
                      "--app", demo.local_url, "--k", "4", "--json", "--out", str(tmp_path / "out"))
     finally:
         demo.close()

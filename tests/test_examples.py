@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SAMPLE_ARTICLE
+from helpers import SAMPLE_ARTICLE
 from ingest.loaders import load_file
 from schema import Document
 from ui.examples import MAX_EXAMPLE_CHARS, example_questions

@@ -8,14 +8,13 @@ import socket
 import subprocess
 import sys
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from threading import Thread
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 import ingest.fetch as fetch
 import ingest.loaders as loaders
-from conftest import ROOT
+from helpers import ROOT, http_server
 from ingest.loaders import LoadFailure, iter_documents
 
 ARTICLE = (b"<html><head><title>Dams</title></head><body><article><p>" + b"Words about dams and rivers. " * 60
@@ -74,13 +73,9 @@ class _Site(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def site():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Site)
-    server.seen = []
-    Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-    server.base = f"http://127.0.0.1:{server.server_address[1]}"
-    yield server
-    server.shutdown()
-    server.server_close()
+    with http_server(_Site) as server:
+        server.seen = []
+        yield server
 
 
 @pytest.fixture

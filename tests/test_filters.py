@@ -1,12 +1,9 @@
 """The author and date filters of Retriever.search, as the CLI, the API and eval take them."""
 import json
-import subprocess
-import sys
 from types import SimpleNamespace
 
 import pytest
 
-from conftest import ROOT
 from qa.filters import ArticleFilter, iso_date
 from schema import UserError
 
@@ -50,29 +47,19 @@ def test_the_filter_keeps_the_matching_articles_and_says_when_none_does():
         ArticleFilter.checked(author="Nobody", since="2020").ids(documents)
 
 
-def run_cli(env, *args):
-    return subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], capture_output=True, text=True, env=env,
-                          cwd=ROOT, timeout=120)
-
-
-@pytest.fixture
-def indexed_cli(cli_env, tmp_path):
+def test_cli_ask_filters_by_author_and_date(run_cli, tmp_path):
     records = tmp_path / "articles.jsonl"
     records.write_text("".join(json.dumps(r) + "\n" for r in RECORDS))
-    assert run_cli(cli_env, "ingest", str(records)).returncode == 0
-    return cli_env
-
-
-def test_cli_ask_filters_by_author_and_date(indexed_cli):
-    by_author = run_cli(indexed_cli, "ask", QUESTION, "--author", "omar", "--json")
+    assert run_cli("ingest", records).returncode == 0
+    by_author = run_cli("ask", QUESTION, "--author", "omar", "--json")
     assert by_author.returncode == 0, by_author.stderr
     assert {hit["doc_id"] for hit in json.loads(by_author.stdout)["hits"]} == {"dams"}
-    by_date = run_cli(indexed_cli, "ask", QUESTION, "--since", "2025-01", "--until", "2025", "--json")
+    by_date = run_cli("ask", QUESTION, "--since", "2025-01", "--until", "2025", "--json")
     assert {hit["doc_id"] for hit in json.loads(by_date.stdout)["hits"]} == {"onions"}
-    bad = run_cli(indexed_cli, "ask", QUESTION, "--since", "March")
+    bad = run_cli("ask", QUESTION, "--since", "March")
     assert bad.returncode == 2 and bad.stdout == ""
     assert bad.stderr == "error: --since must be a date such as 2025-03-31, 2025-03 or 2025, not 'March'\n"
-    nobody = run_cli(indexed_cli, "ask", QUESTION, "--author", "Nobody")
+    nobody = run_cli("ask", QUESTION, "--author", "Nobody")
     assert nobody.returncode == 2 and nobody.stderr == "error: no indexed article matches author 'Nobody'\n"
 
 

@@ -4,8 +4,6 @@ import json
 import os
 import random
 import re
-import subprocess
-import sys
 import zlib
 from pathlib import Path
 
@@ -14,8 +12,7 @@ import pytest
 import cli
 import index.build as build
 import ingest.loaders as loaders
-from conftest import ROOT, SAMPLE_ARTICLE
-from helpers import minimal_pdf
+from helpers import SAMPLE_ARTICLE, cli_process, minimal_pdf
 from index.build import open_store, update_index
 from index.embedders import HashingEmbedder
 from ingest.loaders import iter_documents
@@ -24,11 +21,6 @@ from settings import Settings
 
 SUFFIXES = (".txt", ".md", ".html", ".pdf", ".json", ".jsonl")
 PROGRESS_BAR = re.compile(r"(Reading|Embedding): [^\[\n]*\[[^\]\n]*\]")  # "Reading: 2 article [00:00, 20 article/s]"
-
-
-def run_cli(env, *args):
-    return subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], capture_output=True, text=True, env=env,
-                          cwd=ROOT, timeout=120)
 
 
 def printed_lines(stderr: str) -> list[str]:
@@ -230,7 +222,7 @@ def test_one_ingest_of_a_hostile_folder_reports_each_bad_item_once_and_indexes_e
     bad, phrases = build_corpus(corpus, tmp_path / "outside")
     assert len(bad) >= 100
 
-    result = run_cli(cli_env, "ingest", str(corpus))
+    result = cli_process(cli_env, "ingest", str(corpus))
     output = result.stdout + result.stderr
     assert result.returncode == 1, output
     assert "Traceback" not in output
@@ -250,7 +242,7 @@ def test_one_ingest_of_a_hostile_folder_reports_each_bad_item_once_and_indexes_e
     assert not any("platypus venom" in text or "quokka smile" in text for text in texts)
     assert len(store.documents) == len(phrases)
 
-    ask = run_cli(cli_env, "ask", "What do Tasmanian devils scavenge at night?", "--json")
+    ask = cli_process(cli_env, "ask", "What do Tasmanian devils scavenge at night?", "--json")
     assert ask.returncode == 0, ask.stderr
     answer = json.loads(ask.stdout)
     assert answer["answered"] and answer["citations"][0]["doc_id"] == "page"
@@ -441,7 +433,7 @@ def test_pypdf_prints_nothing_of_its_own(cli_env, tmp_path):
     odd.write_bytes(page_pdf(text_stream(b"Sugar gliders glide between trees."), font=UNKNOWN_ENCODING_FONT))
     broken = tmp_path / "broken.pdf"
     broken.write_bytes(b"%PDF-1.4\n" + b"1 0 obj << /Type /Catalog >> endobj\n" * 3)
-    result = run_cli(cli_env, "ingest", str(odd), str(broken))
+    result = cli_process(cli_env, "ingest", str(odd), str(broken))
     reported = printed_lines(result.stderr)
     assert len(reported) == 1 and reported[0].startswith(f"failed: {broken}: not a readable PDF"), result.stderr
     assert result.stdout.startswith("1 added")

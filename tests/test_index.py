@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import SAMPLE_ARTICLE
+from helpers import SAMPLE_ARTICLE
 from index.build import open_store, update_index
 from index.search import Retriever
 from index.store import FaissStore, writer_lock
@@ -86,8 +86,7 @@ def test_failures_are_reported_and_good_files_still_indexed(settings, embedder, 
     assert sorted(f.reason for f in report.failed) == ["no such file or folder", "no text"]
 
 
-def test_index_built_with_other_settings_is_refused_with_rebuild_hint(settings, embedder):
-    update_index([str(SAMPLE_ARTICLE)], settings, embedder, progress=False)
+def test_index_built_with_other_settings_is_refused_with_rebuild_hint(indexed, settings, embedder):
     from dataclasses import replace
     other = replace(settings, chunk_tokens=99)
     with pytest.raises(UserError, match=r"chunk_tokens 200 \(now 99\).*--rebuild"):
@@ -101,8 +100,7 @@ def test_missing_index_says_how_to_build_one(settings, embedder):
         open_store(settings, embedder)
 
 
-def test_crash_while_saving_keeps_previous_index(settings, embedder, tmp_path, monkeypatch):
-    update_index([str(SAMPLE_ARTICLE)], settings, embedder, progress=False)
+def test_crash_while_saving_keeps_previous_index(indexed, settings, embedder, tmp_path, monkeypatch):
     before = open_store(settings, embedder).count
     write(tmp_path / "more", "new.txt", "New\n\nA new article about something else entirely.")
     import faiss
@@ -140,7 +138,7 @@ def test_retrievers_rank_the_matching_chunk_first(settings, embedder, tmp_path):
         assert [h.rank for h in hits] == [1, 2]
     only_army = retriever.search("water rights", k=3, doc_ids={"army"})
     assert {h.chunk.doc_id for h in only_army} == {"army"}
-    with pytest.raises(ValueError, match="unknown retriever"):
+    with pytest.raises(ValueError, match="retriever 'magic' is not one of dense, bm25"):
         retriever.search("x", 1, method="magic")
 
 

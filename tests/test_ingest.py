@@ -2,8 +2,7 @@ import json
 
 import pytest
 
-from conftest import SAMPLE_ARTICLE
-from helpers import minimal_pdf
+from helpers import SAMPLE_ARTICLE, minimal_pdf
 from index.embedders import HashingEmbedder
 from ingest.chunking import chunk_document, make_splitter
 from ingest.clean import normalize, strip_furniture

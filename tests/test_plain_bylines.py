@@ -1,7 +1,7 @@
 """Bylines and date lines at the top of plain-text articles become author and date, and leave the text."""
 import pytest
 
-from conftest import SAMPLE_ARTICLE
+from helpers import SAMPLE_ARTICLE
 from ingest.loaders import load_file
 
 BODY = ("Kabul talks resume after a pause of several months, with both sides saying prisoners come first and the "

@@ -2,8 +2,6 @@ import re
 
 import pytest
 
-from conftest import SAMPLE_ARTICLE
-from index.build import update_index
 from qa.answer import answer_to_dict
 from qa.evidence import MAX_SENTENCES, RUNNER_UP_SHARE, Evidence, choose, sentence_spans
 from qa.pipeline import QAPipeline
@@ -11,9 +9,8 @@ from schema import Chunk, UserError
 
 
 @pytest.fixture
-def pipeline(settings, embedder):
-    update_index([str(SAMPLE_ARTICLE)], settings, embedder, progress=False)
-    return QAPipeline(settings, embedder=embedder)
+def pipeline(indexed, embedder):
+    return QAPipeline(indexed, embedder=embedder)
 
 
 def assert_checkable(answer, documents):

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from conftest import SAMPLE_ARTICLE, SEED_DEV
+from helpers import SAMPLE_ARTICLE, SEED_DEV
 from index.build import open_store, update_index
 from index.embedders import make_embedder
 from qa.pipeline import QAPipeline

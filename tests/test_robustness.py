@@ -5,23 +5,16 @@ import random
 import signal
 import subprocess
 import sys
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 import ingest.loaders as loaders
-from conftest import ROOT, SAMPLE_ARTICLE
-from helpers import minimal_pdf
-from index.build import open_store, update_index
+from helpers import ROOT, cli_process, http_server, minimal_pdf
+from index.build import open_store
 from ingest.loaders import LoadFailure, iter_documents
 from qa.pipeline import QAPipeline
-
-
-def cli(env, *args, **kwargs):
-    return subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], capture_output=True, text=True, env=env,
-                          cwd=ROOT, timeout=300, **kwargs)
 
 
 def encrypted_pdf() -> bytes:
@@ -36,7 +29,7 @@ def encrypted_pdf() -> bytes:
     return buffer.getvalue()
 
 
-def test_broken_corpus_reports_each_bad_file_and_indexes_the_good_ones(cli_env, tmp_path):
+def test_broken_corpus_reports_each_bad_file_and_indexes_the_good_ones(run_cli, tmp_path):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "good.txt").write_text("Good article\n\nThe river dam holds water for the valley farms.")
@@ -54,7 +47,7 @@ def test_broken_corpus_reports_each_bad_file_and_indexes_the_good_ones(cli_env, 
     os.mkfifo(corpus / "pipe.txt")
     with open(corpus / "huge.txt", "wb") as handle:  # 50 MB, written sparsely
         handle.truncate(50 * 1024 * 1024)
-    result = cli(cli_env, "ingest", str(corpus), str(tmp_path / "missing-folder"), "--json")
+    result = run_cli("ingest", corpus, tmp_path / "missing-folder", "--json")
     assert result.returncode == 1, result.stderr
     assert "Traceback" not in result.stderr
     summary = json.loads(result.stdout)
@@ -99,17 +92,13 @@ class _Pages(BaseHTTPRequestHandler):
 
 
 def test_urls_that_fail_time_out_or_are_too_big_fail_alone(monkeypatch):
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
     monkeypatch.setattr(loaders, "URL_TIMEOUT_S", 1)
     monkeypatch.setenv("RAGQA_ALLOW_PRIVATE_URLS", "1")  # the test server is on 127.0.0.1
-    try:
+    with http_server(_Pages) as server:
+        base = server.base
         items = list(iter_documents([f"{base}/article", f"{base}/missing", f"{base}/slow"]))
         monkeypatch.setattr(loaders, "MAX_BYTES", 500)
         items += list(iter_documents([f"{base}/big"]))
-    finally:
-        server.shutdown()
     assert items[0].title == "Web" and "dams and rivers" in items[0].text and items[0].source == f"{base}/article"
     assert items[0].metadata["url"] == f"{base}/article", "a fetched page is linked where it was fetched, not its claim"
     failures = [str(item) for item in items[1:]]
@@ -127,11 +116,14 @@ def _write_articles(folder, start, count):
         (folder / f"article-{i:04d}.txt").write_text(f"Article {i}\n\n{body}")
 
 
+@pytest.mark.slow
 def test_kill_9_during_ingest_never_loses_the_previous_index(cli_env, settings, embedder, tmp_path):
+    """Ingests of 40 articles killed after 0.3 to 2.5 s (about 11 s of waiting): the fast layer kills at points
+    measured within the ingest's own work instead (tests/test_store_safety.py, 8 kills; 50 in this layer)."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     _write_articles(corpus, 0, 20)
-    assert cli(cli_env, "ingest", str(corpus)).returncode == 0
+    assert cli_process(cli_env, "ingest", corpus).returncode == 0
     env_settings = type(settings)(index_dir=tmp_path / "index", embed_model="hashing")
     rng = random.Random(7)
     for round_number in range(8):
@@ -147,7 +139,7 @@ def test_kill_9_during_ingest_never_loses_the_previous_index(cli_env, settings, 
         assert all(store.documents[c.doc_id].text[c.start:c.end] == c.text for c in store.chunks)
         answer = QAPipeline(env_settings, embedder=embedder).ask("What about the river dam?")
         assert answer.hits
-    final = cli(cli_env, "ingest", str(corpus))
+    final = cli_process(cli_env, "ingest", corpus)
     assert final.returncode == 0, final.stderr
     assert open_store(env_settings, embedder).count > 0
     assert len(list((tmp_path / "index").glob("gen-*"))) == 1
@@ -155,7 +147,7 @@ def test_kill_9_during_ingest_never_loses_the_previous_index(cli_env, settings, 
     assert f"index: {total} articles" in final.stdout
 
 
-def test_two_ingests_at_once_are_refused_not_interleaved(cli_env, tmp_path):
+def test_two_ingests_at_once_are_refused_not_interleaved(cli_env, run_cli, tmp_path):
     corpus_a, corpus_b = tmp_path / "a", tmp_path / "b"
     corpus_a.mkdir()
     corpus_b.mkdir()
@@ -167,7 +159,7 @@ def test_two_ingests_at_once_are_refused_not_interleaved(cli_env, tmp_path):
     while not (tmp_path / "index" / ".lock").exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     time.sleep(0.5)
-    second = cli(cli_env, "ingest", str(corpus_b))
+    second = run_cli("ingest", corpus_b)  # in this process: the lock is the index's, not the process's
     out, _ = first.communicate(timeout=300)
     assert first.returncode == 0
     if second.returncode == 2:
@@ -179,9 +171,8 @@ def test_two_ingests_at_once_are_refused_not_interleaved(cli_env, tmp_path):
 
 @pytest.mark.parametrize("question", ["x" * 100_000, "¿Qué dice el autor sobre Bagram?", "巴格拉姆基地怎么样？",
                                       "Bagram " * 5000])
-def test_long_and_foreign_questions_are_answered_or_declined(settings, embedder, question):
-    update_index([str(SAMPLE_ARTICLE)], settings, embedder, progress=False)
-    answer = QAPipeline(settings, embedder=embedder).ask(question)
+def test_long_and_foreign_questions_are_answered_or_declined(indexed, embedder, question):
+    answer = QAPipeline(indexed, embedder=embedder).ask(question)
     assert isinstance(answer.answered, bool) and len(answer.question) <= 2000
     if answer.answered:
         assert answer.citations

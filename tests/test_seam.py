@@ -4,7 +4,7 @@ import ast
 import json
 from dataclasses import replace
 
-from conftest import ROOT, SAMPLE_ARTICLE
+from helpers import ROOT, SAMPLE_ARTICLE
 from index.build import StoreConfig, open_store, store_config
 from qa.collection import Collection, IndexedArticle
 from qa.pipeline import QAPipeline

@@ -18,10 +18,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from helpers import PicklePayload
 
-from conftest import ROOT, SAMPLE_ARTICLE
-from index.build import open_store, update_index
+from helpers import ROOT, SAMPLE_ARTICLE, PicklePayload
+from index.build import open_store
 from qa.generators import OpenAICompatibleGenerator, free_port
 from qa.collection import Collection
 from qa.pipeline import QAPipeline
@@ -170,10 +169,9 @@ def test_the_unpickling_scan_reads_the_project_not_installed_packages(tmp_path):
     assert unpickling_sources(tmp_path) == {"qa/bad.py": ["pickle.loads("]}
 
 
-def test_every_index_file_reads_without_pickle(settings, embedder):
+def test_every_index_file_reads_without_pickle(indexed, settings, embedder):
     import faiss
 
-    update_index([str(SAMPLE_ARTICLE)], settings, embedder, progress=False)
     generation = settings.index_dir / (settings.index_dir / "CURRENT").read_text().strip()
     assert sorted(p.name for p in generation.iterdir()) == \
         ["bm25.data.npy", "bm25.indices.npy", "bm25.indptr.npy", "bm25.vocab.json",
@@ -201,8 +199,7 @@ def plant(kind: str, generation: Path, marker: Path) -> None:
 
 
 @pytest.fixture
-def planted(request, settings, embedder, tmp_path):
-    update_index([str(SAMPLE_ARTICLE)], settings, embedder, progress=False)
+def planted(request, indexed, settings, tmp_path):
     generation = settings.index_dir / (settings.index_dir / "CURRENT").read_text().strip()
     marker = tmp_path / "pickle-ran"
     plant(request.param, generation, marker)
@@ -317,8 +314,7 @@ def test_uploads_whose_names_clash_are_all_kept(settings, embedder, tmp_path):
 
 # ---- an upload landing while a question is answered -------------------------------------------------------
 
-def test_an_article_replaced_mid_answer_is_quoted_from_the_version_searched(settings, embedder, tmp_path):
-    update_index([str(SAMPLE_ARTICLE)], settings, embedder, progress=False)
+def test_an_article_replaced_mid_answer_is_quoted_from_the_version_searched(indexed, settings, embedder, tmp_path):
     title, body = SAMPLE_ARTICLE.read_text().split("\n", 1)
     changed = tmp_path / SAMPLE_ARTICLE.name
     preface = " ".join(f"Onion prices rose for the {n}th week running." for n in range(4, 60))

@@ -1,8 +1,8 @@
 """Generations are snapshots: readers never fail while ingests swap them, kill -9 never loses the index, and a
 damaged or tampered index is refused in one line naming the file and the fix, never rebuilt over.
 
-(tests/test_robustness.py has the first kill -9 test; the ones here add readers, many more kill points and every
-step of a save.)
+(tests/test_robustness.py has the first kill -9 test, in the slow layer; the ones here add readers, kill points
+measured within the ingest's work and every step of a save.)
 """
 import json
 import os
@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 import index.store as store_module
-from conftest import ROOT, SAMPLE_ARTICLE
+from helpers import ROOT, SAMPLE_ARTICLE, cli_process
 from index.build import open_store, update_index
 from index.store import FaissStore
 from qa.pipeline import QAPipeline
@@ -27,11 +27,6 @@ from schema import Chunk, Document, UserError
 
 QUESTION = "What about the river dam?"
 WORDS = "river dam water valley farm policy border trade army election court budget".split()
-
-
-def cli(env, *args):
-    return subprocess.run([sys.executable, str(ROOT / "cli.py"), *args], capture_output=True, text=True, env=env,
-                          cwd=ROOT, timeout=120)
 
 
 def write_article(folder, number: int, version: int = 0):
@@ -154,12 +149,12 @@ def _reads_during_cli_ingests(cli_env, settings, embedder, tmp_path, ingests: in
     corpus = tmp_path / "corpus"
     for number in range(5):
         write_article(corpus, number)
-    assert cli(cli_env, "ingest", str(corpus)).returncode == 0
+    update_index([str(corpus)], settings, embedder, progress=False)
     failures, reads, done = [], Counter(), threading.Event()
 
     def ask_cli():
         while not done.is_set():
-            result = cli(cli_env, "ask", QUESTION, "--json")
+            result = cli_process(cli_env, "ask", QUESTION, "--json")
             if result.returncode != 0 or not json.loads(result.stdout)["hits"]:
                 failures.append(f"cli: {result.stderr.strip()}")
             reads["cli"] += 1
@@ -180,7 +175,7 @@ def _reads_during_cli_ingests(cli_env, settings, embedder, tmp_path, ingests: in
     try:
         for version in range(1, ingests + 1):
             write_article(corpus, 5 + version if version % 2 else version % 5, version)
-            result = cli(cli_env, "ingest", str(corpus))
+            result = cli_process(cli_env, "ingest", corpus)
             assert result.returncode == 0, result.stderr
     finally:
         done.set()
@@ -189,7 +184,7 @@ def _reads_during_cli_ingests(cli_env, settings, embedder, tmp_path, ingests: in
     assert failures == [], failures[:3]
     assert reads["cli"] >= ingests // 3 and reads["in-process"] >= ingests, reads
     write_article(corpus, 0, version=ingests + 1)
-    assert cli(cli_env, "ingest", str(corpus)).returncode == 0
+    update_index([str(corpus)], settings, embedder, progress=False)
     assert_tidy(settings.index_dir)  # generations readers held while being opened go with the next save
 
 
@@ -270,7 +265,7 @@ def _kill_9_during_ingests(cli_env, settings, embedder, tmp_path, kills: int):
     corpus = tmp_path / "corpus"
     for number in range(10):
         write_article(corpus, number)
-    assert cli(cli_env, "ingest", str(corpus)).returncode == 0
+    update_index([str(corpus)], settings, embedder, progress=False)
     write_article(corpus, 10)
     process = _start_ingest(cli_env, corpus)
     started = time.monotonic()
@@ -290,9 +285,8 @@ def _kill_9_during_ingests(cli_env, settings, embedder, tmp_path, kills: int):
         if killed == kills:
             break
     assert killed == kills and published < attempt, (killed, published, attempt)
-    final = cli(cli_env, "ingest", str(corpus))
-    assert final.returncode == 0, final.stderr
-    assert f"index: {len(list(corpus.iterdir()))} articles" in final.stdout
+    final = update_index([str(corpus)], settings, embedder, progress=False)
+    assert not final.failed and final.total_documents == len(list(corpus.iterdir()))
     assert_tidy(settings.index_dir)
 
 
@@ -307,24 +301,24 @@ def test_kill_9_at_50_random_points_of_ingests_never_breaks_the_index(cli_env, s
 
 # ---- a damaged CURRENT or a lost generation ----------------------------------------------------------------------
 
-def test_an_emptied_current_is_refused_and_the_ingest_deletes_nothing(cli_env, tmp_path):
+def test_an_emptied_current_is_refused_and_the_ingest_deletes_nothing(run_cli, tmp_path):
     """`: > idx/CURRENT`, then an ingest: the old code printed "1 added … 1 articles" and deleted gen-000001."""
     corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
     for number in range(3):
         write_article(corpus, number)
-    assert cli(cli_env, "ingest", str(corpus)).returncode == 0
+    assert run_cli("ingest", corpus).returncode == 0
     kept = generation_files(index_dir)
     (index_dir / "CURRENT").write_text("")
     write_article(tmp_path / "more", 7)
-    error = one_line_error(cli(cli_env, "ingest", str(tmp_path / "more")))
+    error = one_line_error(run_cli("ingest", tmp_path / "more"))
     assert error == (f"error: the index at {index_dir} is damaged: {index_dir}/CURRENT is empty; restore it with: "
                      f"echo gen-000001 > {index_dir}/CURRENT, or rebuild it with: python cli.py ingest SOURCES "
                      f"--index {index_dir} --rebuild")
     assert generation_files(index_dir) == kept
-    assert one_line_error(cli(cli_env, "ask", QUESTION)) == error
+    assert one_line_error(run_cli("ask", QUESTION)) == error
     restore = error.split("restore it with: ")[1].split(", or ")[0]
     subprocess.run(restore, shell=True, check=True)
-    assert json.loads(cli(cli_env, "ask", QUESTION, "--json").stdout)["hits"]
+    assert json.loads(run_cli("ask", QUESTION, "--json").stdout)["hits"]
 
 
 def _incomplete_generation(index_dir):
@@ -524,9 +518,8 @@ TAMPERS = {  # name: (tamper, the file the refusal names, a piece of its reason)
 
 
 @pytest.fixture
-def sample_index(settings, embedder):
-    update_index([str(SAMPLE_ARTICLE)], settings, embedder, progress=False)
-    return live_generation(settings.index_dir)
+def sample_index(indexed):
+    return live_generation(indexed.index_dir)
 
 
 @pytest.mark.parametrize("tamper", TAMPERS)
@@ -554,19 +547,19 @@ def test_a_tampered_generation_is_refused_in_one_line_naming_the_file(tamper, sa
 @pytest.mark.parametrize("tamper", ["manifest says ivf, file is flat", "unknown document field",
                                     "document without hash", "documents nested deeply", "documents not UTF-8",
                                     "documents and manifest emptied"])
-def test_the_cli_refuses_a_tampered_index_in_one_line_and_never_saves_over_it(tamper, cli_env, tmp_path):
+def test_the_cli_refuses_a_tampered_index_in_one_line_and_never_saves_over_it(tamper, run_cli, tmp_path):
     """The issue's reproductions, as a user runs them: each gave a traceback, and an emptied documents.json plus
     an ingest saved orphan chunks after which every ask failed with KeyError."""
     index_dir = tmp_path / "index"
-    assert cli(cli_env, "ingest", str(SAMPLE_ARTICLE)).returncode == 0
+    assert run_cli("ingest", SAMPLE_ARTICLE).returncode == 0
     change, name, reason = TAMPERS[tamper]
     change(live_generation(index_dir))
     kept = generation_files(index_dir)
     write_article(tmp_path / "more", 1)
-    error = one_line_error(cli(cli_env, "ingest", str(tmp_path / "more")))
+    error = one_line_error(run_cli("ingest", tmp_path / "more"))
     assert error.startswith(f"error: cannot read {live_generation(index_dir) / name}: ") and reason in error
     assert generation_files(index_dir) == kept
-    assert one_line_error(cli(cli_env, "ask", QUESTION)) == error
+    assert one_line_error(run_cli("ask", QUESTION)) == error
 
 
 # ---- and nothing inconsistent is ever written --------------------------------------------------------------------
@@ -601,13 +594,13 @@ def test_record_fields_follow_the_schema():
     assert set(store_module.CHUNK_FIELDS) == set(Chunk.__dataclass_fields__) | {"embed_key"}
 
 
-def test_generations_a_killed_save_left_behind_are_removed_by_the_next_ingest_even_with_nothing_new(cli_env, tmp_path):
+def test_generations_a_killed_save_left_behind_are_removed_by_the_next_ingest_even_with_nothing_new(run_cli, tmp_path):
     corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
     write_article(corpus, 0)
-    assert cli(cli_env, "ingest", str(corpus)).returncode == 0
+    assert run_cli("ingest", corpus).returncode == 0
     live = live_generation(index_dir)
     shutil.copytree(live, index_dir / "gen-000000.removing")  # killed halfway through removing an old generation
     shutil.copytree(live, index_dir / "gen-000000")  # killed before renaming it away
-    result = cli(cli_env, "ingest", str(corpus))
+    result = run_cli("ingest", corpus)
     assert result.returncode == 0 and "0 added" in result.stdout, result.stdout
     assert_tidy(index_dir)

@@ -6,8 +6,7 @@ import shutil
 
 import numpy as np
 import pytest
-from conftest import SAMPLE_ARTICLE
-from helpers import PicklePayload
+from helpers import SAMPLE_ARTICLE, PicklePayload
 
 from index.build import open_store, update_index
 from index.store import UNIT_FILES, text_key
