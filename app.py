@@ -8,6 +8,7 @@ import atexit
 import contextlib
 import os
 import shutil
+import sys
 import tempfile
 import time
 import uuid
@@ -480,8 +481,9 @@ def _passages(k) -> int:
 
 try:
     chat_app = ChatApp(QAPipeline(Settings.from_env()))
-except UserError as exc:  # a bad RAGQA_* setting: one line, not a traceback
-    raise SystemExit(f"error: {exc}") from None
+except UserError as exc:  # a bad RAGQA_* setting: one line, not a traceback, and exit 2 as the CLI does
+    print(f"error: {exc}", file=sys.stderr)
+    raise SystemExit(2) from None
 demo = chat_app.demo  # what Hugging Face Spaces and `gradio app.py` look for
 
 if __name__ == "__main__":

@@ -24,14 +24,13 @@ from qa.generators import Generator, LlmBusy, LlmLane, LlmTimedOut, make_generat
 from qa.prompts import render_messages
 from qa.scoring import unmatched_names
 from schema import Answer, Hit, UserError
-from settings import Settings
+from settings import ANSWER_MODES, Settings
 
 MAX_QUESTION_CHARS = 2000  # longer input is cut: no question needs more, and it bounds the work per request
 # Below this score (cosine plus word-overlap bonus) of the best evidence sentence the assistant abstains.
 # Calibrated per model on labelled questions (docs/benchmarks.md); models not listed use the fallback.
 CALIBRATED_MIN_RELEVANCE = {"packaged:all-MiniLM-L6-v2": 0.62, "hashing": 0.3}
 FALLBACK_MIN_RELEVANCE = 0.5
-ANSWER_MODES = ("offline", "llm")
 LLM_MAX_SENTENCES = 4
 CONDENSE_MAX_TOKENS = 60
 LLM_DEADLINE_S = 60.0  # an LLM answer, from the question to the checked text; then the quoted answer is given

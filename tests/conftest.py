@@ -82,3 +82,29 @@ def run_cli(env, capsys):
         out, err = capsys.readouterr()
         return subprocess.CompletedProcess(["cli.py", *argv], code, out, err)
     return run
+
+
+# The shared Chromium fixtures of the browser tests: each browser test module defines `app_url`, the app it drives.
+@pytest.fixture(scope="module")
+def browser(app_url):
+    from playwright.sync_api import sync_playwright
+
+    from bench.screenshot import launch_chromium
+
+    with sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh laptop-sized page that records dialogs (an alert would mean injected script ran) and JS errors."""
+    from bench.screenshot import LAPTOP
+
+    page = browser.new_page(viewport=LAPTOP)
+    page.dialogs, page.errors = [], []
+    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    yield page
+    page.close()

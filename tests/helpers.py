@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import subprocess
 import sys
 import threading
 from http.server import ThreadingHTTPServer
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
@@ -71,3 +74,18 @@ class PicklePayload:
         import os
 
         return os.mkdir, (str(self.marker),)
+
+
+def require_browser() -> None:
+    """Skip without Chromium or Playwright, except in CI, where their absence is a failure."""
+    from bench.screenshot import CHROMIUM
+
+    missing = None if os.path.exists(CHROMIUM) else f"{CHROMIUM} is missing (apt-get install chromium)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing = missing or "playwright is not installed (pip install -r requirements-dev.txt)"
+    if missing and os.environ.get("CI") == "true":
+        pytest.fail(f"{missing}: .ci/run must install it")
+    if missing:
+        pytest.skip(missing)

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from fakes import ScriptedGenerator
+from fakes import DOCUMENT, QUOTE, TEXT, FakePipeline, ScriptedGenerator, citation
 from helpers import SAMPLE_ARTICLE, minimal_pdf
 from qa.answer import answer_to_dict
 from qa.collection import Collection
@@ -19,51 +19,9 @@ from ui.library import Library
 from ui.render import answer_markdown, escape_html, passage_parts, sources_html
 from ui.uploads import safe_filename, stage_uploads
 
-TEXT = "Intro paragraph.\n\nThe base may be negotiated. It is a <b>hub</b> for ${watching} {{the region}}.\n\nEnd."
-QUOTE = "It is a <b>hub</b> for ${watching} {{the region}}."
-DOCUMENT = Document(id="doc", title="On <Bagram>", source="/srv/secret/path/doc.txt", text=TEXT,
-                    metadata={"author": "A. Writer", "date": "2025-01-02", "url": "javascript:alert(1)"})
-
-
-def citation(n=1, quote=QUOTE):
-    start = TEXT.index(quote)
-    return Citation(n=n, chunk_id="doc#0", doc_id="doc", title=DOCUMENT.title, source=DOCUMENT.source,
-                    start=start, end=start + len(quote), quote=quote)
-
-
 def unescaped(characters: str, markdown: str) -> list[str]:
     """Characters of `characters` in `markdown` without a backslash before them, which markdown would act on."""
     return re.findall(r"(?<!\\)[" + re.escape(characters) + "]", markdown)
-
-
-class FakeCollection:
-    """Collection's look-up the chat makes (the titles of the articles searched), over DOCUMENT alone."""
-
-    def documents(self) -> dict[str, Document]:
-        return {"doc": DOCUMENT}
-
-
-class FakePipeline:
-    """Streams a fixed answer word by word, as QAPipeline.ask_stream does; "fail" raises a UserError."""
-
-    def __init__(self):
-        self.calls = []
-        self.settings = Settings()
-        self.collection = FakeCollection()
-
-    def ask_stream(self, question, **options):
-        self.calls.append((question, options))
-        if question == "fail":
-            raise UserError("no LLM is configured: see 'LLM answers' in the README")
-        if question == "crash":
-            raise RuntimeError("/srv/secret/path: internal detail")
-        query = f"{question} (Bagram)" if options["history"] else question
-        answer = Answer(question=question, text=f"The author writes: {QUOTE} [1]", answered=True,
-                        citations=[citation()], hits=[], query=query)
-        words = answer.text.split(" ")
-        for i in range(1, len(words)):
-            yield " ".join(words[:i]), None
-        yield answer.text, answer
 
 
 def test_respond_streams_then_ends_with_the_answer():

@@ -12,7 +12,7 @@ from types import SimpleNamespace
 import pytest
 
 import qa.collection
-from fakes import ScriptedGenerator
+from fakes import ScriptedGenerator, StalledGenerator, wait_for_llm_threads
 from helpers import ROOT, SAMPLE_ARTICLE
 from index.build import update_index
 from qa.generators import LlmBusy, LlmLane, LlmTimedOut
@@ -29,28 +29,6 @@ QUOKKAS = "Quokkas\n\nQuokkas live on Rottnest Island. Quokkas eat leaves, grass
 
 def quoted_because(reason: str) -> str:
     return f" ({reason}, so this answer quotes the articles.)"
-
-
-class StalledGenerator:
-    """An LLM that writes its first words, then stalls until released (or 30 s)."""
-
-    name = "stalled"
-
-    def __init__(self):
-        self.started, self.release = threading.Event(), threading.Event()
-
-    def stream(self, messages, max_tokens):
-        self.started.set()
-        yield "Bagram is "
-        self.release.wait(30)
-        yield "negotiable [1]."
-
-
-def wait_for_llm_threads():
-    """A stalled stream's thread holds its lane slot until it ends; the next test starts with the lane free."""
-    for thread in threading.enumerate():
-        if thread.name == "llm-stream":
-            thread.join(10)
 
 
 @pytest.fixture

@@ -2,16 +2,14 @@
 (first start, real packaged model), on the sample article plus one article full of markup that must stay text."""
 import functools
 import http.server
-import os
 import re
 import shutil
 import threading
 
 import pytest
 
-from bench.screenshot import (BAGRAM, CHROMIUM, FOLLOW_UP, LAPTOP, PHONE, ask, free_port, launch_chromium,
-                              running_app, wait_until_ready)
-from helpers import SAMPLE_ARTICLE
+from bench.screenshot import (BAGRAM, FOLLOW_UP, LAPTOP, PHONE, ask, free_port, running_app, wait_until_ready)
+from helpers import SAMPLE_ARTICLE, require_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -34,19 +32,6 @@ WATCH_STREAMING = """() => {
 }"""
 
 
-def require_browser():
-    """Skip without Chromium or Playwright, except in CI, where their absence is a failure."""
-    missing = None if os.path.exists(CHROMIUM) else f"{CHROMIUM} is missing (apt-get install chromium)"
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing = missing or "playwright is not installed (pip install -r requirements-dev.txt)"
-    if missing and os.environ.get("CI") == "true":
-        pytest.fail(f"{missing}: .ci/run must install it")
-    if missing:
-        pytest.skip(missing)
-
-
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
     require_browser()
@@ -57,27 +42,6 @@ def app_url(tmp_path_factory):
     (articles / "onion-prices.txt").write_text(HOSTILE_ARTICLE)
     with running_app(root / "index", root / "app.log", RAGQA_ARTICLES_DIR=str(articles)) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser(app_url):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    """A fresh laptop-sized page that records dialogs (an alert would mean injected script ran) and JS errors."""
-    page = browser.new_page(viewport=LAPTOP)
-    page.dialogs, page.errors = [], []
-    page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    yield page
-    page.close()
 
 
 def test_the_llm_choice_is_disabled_and_says_why_when_no_llm_is_configured(page, app_url):

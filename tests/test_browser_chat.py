@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.screenshot import BAGRAM, FOLLOW_UP, LAPTOP, PHONE, ask, launch_chromium, running_app, wait_until_ready
-from helpers import SAMPLE_ARTICLE
-from test_browser import require_browser
+from bench.screenshot import BAGRAM, FOLLOW_UP, LAPTOP, PHONE, ask, running_app, wait_until_ready
+from helpers import SAMPLE_ARTICLE, require_browser
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -96,13 +95,8 @@ def served(tmp_path_factory, llm):
 
 
 @pytest.fixture(scope="module")
-def browser(served):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
+def app_url(served):
+    return served[0]
 
 
 @pytest.fixture

@@ -6,8 +6,7 @@ import re
 import pytest
 
 from bench.screenshot import ask, running_app, wait_until_ready
-from helpers import SAMPLE_ARTICLE
-from test_browser import browser, page, require_browser  # noqa: F401 - the shared Chromium fixtures
+from helpers import SAMPLE_ARTICLE, require_browser
 from ui.uploads import ALLOWED_SUFFIXES
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

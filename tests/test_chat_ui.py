@@ -5,7 +5,7 @@ import json
 import re
 
 from schema import Answer, Citation, Document
-from test_app import FakePipeline
+from fakes import FakePipeline
 from ui.chat import AskOptions, Turn, chat_messages, respond, stop
 from ui.conversation import SAVED_TURNS, export_json, export_markdown, restored, saved_form
 from ui.render import article_html, copy_text, sources_html

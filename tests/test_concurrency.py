@@ -159,7 +159,7 @@ def test_the_app_answers_as_many_offline_questions_at_once_as_it_has_cores_while
     from gradio_client import Client
 
     from bench.screenshot import free_port
-    from test_app_safety import StalledGenerator, wait_for_llm_threads
+    from fakes import StalledGenerator, wait_for_llm_threads
 
     at_once = min(app.OFFLINE_ANSWERS, 4)
     embedder, stalled = MeetingEmbedder(), StalledGenerator()

@@ -6,7 +6,7 @@ import types
 
 import numpy as np
 import pytest
-from test_embedders import RecordingModel
+from fakes import RecordingModel
 
 import cli
 from index.embedders import SentenceTransformerEmbedder, choose_device, choose_precision, make_embedder

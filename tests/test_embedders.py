@@ -6,6 +6,7 @@ import sys
 import numpy as np
 import pytest
 
+from fakes import RecordingModel
 from helpers import ROOT
 from index.embedders import (ONE_THREAD_BELOW, SentenceTransformerEmbedder, choose_precision, cpu_flags,
                              make_embedder)
@@ -50,19 +51,6 @@ def test_making_an_embedder_imports_neither_torch_nor_sentence_transformers():
             "print(sorted({'torch', 'sentence_transformers', 'transformers'} & set(sys.modules)))")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
-
-
-class RecordingModel:
-    """Stands in for a SentenceTransformer: records the torch threads and autocast state of each encode call."""
-
-    def __init__(self):
-        self.calls = []
-
-    def encode(self, texts, **options):
-        import torch
-
-        self.calls.append((len(texts), torch.get_num_threads(), torch.is_autocast_enabled("cpu")))
-        return np.full((len(texts), 4), 0.6, dtype=np.float32)  # norm 1.2: bf16 path must renormalise
 
 
 def fake_embedder(precision: str) -> SentenceTransformerEmbedder:

@@ -80,7 +80,7 @@ def test_a_pdf_locked_only_against_editing_is_read():
     assert shown(read_pdf(encrypted("")).blocks) == [(PARAGRAPH, 0, "Locked text.")]
 
 
-def _line(fonts: dict[str, int], text: str = "Detect nested minipage environments") -> "_Line":
+def _line(fonts: dict[str, int], text: str = "Detect nested minipage environments"):
     from collections import Counter
 
     from ingest.pdf import _Line

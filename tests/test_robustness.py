@@ -53,8 +53,6 @@ def test_broken_corpus_reports_each_bad_file_and_indexes_the_good_ones(run_cli, 
     summary = json.loads(result.stdout)
     assert sorted(summary["added"]) == ["copy-of-good", "latin1", "records-1", "utf16"]  # first of the twins
     assert len(summary["skipped"]) == 1 and "same text as article" in summary["skipped"][0]
-    reasons = {line.split(": ", 1)[1].rsplit("/", 1)[-1]: line for line in result.stderr.splitlines()
-               if line.startswith("failed: ")}
     expected = {
         "empty.txt": "no text", "blank.txt": "no text", "binary.txt": "binary data, not text",
         "scripts.html": "no article text found in the HTML", "corrupt.pdf": "not a readable PDF",

@@ -2,7 +2,6 @@
 on disk is unpickled and a tampered index is refused; oversized files are never read; gradio's upload route is
 limited; upload names stay inside the upload folder and never overwrite each other; an upload landing mid-answer
 does not change what the answer quotes."""
-import http.client
 import json
 import os
 import re
