@@ -32,7 +32,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.report import update_section
+from bench.report import cpu_model, update_section
 from bench.screenshot import running_app
 from evaluation.report import markdown_table
 
@@ -382,7 +382,8 @@ def report(command: str, apps: list[Measured], asked: list[str], squad: int, pro
         "",
         f"`python app.py` (gradio {gradio.__version__}, offline answers, real packaged model) on 127.0.0.1 with "
         f"{corpus}; each user is a separate gradio_client `Client` in a thread of "
-        f"{'one process' if processes == 1 else f'one of {processes} client processes'} on the same machine, asking {len(asked)} rotating questions through `/ask` (k={K}). {cpu_name()}, {os.cpu_count()} "
+        f"{'one process' if processes == 1 else f'one of {processes} client processes'} on the same machine, "
+        f"asking {len(asked)} rotating questions through `/ask` (k={K}). {cpu_model() or 'CPU unknown'}, {os.cpu_count()} "
         f"cores, shared with other work (load average {load1:.1f} / {load5:.1f} at the end of the run), so timings "
         "are noisy. A request counts as an error if it raises, times out, or its answer differs from the one the "
         "single user got for the same question.",
@@ -409,14 +410,6 @@ def report(command: str, apps: list[Measured], asked: list[str], squad: int, pro
         lines += ["", "Errors seen:", ""] + [f"- `{e}`" for e in errors[:10]]
         lines += [f"- app log: `{p}`" for p in problems[:10]]
     return "\n".join(lines)
-
-
-def cpu_name() -> str:
-    try:
-        line = next(line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name"))
-        return line.split(":", 1)[1].strip()
-    except (OSError, StopIteration):
-        return "CPU unknown"
 
 
 def log_problems(log_path: Path) -> list[str]:
