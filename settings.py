@@ -23,6 +23,9 @@ RETRIEVERS = ("dense", "bm25", "hybrid", "rrf", "mmr")  # the methods index/sear
 ANSWER_MODES = ("offline", "llm")
 LLM_BACKENDS = ("openai", "hf", "local")  # or none, the default
 PRECISIONS = ("auto", "fp32", "bf16")
+STORES = ("faiss", "milvus")  # index/stores.py: the FAISS folder (default) or Milvus (requirements-scale.txt)
+MILVUS_COLLECTION = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,199}")  # Milvus's rule, leaving room for "_chunks" etc.
+NOT_SHOWN = {"llm_base_url", "milvus_uri", "milvus_token"}  # may hold a password: refused without the value
 GPU_DEVICE = re.compile(r"cuda(?::(\d+))?")  # cuda, or cuda:N for the Nth GPU
 MAX_UPLOAD_MB = 20  # ingest reads no file larger (ingest/loaders.py MAX_BYTES): a larger upload would only fail there
 # Where a backend's key is read when RAGQA_LLM_API_KEY is not set.
@@ -71,10 +74,14 @@ class Settings:
     allow_delete: bool = True  # the Articles tab's delete button; switch off for public deployments
     max_upload_mb: int = 10
     allow_private_urls: bool = False  # URL ingest may reach this machine and private networks
+    store: str = "faiss"  # one of STORES: where the index lives
+    milvus_uri: str = str(ROOT / "data" / "milvus.db")  # a .db file (Milvus Lite, in process) or http(s)://host:19530
+    milvus_token: str = field(default="", repr=False)  # a Milvus server's "user:password" or API key: a secret
+    milvus_collection: str = "ragqa"  # the collections' name prefix: ragqa_chunks, ragqa_units, ...
 
     def __post_init__(self):
         for name, why in _problems(self):
-            raise SettingError(name, getattr(self, name), why, show_value=name != "llm_base_url")
+            raise SettingError(name, getattr(self, name), why, show_value=name not in NOT_SHOWN)
 
     @classmethod
     def from_env(cls, flags: dict[str, str] | None = None, **overrides) -> "Settings":
@@ -130,6 +137,14 @@ def _problems(settings: Settings):
         yield "llm_base_url", why
     if not 1 <= settings.max_upload_mb <= MAX_UPLOAD_MB:
         yield "max_upload_mb", f"must be from 1 to {MAX_UPLOAD_MB} (ingest reads no larger file)"
+    if why := choice_problem(settings.store, STORES):
+        yield "store", why
+    if why := milvus_uri_problem(settings.milvus_uri):
+        yield "milvus_uri", why
+    if settings.milvus_token and not settings.milvus_uri.startswith(("http://", "https://")):
+        yield "milvus_token", f"is for a Milvus server, but {variable('milvus_uri')} is a local Milvus Lite file"
+    if not MILVUS_COLLECTION.fullmatch(settings.milvus_collection):
+        yield "milvus_collection", "must be up to 200 letters, digits and underscores, not starting with a digit"
 
 
 def _backend_problem(settings: Settings) -> str:
@@ -155,6 +170,15 @@ def overlap_problem(overlap: int, chunk_tokens: int) -> str:
     if 0 <= overlap < chunk_tokens:
         return ""
     return f"must be at least 0 and below {variable('chunk_tokens')}={chunk_tokens}"
+
+
+def milvus_uri_problem(uri: str) -> str:
+    """Why `uri` names neither a Milvus server (http(s)) nor a Milvus Lite file, or "". Never quotes it."""
+    if uri.startswith(("http://", "https://")):
+        return url_problem(uri, "http://127.0.0.1:19530")
+    if not uri.endswith(".db") or "://" in uri:
+        return "is neither an http(s) URL of a Milvus server nor a Milvus Lite file ending in .db"
+    return "is a folder, not a Milvus Lite file" if Path(uri).is_dir() else ""
 
 
 def folder_problem(path) -> str:

@@ -10,7 +10,9 @@ from pathlib import Path
 import numpy as np
 
 from index.embedders import Embedder
-from index.store import FaissStore, UnitRows, current_generation, embed_text, text_key, writer_lock
+from index.store import UnitRows, embed_text, text_key
+from index.stores import Store, live_version, new_store, writing
+from index.stores import open_store as open_configured_store
 from ingest.chunking import chunk_document, make_splitter
 from ingest.clean import one_line
 from ingest.loaders import LoadFailure, LoadSkip, failure_reason, iter_documents
@@ -64,18 +66,18 @@ def store_config(settings: Settings, embedder: Embedder) -> StoreConfig:
                        embed_title=settings.embed_title)
 
 
-def open_store(settings: Settings, embedder: Embedder) -> FaissStore:
-    return FaissStore.load(settings.index_dir, store_config(settings, embedder).as_dict())
+def open_store(settings: Settings, embedder: Embedder) -> Store:
+    return open_configured_store(settings, store_config(settings, embedder).as_dict())
 
 
 def update_index(sources: list[str], settings: Settings, embedder: Embedder, *, prune: bool = False,
                  rebuild: bool = False, progress: bool = True) -> IngestReport:
     report = IngestReport()
-    with writer_lock(settings.index_dir):
-        if not rebuild and current_generation(settings.index_dir):  # a damaged index is refused, not replaced
+    with writing(settings):
+        if not rebuild and live_version(settings):  # a damaged index is refused, not replaced
             store = open_store(settings, embedder)
         else:
-            store = FaissStore(store_config(settings, embedder).as_dict())
+            store = new_store(settings, store_config(settings, embedder).as_dict())
         changed = _load_changes(sources, store, report, progress)
         _add_documents(changed, store, settings, embedder, report, progress)
         if prune:
@@ -90,8 +92,8 @@ def update_index(sources: list[str], settings: Settings, embedder: Embedder, *, 
 def delete_articles(doc_ids: set[str], settings: Settings, embedder: Embedder) -> list[str]:
     """Remove these articles from the index, in a new generation saved whole before it replaces the old one, so
     the other articles stay as they were; returns the ids that were indexed, sorted."""
-    with writer_lock(settings.index_dir):
-        if not current_generation(settings.index_dir):
+    with writing(settings):
+        if not live_version(settings):
             return []
         store = open_store(settings, embedder)
         removed = sorted(set(doc_ids) & store.documents.keys())
@@ -101,7 +103,7 @@ def delete_articles(doc_ids: set[str], settings: Settings, embedder: Embedder) -
     return removed
 
 
-def _load_changes(sources, store: FaissStore, report: IngestReport, progress: bool) -> list[tuple[Document, str]]:
+def _load_changes(sources, store: Store, report: IngestReport, progress: bool) -> list[tuple[Document, str]]:
     from tqdm import tqdm
 
     owner_of_hash = {h: doc_id for doc_id, h in store.doc_hashes.items()}
@@ -136,13 +138,12 @@ def _load_changes(sources, store: FaissStore, report: IngestReport, progress: bo
     return changed
 
 
-def _add_documents(changed, store: FaissStore, settings: Settings, embedder: Embedder,
+def _add_documents(changed, store: Store, settings: Settings, embedder: Embedder,
                    report: IngestReport, progress: bool) -> None:
     splitter = make_splitter(settings.chunk_tokens, settings.chunk_overlap, embedder.count_tokens,
                              getattr(embedder, "count_tokens_many", None))  # optional: wrappers may lack it
-    known = store.vectors_by_key()
     planned = []  # (document, hash, chunks, embed keys, unit keys per chunk)
-    to_embed: dict[str, str] = {}  # embed key -> text, for keys with no stored vector
+    texts: dict[str, str] = {}  # embed key -> text, for every text of the changed documents
     for document, doc_hash in changed:
         try:
             chunks = chunk_document(document, splitter)
@@ -150,12 +151,13 @@ def _add_documents(changed, store: FaissStore, settings: Settings, embedder: Emb
         except Exception as exc:  # noqa: BLE001 - a document that cannot be chunked fails alone
             _fail(report, document, f"cannot split it into chunks: {failure_reason(exc)}")
             continue
-        texts = [embed_text(document, chunk, settings.embed_title) for chunk in chunks]
-        keys = [text_key(settings.embed_model, text) for text in texts]
+        chunk_texts = [embed_text(document, chunk, settings.embed_title) for chunk in chunks]
+        keys = [text_key(settings.embed_model, text) for text in chunk_texts]
         unit_keys = [[text_key(settings.embed_model, text) for text in unit] for unit in unit_texts]
-        to_embed.update((key, text) for key, text in zip(keys + _flat(unit_keys), texts + _flat(unit_texts))
-                        if key not in known)
+        texts.update(zip(keys + _flat(unit_keys), chunk_texts + _flat(unit_texts)))
         planned.append((document, doc_hash, chunks, keys, unit_keys))
+    known = store.stored_vectors(set(texts))
+    to_embed = {key: text for key, text in texts.items() if key not in known}  # the keys with no stored vector
     vectors, unembeddable = _embed_all(to_embed, embedder, progress)
     known.update(vectors)
     ready = []

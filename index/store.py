@@ -29,6 +29,7 @@ import os
 import re
 import shlex
 import shutil
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
@@ -68,6 +69,7 @@ class FaissStore:
         self._index_spec: dict | None = None  # {"type": ..., parameters}: of the index built or loaded
         self._positions: dict[str, int] | None = None  # chunk id -> position, built on first lookup
         self._bm25: lexical.Bm25 | None = None  # built or loaded with the generation
+        self._other_bm25: lexical.Bm25 | None = None  # over the chunks read otherwise (titles), built when asked
         self.bm25_saved = False  # whether the generation read holds its BM25 index
         # The quotable units of each chunk (ingest/units.py), in the chunks' order: how many rows each chunk has, and
         # per row the text_key of the unit's text and its vector. A chunk without stored units has 0 rows.
@@ -94,6 +96,7 @@ class FaissStore:
         self.unit_keys = np.concatenate([self.unit_keys, *(np.asarray(r.keys, dtype=UNIT_KEY) for r in rows)])
         self.unit_vectors = np.vstack([self.unit_vectors, *(r.vectors.astype(np.float32) for r in rows)])
         self._faiss_index = self._index_spec = self._positions = self._bm25 = self._unit_offsets = None
+        self._other_bm25 = None
 
     def delete(self, doc_ids: set[str]) -> None:
         doc_ids = doc_ids & self.documents.keys()
@@ -110,6 +113,7 @@ class FaissStore:
             self.documents.pop(doc_id)
             self.doc_hashes.pop(doc_id)
         self._faiss_index = self._index_spec = self._positions = self._bm25 = self._unit_offsets = None
+        self._other_bm25 = None
 
     def chunk(self, chunk_id: str) -> Chunk:
         return self.chunks[self.position(chunk_id)]
@@ -149,7 +153,48 @@ class FaissStore:
     def count(self) -> int:
         return len(self.chunks)
 
-    # -- searching -------------------------------------------------------------------------------------
+    def stored_vectors(self, keys: set[str]) -> dict[str, np.ndarray]:
+        return {key: vector for key, vector in self.vectors_by_key().items() if key in keys}
+
+    def chunks_of(self, keys: list[int]) -> list[Chunk]:
+        return [self.chunks[position] for position in keys]
+
+    def chunk_counts(self) -> Counter:
+        return Counter(chunk.doc_id for chunk in self.chunks)
+
+    def vectors_of(self, keys) -> np.ndarray:
+        return self.vectors[np.asarray(keys, dtype=np.int64)]
+
+    # -- searching (index/stores.py Store: chunks are named by their positions) ---------------------------
+    def dense_top(self, query_vector: np.ndarray, k: int, doc_ids: set[str] | None) -> list[tuple[int, float]]:
+        allowed = self.positions_of(doc_ids)
+        if allowed is None:
+            return self.search(query_vector, k)
+        return top_scores(self.vectors[allowed] @ query_vector, k, None, positions=allowed)
+
+    def positions_of(self, doc_ids: set[str] | None) -> np.ndarray | None:
+        """The positions of these articles' chunks; None for all."""
+        if doc_ids is None:
+            return None
+        return np.array([i for i, c in enumerate(self.chunks) if c.doc_id in doc_ids], dtype=np.int64)
+
+    def lexical_search(self, with_title: bool, bm25=None) -> "FaissLexical":
+        """BM25 over the chunks (`bm25`: another index of them, a test's); one per search, it keeps the last
+        query's scores."""
+        return FaissLexical(bm25 or self.bm25_for(with_title), self)
+
+    def bm25_for(self, with_title: bool) -> lexical.Bm25:
+        """The saved BM25 index, unless titles are read otherwise than embedded: then one built for that."""
+        if with_title == self.config.get("embed_title", True):
+            return self.bm25
+        if self._other_bm25 is None:
+            self._other_bm25 = lexical.Bm25.build(self.embed_texts(with_title))
+        return self._other_bm25
+
+    def prepare_search(self, with_title: bool) -> None:
+        self.bm25_for(with_title)
+        self.prepare_lookups()
+
     def search(self, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
         """(chunk position, cosine) pairs, best first."""
         if self.count == 0 or k <= 0:
@@ -389,6 +434,39 @@ def search_index(index, query_vector: np.ndarray, k: int) -> list[tuple[int, flo
     with _omp_threads(SEARCH_THREADS):
         scores, ids = index.search(query_vector.reshape(1, -1).astype(np.float32), k)
     return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+
+def top_scores(scores: np.ndarray, k: int, allowed: np.ndarray | None, positions: np.ndarray | None = None):
+    """Best k (position, score) pairs; `positions` maps score indices back to chunk positions."""
+    if allowed is not None and positions is None:
+        scores, positions = scores[allowed], allowed
+    k = min(k, len(scores))
+    best = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+    best = best[np.argsort(-scores[best], kind="stable")]
+    ids = best if positions is None else positions[best]
+    return [(int(i), float(scores[j])) for i, j in zip(ids, best)]
+
+
+class FaissLexical:
+    """index/stores.py LexicalSearch over a FaissStore's BM25 arrays; the query's scores are computed once."""
+
+    def __init__(self, bm25, store: FaissStore):
+        self.bm25, self.store = bm25, store
+        self._scored: tuple[str, np.ndarray] | None = None
+
+    def scores(self, query: str) -> np.ndarray:
+        if self._scored is None or self._scored[0] != query:
+            self._scored = query, self.bm25.scores(query)
+        return self._scored[1]
+
+    def top(self, query: str, k: int, doc_ids: set[str] | None) -> list[tuple[int, float]]:
+        return top_scores(self.scores(query), k, self.store.positions_of(doc_ids))
+
+    def scores_of(self, query: str, keys) -> np.ndarray:
+        return self.scores(query)[np.asarray(keys, dtype=np.int64)]
+
+    def holds(self, word: str) -> bool:
+        return self.bm25.holds(word)
 
 
 def build_faiss_index(vectors: np.ndarray, spec: dict):

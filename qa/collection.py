@@ -8,13 +8,12 @@ generation), so that they import nothing from `index/`.
 from __future__ import annotations
 
 import threading
-from collections import Counter
 from dataclasses import asdict, dataclass
 
 from index.build import IngestReport, delete_articles, open_store, update_index
 from index.embedders import Embedder, make_embedder
 from index.search import Retriever
-from index.store import FaissStore, current_generation
+from index.stores import Store, live_version
 from schema import Document
 from settings import Settings
 
@@ -40,7 +39,7 @@ class Collection:
     """The index at `settings.index_dir`, or, given `store`, that store as it is (never reopened: a benchmark's
     store held in memory)."""
 
-    def __init__(self, settings: Settings, embedder: Embedder | None = None, *, store: FaissStore | None = None):
+    def __init__(self, settings: Settings, embedder: Embedder | None = None, *, store: Store | None = None):
         self.settings = settings
         self.embedder = embedder or make_embedder(settings.embed_model, settings.embed_precision, settings.device)
         self._fixed = store is not None
@@ -51,8 +50,8 @@ class Collection:
 
     @property
     def generation(self) -> str | None:
-        """The name of the live generation on disk; None while nothing is indexed."""
-        return current_generation(self.settings.index_dir)
+        """The name of the live generation on disk (Milvus: its revision); None while nothing is indexed."""
+        return live_version(self.settings)
 
     def has_index(self) -> bool:
         return self._fixed or self.generation is not None
@@ -67,12 +66,11 @@ class Collection:
         with self._reopening:
             if self._retriever is None or generation != self._generation:
                 retriever = self._retriever_over(open_store(self.settings, self.embedder))
-                retriever.bm25  # noqa: B018 - ready before questions share it, so concurrent ones never build it twice
-                retriever.store.prepare_lookups()  # the same for the look-ups of stored unit vectors
+                retriever.prepare()  # BM25 and look-ups ready before questions share them, never built twice
                 self._retriever, self._generation = retriever, generation
             return self._retriever
 
-    def _retriever_over(self, store: FaissStore) -> Retriever:
+    def _retriever_over(self, store: Store) -> Retriever:
         return Retriever(store, self.embedder, with_title=self.settings.embed_title)
 
     def documents(self) -> dict[str, Document]:
@@ -87,9 +85,9 @@ class Collection:
     def articles(self) -> list[IndexedArticle]:
         """The indexed articles with their metadata and chunk counts, for listings."""
         store = self.retriever.store
-        counts = Counter(chunk.doc_id for chunk in store.chunks)
+        counts = store.chunk_counts()
         return [IndexedArticle(id=d.id, title=d.title, source=d.source, author=d.metadata.get("author", ""),
-                               date=d.metadata.get("date", ""), url=d.metadata.get("url", ""), chunks=counts[d.id])
+                               date=d.metadata.get("date", ""), url=d.metadata.get("url", ""), chunks=counts.get(d.id, 0))
                 for d in store.documents.values()]
 
     def add(self, sources: list[str], *, prune: bool = False, rebuild: bool = False,

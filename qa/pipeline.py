@@ -14,7 +14,7 @@ from typing import Iterator
 
 from index.embedders import Embedder
 from index.search import Retriever
-from index.store import FaissStore
+from index.stores import Store
 from qa.answer import abstention, compose
 from qa.citations import CANNOT_ANSWER, check, format_passages
 from qa.collection import Collection
@@ -44,7 +44,7 @@ class QAPipeline:
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None, generator: Generator | None = None,
                  llm_deadline_s: float = LLM_DEADLINE_S, llm_lanes: int = LLM_LANES, *,
-                 store: FaissStore | None = None):
+                 store: Store | None = None):
         self.settings = settings
         self.collection = Collection(settings, embedder, store=store)  # what front ends list, add and delete
         self.embedder = self.collection.embedder

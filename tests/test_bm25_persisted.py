@@ -68,11 +68,13 @@ class _OldBm25:
 
 
 class _OldRetriever(Retriever):
+    _old_bm25 = None
+
     @property
-    def bm25(self):
-        if self._own_bm25 is None:
-            self._own_bm25 = _OldBm25(self.store.embed_texts(self.with_title))
-        return self._own_bm25
+    def lexical(self):
+        if self._old_bm25 is None:
+            self._old_bm25 = _OldBm25(self.store.embed_texts(self.with_title))
+        return self.store.lexical_search(self.with_title, self._old_bm25)
 
 
 def answers_of(retriever):

@@ -48,6 +48,12 @@ BAD_VARIABLES = [
     ("RAGQA_MAX_UPLOAD_MB", "21", "RAGQA_MAX_UPLOAD_MB=21 must be from 1 to 20 (ingest reads no larger file)"),
     ("RAGQA_ALLOW_PRIVATE_URLS", "maybe",
      "RAGQA_ALLOW_PRIVATE_URLS='maybe' is not a valid allow_private_urls (true or false)"),
+    ("RAGQA_STORE", "pgvector", "RAGQA_STORE='pgvector' is not one of faiss, milvus"),
+    ("RAGQA_MILVUS_URI", "tcp://u:pa55w0rd@host", "RAGQA_MILVUS_URI is neither an http(s) URL of a Milvus server nor a "
+                                                "Milvus Lite file ending in .db"),
+    ("RAGQA_MILVUS_URI", "http://u:pa55w0rd@host:port", "RAGQA_MILVUS_URI is not a valid URL"),
+    ("RAGQA_MILVUS_TOKEN", "u:pa55w0rd", "RAGQA_MILVUS_TOKEN is for a Milvus server, but RAGQA_MILVUS_URI is a local"),
+    ("RAGQA_MILVUS_COLLECTION", "9-lives", "RAGQA_MILVUS_COLLECTION='9-lives' must be up to 200 letters, digits"),
     ("RAGQA_TOPK", "5", "RAGQA_TOPK is not a setting (did you mean RAGQA_TOP_K?)"),
 ]
 
