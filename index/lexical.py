@@ -88,3 +88,13 @@ def _stemmer():
     import Stemmer
 
     return Stemmer.Stemmer("english")
+
+
+def terms(texts: list[str], stopwords=SPEC["stopwords"]) -> list[list[str]]:
+    """Each text's terms as this index reads them (stop words dropped, words stemmed): what a store that runs BM25
+    itself (index/milvus_store.py) is given, so that it scores the same terms."""
+    import bm25s
+
+    if not texts:
+        return []
+    return bm25s.tokenize(texts, stopwords=stopwords, stemmer=_stemmer(), show_progress=False, return_ids=False)

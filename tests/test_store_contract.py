@@ -1,0 +1,160 @@
+"""The store contract (index/stores.py), run against the FAISS folder and Milvus Lite (in process): ingest, upsert,
+delete, search with filters, BM25, unit vectors and reopening behave alike, and the sample article gives the same
+answers and citations through both. The Milvus half is skipped, saying which package is missing, without
+requirements-scale.txt."""
+import dataclasses
+import importlib.util
+import json
+
+import numpy as np
+import pytest
+from helpers import SAMPLE_ARTICLE, SEED_DEV
+
+from index.build import delete_articles, open_store, update_index
+from index.search import Retriever
+from ingest.units import chunk_units
+from qa.pipeline import QAPipeline
+from schema import UserError
+
+QUERIES = ["What did Khalilzad say about Pakistan?", "TTP attacks on the border", "river dam water rights",
+           "Farmers along the river", "zzzqx unknownword"]
+METHODS = ["dense", "bm25", "hybrid", "rrf", "mmr"]
+MISSING = next((name for name in ("pymilvus", "milvus_lite") if importlib.util.find_spec(name) is None), None)
+needs_milvus = pytest.mark.skipif(MISSING is not None, reason=f"the Milvus half needs the package {MISSING} "
+                                                               f"(pip install -r requirements-scale.txt)")
+
+
+def write(folder, name, text):
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text(text)
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    folder = tmp_path / "corpus"
+    write(folder, "rivers.txt", "Rivers\n\nBy Ann Lee | 2021-03-04\n\nThe river dam holds water for the valley. Water "
+                                "rights are disputed.\n\nFarmers along the river want a share of the water.")
+    write(folder, "border.txt", "Border\n\nTrade across the border fell after the attacks. The army closed roads.")
+    write(folder, "khalilzad.txt", SAMPLE_ARTICLE.read_text())
+    return folder
+
+
+def milvus_settings(settings, tmp_path):
+    return dataclasses.replace(settings, store="milvus", milvus_uri=str(tmp_path / "milvus.db"))
+
+
+@pytest.fixture
+def closed_clients():
+    yield
+    if MISSING is None:
+        from index.milvus_store import forget_clients
+
+        forget_clients()
+
+
+@pytest.fixture(params=["faiss", pytest.param("milvus", marks=needs_milvus)])
+def store_settings(request, settings, tmp_path, closed_clients):
+    return settings if request.param == "faiss" else milvus_settings(settings, tmp_path)
+
+
+def records(store):
+    """What a store holds, as plain values: documents, hashes, every chunk and its vector."""
+    chunk_ids = [f"{doc_id}#{n}" for doc_id, count in sorted(store.chunk_counts().items()) for n in range(count)]
+    return ({doc_id: dataclasses.asdict(doc) for doc_id, doc in store.documents.items()}, dict(store.doc_hashes),
+            [dataclasses.asdict(store.chunk(chunk_id)) for chunk_id in chunk_ids], store.count)
+
+
+def test_ingest_reopen_upsert_and_delete(store_settings, embedder, corpus):
+    report = update_index([str(corpus)], store_settings, embedder, progress=False)
+    assert sorted(report.added) == ["border", "khalilzad", "rivers"] and not report.failed
+    store = open_store(store_settings, embedder)
+    before = records(store)
+    assert before == records(open_store(store_settings, embedder)), "reopened, the same"
+    assert store.documents["rivers"].metadata["author"] == "Ann Lee"
+    assert all(store.documents[c["doc_id"]].text[c["start"]:c["end"]] == c["text"] for c in before[2])
+    assert update_index([str(corpus)], store_settings, embedder, progress=False).unchanged == sorted(before[0])
+
+    write(corpus, "khalilzad.txt", "Khalilzad\n\nA short note on the border talks.")
+    report = update_index([str(corpus)], store_settings, embedder, progress=False)
+    assert report.updated == ["khalilzad"] and report.chunks_reused == 0
+    store = open_store(store_settings, embedder)
+    assert store.chunk_counts()["khalilzad"] == 1 and store.chunk("khalilzad#0").text.startswith("A short note")
+    with pytest.raises(KeyError):
+        store.chunk("khalilzad#1")  # the old version's surplus chunks are gone
+    assert store.count == before[3] - sum(1 for c in before[2] if c["doc_id"] == "khalilzad") + 1
+
+    assert delete_articles({"rivers", "nothing"}, store_settings, embedder) == ["rivers"]
+    store = open_store(store_settings, embedder)
+    retriever = Retriever(store, embedder)
+    assert "rivers" not in store.documents and not retriever.mentions("farmers")
+    assert all(hit.chunk.doc_id != "rivers" for method in METHODS for hit in retriever.search("river dam", 5, method))
+
+
+def test_search_filters_bm25_and_unit_vectors(store_settings, embedder, corpus):
+    update_index([str(corpus)], store_settings, embedder, progress=False)
+    store = open_store(store_settings, embedder)
+    retriever = Retriever(store, embedder)
+    assert retriever.search("river dam water", 3, "bm25")[0].chunk.doc_id == "rivers"
+    assert retriever.search("river dam water", 3, "hybrid")[0].chunk.doc_id == "rivers"
+    assert all(hit.score == 0 for hit in retriever.search("zzzqx", 3, "bm25")), "FAISS fills k with 0, Milvus not"
+    for method in METHODS:
+        hits = retriever.search("water and the border", 5, method, doc_ids={"border"})
+        assert hits and {hit.chunk.doc_id for hit in hits} == {"border"}, method
+        assert {h.chunk.doc_id for h in retriever.search("water", 5, method, author="ann")} == {"rivers"}, method
+        assert retriever.search("water", 5, method, since="2022") == [], method
+    assert retriever.mentions("Pakistan") and retriever.mentions("rivers") and not retriever.mentions("zzzqx")
+    chunk = store.chunk("rivers#0")
+    document = store.documents["rivers"]
+    units = [document.text[start:end] for start, end, *_ in chunk_units(document, chunk)]
+    stored, absent = store.unit_vectors_of([("rivers#0", units[0]), ("rivers#0", "not a unit of it")])
+    assert absent is None and np.allclose(stored, embedder.embed_documents(units)[0], atol=1e-6)
+
+
+@needs_milvus
+def test_both_stores_rank_alike(settings, embedder, corpus, tmp_path, closed_clients):
+    milvus = milvus_settings(settings, tmp_path)
+    for each in (settings, milvus):
+        update_index([str(corpus)], each, embedder, progress=False)
+    faiss_store, milvus_store = open_store(settings, embedder), open_store(milvus, embedder)
+    assert records(faiss_store) == records(milvus_store)
+    retrievers = [Retriever(faiss_store, embedder), Retriever(milvus_store, embedder)]
+    for query in QUERIES:
+        for method in METHODS:
+            faiss_hits, milvus_hits = ([(h.chunk.id, h.score) for h in r.search(query, 8, method)
+                                        if h.score or method != "bm25"] for r in retrievers)  # FAISS fills k with 0
+            if method == "rrf":  # FAISS's BM25 ranking goes on through chunks scoring 0, which earn RRF credit there
+                faiss_hits, milvus_hits = faiss_hits[:1], milvus_hits[:1]
+            assert untied(faiss_hits) == untied(milvus_hits), (query, method)
+            if method in ("dense", "hybrid", "mmr"):  # BM25's raw scale differs ((k1 + 1) in Milvus); fused ones not
+                assert np.allclose([s for _, s in faiss_hits], [s for _, s in milvus_hits], atol=1e-4), (query, method)
+
+
+def untied(hits):
+    """The ranking, with hits of equal score (the hashing embedder makes many) in any order, and without those tied
+    with the last (which of them made the cut is arbitrary)."""
+    hits = [(i, score) for i, score in hits if abs(score - hits[-1][1]) >= 1e-5]
+    return [sorted(i for i, s in hits if abs(s - score) < 1e-5) for _, score in hits]
+
+
+@needs_milvus
+def test_the_seed_questions_get_the_same_answers_and_citations_through_both_stores(settings, embedder, tmp_path,
+                                                                                   closed_clients):
+    milvus = milvus_settings(settings, tmp_path)
+    questions = [json.loads(line)["question"] for line in SEED_DEV.read_text().splitlines() if line.strip()]
+    answers = []
+    for each in (settings, milvus):
+        update_index([str(SAMPLE_ARTICLE)], each, embedder, progress=False)
+        pipeline = QAPipeline(each, embedder=embedder)
+        answers.append([(a.text, a.answered, [dataclasses.asdict(c) for c in a.citations])
+                        for a in map(pipeline.ask, questions)])
+    assert answers[0] == answers[1]
+    assert sum(answered for _, answered, _ in answers[0]) >= 5, "most seed questions are answered"
+
+
+def test_milvus_without_its_packages_is_one_line_naming_them(settings, embedder, tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pymilvus", None)  # as if not installed
+    with pytest.raises(UserError, match=r"^RAGQA_STORE=milvus needs the package pymilvus: pip install -r "
+                                        r"requirements-scale.txt$"):
+        open_store(milvus_settings(settings, tmp_path), embedder)
