@@ -178,7 +178,7 @@ def milvus_uri_problem(uri: str) -> str:
         return url_problem(uri, "http://127.0.0.1:19530")
     if not uri.endswith(".db") or "://" in uri:
         return "is neither an http(s) URL of a Milvus server nor a Milvus Lite file ending in .db"
-    return "is a folder, not a Milvus Lite file" if Path(uri).is_dir() else ""
+    return ""  # Milvus Lite 3 keeps a folder under that name
 
 
 def folder_problem(path) -> str:
