@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import threading
 import time
 from collections import Counter
@@ -87,6 +88,9 @@ def _connect(settings):
         from pathlib import Path
 
         Path(settings.milvus_uri).parent.mkdir(parents=True, exist_ok=True)
+        # Milvus Lite lacks the call that gives a query iterator its snapshot time; the iterator says so on every
+        # open (one warning line per command) and uses the client's time, which is right in one process
+        logging.getLogger("pymilvus.client.iterator.query_iterator").setLevel(logging.ERROR)
     where = settings.milvus_uri if local else "the RAGQA_MILVUS_URI server"  # a URL may hold a password
     try:
         return MilvusClient(uri=settings.milvus_uri, token=settings.milvus_token)

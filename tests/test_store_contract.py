@@ -8,7 +8,7 @@ import json
 
 import numpy as np
 import pytest
-from helpers import SAMPLE_ARTICLE, SEED_DEV
+from helpers import SAMPLE_ARTICLE, SEED_DEV, cli_process
 
 from index.build import delete_articles, open_store, update_index
 from index.search import Retriever
@@ -158,3 +158,13 @@ def test_milvus_without_its_packages_is_one_line_naming_them(settings, embedder,
     with pytest.raises(UserError, match=r"^RAGQA_STORE=milvus needs the package pymilvus: pip install -r "
                                         r"requirements-scale.txt$"):
         open_store(milvus_settings(settings, tmp_path), embedder)
+
+
+@needs_milvus
+def test_the_cli_ingests_and_answers_through_milvus_lite_in_fresh_processes(cli_env, tmp_path):
+    env = {**cli_env, "RAGQA_STORE": "milvus", "RAGQA_MILVUS_URI": str(tmp_path / "milvus.db")}
+    assert cli_process(env, "ingest", str(SAMPLE_ARTICLE)).returncode == 0
+    asked = cli_process(env, "ask", "What does Khalilzad claim about ISKP?")
+    assert asked.returncode == 0 and "[1]" in asked.stdout
+    assert asked.stderr == "", "no warning from pymilvus on every command"
+    assert not (tmp_path / "index").exists(), "nothing written beside Milvus"
