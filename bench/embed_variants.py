@@ -17,10 +17,9 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from bench.report import cpu_model
 from bench.run import SQUAD, plain_model
 from evaluation.datasets import read_squad
-from index.embedders import make_embedder
+from index.embedders import cpu_model, make_embedder
 from settings import DEFAULT_MODEL
 
 SLICE = 64

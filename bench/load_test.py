@@ -31,10 +31,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.report import cpu_model, update_section
+from bench.report import update_section
 from bench.screenshot import running_app
 from evaluation.datasets import read_squad
 from evaluation.report import markdown_table
+from index.embedders import cpu_model
 
 # Loopback only: without these, each gradio_client Client asks huggingface.co for agent lists and sends telemetry.
 # Set before gradio_client is imported (in `connect`), which reads them then.

@@ -29,7 +29,7 @@ import faiss
 import numpy as np
 import torch
 
-from bench.report import cpu_model, update_section
+from bench.report import update_section
 from bench.run_report import (
     CPU_FEATURES, AppStart, AtSize, Chunking, ChunkedText, HardwareLimit, IndexMemory, Ingest, Latency, Machine,
     Memory, OfflineAnswers, Performance, ProcessRun, Reopened, RestartAt, RunInfo, SciFact, Speed, Timing,
@@ -37,7 +37,7 @@ from bench.run_report import (
 from evaluation.datasets import read_beir, read_squad
 from evaluation.metrics import ndcg_at
 from index.build import embed_text, open_store, update_index
-from index.embedders import cpu_flags, make_embedder
+from index.embedders import cpu_flags, cpu_model, make_embedder
 from index.store import BM25_FILES, UNIT_FILES, FaissStore, build_faiss_index, ivf_spec, search_index
 from ingest.chunking import chunk_document, make_splitter, plain_splitter
 from ingest.loaders import iter_documents
