@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import argparse
 import copy
-import json
 import time
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from bench.report import cpu_model
 from bench.run import SQUAD, plain_model
-from index.embedders import make_embedder
+from evaluation.datasets import read_squad
+from index.embedders import cpu_model, make_embedder
 from settings import DEFAULT_MODEL
 
 SLICE = 64
@@ -65,8 +64,8 @@ def main() -> None:
     parser.add_argument("--compile", action="store_true", help="also torch.compile (tens of seconds to compile)")
     parser.add_argument("--squad", type=Path, default=SQUAD, help="SQuAD v1.1 dev JSON")
     args = parser.parse_args()
-    data = json.loads(args.squad.read_text())["data"]
-    texts = [f"{a['title'].replace('_', ' ')}\n{p['context']}" for a in data for p in a["paragraphs"]][:args.texts]
+    articles = read_squad(args.squad).articles  # as the evaluation reads them: one text, a blank line between paragraphs
+    texts = [f"{a['title']}\n{paragraph}" for a in articles for paragraph in a["text"].split("\n\n")][:args.texts]
     runs = variants(args.compile)
     names = list(runs)
     vectors = {name: run(texts) for name, run in runs.items()}  # also the warm-up (and compile), untimed

@@ -22,7 +22,6 @@ import contextlib
 import json
 import multiprocessing
 import os
-import re
 import shlex
 import signal
 import sys
@@ -32,9 +31,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.report import cpu_model, update_section
+from bench.report import update_section
 from bench.screenshot import running_app
+from evaluation.datasets import read_squad
 from evaluation.report import markdown_table
+from index.embedders import cpu_model
 
 # Loopback only: without these, each gradio_client Client asks huggingface.co for agent lists and sends telemetry.
 # Set before gradio_client is imported (in `connect`), which reads them then.
@@ -71,16 +72,14 @@ def questions(shared: Path) -> list[str]:
 
 
 def squad_articles(shared: Path, count: int, folder: Path) -> list[str]:
-    """The first `count` SQuAD dev articles written into `folder` as text files; a few of their questions."""
+    """The first `count` SQuAD dev articles (as the evaluation reads them) written into `folder` as text files; the
+    first few questions of each."""
     if not count:
         return []
-    asked = []
-    for article in json.loads((shared / SQUAD).read_text())["data"][:count]:
-        title = article["title"].replace("_", " ")
-        paragraphs = [paragraph["context"] for paragraph in article["paragraphs"]]
-        (folder / f"squad-{re.sub(r'[^a-z0-9]+', '-', title.lower())}.txt").write_text(
-            "\n\n".join([title, *paragraphs]) + "\n")
-        asked += [qa["question"] for qa in article["paragraphs"][0]["qas"][:SQUAD_QUESTIONS_PER_ARTICLE]]
+    dataset, asked = read_squad(shared / SQUAD), []
+    for article in dataset.articles[:count]:
+        (folder / f"squad-{article['id']}.txt").write_text(f"{article['title']}\n\n{article['text']}\n")
+        asked += [q.question for q in dataset.questions if q.doc_id == article["id"]][:SQUAD_QUESTIONS_PER_ARTICLE]
     return asked
 
 

@@ -21,13 +21,13 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from bench.report import cpu_model, update_section
+from bench.report import update_section
 from evaluation.datasets import Dataset, read_beir, read_squad
 from evaluation.report import markdown_table
 from evaluation.run import corpus_cache
 from evaluation.run import run as evaluate_dataset
 from index.build import update_index
-from index.embedders import make_embedder
+from index.embedders import cpu_model, make_embedder
 from index.store import current_generation
 from settings import Settings
 

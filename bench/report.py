@@ -20,13 +20,3 @@ def update_section(name: str, markdown: str, path: Path = BENCHMARKS_MD) -> None
     temporary = path.with_suffix(".tmp")
     temporary.write_text(text)
     os.replace(temporary, path)
-
-
-def cpu_model() -> str:
-    """The CPU's model name from /proc/cpuinfo; empty where there is none (not Linux). Its flags are the product's
-    `index.embedders.cpu_flags`."""
-    try:
-        lines = Path("/proc/cpuinfo").read_text().splitlines()
-    except OSError:
-        return ""
-    return next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), "")

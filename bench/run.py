@@ -6,6 +6,9 @@
 Every speed is measured beside its baseline in the same run, interleaved round by round, and reported as medians
 and ratios, because shared machines are noisy. The corpus is SQuAD v1.1 dev (../shared/benchmarks): its articles
 are ingested for real; the large sizes replicate that corpus with synthetic vectors (see `synthetic_store`).
+
+Each benchmark below measures and returns a record of `bench/run_report.py` (numbers only); that module writes the
+markdown, and `main` puts the records through it into docs/benchmarks.md.
 """
 from __future__ import annotations
 
@@ -19,19 +22,22 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 import faiss
 import numpy as np
 import torch
 
-from bench.report import cpu_model, update_section
+from bench.report import update_section
+from bench.run_report import (
+    CPU_FEATURES, AppStart, AtSize, Chunking, ChunkedText, HardwareLimit, IndexMemory, Ingest, Latency, Machine,
+    Memory, OfflineAnswers, Performance, ProcessRun, Reopened, RestartAt, RunInfo, SciFact, Speed, Timing,
+    offline_answers_markdown, performance_markdown, restart_markdown)
 from evaluation.datasets import read_beir, read_squad
 from evaluation.metrics import ndcg_at
-from evaluation.report import markdown_table
 from index.build import embed_text, open_store, update_index
-from index.embedders import cpu_flags, make_embedder
+from index.embedders import cpu_flags, cpu_model, make_embedder
 from index.store import BM25_FILES, UNIT_FILES, FaissStore, build_faiss_index, ivf_spec, search_index
 from ingest.chunking import chunk_document, make_splitter, plain_splitter
 from ingest.loaders import iter_documents
@@ -43,38 +49,6 @@ SQUAD = ROOT.parent / "shared" / "benchmarks" / "squad-v1.1-dev" / "dev-v1.1.jso
 SCIFACT = ROOT.parent / "shared" / "benchmarks" / "scifact"
 SPREAD = 1.0  # synthetic vector = real chunk vector + SPREAD x noise with the real vectors' covariance (cos ~0.7)
 SEARCH_K = 100  # what Retriever asks the store for (index.search.CANDIDATES)
-
-
-@dataclass(frozen=True)
-class AtSize:
-    """The latency benchmark at one index size: medians in seconds."""
-    index_type: str  # the type chosen for the size, "flat" or "ivf"
-    search: float  # vector search with that type
-    recall: float  # the approximate index's top 10 against exact search's
-    dense: float  # dense retrieval, the question's embedding included
-    answer: float  # a generation without unit vectors: candidate sentences embedded per question
-    embedding_share: float  # of that answer's time, in the model
-    stored_answer: tuple[float, float] = (0.0, 0.0)  # p50 and p95, every chunk's unit vectors in the generation
-
-
-@dataclass(frozen=True)
-class AppStart:
-    """A fresh `import app`, seconds from the process start (median of the runs that worked)."""
-    imported: float
-    ready: float  # index and model loaded
-    answered: float  # the first answer
-
-
-@dataclass
-class Figures:
-    """What the targets section judges, filled in by the sections that measure it."""
-    precision: str
-    ingest_ratio: float = 0.0  # chunks per second against plain encode's, medians of the rounds' ratios
-    embed_ratio: float = 0.0
-    cosine_min: float = 0.0  # our vectors against plain encode's
-    ndcg_diff: float | None = None  # SciFact, ours against plain fp32; None when not measured
-    sizes: dict[int, AtSize] = field(default_factory=dict)
-    app: AppStart | None = None
 
 
 def main() -> None:
@@ -107,39 +81,33 @@ def main() -> None:
     started = time.perf_counter()
     load_before = os.getloadavg()
     embedder = make_embedder(DEFAULT_MODEL)
-    sections = [machine_section(embedder)]
-    figures = Figures(embedder.precision)
+    machine = measure_machine(embedder)
     with tempfile.TemporaryDirectory(prefix="ragqa-bench-") as tmp:
         tmp = Path(tmp)
         _progress("ingest")
         only = args.restart_only or args.offline_only
-        ingest, store, questions = ingest_benchmark(embedder, tmp, articles, 1 if only else rounds, figures)
+        ingest, store, questions = ingest_benchmark(embedder, tmp, articles, 1 if only else rounds)
         if args.restart_only:
-            print(restart_benchmark(embedder, store, questions, restart_sizes, tmp))
+            print(restart_markdown(restart_benchmark(embedder, store, questions, restart_sizes, tmp)))
             return
         if args.offline_only:
-            print(offline_answer_section(embedder, tmp, questions, queries))
+            print(offline_answers_markdown(offline_answer_benchmark(embedder, tmp, questions, queries)))
             return
-        sections.append(ingest)
         _progress("offline answers")
-        sections.append(offline_answer_section(embedder, tmp, questions, queries))
+        offline = offline_answer_benchmark(embedder, tmp, questions, queries)
         _progress("chunking")
-        sections.append(chunking_section(embedder, 0.3 if quick else 1.0))
+        chunking = chunking_benchmark(embedder, 0.3 if quick else 1.0)
+        scifact = None
         if args.scifact or embedder.precision != "fp32":
             _progress("SciFact quality")
-            sections.append(scifact_section(embedder, figures))
-        latency, saved = latency_benchmark(embedder, store, questions, sizes, queries, figures)
-        sections.append(latency)
-        sections.append(restart_benchmark(embedder, store, questions, restart_sizes, tmp))
+            scifact = scifact_benchmark(embedder)
+        latency, saved = latency_benchmark(embedder, store, questions, sizes, queries)
+        restart = restart_benchmark(embedder, store, questions, restart_sizes, tmp)
         _progress("memory and cold start")
-        sections.append(memory_section(saved, questions[0], tmp, figures))
-    sections.insert(1, targets_section(figures))
-    command = "python -m bench.run" + (" --quick" if quick else "")
-    load_after = os.getloadavg()
-    header = (f"Command: `{command}` ({time.perf_counter() - started:.0f} s; load average "
-              f"{load_before[0]:.1f} at the start, {load_after[0]:.1f} at the end, on {os.cpu_count()} cores). "
-              "Quick subset: `python -m bench.run --quick`.")
-    markdown = "## Performance\n\n" + header + "\n\n" + "\n\n".join(sections)
+        memory = memory_benchmark(saved, questions[0], tmp)
+    run = RunInfo(quick, time.perf_counter() - started, load_before[0], os.getloadavg()[0], os.cpu_count())
+    markdown = performance_markdown(Performance(run, machine, ingest, offline, chunking, scifact, latency, restart,
+                                                memory))
     print(markdown)
     if not args.no_write:
         update_section("performance", markdown)
@@ -151,15 +119,10 @@ def _progress(stage: str) -> None:
     print(f"[bench] {stage}", file=sys.stderr, flush=True)
 
 
-def machine_section(embedder) -> str:
+def measure_machine(embedder) -> Machine:
     flags = cpu_flags()
-    model = cpu_model()
-    wanted = ["avx2", "avx512f", "avx512_bf16", "amx_bf16", "avx512_vnni", "avx_vnni"]
-    return (f"Machine: {model or platform.processor()}, {os.cpu_count()} cores, flags "
-            f"{', '.join(f for f in wanted if f in flags) or 'none of ' + ', '.join(wanted)}; torch "
-            f"{torch.__version__} ({torch.get_num_threads()} threads), faiss {faiss.__version__}. Embedding precision "
-            f"chosen: **{embedder.precision}** (bf16 autocast only with avx512_bf16 or amx_bf16; "
-            f"`index/embedders.py`).")
+    return Machine(cpu_model() or platform.processor(), os.cpu_count(), tuple(f for f in CPU_FEATURES if f in flags),
+                   torch.__version__, torch.get_num_threads(), faiss.__version__, embedder.precision)
 
 
 # -- ingest ----------------------------------------------------------------------------------------------
@@ -184,7 +147,7 @@ def article_text(article: dict) -> str:
     return article["title"] + "\n\n" + article["text"]
 
 
-def ingest_benchmark(embedder, tmp: Path, n_articles: int, rounds: int, figures: Figures):
+def ingest_benchmark(embedder, tmp: Path, n_articles: int, rounds: int) -> tuple[Ingest, FaissStore, list[str]]:
     """Our ingest (read, chunk, embed, save) and our embedder alone, each against plain
     SentenceTransformer.encode of the same chunk texts, interleaved."""
     articles, questions = squad_articles(n_articles)
@@ -223,35 +186,17 @@ def ingest_benchmark(embedder, tmp: Path, n_articles: int, rounds: int, figures:
     cosines = np.sum(plain_vectors * our_vectors, axis=1)
     hardware = hardware_limit(plain, texts, np.median(runs["plain"]))
 
-    def ratios(what):
-        return [a / b for a, b in zip(runs[what], runs["plain"])]
+    def speed(what) -> Speed:
+        ratios = [a / b for a, b in zip(runs[what], runs["plain"])]
+        return Speed(float(np.median(runs[what])), float(np.median(ratios)), (min(ratios), max(ratios)))
 
-    rows = [["plain `SentenceTransformer.encode` (fp32, batch 32)", f"{np.median(runs['plain']):.1f}", "1.00", ""],
-            [f"our embedder alone ({embedder.precision})", f"{np.median(runs['embed']):.1f}",
-             f"{np.median(ratios('embed')):.2f}", _spread(ratios("embed"))],
-            ["our full ingest: read, clean, chunk, embed, save", f"{np.median(runs['ingest']):.1f}",
-             f"{np.median(ratios('ingest')):.2f}", _spread(ratios("ingest"))]]
-    markdown = (f"### Ingest\n\n{len(articles)} SQuAD dev articles, {len(texts)} chunks "
-                f"({report.total_chunks} in the index), {rounds} interleaved rounds; chunks per second, median, and "
-                f"the median of the per-round ratios to plain encode:\n\n"
-                + markdown_table(["what", "chunks/s", "ratio", "ratio range"], rows)
-                + f"\n\nRe-ingesting the unchanged corpus: {again.chunks_embedded} chunks embedded, {reingest:.2f} s. "
-                f"Our vectors against plain encode's: cosine min {cosines.min():.6f}, median "
-                f"{np.median(cosines):.6f}."
-                + (" In fp32 our embedder runs the very computation plain encode does, so a ratio away from 1.00 "
-                   "is this machine's noise, not a speed-up." if embedder.precision == "fp32" else "")
-                + f"\n\n{hardware}")
-    figures.ingest_ratio = float(np.median(ratios("ingest")))
-    figures.embed_ratio = float(np.median(ratios("embed")))
-    figures.cosine_min = float(cosines.min())
-    return markdown, store, questions
+    ingest = Ingest(len(articles), len(texts), report.total_chunks, rounds, embedder.precision,
+                    float(np.median(runs["plain"])), speed("embed"), speed("ingest"), again.chunks_embedded, reingest,
+                    float(cosines.min()), float(np.median(cosines)), hardware)
+    return ingest, store, questions
 
 
-def _spread(values) -> str:
-    return f"{min(values):.2f}-{max(values):.2f}"
-
-
-def hardware_limit(model, texts: list[str], chunks_per_s: float) -> str:
+def hardware_limit(model, texts: list[str], chunks_per_s: float) -> HardwareLimit:
     """How close fp32 encoding is to this CPU's fp32 matrix-multiply rate: the ceiling no fp32 runtime can beat."""
     tokenizer = model.tokenizer
     tokens = sum(min(len(tokenizer.encode(t)), model.max_seq_length) for t in texts) / len(texts)
@@ -267,16 +212,12 @@ def hardware_limit(model, texts: list[str], chunks_per_s: float) -> str:
             torch.mm(a, b)
         rates.append(10 * 2 * 4096 * h * ffn / (time.perf_counter() - start))
     peak = float(np.median(rates))
-    achieved = flops_per_chunk * chunks_per_s
-    return (f"Hardware limit: a chunk averages {tokens:.0f} tokens, {flops_per_chunk / 1e9:.1f} GFLOP through the "
-            f"model; plain fp32 encode runs at {achieved / 1e9:.0f} GFLOP/s, {achieved / peak:.0%} of the "
-            f"{peak / 1e9:.0f} GFLOP/s this CPU reaches on a plain fp32 matrix multiply of the model's shapes "
-            f"(measured just after). An fp32 runtime can win at most the remaining gap; 2x needs lower precision.")
+    return HardwareLimit(float(tokens), float(flops_per_chunk), float(flops_per_chunk * chunks_per_s), peak)
 
 
 # -- chunking ----------------------------------------------------------------------------------------------
 
-def chunking_section(embedder, megabytes: float, rounds: int = 3) -> str:
+def chunking_benchmark(embedder, megabytes: float, rounds: int = 3) -> Chunking:
     """Seconds per MB to cut loaded documents into chunks: langchain's splitter calling the tokenizer at every
     measurement (the path before issue 12) against ours (counts made ahead in batches), interleaved, with the chunks
     of both compared. Also text the splitter cuts into characters (no spaces, as in Chinese), at a twentieth of the
@@ -285,7 +226,7 @@ def chunking_section(embedder, megabytes: float, rounds: int = 3) -> str:
     embedder.count_tokens("warm up")
     ours = make_splitter(size, overlap, embedder.count_tokens, embedder.count_tokens_many)
     before = plain_splitter(size, overlap, embedder.count_tokens)
-    rows, prose = [], None
+    texts = []
     with tempfile.TemporaryDirectory(prefix="ragqa-chunking-") as tmp:
         for label, target, transform in (("SQuAD dev articles (prose)", megabytes, None),
                                          ("the same, letters as CJK ideographs, no spaces", megabytes / 20, _as_cjk)):
@@ -304,17 +245,9 @@ def chunking_section(embedder, megabytes: float, rounds: int = 3) -> str:
                         new_chunks = chunks
             same = sum(a == b for a, b in zip(old_chunks, new_chunks))
             speedups = [b / o for b, o in zip(times["before"], times["ours"])]
-            prose = np.median(times["ours"]) if prose is None else prose
-            rows.append([label, f"{mb:.2f}", f"{len(documents)}", f"{np.median(times['before']):.2f}",
-                         f"{np.median(times['ours']):.2f}", f"{np.median(speedups):.1f}x", f"{same}/{len(documents)}"])
-    return ("### Chunking\n\n"
-            f"`ingest/chunking.py` on documents loaded from .txt files ({size} tokens, overlap {overlap}, the model's "
-            f"tokenizer), {rounds} interleaved rounds, median seconds per MB of text: *before* is langchain's "
-            "splitter calling the tokenizer at each measurement, *ours* counts each document's pieces ahead in a few "
-            "batches; the chunks (text, offsets, sections) of both are compared document by document.\n\n"
-            + markdown_table(["text", "MB", "documents", "before s/MB", "ours s/MB", "speed-up", "identical documents"],
-                             rows)
-            + f"\n\nTarget <= 1 s per MB: {'met' if prose <= 1 else '**not met**'} ({prose:.2f} s/MB on prose).")
+            texts.append(ChunkedText(label, mb, len(documents), float(np.median(times["before"])),
+                                     float(np.median(times["ours"])), float(np.median(speedups)), same))
+    return Chunking(size, overlap, rounds, tuple(texts))
 
 
 def _chunking_documents(folder: Path, megabytes: float, transform) -> list:
@@ -341,7 +274,7 @@ def _as_cjk(text: str) -> str:
 
 # -- SciFact quality check --------------------------------------------------------------------------------
 
-def scifact_section(embedder, figures: Figures) -> str:
+def scifact_benchmark(embedder) -> SciFact:
     """Doc-level dense nDCG@10 on SciFact test (whole abstracts, title + text, exact search): ours vs plain fp32."""
     base = make_embedder(DEFAULT_MODEL, precision="fp32")
     dataset = read_beir(SCIFACT)  # the test queries and the abstracts each one is about
@@ -349,7 +282,7 @@ def scifact_section(embedder, figures: Figures) -> str:
     texts = [f"{d.get('title', '')} {d['text']}".strip() for d in docs]
     ids = [d["_id"] for d in docs]
     results = {}
-    for name, model in (("plain fp32", base), (f"ours ({embedder.precision})", embedder)):
+    for name, model in (("plain", base), ("ours", embedder)):
         vectors = model.embed_documents(texts)
         gains = []
         for question in dataset.questions:
@@ -358,11 +291,7 @@ def scifact_section(embedder, figures: Figures) -> str:
             ranks = [rank for rank, i in enumerate(top, 1) if ids[i] in relevant]
             gains.append(ndcg_at(ranks, len(relevant), 10))
         results[name] = float(np.mean(gains))
-    rows = [[name, f"{value:.4f}"] for name, value in results.items()]
-    diff = abs(results[rows[1][0]] - results[rows[0][0]])
-    figures.ndcg_diff = diff
-    return (f"### Quality: SciFact nDCG@10\n\nDense retrieval of whole abstracts, {len(dataset.questions)} test queries:\n\n"
-            + markdown_table(["embedder", "nDCG@10"], rows) + f"\n\nDifference {diff:.4f} (target: within 0.005).")
+    return SciFact(len(dataset.questions), results["plain"], results["ours"], embedder.precision)
 
 
 # -- latency at size ---------------------------------------------------------------------------------------
@@ -402,13 +331,15 @@ def synthetic_store(real: FaissStore, size: int, rng: np.random.Generator) -> Fa
     return store
 
 
-def latency_benchmark(embedder, real: FaissStore, questions: list[str], sizes: list[int], n_queries: int,
-                      figures: Figures):
+def latency_benchmark(embedder, real: FaissStore, questions: list[str], sizes: list[int],
+                      n_queries: int) -> tuple[Latency, tuple[int, FaissStore] | None]:
+    """Vector search, retrieval and offline answers on the real store replicated to each size; also the last store
+    of at most 100k chunks with its size, which the memory benchmark saves."""
     rng = np.random.default_rng(0)
     picked = [questions[i] for i in rng.choice(len(questions), min(n_queries, len(questions)), replace=False)]
     vectors = embedder.embed_documents(picked)
     settings = Settings(embed_model=DEFAULT_MODEL)
-    rows, notes, saved = [], [], None
+    measured, saved = [], None
     for size in sizes:
         _progress(f"{size:,} chunks")
         store = synthetic_store(real, size, rng)
@@ -455,38 +386,16 @@ def latency_benchmark(embedder, real: FaissStore, questions: list[str], sizes: l
                 start = time.perf_counter()
                 pipeline.ask(question)
                 stored_t.append(time.perf_counter() - start)
-        params = ", ".join(f"{k}={v}" for k, v in approx_spec.items() if k != "type")
-        rows.append([f"{size:,}", f"**{spec['type']}**", _ms(exact_t), f"{_ms(approx_t)} (IVF {params})",
-                     f"{np.mean(recalls):.3f}", _ms(dense_t), _ms(hybrid_t), _ms(answer_t), _ms(stored_t)])
-        notes.append(f"{size:,}: IVF built in {approx_build:.1f} s, BM25 in {bm25_build:.1f} s")
-        share = np.sum(answer_embedding) / np.sum(answer_t)
-        figures.sizes[size] = AtSize(spec["type"], float(np.median(approx_t if spec["type"] == "ivf" else exact_t)),
-                                     recall=float(np.mean(recalls)), dense=float(np.median(dense_t)),
-                                     answer=float(np.median(answer_t)), embedding_share=float(share),
-                                     stored_answer=(float(np.median(stored_t)), float(np.percentile(stored_t, 95))))
+        measured.append(AtSize(
+            size, spec["type"], _timing(exact_t), _timing(approx_t),
+            tuple((k, v) for k, v in approx_spec.items() if k != "type"), float(np.mean(recalls)), _timing(dense_t),
+            _timing(hybrid_t), _timing(answer_t), _timing(stored_t),
+            float(np.sum(answer_embedding) / np.sum(answer_t)), approx_build, bm25_build))
         if size <= 100_000:
             saved = (size, store)
         else:
             del store, pipeline, exact, approx, auto
-    markdown = (
-        "### Query latency and recall\n\n"
-        f"p50 / p95 in ms over {len(vectors)} SQuAD questions (vector search, asking k={SEARCH_K} as the retriever "
-        f"does; exact and approximate interleaved per query) and {len(timed)} for the full paths. The large sizes "
-        "replicate the ingested corpus: each copy of a chunk gets its real vector plus noise with the real vectors' "
-        f"covariance (x{SPREAD}, cosine about 0.7 to the original), so neighbourhoods are as dense as in real text. "
-        "`index` is the type chosen automatically for that size (`index/store.py`, recorded in the manifest). "
-        "Recall@10 is the approximate index's top 10 against exact search's. *dense* and *hybrid* are "
-        "`Retriever.search` (query embedding + FAISS, + BM25 and fusion); *answer* is `QAPipeline.ask` "
-        "(hybrid retrieval + offline answer): *embedded* as a generation without unit vectors answers, embedding "
-        "the candidate sentences per question; *stored* with every chunk's unit vectors in the generation, as "
-        "ingest writes them (a copy's units are its original's, the same texts, read through one shared array: "
-        "a copy of each would take 9 GB at 1M chunks).\n\n"
-        + markdown_table(["chunks", "index", "exact search", "approx search", "recall@10", "dense retrieval",
-                          "hybrid retrieval", "answer, embedded", "answer, stored"], rows)
-        + "\n\nBuild times: " + "; ".join(notes) + ". Of the full answer's time, embedding (the question, then the "
-        "candidate sentences `qa/evidence.py` scores) takes "
-        + ", ".join(f"{figures.sizes[s].embedding_share:.0%} at {s:,}" for s in sizes) + ".")
-    return markdown, saved
+    return Latency(len(vectors), len(timed), SEARCH_K, SPREAD, tuple(measured)), saved
 
 
 @contextlib.contextmanager
@@ -536,13 +445,13 @@ class _TimedEmbedder:
         return self.embed_documents([text])[0]
 
 
-def _ms(seconds: list[float]) -> str:
-    return f"{np.median(seconds) * 1e3:.1f} / {np.percentile(seconds, 95) * 1e3:.1f}"
+def _timing(seconds: list[float]) -> Timing:
+    return Timing(float(np.median(seconds)), float(np.percentile(seconds, 95)))
 
 
 # -- offline answers: unit vectors stored at ingest or embedded per question -----------------------------------
 
-def offline_answer_section(embedder, tmp: Path, questions: list[str], n_queries: int) -> str:
+def offline_answer_benchmark(embedder, tmp: Path, questions: list[str], n_queries: int) -> OfflineAnswers:
     """QAPipeline.ask on the ingested generation, whose units' vectors were stored at ingest, against the same
     generation as older code wrote it (no units files), which embeds every candidate sentence per question;
     interleaved question by question. The answers must be the same."""
@@ -567,17 +476,10 @@ def offline_answer_section(embedder, tmp: Path, questions: list[str], n_queries:
             embedding[name] += timer.seconds
         if answers["stored"] != answers["older"]:
             differing.append(question)
-    ratio = np.median(seconds["older"]) / np.median(seconds["stored"])
-    rows = [[label, _ms(seconds[name]), f"{embedding[name] / np.sum(seconds[name]):.0%}"]
-            for name, label in (("older", "candidates embedded per question (older generation)"),
-                                ("stored", "unit vectors stored at ingest"))]
-    return ("### Offline answers\n\n"
-            f"`QAPipeline.ask` (hybrid retrieval + offline answer) in process on the ingested SQuAD articles "
-            f"({pipelines['stored'].collection.count} chunks), {len(picked)} questions, the two generations "
-            "interleaved question by question; p50 / p95 in ms and the share of the time spent in the model:\n\n"
-            + markdown_table(["generation", "answer p50 / p95 ms", "in the model"], rows)
-            + f"\n\nMedian ratio {ratio:.1f}x; answers identical for {len(picked) - len(differing)} of {len(picked)} "
-            "questions" + (f" (differing: {'; '.join(differing[:3])})" if differing else "") + ".")
+    share = {name: float(embedding[name] / np.sum(seconds[name])) for name in seconds}
+    return OfflineAnswers(pipelines["stored"].collection.count, len(picked), _timing(seconds["older"]),
+                          share["older"], _timing(seconds["stored"]), share["stored"],
+                          float(np.median(seconds["older"]) / np.median(seconds["stored"])), tuple(differing))
 
 
 def _as_older_generation(folder: Path, files: dict[str, str], manifest_key: str) -> None:
@@ -593,12 +495,13 @@ def _as_older_generation(folder: Path, files: dict[str, str], manifest_key: str)
 
 # -- first question after a restart ----------------------------------------------------------------------------
 
-def restart_benchmark(embedder, real: FaissStore, questions: list[str], sizes: list[int], tmp: Path) -> str:
+def restart_benchmark(embedder, real: FaissStore, questions: list[str], sizes: list[int],
+                      tmp: Path) -> tuple[RestartAt, ...]:
     """The first answers after the index is opened afresh: BM25 loaded with the generation (built at ingest) against
     the same generation as older code saved it, without BM25, which the first question then builds."""
     settings = Settings(embed_model=DEFAULT_MODEL)
     asked = questions[:3]
-    rows, verdicts = [], []
+    measured = []
     for size in sizes:
         _progress(f"restart at {size:,} chunks")
         folder = tmp / f"restart-{size}"
@@ -611,9 +514,9 @@ def restart_benchmark(embedder, real: FaissStore, questions: list[str], sizes: l
         store.save(folder)
         written_in = time.perf_counter() - start
         del store
-        firsts = {}
-        for variant in ("BM25 saved with the generation", "no BM25 saved (older generation)"):
-            if variant.startswith("no"):
+        reopened = []
+        for older in (False, True):
+            if older:
                 _as_older_generation(folder, BM25_FILES, "bm25")
             start = time.perf_counter()
             opened = FaissStore.load(folder, real.config)
@@ -624,21 +527,11 @@ def restart_benchmark(embedder, real: FaissStore, questions: list[str], sizes: l
                 start = time.perf_counter()
                 pipeline.ask(question)
                 answers.append(time.perf_counter() - start)
-            firsts[variant] = answers[0]
-            rows.append([f"{size:,}", variant, f"{opened_in:.2f}", f"{answers[0]:.2f}",
-                         " / ".join(f"{a:.2f}" for a in answers[1:])])
+            reopened.append(Reopened(opened_in, tuple(answers)))
             del pipeline, opened
-        saved, built = firsts.values()
-        verdicts.append(f"{size:,}: first answer {saved:.2f} s against {built:.2f} s ({built / saved:.0f}x), BM25 "
-                        f"built at save in {built_in:.1f} s, generation written in {written_in:.1f} s")
+        measured.append(RestartAt(size, *reopened, built_in, written_in))
         shutil.rmtree(folder)
-    return ("### First question after a restart\n\nThe generation opened afresh in this process "
-            "(`FaissStore.load`; the model is already loaded), then three offline answers (`QAPipeline.ask`), "
-            "seconds. Same synthetic store as above, saved once; the second row is that generation without its "
-            "BM25 files, as older code wrote it, so the first question builds BM25 from every chunk.\n\n"
-            + markdown_table(["chunks", "generation", "open s", "first answer s", "next answers s"], rows)
-            + "\n\n" + "; ".join(verdicts) + ". Target: the first question after a restart at 1M chunks within "
-            "1 s, with no BM25 build.")
+    return tuple(measured)
 
 
 # -- memory and cold start -----------------------------------------------------------------------------------
@@ -667,98 +560,45 @@ print(json.dumps({"import": imported, "ready": ready, "answer": answered,
 """
 
 
-def cold_start(index_dir: Path, mode: str, question: str) -> dict:
+def cold_start(index_dir: Path, mode: str, question: str) -> ProcessRun:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RAGQA_")}
     env.update(RAGQA_INDEX_DIR=str(index_dir), RAGQA_EMBED_MODEL=DEFAULT_MODEL)
     # `python -c` finds the project's modules in its working directory, the repository root
     done = subprocess.run([sys.executable, "-c", COLD_START, mode, question], env=env, cwd=ROOT,
                           capture_output=True, text=True, timeout=600)
     if done.returncode:
-        return {"error": (done.stderr.strip().splitlines() or ["failed"])[-1]}
-    return json.loads(done.stdout.strip().splitlines()[-1])
+        return ProcessRun(error=(done.stderr.strip().splitlines() or ["failed"])[-1])
+    run = json.loads(done.stdout.strip().splitlines()[-1])
+    return ProcessRun(run["import"], run["ready"], run["answer"], run["VmRSS"], run["RssAnon"], run["RssFile"])
 
 
-def memory_section(saved, question: str, tmp: Path, figures: Figures) -> str:
+def memory_benchmark(saved: tuple[int, FaissStore] | None, question: str, tmp: Path) -> Memory:
+    """A fresh process opening the ingested index, and the saved synthetic store, and answering; then the app's cold
+    start twice."""
     small_dir = tmp / "ingest-0"
-    rows = []
     big = None
     if saved:
         size, store = saved
         big = tmp / f"index-{size}"
         store.save(big)
-    measured = {}
+    indexes = []
     for label, folder in (("ingested corpus", small_dir), (f"{saved[0]:,} chunks" if saved else "", big)):
         if folder is None:
             continue
         generation = folder / (folder / "CURRENT").read_text().strip()
         manifest = json.loads((generation / "manifest.json").read_text())
-        files = {p.name: p.stat().st_size for p in generation.iterdir()}
-        chunks = manifest["chunks"]
-        run = cold_start(folder, "pipeline", question)
-        measured[label] = (chunks, run)
-        rows.append([label, f"{chunks:,}", manifest["index_type"], f"{sum(files.values()) / chunks:,.0f}",
-                     ", ".join(f"{name} {size / chunks:,.0f}" for name, size in sorted(files.items())
-                               if size / chunks >= 1),
-                     f"{run.get('VmRSS', 0) / 2**20:,.0f}", f"{run.get('import', 0):.2f}",
-                     f"{run.get('ready', 0):.2f}", f"{run.get('answer', 0):.2f}"])
-    per_chunk = ""
-    if len(measured) == 2:
-        (n0, r0), (n1, r1) = measured.values()
-        if "VmRSS" in r0 and "VmRSS" in r1:
-            per_chunk = (f" RAM per chunk, from the difference between the two processes: "
-                         f"{(r1['VmRSS'] - r0['VmRSS']) / (n1 - n0):,.0f} bytes "
-                         f"(anonymous {(r1['RssAnon'] - r0['RssAnon']) / (n1 - n0):,.0f}, file-backed "
-                         f"{(r1['RssFile'] - r0['RssFile']) / (n1 - n0):,.0f}: the memory-mapped vectors and "
-                         "flat index, shared between processes); a 1M index needs about a million times that.")
-    app_runs = [cold_start(small_dir, "app", question) for _ in range(2)]
-    good = [r for r in app_runs if "import" in r]
-    if good:
-        figures.app = AppStart(*(float(np.median([r[key] for r in good])) for key in ("import", "ready", "answer")))
-    app_line = "; ".join(
-        f"`import app` {r['import']:.2f} s, ready (index and model loaded) {r['ready']:.2f} s, first answer "
-        f"{r['answer']:.2f} s" if "import" in r else f"failed: {r['error']}" for r in app_runs)
-    return ("### Memory and cold start\n\nEach row is a fresh process: import, open the index (`ready`), answer one "
-            "question (`answer`); seconds from process start; `ready` is index and model loaded; RSS after the answer.\n\n"
-            + markdown_table(["index", "chunks", "index type", "disk bytes/chunk", "by file (bytes/chunk)",
-                              "RSS MiB", "import s", "ready s", "answer s"], rows)
-            + f"\n\n{per_chunk.strip()}\n\nApp cold start with the ingested index (two runs, the first with cold "
-            f"file caches for the app's modules): {app_line}.")
+        files = tuple(sorted((p.name, p.stat().st_size) for p in generation.iterdir()))
+        indexes.append(IndexMemory(label, manifest["chunks"], manifest["index_type"], files,
+                                   cold_start(folder, "pipeline", question)))
+    app_runs = tuple(cold_start(small_dir, "app", question) for _ in range(2))
+    good = [r for r in app_runs if not r.error]
 
+    def median(values) -> float:
+        return float(np.median(list(values)))
 
-
-# -- targets ---------------------------------------------------------------------------------------------------
-
-def targets_section(f: Figures) -> str:
-    def mark(ok):
-        return "met" if ok else "**not met**"
-
-    rows = [["ingest >= 2.5x plain sentence-transformers (bf16 CPUs)", f"{f.ingest_ratio:.2f}x full ingest, "
-             f"{f.embed_ratio:.2f}x embedder alone ({f.precision})", mark(f.ingest_ratio >= 2.5)]]
-    if f.ndcg_diff is not None:
-        rows.append(["SciFact nDCG@10 within 0.005 of plain", f"{f.ndcg_diff:.4f}", mark(f.ndcg_diff <= 0.005)])
-    else:
-        rows.append(["SciFact nDCG@10 within 0.005 of plain", f"same fp32 vectors (cosine min {f.cosine_min:.6f})",
-                     "met"])
-    for size, limit in ((100_000, 0.020), (1_000_000, 0.050)):
-        if size in f.sizes:
-            g = f.sizes[size]
-            rows.append([f"retrieval p50 < {limit * 1e3:.0f} ms at {size:,} chunks",
-                         f"{g.search * 1e3:.1f} ms vector search ({g.index_type}); {g.dense * 1e3:.0f} ms with "
-                         "the question's embedding", mark(g.search < limit)])
-    for size, p50, p95 in ((100_000, 0.050, 0.120), (1_000_000, 0.150, None)):
-        if size in f.sizes:
-            median, tail = f.sizes[size].stored_answer
-            wanted = f"p50 <= {p50 * 1e3:.0f} ms" + (f", p95 <= {p95 * 1e3:.0f} ms" if p95 else "")
-            rows.append([f"offline answer {wanted} at {size:,} chunks", f"{median * 1e3:.0f} / {tail * 1e3:.0f} ms",
-                         mark(median <= p50 and (p95 is None or tail <= p95))])
-    approx = [g.recall for g in f.sizes.values() if g.index_type == "ivf"]
-    if approx:
-        rows.append(["approximate recall@10 >= 0.95", f"{min(approx):.3f} (lowest size)", mark(min(approx) >= 0.95)])
-    if f.app is not None:
-        a = f.app
-        rows.append(["cold start < 5 s to a ready page", f"`import app` (page built) {a.imported:.1f} s; index and "
-                     f"model loaded {a.ready:.1f} s; first answer {a.answered:.1f} s", mark(a.imported < 5)])
-    return "### Targets (issues 7 and 12)\n\n" + markdown_table(["target", "measured in this run", ""], rows)
+    app = AppStart(median(r.imported for r in good), median(r.ready for r in good),
+                   median(r.answered for r in good)) if good else None
+    return Memory(tuple(indexes), app_runs, app)
 
 
 if __name__ == "__main__":

@@ -70,12 +70,20 @@ def choose_device(requested: str, cuda_available: bool) -> str:
 
 def cpu_flags() -> set[str]:
     """The CPU's feature flags from /proc/cpuinfo; empty where there is none (not Linux), which means fp32."""
+    return set(_cpuinfo("flags").split())
+
+
+def cpu_model() -> str:
+    """The CPU's model name from /proc/cpuinfo (what a speed figure is reported with); empty where there is none."""
+    return _cpuinfo("model name")
+
+
+def _cpuinfo(key: str) -> str:
     try:
         text = Path("/proc/cpuinfo").read_text()
     except OSError:
-        return set()
-    line = next((line for line in text.splitlines() if line.startswith("flags")), "")
-    return set(line.partition(":")[2].split())
+        return ""
+    return next((line.partition(":")[2].strip() for line in text.splitlines() if line.startswith(key)), "")
 
 
 class SentenceTransformerEmbedder:

@@ -136,13 +136,15 @@ def candidate_features(question: str, candidates: list[Evidence], similarities: 
                        hits: list[Hit], asked: str | None = None) -> np.ndarray:
     """The scorer's features (qa/scoring.py) of each candidate, given its cosine to the (focused) question; the
     kind of thing asked for is read from the question as `asked` ("what does the manual recommend" asks for a way)."""
-    rank_of = {hit.chunk.id: hit.rank for hit in hits}
+    # a passage's retrieval score against the best one's: two passages scored alike weigh alike, whatever their ranks
+    best = max((hit.score for hit in hits), default=0.0)
+    score_of = {hit.chunk.id: min(1.0, max(0.0, hit.score / best)) if best > 0 else 1.0 / hit.rank for hit in hits}
     same_block = [(c.chunk.doc_id, c.paragraph) for c in candidates]
     neighbours = [[j for j in (i - 1, i + 1) if 0 <= j < len(candidates) and same_block[j] == same_block[i]]
                   for i in range(len(candidates))]
     return scoring.feature_matrix(
         question, content_words(question), [c.text for c in candidates], [content_words(c.text) for c in candidates],
-        similarities, neighbours, [rank_of.get(c.chunk.id, len(hits) + 1) for c in candidates],
+        similarities, neighbours, [score_of.get(c.chunk.id, 0.0) for c in candidates],
         [c.whole for c in candidates], content_words(scoring.focus_phrase(question)),
         scoring.question_types(asked or question))
 

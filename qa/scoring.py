@@ -1,8 +1,8 @@
 """Which sentence answers the question? A small choice model over features a reader would use.
 
 Cosine similarity alone rewards sentences that restate the question (the setup of a story) over the one that
-resolves it. The model also weighs: rare question words the sentence shares, how well its neighbours match, the
-rank of its passage, its length, the rare question words it shares once read with the sentence before it ("His
+resolves it. The model also weighs: rare question words the sentence shares, how well its neighbours match, its
+passage's retrieval score against the best passage's (not its rank: passages scored alike weigh alike), its length, the rare question words it shares once read with the sentence before it ("His
 father was …" after "Shi Tianze was …"), whether it names the thing asked about ("electricity" in "how much
 electricity") and counts it ("2.8 gigawatt-hours of electricity"), and whether it holds the kind of thing asked
 for (a number for "how many", a date for "when", a name for "who", a cause for "why", a means for "how"). Weights are fitted on SQuAD by `python -m bench.fit_scorer`
@@ -53,13 +53,13 @@ _HAS = {
 }
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z]+")
 
-FEATURES = ("bias", "similarity", "rare_overlap", "neighbour_similarity", "passage_rank", "log_words",
+FEATURES = ("bias", "similarity", "rare_overlap", "neighbour_similarity", "passage_score", "log_words",
             "quantity_match", "time_match", "name_match", "reason_match", "method_match", "whole_block", "focus_match",
             "context_overlap", "counted_focus")
 # Fitted by bench/fit_scorer.py (a conditional logit on SQuAD v1.1 dev, questions 5, 15, 25, …).
 WEIGHTS = dict(zip(FEATURES, (
-    0.000, 4.300, 2.230, -0.350, 1.660, 0.250, 1.680, 1.460, 0.930, 0.390, 0.350, 0.000, -0.010, 2.190,
-    0.980)))
+    0.000, 4.189, 2.262, -0.465, 4.570, 0.247, 1.698, 1.478, 0.875, 0.389, 0.345, 0.000, -0.016, 2.143,
+    0.952)))
 
 
 # The thing asked about: "how much electricity", "which branch", "what exit status" (not "what is", "which of").
@@ -78,7 +78,7 @@ def question_types(question: str) -> set[str]:
 
 
 def feature_matrix(question: str, question_words: set[str], sentences: list[str], sentence_words: list[set[str]],
-                   similarities: np.ndarray, neighbours: list[list[int]], ranks: list[int],
+                   similarities: np.ndarray, neighbours: list[list[int]], passage_scores: list[float],
                    whole_blocks: list[bool], focus_words: set[str] = frozenset(),
                    types: set[str] | None = None) -> np.ndarray:
     """One row of FEATURES per candidate sentence; `types` default to those of `question`."""
@@ -103,7 +103,7 @@ def feature_matrix(question: str, question_words: set[str], sentences: list[str]
             float(similarities[i]),
             rare_share(words),
             max((float(similarities[j]) for j in neighbours[i]), default=0.0),
-            1.0 / ranks[i],
+            passage_scores[i],
             math.log1p(len(text.split())),
             float("quantity" in types and bool(_HAS[quantity_kind].search(text))),
             float("time" in types and bool(_HAS["time"].search(text))),

@@ -2,6 +2,7 @@
 thread; the sentence-transformers import stays lazy."""
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -92,3 +93,14 @@ def test_bf16_vectors_of_the_real_model_match_fp32():
     bf16 = make_embedder(DEFAULT_MODEL, precision="bf16").embed_documents(texts)
     assert bf16.dtype == np.float32 and np.allclose(np.linalg.norm(bf16, axis=1), 1.0, atol=1e-5)
     assert np.min(np.sum(fp32 * bf16, axis=1)) >= 0.999
+
+
+def test_the_cpu_model_is_read_where_the_flags_are():
+    from index.embedders import cpu_model
+
+    if not Path("/proc/cpuinfo").exists():
+        pytest.skip("no /proc/cpuinfo on this system")
+    named = [line for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")]
+    model = cpu_model()
+    assert model == (named[0].split(":", 1)[1].strip() if named else "")
+    assert model == model.strip() and "model name" not in model

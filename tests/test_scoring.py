@@ -128,3 +128,24 @@ def test_a_number_that_counts_the_thing_asked_about_is_told_from_another_number(
     features = feature_matrix(question, {"electricity", "robot", "hand"}, sentences, words, np.array([0.5, 0.5]),
                               [[], []], [1, 1], [False, False], focus_words={"electricity"})
     assert list(features[:, FEATURES.index("counted_focus")]) == [0.0, 1.0]
+
+
+def test_a_passage_scored_as_well_as_the_first_weighs_as_much_whatever_its_rank():
+    from qa.evidence import candidate_features, candidate_sentences
+    from schema import Chunk, Document, Hit
+
+    texts = {"pull": "Rebasing on pull keeps a linear history of your own commits.",
+             "rebase": "Rebasing a branch that others have based work on is a bad idea for everyone downstream."}
+    documents = {name: Document(id=name, title=name, source=f"{name}.html", text=text) for name, text in texts.items()}
+    chunks = [Chunk(id=f"{name}#0", doc_id=name, index=0, text=text, start=0, end=len(text))
+              for name, text in texts.items()]
+
+    def passage_scores(scores):
+        hits = [Hit(chunk, score, rank) for rank, (chunk, score) in enumerate(zip(chunks, scores), 1)]
+        candidates = candidate_sentences(hits, documents)
+        features = candidate_features("Is it OK to rebase a branch others built on?", candidates,
+                                      np.array([0.5, 0.7]), hits)
+        return [round(value, 3) for value in features[:, FEATURES.index("passage_score")]]
+
+    assert passage_scores([0.95, 0.94]) == [1.0, 0.989], "nearly tied passages weigh nearly alike"
+    assert passage_scores([0.95, 0.30]) == [1.0, 0.316], "a much weaker passage weighs less"
