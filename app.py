@@ -50,9 +50,9 @@ MAX_PASSAGES = 20  # k, on the slider and through the API: it bounds the work an
 # hour (the app copies the ones it indexes at once), and with uploads off it takes nothing over 1 KB.
 UPLOAD_CACHE = (3600, 3600)  # delete_cache: every hour, files older than an hour
 # Offline answers in progress at once. An answer computes for about 12 ms (its one model call bounds itself to a core,
-# index/embedders.py) and spends the rest of its ~100 ms in gradio's queue and streaming, so more places than cores
-# keep the cores busy: on 2 cores under 30 users, 2 places gave 16 answers/s (p95 2.7 s), 8 gave 23 (p95 1.8 s),
-# 16 gave 25 (p95 1.8 s), with the same answers (bench/load_test.py).
+# index/embedders.py) and spends the rest in gradio's queue and streaming, so a few places per core keep the cores
+# busy. Under 30 users on a quiet 2-core machine, one place per core and four gave the same p95 (1.76 s) and 20.2
+# against 21.6 answers/s, with the same answers (bench/load_test.py, docs/benchmarks.md): the users' clients bound it.
 OFFLINE_ANSWERS = 4 * (os.cpu_count() or 1)
 PROGRESS_EVERY_S = 0.25  # how often a page waiting for the model and index checks how far they got
 EXPORTS_KEPT_S = 3600  # exported conversations are written per request and removed after an hour
