@@ -368,8 +368,8 @@ def _llm_label(pipeline: QAPipeline) -> str:
 
 
 def _ask_tab(settings: Settings, pipeline: QAPipeline) -> AskTab:
-    with gr.Row(equal_height=False):
-        with gr.Column(scale=3, min_width=340):
+    with gr.Row(equal_height=False, elem_id="ask-row"):
+        with gr.Column(scale=3, min_width=340, elem_id="ask-column"):
             chatbot = gr.Chatbot(elem_id="chat", show_label=False, height="62vh", latex_delimiters=[], buttons=["copy"],
                                  feedback_options=None, placeholder="Ask a question below, or pick an example.")
             with gr.Row(visible=False, elem_id="working", equal_height=True) as working:

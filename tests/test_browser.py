@@ -111,6 +111,8 @@ def test_phone_width_stacks_chat_above_sources_and_examples_ask(page, app_url):
     page.locator("#src-0-1").wait_for()
     chat, sources = page.locator("#chat").bounding_box(), page.locator("#sources").bounding_box()
     assert sources["y"] >= chat["y"] + chat["height"], "sources below the chat"
+    question, examples = page.locator("#question").bounding_box(), page.locator("#examples").bounding_box()
+    assert question["y"] < sources["y"] < examples["y"], "the question box, then the sources, then the examples"
     assert sources["width"] > PHONE["width"] * 0.8, "sources use the full width"
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "no sideways scrolling"
     page.locator('#chat a[href="#src-0-1"]').click()
