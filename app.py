@@ -442,6 +442,7 @@ def _articles_tab(settings: Settings) -> ArticlesTab:
     tab = ArticlesTab(gr.Dataframe(headers=ARTICLE_HEADERS, value=[], interactive=False, wrap=True,
                                    elem_id="articles-table", label="Indexed articles",
                                    column_widths=["320px", "160px", "120px", "80px", "300px"]))
+    gr.Markdown("Scroll the table sideways for the author, date, chunks and source.", elem_id="articles-scroll-hint")
     if settings.allow_delete:
         with gr.Row(elem_id="delete-row"):
             tab.delete_choice = gr.Dropdown(choices=[], label="Delete an article", elem_id="delete-choice", scale=3,

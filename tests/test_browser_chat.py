@@ -315,11 +315,14 @@ def test_phone_marker_shows_its_card_and_a_button_leads_back_to_the_answer(page)
     page.get_by_role("tab", name="Articles").click()
     table = page.locator("#articles-table")
     expect(table).to_contain_text(TITLE)
+    expect(page.locator("#articles-scroll-hint")).to_be_visible()  # the table scrolls sideways: say so
     for header in ("Title", "Author", "Date", "Chunks", "Source"):  # every column has room to be read
         cell = table.locator("th", has_text=header).first
         cell.scroll_into_view_if_needed()
         assert cell.bounding_box()["width"] >= 60, f"the {header} column is squeezed"
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "no sideways page scrolling"
+    page.set_viewport_size(LAPTOP)
+    expect(page.locator("#articles-scroll-hint")).to_be_hidden()  # the whole table fits: nothing to say
 
 
 # The contrast of every visible piece of text against what is behind it, as WCAG 2 computes it.
