@@ -40,6 +40,7 @@ import numpy as np
 
 from index import lexical
 from index.store import UnitRows, embed_text, text_key
+from ingest.fetch import public_url
 from schema import Chunk, Document, UserError
 
 CONSISTENCY = "Strong"
@@ -91,16 +92,43 @@ def _connect(settings):
         # Milvus Lite lacks the call that gives a query iterator its snapshot time; the iterator says so on every
         # open (one warning line per command) and uses the client's time, which is right in one process
         logging.getLogger("pymilvus.client.iterator.query_iterator").setLevel(logging.ERROR)
-    where = settings.milvus_uri if local else "the RAGQA_MILVUS_URI server"  # a URL may hold a password
+    # pymilvus logs every failed call with its traceback before raising it; the raised error is shown, in one line
+    logging.getLogger("pymilvus.decorators").setLevel(logging.CRITICAL)
+    where = settings.milvus_uri if local else public_url(settings.milvus_uri)  # a URL may hold a password
     try:
-        return MilvusClient(uri=settings.milvus_uri, token=settings.milvus_token)
+        client = MilvusClient(uri=settings.milvus_uri, token=settings.milvus_token)
     except Exception as exc:  # noqa: BLE001 - any failure to reach it is the user's to fix
-        raise UserError(f"cannot open Milvus at {where}: {_reason(exc)}") from None
+        raise UserError(f"cannot open Milvus at {where}: {_reason(exc, settings.milvus_token)}") from None
+    return Guarded(client, where, settings.milvus_token)
 
 
-def _reason(exc: Exception) -> str:
+def _reason(exc: Exception, secret: str = "") -> str:
     text = getattr(exc, "message", None) or str(exc) or exc.__class__.__name__
-    return (text.strip().splitlines() or ["unknown error"])[0][:200]
+    line = (text.strip().splitlines() or ["unknown error"])[0][:200]
+    return line.replace(secret, "***") if secret else line
+
+
+class Guarded:
+    """A pymilvus object (the client, a query iterator it returns) whose failures are UserError: one line naming
+    the URI (never the token) and the reason, instead of pymilvus' traceback."""
+
+    def __init__(self, target, where: str, secret: str):
+        self._target, self._where, self._secret = target, where, secret
+
+    def __getattr__(self, name: str):
+        attribute = getattr(self._target, name)
+        if not callable(attribute):
+            return attribute
+
+        def call(*args, **kwargs):
+            from pymilvus.exceptions import MilvusException
+
+            try:
+                result = attribute(*args, **kwargs)
+            except (MilvusException, ConnectionError) as exc:
+                raise UserError(f"Milvus at {self._where} failed ({name}): {_reason(exc, self._secret)}") from None
+            return Guarded(result, self._where, self._secret) if name == "query_iterator" else result
+        return call
 
 
 def literal(text: str) -> str:
