@@ -377,12 +377,21 @@ class MilvusStore:
                 for hit in self._search("vector", query_vector.astype(np.float32).tolist(), k, doc_ids)]
 
     def _search(self, field: str, query, k: int, doc_ids: set[str] | None, expression: str = "") -> list[dict]:
+        """The k best chunks of the documents this store has read: another process's ingest may have written a
+        new document's chunks before its record and revision, and a hit there would name a document unknown here
+        (such documents are left out and the search run again without them)."""
         if k <= 0 or doc_ids is not None and not doc_ids:
             return []
-        expression = " and ".join(filter(None, [expression, one_of("doc_id", sorted(doc_ids)) if doc_ids else ""]))
-        results = self.client.search(self.names.chunks, data=[query], anns_field=field, limit=min(k, 16_384),
-                                     filter=expression, output_fields=[])
-        return list(results[0])
+        unknown: set[str] = set()
+        while True:
+            where = " and ".join(filter(None, [expression, one_of("doc_id", sorted(doc_ids)) if doc_ids else "",
+                                               f"not ({one_of('doc_id', sorted(unknown))})" if unknown else ""]))
+            hits = list(self.client.search(self.names.chunks, data=[query], anns_field=field, limit=min(k, 16_384),
+                                           filter=where, output_fields=["doc_id"])[0])
+            new = {hit["entity"]["doc_id"] for hit in hits} - self.documents.keys()
+            if not new:
+                return hits
+            unknown |= new
 
     def lexical_search(self, with_title: bool) -> "MilvusLexical":
         if with_title != self.config.get("embed_title", True):
