@@ -377,21 +377,27 @@ class MilvusStore:
                 for hit in self._search("vector", query_vector.astype(np.float32).tolist(), k, doc_ids)]
 
     def _search(self, field: str, query, k: int, doc_ids: set[str] | None, expression: str = "") -> list[dict]:
-        """The k best chunks of the documents this store has read: another process's ingest may have written a
-        new document's chunks before its record and revision, and a hit there would name a document unknown here
-        (such documents are left out and the search run again without them)."""
+        """The k best chunks of the documents as this store read them: another process's ingest may have written
+        a document's chunks before its record and revision, and a hit there would name a document unknown here, or
+        offsets into a version of its text not read here. Such chunks are left out and the search run again."""
         if k <= 0 or doc_ids is not None and not doc_ids:
             return []
-        unknown: set[str] = set()
+        unknown, stale = set(), set()
         while True:
             where = " and ".join(filter(None, [expression, one_of("doc_id", sorted(doc_ids)) if doc_ids else "",
-                                               f"not ({one_of('doc_id', sorted(unknown))})" if unknown else ""]))
+                                               f"not ({one_of('doc_id', sorted(unknown))})" if unknown else "",
+                                               f"not ({one_of('id', sorted(stale))})" if stale else ""]))
             hits = list(self.client.search(self.names.chunks, data=[query], anns_field=field, limit=min(k, 16_384),
-                                           filter=where, output_fields=["doc_id"])[0])
-            new = {hit["entity"]["doc_id"] for hit in hits} - self.documents.keys()
-            if not new:
+                                           filter=where, output_fields=["doc_id", "start", "end", "text"])[0])
+            new_unknown = {hit["entity"]["doc_id"] for hit in hits} - self.documents.keys()
+            new_stale = {hit["id"] for hit in hits if hit["entity"]["doc_id"] not in new_unknown
+                         and not self._as_read(hit["entity"])}
+            if not new_unknown and not new_stale:
                 return hits
-            unknown |= new
+            unknown, stale = unknown | new_unknown, stale | new_stale
+
+    def _as_read(self, chunk: dict) -> bool:
+        return self.documents[chunk["doc_id"]].text[chunk["start"]:chunk["end"]] == chunk["text"]
 
     def lexical_search(self, with_title: bool) -> "MilvusLexical":
         if with_title != self.config.get("embed_title", True):

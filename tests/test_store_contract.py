@@ -184,3 +184,20 @@ def test_a_reader_never_gets_chunks_of_a_document_written_after_it_opened(settin
         hits = retriever.search("river dam water farmers", 5, method)
         assert hits and {hit.chunk.doc_id for hit in hits} == {"khalilzad-on-iskp-ttp-and-pakistan"}, method
     assert "rivers" in open_store(milvus, embedder).documents, "a reader opened after sees it"
+
+
+@needs_milvus
+def test_a_reader_never_gets_chunks_of_a_document_changed_after_it_opened(settings, embedder, corpus, tmp_path,
+                                                                          closed_clients):
+    """A changed document's new chunks hold offsets into its new text: a reader still holding the old text leaves
+    them out rather than quote the wrong characters."""
+    milvus = milvus_settings(settings, tmp_path)
+    update_index([str(corpus)], milvus, embedder, progress=False)
+    reader = open_store(milvus, embedder)
+    write(corpus, "rivers.txt", "Rivers\n\nA new opening line. The river dam now holds less water for farmers.")
+    update_index([str(corpus / "rivers.txt")], milvus, embedder, progress=False)
+    retriever = Retriever(reader, embedder)
+    for method in METHODS:
+        for hit in retriever.search("river dam water farmers", 5, method):
+            document = reader.documents[hit.chunk.doc_id]
+            assert document.text[hit.chunk.start:hit.chunk.end] == hit.chunk.text, method
