@@ -1,4 +1,4 @@
-"""Command line: ingest, ask, eval. Each command parses, calls the core, and formats; nothing else."""
+"""Command line: ingest, ask, eval, move-index. Each command parses, calls the core, and formats; nothing else."""
 from __future__ import annotations
 
 import argparse
@@ -80,6 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--mode", choices=ANSWER_MODES, help="answer mode (default offline)")
     evaluate.add_argument("--json", action="store_true", help="print the metrics as one JSON object")
 
+    move = commands.add_parser("move-index", help="copy the FAISS index (--index) into the Milvus store the "
+                               "RAGQA_MILVUS_* settings name, vectors as stored, nothing re-embedded")
+    move.add_argument("--to", choices=["milvus"], required=True, help="the store to move it to")
+    move.add_argument("--replace", action="store_true", help="drop an index already in that Milvus collection")
+
     for sub in (ask, evaluate):
         sub.add_argument("--author", metavar="NAME", help="only articles whose author's name contains NAME")
         sub.add_argument("--since", metavar="DATE",
@@ -87,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--until", metavar="DATE", help="only articles dated on or before DATE")
     evaluate.add_argument("--index", metavar="DIR", help="index folder (default data/index for a Q&A file; for a "
                           "BEIR or SQuAD corpus, a cache folder under the temp dir, filled on first use)")
-    for sub in (ingest, ask):
+    for sub in (ingest, ask, move):
         sub.add_argument("--index", metavar="DIR", help="index folder (default data/index)")
     for sub in (ingest, ask, evaluate):
         sub.add_argument("--model", help="sentence-transformers model path or name (default: the packaged MiniLM)")
@@ -169,6 +174,16 @@ def run_eval(args, settings: Settings) -> int:
     return 0
 
 
+def run_move_index(args, settings: Settings) -> int:
+    from ingest.fetch import public_url
+    from qa.move import move_index
+
+    report = move_index(settings, replace=args.replace, progress=lambda line: show(line, sys.stderr))
+    where = settings.milvus_uri if "://" not in settings.milvus_uri else public_url(settings.milvus_uri)
+    show(report.summary(f"Milvus at {where}, collection {settings.milvus_collection}"))
+    return 0
+
+
 def article_filter(args, doc_ids=None):
     """The articles `ask` or `eval` searches: --article, --author, --since, --until (a bad date is one line)."""
     from qa.filters import ArticleFilter
@@ -177,7 +192,7 @@ def article_filter(args, doc_ids=None):
                                  fields=("--author", "--since", "--until"))
 
 
-COMMANDS = {"ingest": run_ingest, "ask": run_ask, "eval": run_eval}
+COMMANDS = {"ingest": run_ingest, "ask": run_ask, "eval": run_eval, "move-index": run_move_index}
 
 if __name__ == "__main__":
     sys.exit(main())

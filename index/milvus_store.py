@@ -40,6 +40,7 @@ import numpy as np
 
 from index import lexical
 from index.store import UnitRows, embed_text, text_key
+from ingest.fetch import public_url
 from schema import Chunk, Document, UserError
 
 CONSISTENCY = "Strong"
@@ -91,16 +92,43 @@ def _connect(settings):
         # Milvus Lite lacks the call that gives a query iterator its snapshot time; the iterator says so on every
         # open (one warning line per command) and uses the client's time, which is right in one process
         logging.getLogger("pymilvus.client.iterator.query_iterator").setLevel(logging.ERROR)
-    where = settings.milvus_uri if local else "the RAGQA_MILVUS_URI server"  # a URL may hold a password
+    # pymilvus logs every failed call with its traceback before raising it; the raised error is shown, in one line
+    logging.getLogger("pymilvus.decorators").setLevel(logging.CRITICAL)
+    where = settings.milvus_uri if local else public_url(settings.milvus_uri)  # a URL may hold a password
     try:
-        return MilvusClient(uri=settings.milvus_uri, token=settings.milvus_token)
+        client = MilvusClient(uri=settings.milvus_uri, token=settings.milvus_token)
     except Exception as exc:  # noqa: BLE001 - any failure to reach it is the user's to fix
-        raise UserError(f"cannot open Milvus at {where}: {_reason(exc)}") from None
+        raise UserError(f"cannot open Milvus at {where}: {_reason(exc, settings.milvus_token)}") from None
+    return Guarded(client, where, settings.milvus_token)
 
 
-def _reason(exc: Exception) -> str:
+def _reason(exc: Exception, secret: str = "") -> str:
     text = getattr(exc, "message", None) or str(exc) or exc.__class__.__name__
-    return (text.strip().splitlines() or ["unknown error"])[0][:200]
+    line = (text.strip().splitlines() or ["unknown error"])[0][:200]
+    return line.replace(secret, "***") if secret else line
+
+
+class Guarded:
+    """A pymilvus object (the client, a query iterator it returns) whose failures are UserError: one line naming
+    the URI (never the token) and the reason, instead of pymilvus' traceback."""
+
+    def __init__(self, target, where: str, secret: str):
+        self._target, self._where, self._secret = target, where, secret
+
+    def __getattr__(self, name: str):
+        attribute = getattr(self._target, name)
+        if not callable(attribute):
+            return attribute
+
+        def call(*args, **kwargs):
+            from pymilvus.exceptions import MilvusException
+
+            try:
+                result = attribute(*args, **kwargs)
+            except (MilvusException, ConnectionError) as exc:
+                raise UserError(f"Milvus at {self._where} failed ({name}): {_reason(exc, self._secret)}") from None
+            return Guarded(result, self._where, self._secret) if name == "query_iterator" else result
+        return call
 
 
 def literal(text: str) -> str:
@@ -349,12 +377,27 @@ class MilvusStore:
                 for hit in self._search("vector", query_vector.astype(np.float32).tolist(), k, doc_ids)]
 
     def _search(self, field: str, query, k: int, doc_ids: set[str] | None, expression: str = "") -> list[dict]:
+        """The k best chunks of the documents as this store read them: another process's ingest may have written
+        a document's chunks before its record and revision, and a hit there would name a document unknown here, or
+        offsets into a version of its text not read here. Such chunks are left out and the search run again."""
         if k <= 0 or doc_ids is not None and not doc_ids:
             return []
-        expression = " and ".join(filter(None, [expression, one_of("doc_id", sorted(doc_ids)) if doc_ids else ""]))
-        results = self.client.search(self.names.chunks, data=[query], anns_field=field, limit=min(k, 16_384),
-                                     filter=expression, output_fields=[])
-        return list(results[0])
+        unknown, stale = set(), set()
+        while True:
+            where = " and ".join(filter(None, [expression, one_of("doc_id", sorted(doc_ids)) if doc_ids else "",
+                                               f"not ({one_of('doc_id', sorted(unknown))})" if unknown else "",
+                                               f"not ({one_of('id', sorted(stale))})" if stale else ""]))
+            hits = list(self.client.search(self.names.chunks, data=[query], anns_field=field, limit=min(k, 16_384),
+                                           filter=where, output_fields=["doc_id", "start", "end", "text"])[0])
+            new_unknown = {hit["entity"]["doc_id"] for hit in hits} - self.documents.keys()
+            new_stale = {hit["id"] for hit in hits if hit["entity"]["doc_id"] not in new_unknown
+                         and not self._as_read(hit["entity"])}
+            if not new_unknown and not new_stale:
+                return hits
+            unknown, stale = unknown | new_unknown, stale | new_stale
+
+    def _as_read(self, chunk: dict) -> bool:
+        return self.documents[chunk["doc_id"]].text[chunk["start"]:chunk["end"]] == chunk["text"]
 
     def lexical_search(self, with_title: bool) -> "MilvusLexical":
         if with_title != self.config.get("embed_title", True):

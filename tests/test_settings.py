@@ -77,6 +77,8 @@ BAD_FLAGS = [
     (["ingest", "x.txt", "--index", FILE], f"argument --index: '{FILE}' is a file, not a folder"),
     (["ask", "x", "--index", FILE], f"argument --index: '{FILE}' is a file, not a folder"),
     (["eval", "d.jsonl", "--index", FILE], f"argument --index: '{FILE}' is a file, not a folder"),
+    (["move-index", "--to", "milvus", "--index", FILE], f"argument --index: '{FILE}' is a file, not a folder"),
+    (["move-index", "--to", "faiss"], "argument --to: invalid choice: 'faiss'"),
     (["ingest", "x.txt", "--model", " "], "argument --model: ' ' must name a model"),
     (["ask", "x", "--model", ""], "argument --model: '' must name a model"),
     (["eval", "d.jsonl", "--model", ""], "argument --model: '' must name a model"),

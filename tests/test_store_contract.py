@@ -168,3 +168,36 @@ def test_the_cli_ingests_and_answers_through_milvus_lite_in_fresh_processes(cli_
     assert asked.returncode == 0 and "[1]" in asked.stdout
     assert asked.stderr == "", "no warning from pymilvus on every command"
     assert not (tmp_path / "index").exists(), "nothing written beside Milvus"
+
+
+@needs_milvus
+def test_a_reader_never_gets_chunks_of_a_document_written_after_it_opened(settings, embedder, corpus, tmp_path,
+                                                                          closed_clients):
+    """Another process's ingest writes a document's chunks before its record: a reader opened before must not find
+    them (a hit would name a document it does not know: KeyError, a failed answer)."""
+    milvus = milvus_settings(settings, tmp_path)
+    update_index([str(SAMPLE_ARTICLE)], milvus, embedder, progress=False)
+    reader = open_store(milvus, embedder)
+    update_index([str(corpus / "rivers.txt")], milvus, embedder, progress=False)  # as if still being written
+    retriever = Retriever(reader, embedder)
+    for method in METHODS:
+        hits = retriever.search("river dam water farmers", 5, method)
+        assert hits and {hit.chunk.doc_id for hit in hits} == {"khalilzad-on-iskp-ttp-and-pakistan"}, method
+    assert "rivers" in open_store(milvus, embedder).documents, "a reader opened after sees it"
+
+
+@needs_milvus
+def test_a_reader_never_gets_chunks_of_a_document_changed_after_it_opened(settings, embedder, corpus, tmp_path,
+                                                                          closed_clients):
+    """A changed document's new chunks hold offsets into its new text: a reader still holding the old text leaves
+    them out rather than quote the wrong characters."""
+    milvus = milvus_settings(settings, tmp_path)
+    update_index([str(corpus)], milvus, embedder, progress=False)
+    reader = open_store(milvus, embedder)
+    write(corpus, "rivers.txt", "Rivers\n\nA new opening line. The river dam now holds less water for farmers.")
+    update_index([str(corpus / "rivers.txt")], milvus, embedder, progress=False)
+    retriever = Retriever(reader, embedder)
+    for method in METHODS:
+        for hit in retriever.search("river dam water farmers", 5, method):
+            document = reader.documents[hit.chunk.doc_id]
+            assert document.text[hit.chunk.start:hit.chunk.end] == hit.chunk.text, method
