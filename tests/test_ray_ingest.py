@@ -1,0 +1,100 @@
+"""Ingest with `--ray` (index/ray_embed.py): the embedding step on a local Ray gives the same index as the plain
+ingest, and without the ray package the flag is refused in one line. Skipped, naming the package, without
+requirements-scale.txt."""
+import dataclasses
+import importlib.util
+import sys
+
+import numpy as np
+import pytest
+from helpers import SAMPLE_ARTICLE
+
+import cli
+from index.build import open_store, update_index
+from index.store import embed_text, text_key
+from ingest.units import chunk_units
+
+needs_ray = pytest.mark.skipif(importlib.util.find_spec("ray") is None,
+                               reason="needs the package ray (pip install -r requirements-scale.txt)")
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "khalilzad.txt").write_text(SAMPLE_ARTICLE.read_text())
+    (folder / "rivers.txt").write_text("Rivers\n\nThe river dam holds water for the valley. Water rights are "
+                                       "disputed.\n\nFarmers along the river want a share of the water.")
+    (folder / "border.txt").write_text("Border\n\nTrade across the border fell after the attacks. The army closed "
+                                       "the roads. Markets stayed shut for a week.")
+    for n, town in enumerate(["Arden", "Bexley", "Corran", "Dunmore", "Elsworth", "Fenwick"]):  # ~100 texts in all
+        (folder / f"{town.lower()}.txt").write_text(f"{town}\n\n" + " ".join(
+            f"In {town} the council met on day {day} and voted {n + day} times on the {topic} plan."
+            for day, topic in enumerate(["road", "school", "bridge", "park", "water", "market", "library"], 1)))
+    return folder
+
+
+def index_content(settings, embedder):
+    """Every chunk (id, span, section) with its vector, and every unit's vector, by chunk id and unit text."""
+    store = open_store(settings, embedder)
+    chunks, unit_keys = {}, []
+    for doc_id, count in store.chunk_counts().items():
+        document = store.documents[doc_id]
+        for n in range(count):
+            chunk = store.chunk(f"{doc_id}#{n}")
+            key = text_key(settings.embed_model, embed_text(document, chunk, settings.embed_title))
+            chunks[chunk.id] = dataclasses.asdict(chunk), store.stored_vectors({key})[key]
+            unit_keys += [(chunk.id, document.text[start:end]) for start, end, *_ in chunk_units(document, chunk)]
+    return chunks, dict(zip(unit_keys, store.unit_vectors_of(unit_keys)))
+
+
+def assert_same_index(plain, on_ray):
+    (plain_chunks, plain_units), (ray_chunks, ray_units) = plain, on_ray
+    assert plain_chunks.keys() == ray_chunks.keys() and plain_units.keys() == ray_units.keys()
+    for chunk_id, (chunk, vector) in plain_chunks.items():
+        assert ray_chunks[chunk_id][0] == chunk
+        np.testing.assert_allclose(ray_chunks[chunk_id][1], vector, atol=1e-5)
+    for unit, vector in plain_units.items():
+        np.testing.assert_allclose(ray_units[unit], vector, atol=1e-5)
+
+
+def ingest_both_ways(settings, embedder, corpus, tmp_path):
+    """The corpus ingested plainly and on a local Ray (into another index); the two indexes' contents."""
+    on_ray = dataclasses.replace(settings, index_dir=tmp_path / "ray-index")
+    plain_report = update_index([str(corpus)], settings, embedder, progress=False)
+    ray_report = update_index([str(corpus)], on_ray, embedder, progress=False, ray="local")
+    assert ray_report.as_dict() == plain_report.as_dict() and not ray_report.failed
+    plain, ray_made = index_content(settings, embedder), index_content(on_ray, embedder)
+    assert len(plain[0]) + len(plain[1]) >= 80  # chunk and unit texts embedded
+    return plain, ray_made
+
+
+@needs_ray
+def test_ray_ingest_gives_the_plain_index(settings, embedder, corpus, tmp_path):
+    import ray
+
+    assert_same_index(*ingest_both_ways(settings, embedder, corpus, tmp_path))
+    assert not ray.is_initialized()  # the local Ray it started is shut down
+
+
+@needs_ray
+@pytest.mark.slow
+def test_ray_ingest_with_the_real_model_gives_the_plain_index(settings, corpus, tmp_path):
+    import ray
+
+    from index.embedders import make_embedder
+    from settings import Settings
+
+    real = dataclasses.replace(settings, embed_model=Settings().embed_model)
+    assert_same_index(*ingest_both_ways(real, make_embedder(real.embed_model), corpus, tmp_path))
+    assert not ray.is_initialized()
+
+
+def test_ray_flag_without_ray_is_one_line(cli_env, corpus, monkeypatch, capsys, tmp_path):
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` then raises ImportError, as when not installed
+    monkeypatch.setenv("RAGQA_EMBED_MODEL", "hashing")
+    monkeypatch.setenv("RAGQA_INDEX_DIR", str(tmp_path / "index"))
+    assert cli.main(["ingest", str(corpus), "--ray"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "error: --ray needs the ray package: pip install -r requirements-scale.txt"
+    assert not (tmp_path / "index" / "CURRENT").exists()  # nothing saved
