@@ -4,6 +4,7 @@ a GPU of its own when the cluster has GPUs, else on CPUs), on a local Ray or a c
 from __future__ import annotations
 
 import os
+import socket
 import sys
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from settings import Settings
 
 LOCAL = "local"  # `--ray` without an address: a Ray started here with this machine's cores, stopped at the end
 BATCH = 256  # texts per actor call, as the plain path's batches
+CONNECT_TIMEOUT = 5  # seconds for a cluster's address to answer
 ROOT = Path(__file__).resolve().parents[1]
 # What a cluster's workers need of the project (its code), not the data, tests or history.
 NOT_SHIPPED = [".git", "data", "tests", "bench", "docs", "**/__pycache__"]
@@ -62,6 +64,7 @@ def embed_on_ray(texts_by_key: dict[str, str], settings: Settings, address: str,
 
 
 def _connect(ray, address: str) -> None:
+    _check_reachable(address)
     try:
         if address == LOCAL:
             ray.init(address="local", num_cpus=os.cpu_count() or 1, include_dashboard=False, logging_level="WARNING")
@@ -70,6 +73,17 @@ def _connect(ray, address: str) -> None:
                      runtime_env={"working_dir": str(ROOT), "excludes": NOT_SHIPPED})
     except (ConnectionError, ValueError, RuntimeError) as exc:
         raise UserError(f"cannot start or reach Ray at {address!r}: {str(exc).splitlines()[0]}") from None
+
+
+def _check_reachable(address: str) -> None:
+    """A cluster's HOST:PORT answers, checked first: ray.init retries an unreachable one for minutes."""
+    if address in (LOCAL, "auto"):
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    try:
+        socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT).close()
+    except (OSError, ValueError) as exc:
+        raise UserError(f"cannot reach Ray at {address!r}: {exc.strerror or exc}") from None
 
 
 def _run_pipeline(ray, texts_by_key: dict[str, str], settings: Settings,

@@ -3,6 +3,7 @@ ingest, and without the ray package the flag is refused in one line. Skipped, na
 requirements-scale.txt."""
 import dataclasses
 import importlib.util
+import socket
 import sys
 
 import numpy as np
@@ -90,11 +91,24 @@ def test_ray_ingest_with_the_real_model_gives_the_plain_index(settings, corpus, 
     assert not ray.is_initialized()
 
 
-def test_ray_flag_without_ray_is_one_line(cli_env, corpus, monkeypatch, capsys, tmp_path):
+def test_ray_flag_without_ray_is_one_line(corpus, monkeypatch, capsys, tmp_path):
     monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` then raises ImportError, as when not installed
     monkeypatch.setenv("RAGQA_EMBED_MODEL", "hashing")
     monkeypatch.setenv("RAGQA_INDEX_DIR", str(tmp_path / "index"))
     assert cli.main(["ingest", str(corpus), "--ray"]) == 2
     err = capsys.readouterr().err.strip()
     assert err == "error: --ray needs the ray package: pip install -r requirements-scale.txt"
+    assert not (tmp_path / "index" / "CURRENT").exists()  # nothing saved
+
+
+@needs_ray
+def test_an_unreachable_ray_address_is_one_line(corpus, monkeypatch, capsys, tmp_path):
+    with socket.socket() as closed:  # a loopback port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    monkeypatch.setenv("RAGQA_EMBED_MODEL", "hashing")
+    monkeypatch.setenv("RAGQA_INDEX_DIR", str(tmp_path / "index"))
+    assert cli.main(["ingest", str(corpus), f"--ray=127.0.0.1:{port}"]) == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == \
+        f"error: cannot reach Ray at '127.0.0.1:{port}': Connection refused"
     assert not (tmp_path / "index" / "CURRENT").exists()  # nothing saved
