@@ -1,9 +1,11 @@
-"""Ingest with `--ray` (index/ray_embed.py): the embedding step on a local Ray gives the same index as the plain
-ingest, and without the ray package the flag is refused in one line. Skipped, naming the package, without
-requirements-scale.txt."""
+"""Ingest with `--ray` (index/ray_embed.py): the embedding step on a local Ray, or on a Ray reached by its address,
+gives the same index as the plain ingest; without the ray package, or with an address that does not answer, the flag
+is refused in one line. The Ray tests are skipped, naming the package, without requirements-scale.txt."""
 import dataclasses
 import importlib.util
+import os
 import socket
+import subprocess
 import sys
 
 import numpy as np
@@ -112,3 +114,32 @@ def test_an_unreachable_ray_address_is_one_line(corpus, monkeypatch, capsys, tmp
     assert capsys.readouterr().err.strip().splitlines()[-1] == \
         f"error: cannot reach Ray at '127.0.0.1:{port}': Connection refused"
     assert not (tmp_path / "index" / "CURRENT").exists()  # nothing saved
+
+
+HOLD_A_RAY = """
+import sys, ray
+ray.init(address="local", num_cpus=2, include_dashboard=False, logging_level="ERROR")
+print(ray.get_runtime_context().gcs_address, flush=True)
+sys.stdin.read()  # until the test closes stdin
+ray.shutdown()
+"""
+
+
+@needs_ray
+@pytest.mark.slow
+def test_ray_ingest_on_a_cluster_address_gives_the_plain_index(settings, embedder, corpus, tmp_path, monkeypatch):
+    """A Ray another process started (as a cluster's head), reached by its address: the project's code goes to its
+    workers with the job. Ray's token authentication is on (its default for a new cluster), as the client's."""
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_A_RAY], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True, cwd=tmp_path, env={**os.environ, "RAY_AUTH_MODE": "token"})
+    try:
+        address = holder.stdout.readline().strip()
+        monkeypatch.setenv("RAY_AUTH_MODE", "token")
+        on_ray = dataclasses.replace(settings, index_dir=tmp_path / "ray-index")
+        update_index([str(corpus)], settings, embedder, progress=False)
+        report = update_index([str(corpus)], on_ray, embedder, progress=False, ray=address)
+        assert len(report.added) == 9 and not report.failed
+        assert_same_index(index_content(settings, embedder), index_content(on_ray, embedder))
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=60)
