@@ -143,3 +143,19 @@ def test_ray_ingest_on_a_cluster_address_gives_the_plain_index(settings, embedde
     finally:
         holder.stdin.close()
         holder.wait(timeout=60)
+
+
+@needs_ray
+@pytest.mark.slow
+@pytest.mark.skipif(importlib.util.find_spec("milvus_lite") is None, reason="needs the package milvus-lite")
+def test_ray_ingest_into_milvus_gives_the_plain_index(settings, embedder, corpus, tmp_path):
+    from index.milvus_store import forget_clients
+
+    milvus = dataclasses.replace(settings, store="milvus", milvus_uri=str(tmp_path / "milvus.db"))
+    try:
+        on_ray = dataclasses.replace(milvus, milvus_collection="ray")
+        update_index([str(corpus)], milvus, embedder, progress=False)
+        assert not update_index([str(corpus)], on_ray, embedder, progress=False, ray="local").failed
+        assert_same_index(index_content(milvus, embedder), index_content(on_ray, embedder))
+    finally:
+        forget_clients()
