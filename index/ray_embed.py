@@ -4,6 +4,7 @@ a GPU of its own when the cluster has GPUs, else on CPUs), on a local Ray or a c
 from __future__ import annotations
 
 import os
+import re
 import socket
 import sys
 from pathlib import Path
@@ -25,8 +26,9 @@ NOT_SHIPPED = [".git", "data", "tests", "bench", "docs", "**/__pycache__"]
 def import_ray():
     try:
         import ray
-    except ImportError:
-        raise UserError("--ray needs the ray package: pip install -r requirements-scale.txt") from None
+        import ray.data  # noqa: F401 - ray[data]: its own dependencies (pandas, pyarrow) too
+    except ImportError as exc:
+        raise UserError(f"--ray needs the package {exc.name or 'ray'}: pip install -r requirements-scale.txt") from None
     return ray
 
 
@@ -115,6 +117,10 @@ def _run_pipeline(ray, texts_by_key: dict[str, str], settings: Settings,
     return vectors, unembeddable
 
 
-def _first_line(exc: Exception) -> str:
-    cause = getattr(exc, "cause", None) or exc
-    return next((line for line in str(cause).splitlines() if line.strip()), type(cause).__name__)
+def _first_line(exc: BaseException) -> str:
+    """The actor's own error (e.g. a model it cannot load): Ray passes it on as text, the innermost one first."""
+    text = str(exc)
+    if found := re.search(r"^(?:[\w.]+\.)?(\w+(?:Error|Exception)): (.+)$", text, re.MULTILINE):
+        name, message = found.groups()
+        return message if name == "UserError" else f"{name}: {message}"
+    return next((line for line in text.splitlines() if line.strip()), type(exc).__name__)

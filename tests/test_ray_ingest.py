@@ -99,7 +99,7 @@ def test_ray_flag_without_ray_is_one_line(corpus, monkeypatch, capsys, tmp_path)
     monkeypatch.setenv("RAGQA_INDEX_DIR", str(tmp_path / "index"))
     assert cli.main(["ingest", str(corpus), "--ray"]) == 2
     err = capsys.readouterr().err.strip()
-    assert err == "error: --ray needs the ray package: pip install -r requirements-scale.txt"
+    assert err == "error: --ray needs the package ray: pip install -r requirements-scale.txt"
     assert not (tmp_path / "index" / "CURRENT").exists()  # nothing saved
 
 
@@ -159,3 +159,28 @@ def test_ray_ingest_into_milvus_gives_the_plain_index(settings, embedder, corpus
         assert_same_index(index_content(milvus, embedder), index_content(on_ray, embedder))
     finally:
         forget_clients()
+
+
+def test_an_actors_error_is_read_from_rays_text():
+    from index.ray_embed import _first_line
+
+    wrapped = RuntimeError('Traceback (most recent call last):\n  File "index/embedders.py", line 140, in _load\n'
+                           "schema.UserError: cannot load embedding model 'm': Path m not found\n\n"
+                           "The above exception was the direct cause of the following exception:\n\n"
+                           "ray.exceptions.UserCodeException: UDF failed to process a data block.")
+    assert _first_line(wrapped) == "cannot load embedding model 'm': Path m not found"
+    assert _first_line(RuntimeError("x\nValueError: bad input")) == "ValueError: bad input"
+
+
+@needs_ray
+@pytest.mark.slow
+def test_a_model_the_actors_cannot_load_fails_in_one_line_and_keeps_the_index(settings, embedder, corpus,
+                                                                              tmp_path):
+    from schema import UserError
+
+    update_index([str(SAMPLE_ARTICLE)], settings, embedder, progress=False)
+    before = (settings.index_dir / "CURRENT").read_text()
+    missing = dataclasses.replace(settings, embed_model=str(tmp_path / "no-model"))  # what the actors load
+    with pytest.raises(UserError, match=r"^embedding on Ray failed: cannot load embedding model '.*no-model'"):
+        update_index([str(corpus)], missing, embedder, rebuild=True, progress=False, ray="local")
+    assert (settings.index_dir / "CURRENT").read_text() == before
