@@ -202,7 +202,7 @@ def _fail(report: IngestReport, document: Document, reason: str) -> None:
 
 
 def embed_texts(texts_by_key: dict[str, str], embedder: Embedder,
-               progress: bool) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+                progress: bool) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     """Vectors by key, and the reason for each key whose text could not be embedded."""
     from tqdm import tqdm
 

@@ -184,3 +184,20 @@ def test_a_model_the_actors_cannot_load_fails_in_one_line_and_keeps_the_index(se
     with pytest.raises(UserError, match=r"^embedding on Ray failed: cannot load embedding model '.*no-model'"):
         update_index([str(corpus)], missing, embedder, rebuild=True, progress=False, ray="local")
     assert (settings.index_dir / "CURRENT").read_text() == before
+
+
+def test_an_actor_embeds_a_batch_and_names_the_texts_it_cannot(monkeypatch):
+    """The actor's work, without Ray: the plain path's vectors, and a text that fails fails alone, with its reason."""
+    from index.embedders import HashingEmbedder
+    from index.ray_embed import EmbedActor
+
+    actor = EmbedActor("hashing", "auto", "cpu")
+    plain = HashingEmbedder().embed_documents
+    monkeypatch.setattr(actor.embedder, "embed_documents",
+                        lambda texts, **_: plain(texts) if "poison" not in texts else 1 / 0)
+    batch = {"key": np.array(["a", "b", "c"], dtype=object),
+             "text": np.array(["river dam", "poison", "border trade"], dtype=object)}
+    out = actor(batch)
+    assert list(out["key"]) == ["a", "b", "c"]
+    assert list(out["error"]) == ["", "cannot read it (ZeroDivisionError: division by zero)", ""]  # as plainly
+    np.testing.assert_array_equal(out["vector"][[0, 2]], plain(["river dam", "border trade"]))
