@@ -1,6 +1,7 @@
 """Ingest with `--ray` (index/ray_embed.py): the embedding step on a local Ray, or on a Ray reached by its address,
 gives the same index as the plain ingest; without the ray package, or with an address that does not answer, the flag
-is refused in one line. The Ray tests are skipped, naming the package, without requirements-scale.txt."""
+is refused in one line. The Ray tests are skipped, naming the package, without requirements-scale.txt; those that start
+a Ray run only with --ray-network, since Ray's servers listen on every interface."""
 import dataclasses
 import importlib.util
 import os
@@ -73,6 +74,7 @@ def ingest_both_ways(settings, embedder, corpus, tmp_path):
 
 
 @needs_ray
+@pytest.mark.starts_ray
 def test_ray_ingest_gives_the_plain_index(settings, embedder, corpus, tmp_path):
     import ray
 
@@ -82,6 +84,7 @@ def test_ray_ingest_gives_the_plain_index(settings, embedder, corpus, tmp_path):
 
 @needs_ray
 @pytest.mark.slow
+@pytest.mark.starts_ray
 def test_ray_ingest_with_the_real_model_gives_the_plain_index(settings, corpus, tmp_path):
     import ray
 
@@ -127,6 +130,7 @@ ray.shutdown()
 
 @needs_ray
 @pytest.mark.slow
+@pytest.mark.starts_ray
 def test_ray_ingest_on_a_cluster_address_gives_the_plain_index(settings, embedder, corpus, tmp_path, monkeypatch):
     """A Ray another process started (as a cluster's head), reached by its address: the project's code goes to its
     workers with the job. Ray's token authentication is on (its default for a new cluster), as the client's."""
@@ -148,6 +152,7 @@ def test_ray_ingest_on_a_cluster_address_gives_the_plain_index(settings, embedde
 @needs_ray
 @pytest.mark.slow
 @pytest.mark.skipif(importlib.util.find_spec("milvus_lite") is None, reason="needs the package milvus-lite")
+@pytest.mark.starts_ray
 def test_ray_ingest_into_milvus_gives_the_plain_index(settings, embedder, corpus, tmp_path):
     from index.milvus_store import forget_clients
 
@@ -174,6 +179,7 @@ def test_an_actors_error_is_read_from_rays_text():
 
 @needs_ray
 @pytest.mark.slow
+@pytest.mark.starts_ray
 def test_a_model_the_actors_cannot_load_fails_in_one_line_and_keeps_the_index(settings, embedder, corpus,
                                                                               tmp_path):
     from schema import UserError
