@@ -45,6 +45,13 @@ def app_url_problem(url: str) -> str:
     return url_problem(url, example="http://127.0.0.1:7860")
 
 
+def ray_address_problem(address: str) -> str | None:
+    """`--ray ADDRESS`: what ray.init takes for a cluster (or "local", a Ray started here)."""
+    if re.fullmatch(r"local|auto|(ray://)?[\w.-]+:\d{1,5}", address):
+        return None
+    return "must be local, auto, HOST:PORT or ray://HOST:PORT"
+
+
 count = checked(int, count_problem)
 
 
@@ -57,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--prune", action="store_true", help="remove indexed articles whose files are gone")
     ingest.add_argument("--rebuild", action="store_true", help="start a new index (after changing model or chunking)")
     ingest.add_argument("--json", action="store_true", help="print the summary as JSON")
+    ingest.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
+                        type=checked(str, ray_address_problem),
+                        help="embed on Ray Data: a local Ray, or the cluster at ADDRESS (needs requirements-scale.txt)")
 
     ask = commands.add_parser("ask", help="answer a question from the indexed articles")
     ask.add_argument("question")
@@ -127,7 +137,8 @@ def show_json(payload) -> None:
 def run_ingest(args, settings: Settings) -> int:
     from qa.collection import Collection
 
-    report = Collection(settings).add(args.sources, prune=args.prune, rebuild=args.rebuild, progress=True)
+    report = Collection(settings).add(args.sources, prune=args.prune, rebuild=args.rebuild, progress=True,
+                                      ray=args.ray)
     for failure in report.failed:
         show(f"failed: {failure}", sys.stderr)
     for skipped in report.skipped:

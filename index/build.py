@@ -71,15 +71,20 @@ def open_store(settings: Settings, embedder: Embedder) -> Store:
 
 
 def update_index(sources: list[str], settings: Settings, embedder: Embedder, *, prune: bool = False,
-                 rebuild: bool = False, progress: bool = True) -> IngestReport:
+                 rebuild: bool = False, progress: bool = True, ray: str | None = None) -> IngestReport:
+    """`ray`: None embeds here; "local" (a Ray started here) or a Ray cluster's address embeds on Ray Data."""
     report = IngestReport()
+    if ray is not None:
+        from index.ray_embed import import_ray  # the only module importing ray, an optional dependency
+
+        import_ray()  # refused before any reading: without the package the flag can do nothing
     with writing(settings):
         if not rebuild and live_version(settings):  # a damaged index is refused, not replaced
             store = open_store(settings, embedder)
         else:
             store = new_store(settings, store_config(settings, embedder).as_dict())
         changed = _load_changes(sources, store, report, progress)
-        _add_documents(changed, store, settings, embedder, report, progress)
+        _add_documents(changed, store, settings, embedder, report, progress, ray)
         if prune:
             report.removed = sorted(doc_id for doc_id, doc in store.documents.items() if _source_gone(doc.source))
             store.delete(set(report.removed))
@@ -139,7 +144,7 @@ def _load_changes(sources, store: Store, report: IngestReport, progress: bool) -
 
 
 def _add_documents(changed, store: Store, settings: Settings, embedder: Embedder,
-                   report: IngestReport, progress: bool) -> None:
+                   report: IngestReport, progress: bool, ray: str | None = None) -> None:
     splitter = make_splitter(settings.chunk_tokens, settings.chunk_overlap, embedder.count_tokens,
                              getattr(embedder, "count_tokens_many", None))  # optional: wrappers may lack it
     planned = []  # (document, hash, chunks, embed keys, unit keys per chunk)
@@ -158,7 +163,12 @@ def _add_documents(changed, store: Store, settings: Settings, embedder: Embedder
         planned.append((document, doc_hash, chunks, keys, unit_keys))
     known = store.stored_vectors(set(texts))
     to_embed = {key: text for key, text in texts.items() if key not in known}  # the keys with no stored vector
-    vectors, unembeddable = _embed_all(to_embed, embedder, progress)
+    if ray is None:
+        vectors, unembeddable = embed_texts(to_embed, embedder, progress)
+    else:
+        from index.ray_embed import embed_on_ray
+
+        vectors, unembeddable = embed_on_ray(to_embed, settings, ray, progress)
     known.update(vectors)
     ready = []
     for document, doc_hash, chunks, keys, unit_keys in planned:
@@ -191,8 +201,8 @@ def _fail(report: IngestReport, document: Document, reason: str) -> None:
     report.failed.append(LoadFailure(document.source, reason))
 
 
-def _embed_all(texts_by_key: dict[str, str], embedder: Embedder,
-               progress: bool) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+def embed_texts(texts_by_key: dict[str, str], embedder: Embedder,
+                progress: bool) -> tuple[dict[str, np.ndarray], dict[str, str]]:
     """Vectors by key, and the reason for each key whose text could not be embedded."""
     from tqdm import tqdm
 

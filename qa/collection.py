@@ -91,9 +91,11 @@ class Collection:
                 for d in store.documents.values()]
 
     def add(self, sources: list[str], *, prune: bool = False, rebuild: bool = False,
-            progress: bool = False) -> IngestReport:
-        """Ingest files, folders or URLs; the next look-up reads the new generation (CURRENT changed)."""
-        return update_index(sources, self.settings, self.embedder, prune=prune, rebuild=rebuild, progress=progress)
+            progress: bool = False, ray: str | None = None) -> IngestReport:
+        """Ingest files, folders or URLs; the next look-up reads the new generation (CURRENT changed). `ray`: embed
+        on Ray Data ("local" or a cluster's address), see index/ray_embed.py."""
+        return update_index(sources, self.settings, self.embedder, prune=prune, rebuild=rebuild, progress=progress,
+                            ray=ray)
 
     def delete(self, doc_ids: set[str]) -> list[str]:
         """Take these articles out (the others stay as they were); the ids that were indexed, sorted."""

@@ -16,9 +16,17 @@ from settings import KEY_VARIABLES, PREFIX, Settings  # noqa: E402
 
 def pytest_addoption(parser):
     parser.addoption("--slow", action="store_true", help="also run the slow layer: real model, servers, browser")
+    parser.addoption("--ray-network", action="store_true",
+                     help="also run the tests that start a local Ray, whose servers listen on every interface")
 
 
 def pytest_collection_modifyitems(config, items):
+    if not config.getoption("--ray-network"):  # the tests' servers listen on 127.0.0.1 only; Ray cannot be told to
+        off = pytest.mark.skip(reason="starts a local Ray, whose servers listen on every network interface (Ray has "
+                                      "no loopback-only setting): run with --ray-network on a machine where that is safe")
+        for item in items:
+            if "starts_ray" in item.keywords:
+                item.add_marker(off)
     if config.getoption("--slow"):
         return
     skip = pytest.mark.skip(reason="slow layer: run with --slow")

@@ -59,6 +59,7 @@ BAD_VARIABLES = [
 
 # (command line, the refusal's start after "error: "); at least one per flag that takes a value.
 BAD_FLAGS = [
+    (["ingest", "x.txt", "--ray", "a b"], "argument --ray: 'a b' must be local, auto, HOST:PORT or ray://HOST:PORT"),
     (["ask", "x", "--k", "0"], "argument --k: 0 must be at least 1"),
     (["ask", "x", "--k", "lots"], "argument --k: invalid int value: 'lots'"),
     (["eval", "d.jsonl", "--k", "-1"], "argument --k: -1 must be at least 1"),
