@@ -4,6 +4,7 @@ import sys
 
 import pytest
 
+from helpers import MILVUS_MISSING
 from helpers import ROOT, SAMPLE_ARTICLE
 
 sys.path.insert(0, str(ROOT))
@@ -116,3 +117,12 @@ def page(browser):
     page.on("pageerror", lambda error: page.errors.append(str(error)))
     yield page
     page.close()
+
+
+@pytest.fixture
+def closed_clients():
+    yield
+    if MILVUS_MISSING is None:
+        from index.milvus_store import forget_clients
+
+        forget_clients()

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import importlib.util
 import os
 import subprocess
 import sys
@@ -89,3 +91,20 @@ def require_browser() -> None:
         pytest.fail(f"{missing}: .ci/run must install it")
     if missing:
         pytest.skip(missing)
+
+
+# The Milvus half of the store tests: skipped, naming the package, without requirements-scale.txt.
+MILVUS_MISSING = next((name for name in ("pymilvus", "milvus_lite") if importlib.util.find_spec(name) is None), None)
+needs_milvus = pytest.mark.skipif(MILVUS_MISSING is not None, reason=f"the Milvus half needs the package {MILVUS_MISSING} "
+                                                               f"(pip install -r requirements-scale.txt)")
+
+
+def milvus_settings(settings, tmp_path):
+    return dataclasses.replace(settings, store="milvus", milvus_uri=str(tmp_path / "milvus.db"))
+
+
+def records(store):
+    """What a store holds, as plain values: documents, hashes, every chunk and its vector."""
+    chunk_ids = [f"{doc_id}#{n}" for doc_id, count in sorted(store.chunk_counts().items()) for n in range(count)]
+    return ({doc_id: dataclasses.asdict(doc) for doc_id, doc in store.documents.items()}, dict(store.doc_hashes),
+            [dataclasses.asdict(store.chunk(chunk_id)) for chunk_id in chunk_ids], store.count)

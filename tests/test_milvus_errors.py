@@ -4,12 +4,12 @@ import socket
 
 import pytest
 from helpers import SAMPLE_ARTICLE
-from test_store_contract import closed_clients, milvus_settings, needs_milvus  # noqa: F401 - fixture
+from helpers import milvus_settings, needs_milvus
 
 from index.build import open_store, update_index
 from schema import UserError
 
-pytestmark = needs_milvus
+pytestmark = [needs_milvus, pytest.mark.slow]  # Milvus Lite: seconds a test
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import time
 
 import pytest
 from helpers import ROOT, SAMPLE_ARTICLE, SEED_DEV, cli_process
-from test_store_contract import needs_milvus
+from helpers import needs_milvus
 
 pytestmark = [pytest.mark.slow, needs_milvus]
 

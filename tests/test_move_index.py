@@ -4,14 +4,15 @@ import dataclasses
 import json
 
 import numpy as np
+import pytest
 from helpers import SAMPLE_ARTICLE, SEED_DEV
-from test_store_contract import closed_clients, milvus_settings, needs_milvus, records  # noqa: F401 - fixture
+from helpers import milvus_settings, needs_milvus, records
 
 from index.build import open_store, update_index
 from index.embedders import HashingEmbedder
 from qa.pipeline import QAPipeline
 
-pytestmark = needs_milvus
+pytestmark = [needs_milvus, pytest.mark.slow]  # Milvus Lite: seconds a test
 
 
 def answers(settings, embedder, questions):

@@ -3,12 +3,11 @@ delete, search with filters, BM25, unit vectors and reopening behave alike, and 
 answers and citations through both. The Milvus half is skipped, saying which package is missing, without
 requirements-scale.txt."""
 import dataclasses
-import importlib.util
 import json
 
 import numpy as np
 import pytest
-from helpers import SAMPLE_ARTICLE, SEED_DEV, cli_process
+from helpers import SAMPLE_ARTICLE, SEED_DEV, cli_process, milvus_settings, needs_milvus, records
 
 from index.build import delete_articles, open_store, update_index
 from index.search import Retriever
@@ -19,9 +18,6 @@ from schema import UserError
 QUERIES = ["What did Khalilzad say about Pakistan?", "TTP attacks on the border", "river dam water rights",
            "Farmers along the river", "zzzqx unknownword"]
 METHODS = ["dense", "bm25", "hybrid", "rrf", "mmr"]
-MISSING = next((name for name in ("pymilvus", "milvus_lite") if importlib.util.find_spec(name) is None), None)
-needs_milvus = pytest.mark.skipif(MISSING is not None, reason=f"the Milvus half needs the package {MISSING} "
-                                                               f"(pip install -r requirements-scale.txt)")
 
 
 def write(folder, name, text):
@@ -39,29 +35,9 @@ def corpus(tmp_path):
     return folder
 
 
-def milvus_settings(settings, tmp_path):
-    return dataclasses.replace(settings, store="milvus", milvus_uri=str(tmp_path / "milvus.db"))
-
-
-@pytest.fixture
-def closed_clients():
-    yield
-    if MISSING is None:
-        from index.milvus_store import forget_clients
-
-        forget_clients()
-
-
-@pytest.fixture(params=["faiss", pytest.param("milvus", marks=needs_milvus)])
+@pytest.fixture(params=["faiss", pytest.param("milvus", marks=[needs_milvus, pytest.mark.slow])])
 def store_settings(request, settings, tmp_path, closed_clients):
     return settings if request.param == "faiss" else milvus_settings(settings, tmp_path)
-
-
-def records(store):
-    """What a store holds, as plain values: documents, hashes, every chunk and its vector."""
-    chunk_ids = [f"{doc_id}#{n}" for doc_id, count in sorted(store.chunk_counts().items()) for n in range(count)]
-    return ({doc_id: dataclasses.asdict(doc) for doc_id, doc in store.documents.items()}, dict(store.doc_hashes),
-            [dataclasses.asdict(store.chunk(chunk_id)) for chunk_id in chunk_ids], store.count)
 
 
 def test_ingest_reopen_upsert_and_delete(store_settings, embedder, corpus):
@@ -111,6 +87,7 @@ def test_search_filters_bm25_and_unit_vectors(store_settings, embedder, corpus):
 
 
 @needs_milvus
+@pytest.mark.slow  # Milvus Lite: a few seconds each; the seed comparison below stays in the fast layer
 def test_both_stores_rank_alike(settings, embedder, corpus, tmp_path, closed_clients):
     milvus = milvus_settings(settings, tmp_path)
     for each in (settings, milvus):
@@ -161,6 +138,7 @@ def test_milvus_without_its_packages_is_one_line_naming_them(settings, embedder,
 
 
 @needs_milvus
+@pytest.mark.slow  # Milvus Lite: a few seconds each; the seed comparison below stays in the fast layer
 def test_the_cli_ingests_and_answers_through_milvus_lite_in_fresh_processes(cli_env, tmp_path):
     env = {**cli_env, "RAGQA_STORE": "milvus", "RAGQA_MILVUS_URI": str(tmp_path / "milvus.db")}
     assert cli_process(env, "ingest", str(SAMPLE_ARTICLE)).returncode == 0
@@ -171,6 +149,7 @@ def test_the_cli_ingests_and_answers_through_milvus_lite_in_fresh_processes(cli_
 
 
 @needs_milvus
+@pytest.mark.slow  # Milvus Lite: a few seconds each; the seed comparison below stays in the fast layer
 def test_a_reader_never_gets_chunks_of_a_document_written_after_it_opened(settings, embedder, corpus, tmp_path,
                                                                           closed_clients):
     """Another process's ingest writes a document's chunks before its record: a reader opened before must not find
@@ -187,6 +166,7 @@ def test_a_reader_never_gets_chunks_of_a_document_written_after_it_opened(settin
 
 
 @needs_milvus
+@pytest.mark.slow  # Milvus Lite: a few seconds each; the seed comparison below stays in the fast layer
 def test_a_reader_never_gets_chunks_of_a_document_changed_after_it_opened(settings, embedder, corpus, tmp_path,
                                                                           closed_clients):
     """A changed document's new chunks hold offsets into its new text: a reader still holding the old text leaves
