@@ -43,15 +43,22 @@ def http_server(handler):
 
 def minimal_pdf(lines: list[str], title: str = "") -> bytes:
     """A valid one-page PDF showing `lines` in Helvetica, with correct xref offsets."""
-    text_ops = "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join(
-        "(" + line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)") + ") '" for line in lines) + " ET"
-    info = f"<< /Title ({title}) >>" if title else "<< >>"
+    text_ops = "BT /F1 12 Tf 72 720 Td 14 TL " + " ".join(f"({pdf_string(line)}) '" for line in lines) + " ET"
+    return one_page_pdf(text_ops, f"<< /Title ({title}) >>" if title else "<< >>")
+
+
+def pdf_string(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+
+def one_page_pdf(content: str, info: str = "<< >>") -> bytes:
+    """A valid one-page PDF (Letter, Helvetica as /F1) whose page draws the content stream `content`."""
     objects = [
         "<< /Type /Catalog /Pages 2 0 R >>",
         "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
         "/Resources << /Font << /F1 5 0 R >> >> >>",
-        f"<< /Length {len(text_ops)} >>\nstream\n{text_ops}\nendstream",
+        f"<< /Length {len(content)} >>\nstream\n{content}\nendstream",
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
         info,
     ]

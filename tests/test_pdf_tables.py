@@ -1,5 +1,7 @@
 """ingest.pdf: a table of options in a PDF manual gives one row per option (its name with its description), not one
 paragraph of every option; prose whose words happen to line up stays prose."""
+from helpers import one_page_pdf, pdf_string
+
 from ingest.pdf import read_pdf
 from ingest.structure import PARAGRAPH, ROW, assemble
 
@@ -8,27 +10,7 @@ BODY_LEFT, NAME, TYPE, DESCRIPTION = 72, 72, 160, 215
 
 def placed_pdf(runs: list[tuple[float, float, str]]) -> bytes:
     """A one-page PDF with each (x, y, text) run placed by itself in 10 pt Helvetica, as typesetters place cells."""
-    def shown(text):
-        return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-
-    ops = " ".join(f"BT /F1 10 Tf 1 0 0 1 {x} {y} Tm ({shown(text)}) Tj ET" for x, y, text in runs)
-    objects = [
-        "<< /Type /Catalog /Pages 2 0 R >>",
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        "/Resources << /Font << /F1 5 0 R >> >> >>",
-        f"<< /Length {len(ops)} >>\nstream\n{ops}\nendstream",
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += f"{number} 0 obj\n{body}\nendobj\n".encode("latin-1")
-    xref = len(out)
-    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
-    out += "".join(f"{o:010d} 00000 n \n" for o in offsets).encode()
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
-    return bytes(out)
+    return one_page_pdf(" ".join(f"BT /F1 10 Tf 1 0 0 1 {x} {y} Tm ({pdf_string(text)}) Tj ET" for x, y, text in runs))
 
 
 def prose(y: float, text: str) -> tuple[float, float, str]:
