@@ -5,7 +5,7 @@ import sys
 import pytest
 
 from helpers import MILVUS_MISSING
-from helpers import ROOT, SAMPLE_ARTICLE
+from helpers import ROOT, SAMPLE_ARTICLE, write
 
 sys.path.insert(0, str(ROOT))
 
@@ -126,3 +126,14 @@ def closed_clients():
         from index.milvus_store import forget_clients
 
         forget_clients()
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    """A folder of three articles for the index tests: two short ones (one with a byline) and the sample article."""
+    folder = tmp_path / "corpus"
+    write(folder, "rivers.txt", "Rivers\n\nBy Ann Lee | 2021-03-04\n\nThe river dam holds water for the valley. Water "
+                                "rights are disputed.\n\nFarmers along the river want a share of the water.")
+    write(folder, "border.txt", "Border\n\nTrade across the border fell after the attacks. The army closed roads.")
+    write(folder, "khalilzad.txt", SAMPLE_ARTICLE.read_text())
+    return folder

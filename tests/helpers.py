@@ -115,3 +115,8 @@ def records(store):
     chunk_ids = [f"{doc_id}#{n}" for doc_id, count in sorted(store.chunk_counts().items()) for n in range(count)]
     return ({doc_id: dataclasses.asdict(doc) for doc_id, doc in store.documents.items()}, dict(store.doc_hashes),
             [dataclasses.asdict(store.chunk(chunk_id)) for chunk_id in chunk_ids], store.count)
+
+
+def write(folder: Path, name: str, text: str) -> None:
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text(text)

@@ -9,7 +9,7 @@ import bm25s
 import numpy as np
 import pytest
 import Stemmer
-from helpers import ROOT, SAMPLE_ARTICLE, PicklePayload
+from helpers import ROOT, PicklePayload, write
 
 from index.build import open_store, update_index
 from index.lexical import Bm25
@@ -22,21 +22,6 @@ QUERIES = ["What did Khalilzad say about Pakistan?", "TTP attacks on the border"
            "the of and", "Kabul Kabul airbase", "zzzqx unknownword", "negotiations with the Taliban in Doha"]
 METHODS = ["dense", "bm25", "hybrid", "rrf", "mmr"]
 WORDS = ["Pakistan", "Khalilzad", "rivers", "the", "zzzqx", "negotiating"]
-
-
-def write(folder, name, text):
-    folder.mkdir(exist_ok=True)
-    (folder / name).write_text(text)
-
-
-@pytest.fixture
-def corpus(tmp_path):
-    folder = tmp_path / "corpus"
-    write(folder, "rivers.txt", "Rivers\n\nThe river dam holds water for the valley. Water rights are disputed.\n\n"
-                                "Farmers along the river want a share of the water.")
-    write(folder, "border.txt", "Border\n\nTrade across the border fell after the attacks. The army closed roads.")
-    write(folder, "khalilzad.txt", SAMPLE_ARTICLE.read_text())
-    return folder
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import json
 
 import numpy as np
 import pytest
-from helpers import SAMPLE_ARTICLE, SEED_DEV, cli_process, milvus_settings, needs_milvus, records
+from helpers import SAMPLE_ARTICLE, SEED_DEV, cli_process, milvus_settings, needs_milvus, records, write
 
 from index.build import delete_articles, open_store, update_index
 from index.search import Retriever
@@ -18,21 +18,6 @@ from schema import UserError
 QUERIES = ["What did Khalilzad say about Pakistan?", "TTP attacks on the border", "river dam water rights",
            "Farmers along the river", "zzzqx unknownword"]
 METHODS = ["dense", "bm25", "hybrid", "rrf", "mmr"]
-
-
-def write(folder, name, text):
-    folder.mkdir(exist_ok=True)
-    (folder / name).write_text(text)
-
-
-@pytest.fixture
-def corpus(tmp_path):
-    folder = tmp_path / "corpus"
-    write(folder, "rivers.txt", "Rivers\n\nBy Ann Lee | 2021-03-04\n\nThe river dam holds water for the valley. Water "
-                                "rights are disputed.\n\nFarmers along the river want a share of the water.")
-    write(folder, "border.txt", "Border\n\nTrade across the border fell after the attacks. The army closed roads.")
-    write(folder, "khalilzad.txt", SAMPLE_ARTICLE.read_text())
-    return folder
 
 
 @pytest.fixture(params=["faiss", pytest.param("milvus", marks=[needs_milvus, pytest.mark.slow])])
