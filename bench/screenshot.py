@@ -52,12 +52,17 @@ def running_app(index_dir: Path, log_path: Path, root: Path = ROOT, **env_overri
             _wait_until_serving(url, process, log_path)
             yield url
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process, 15)
+
+
+def stop(process: subprocess.Popen, timeout: float) -> None:
+    """Ends a server process: asked to stop, then killed if it has not within `timeout` seconds."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def _wait_until_serving(url: str, process: subprocess.Popen, log_path: Path) -> None:

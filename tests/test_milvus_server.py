@@ -7,8 +7,9 @@ import sys
 import time
 
 import pytest
-from helpers import ROOT, SAMPLE_ARTICLE, SEED_DEV, cli_process
-from helpers import needs_milvus
+from helpers import ROOT, SAMPLE_ARTICLE, SEED_DEV, cli_process, needs_milvus
+
+from bench.screenshot import stop
 
 pytestmark = [pytest.mark.slow, needs_milvus]
 
@@ -61,12 +62,7 @@ def milvus_server(tmp_path):
             time.sleep(0.2)
         yield f"http://127.0.0.1:{port}"
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server, 20)
 
 
 def test_two_processes_answer_while_a_third_ingests(milvus_server, cli_env, tmp_path):
