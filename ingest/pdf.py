@@ -315,8 +315,8 @@ def _mark_table_rows(lines: list[_Line], layout: _Layout) -> None:
     """Marks a page's table rows: lines with a cell at a column where cells of at least two other lines start,
     each row with the lines after it that start in one of its later columns (its wrapped last cell). A table's
     rows are its units: an option's name and its description, never all the options as one paragraph."""
-    def column(x: float) -> int | None:
-        return next((c for c in columns if abs(c - x) <= 1.5), None)
+    def at_column(x: float) -> bool:
+        return any(abs(c - x) <= 1.5 for c in columns)
 
     counts = Counter(x for line in lines if layout.kind(line) != "code"
                      for x in {round(x) for x, _, gap in line.cells if gap})
@@ -325,9 +325,9 @@ def _mark_table_rows(lines: list[_Line], layout: _Layout) -> None:
     for line in lines + [None]:
         if line is None or layout.kind(line) not in ("body", "small"):
             previous = None
-        elif any(gap and column(x) is not None and x > line.x + line.size for x, _, gap in line.cells):
+        elif any(gap and at_column(x) and x > line.x + line.size for x, _, gap in line.cells):
             line.row, previous = "start", line
-        elif previous and column(line.x) is not None and line.x > previous.x + line.size:
+        elif previous and at_column(line.x) and line.x > previous.x + line.size:
             line.row = "more"
         else:
             previous = None
@@ -338,13 +338,13 @@ def _mark_table_rows(lines: list[_Line], layout: _Layout) -> None:
         for row in table if len(starts) < 2 else ():  # one aligned line by chance is no table
             row.row = ""
         for row in starts if len(starts) >= 2 else ():
-            row.text = _with_cell_bars(row, column)
+            row.text = _with_cell_bars(row, at_column)
         table = []
 
 
-def _with_cell_bars(line: _Line, column) -> str:
+def _with_cell_bars(line: _Line, at_column) -> str:
     """A row's text with " | " between its cells, as table rows from HTML and Markdown have."""
-    text, bars = line.text, [at for x, at, _ in line.cells if column(x) is not None and x > line.x + line.size]
+    text, bars = line.text, [at for x, at, _ in line.cells if at_column(x) and x > line.x + line.size]
     for at in reversed(bars):
         text = text[:at].rstrip() + " | " + text[at:]
     return text
