@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -112,6 +112,7 @@ def _load_changes(sources, store: Store, report: IngestReport, progress: bool) -
     from tqdm import tqdm
 
     owner_of_hash = {h: doc_id for doc_id, h in store.doc_hashes.items()}
+    indexed_from = _single_article_sources(store)
     changed, seen_ids = [], set()
     for item in tqdm(iter_documents(sources), desc="Reading", unit=" article", file=sys.stderr, disable=not progress):
         if isinstance(item, LoadSkip):
@@ -120,6 +121,7 @@ def _load_changes(sources, store: Store, report: IngestReport, progress: bool) -
         if isinstance(item, LoadFailure):
             report.failed.append(item)
             continue
+        item = _as_indexed(item, indexed_from, store)
         try:
             doc_hash = content_hash(item)
         except Exception as exc:  # noqa: BLE001 - a document that cannot even be serialised fails alone
@@ -141,6 +143,25 @@ def _load_changes(sources, store: Store, report: IngestReport, progress: bool) -
         (report.updated if item.id in store.documents else report.added).append(item.id)
         changed.append((item, doc_hash))
     return changed
+
+
+def _single_article_sources(store: Store) -> dict[str, str]:
+    """Each file or URL that holds exactly one indexed article (not a JSON file of records), with its id."""
+    articles_of: dict[str, list[str]] = {}
+    for doc_id, document in store.documents.items():
+        articles_of.setdefault(document.source, []).append(doc_id)
+    return {source: ids[0] for source, ids in articles_of.items()
+            if len(ids) == 1 and not source.lower().endswith((".json", ".jsonl"))}
+
+
+def _as_indexed(document: Document, indexed_from: dict[str, str], store: Store) -> Document:
+    """A file ingested again through another folder (or on its own) gets an id relative to that folder; it is still
+    the article indexed from the same file, so it keeps that article's id and updates it, instead of becoming a
+    second, stale copy."""
+    existing = indexed_from.get(document.source)
+    if existing is None or existing == document.id or document.id in store.documents:
+        return document
+    return replace(document, id=existing)
 
 
 def _add_documents(changed, store: Store, settings: Settings, embedder: Embedder,

@@ -67,6 +67,26 @@ def test_same_named_files_in_sub_folders_are_all_indexed_by_path(run_cli, tmp_pa
     assert sorted(json.loads(result.stdout)["added"]) == ["howto/logging", "library/logging"]
 
 
+def test_a_file_ingested_again_on_its_own_or_through_a_sub_folder_updates_its_article(run_cli, tmp_path):
+    docs = tmp_path / "docs"
+    (docs / "news").mkdir(parents=True)
+    story = docs / "news" / "story.txt"
+    story.write_text("Tattoo\n\nThe man is 32 years old.")
+    assert json.loads(run_cli("ingest", docs, "--json").stdout)["added"] == ["news/story"]
+
+    again = run_cli("ingest", docs / "news", "--json")  # the same file through its own folder: id "story"
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["unchanged"] == ["news/story"]
+
+    story.write_text("Tattoo\n\nThe man is 33 years old.")
+    edited = run_cli("ingest", story, "--json")
+    assert edited.returncode == 0, edited.stderr
+    summary = json.loads(edited.stdout)
+    assert summary["updated"] == ["news/story"] and summary["added"] == [] and summary["total_documents"] == 1
+    answer = json.loads(run_cli("ask", "How old is the man?", "--json").stdout)
+    assert {hit["doc_id"] for hit in answer["hits"]} == {"news/story"} and "33" in answer["answer"]
+
+
 def test_a_skipped_duplicate_is_named_and_makes_the_exit_code_nonzero(run_cli, tmp_path):
     (tmp_path / "a.txt").write_text("Same\n\nThe very same article text.")
     (tmp_path / "b.txt").write_text("Same\n\nThe very same article text.")
