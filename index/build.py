@@ -229,7 +229,9 @@ def embed_texts(texts_by_key: dict[str, str], embedder: Embedder,
 
     keys = list(texts_by_key)
     vectors, unembeddable = {}, {}
-    with tqdm(total=len(keys), desc="Embedding", unit=" chunk", file=sys.stderr, disable=not progress) as bar:
+    # the texts are the chunks and their sentences (units), so the count is more than the chunks the summary names
+    with tqdm(total=len(keys), desc="Embedding chunks and sentences", unit=" text", file=sys.stderr,
+              disable=not progress) as bar:
         for start in range(0, len(keys), EMBED_BATCH):
             batch = keys[start:start + EMBED_BATCH]
             try:
