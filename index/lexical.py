@@ -8,11 +8,28 @@ the scores bm25s itself gives.
 """
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 # How the index is built; recorded in the manifest: a generation built otherwise is rebuilt in memory, not trusted.
-SPEC = {"library": "bm25s", "method": "lucene", "k1": 1.5, "b": 0.75, "stopwords": "en", "stemmer": "english"}
+SPEC = {"library": "bm25s", "method": "lucene", "k1": 1.5, "b": 0.75, "stopwords": "en", "stemmer": "english",
+        "short_options": "x_opt"}
 ARRAYS = ("data", "indices", "indptr")
+# A one-letter command-line option ("-x", "-X"): bm25s reads words of two characters or more, in lower case, so
+# "git clean -x" and "-X" would be the same query as "git clean". Each becomes a term of its own, case kept.
+SHORT_OPTION = re.compile(r"(?<![\w-])-([A-Za-z])(?![\w-])")
+
+
+def short_options(text: str) -> list[str]:
+    """The one-letter options in `text`, as written ("-x", "-X")."""
+    return ["-" + letter for letter in SHORT_OPTION.findall(text)]
+
+
+def _readable(text: str) -> str:
+    """`text` with each one-letter option spelt as a term bm25s keeps and its stemmer leaves alone: "-x" -> "x_opt",
+    "-X" -> "x_upper_opt"."""
+    return SHORT_OPTION.sub(lambda m: f" {m[1].lower()}{'_upper' if m[1].isupper() else ''}_opt ", text)
 
 
 class Bm25:
@@ -26,7 +43,8 @@ class Bm25:
     def build(cls, texts: list[str]) -> Bm25:
         import bm25s
 
-        tokens = bm25s.tokenize(texts, stopwords=SPEC["stopwords"], stemmer=_stemmer(), show_progress=False)
+        tokens = bm25s.tokenize([_readable(text) for text in texts], stopwords=SPEC["stopwords"], stemmer=_stemmer(),
+                                show_progress=False)
         if not tokens.vocab:  # no chunks, or not one word in them: bm25s cannot index that
             return cls(np.zeros(0, np.float32), np.zeros(0, np.int32), np.zeros(1, np.int64), {}, len(texts))
         model = bm25s.BM25(method=SPEC["method"], k1=SPEC["k1"], b=SPEC["b"])
@@ -51,13 +69,15 @@ class Bm25:
         """Whether any chunk holds the word, as stemmed (stop words too: none is indexed, so they are not held)."""
         import bm25s
 
-        tokens = bm25s.tokenize([word], stopwords=[], stemmer=_stemmer(), show_progress=False, return_ids=False)
+        tokens = bm25s.tokenize([_readable(word)], stopwords=[], stemmer=_stemmer(), show_progress=False,
+                                return_ids=False)
         return all(token in self.vocab for token in tokens[0])
 
     def _columns(self, text: str, stopwords) -> list[int]:
         import bm25s
 
-        tokens = bm25s.tokenize([text], stopwords=stopwords, stemmer=_stemmer(), show_progress=False, return_ids=False)
+        tokens = bm25s.tokenize([_readable(text)], stopwords=stopwords, stemmer=_stemmer(), show_progress=False,
+                                return_ids=False)
         return [self.vocab[token] for token in tokens[0] if token in self.vocab]
 
 
@@ -97,4 +117,5 @@ def terms(texts: list[str], stopwords=SPEC["stopwords"]) -> list[list[str]]:
 
     if not texts:
         return []
-    return bm25s.tokenize(texts, stopwords=stopwords, stemmer=_stemmer(), show_progress=False, return_ids=False)
+    return bm25s.tokenize([_readable(text) for text in texts], stopwords=stopwords, stemmer=_stemmer(),
+                          show_progress=False, return_ids=False)

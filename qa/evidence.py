@@ -8,6 +8,7 @@ from typing import Callable
 import numpy as np
 
 from index.embedders import Embedder
+from index.lexical import short_options
 from qa import scoring
 from ingest.units import chunk_units, document_units, sentence_spans  # noqa: F401 - the last two re-exported
 from schema import Chunk, Document, Hit
@@ -203,7 +204,9 @@ def _repeats(a: Evidence, b: Evidence) -> bool:
 
 
 def content_words(text: str) -> set[str]:
-    return {_stem(w) for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOPWORDS and len(w) > 1}
+    """Stemmed words without stop words, and one-letter options as written ("-x" and "-X" differ)."""
+    words = {_stem(w) for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOPWORDS and len(w) > 1}
+    return words | set(short_options(text))
 
 
 def _stem(word: str) -> str:
