@@ -94,6 +94,8 @@ def chunk_units(document: Document, chunk: Chunk, standalone: bool = True) -> li
             continue
         if standalone:
             start, end = _standalone_span(document.text, spans, i)
+            if _introduces(document.text[start:end]):
+                continue  # "run the following command:" with no quotable command after it
         if (start, end) not in whole_blocks and _word_count(document.text[start:end]) < MIN_QUOTE_WORDS:
             continue  # "∗deceased", "Figure 3": a fragment, never an answer
         units.append((start, end, paragraph, (start, end) in whole_blocks))
@@ -109,6 +111,15 @@ def _standalone_span(text: str, spans: list[tuple[int, int, int]], i: int) -> tu
     start, end, paragraph = spans[i]
     if i > 0 and spans[i - 1][2] == paragraph and _DEPENDENT_OPENING.match(text[start:end]):
         start = spans[i - 1][0]
-    if len(text[start:end].split()) < MIN_STANDALONE_WORDS and i + 1 < len(spans) and spans[i + 1][2] == paragraph:
-        end = spans[i + 1][1]
+    following = spans[i + 1] if i + 1 < len(spans) else None
+    if following and following[2] == paragraph and len(text[start:end].split()) < MIN_STANDALONE_WORDS:
+        end = following[1]
+    elif (following and _introduces(text[start:end]) and not text[end:following[0]].strip()
+          and following[1] - start <= MAX_WHOLE_BLOCK_CHARS):
+        end = following[1]  # "… issue the following command:" is quoted with the command (or item) it introduces
     return start, end
+
+
+def _introduces(quote: str) -> bool:
+    """Whether a quote ends in a colon: it announces what follows and says nothing by itself."""
+    return quote.rstrip().endswith(":")

@@ -176,3 +176,22 @@ def test_a_document_without_blocks_is_cut_into_the_sentences_around_a_chunk():
     chunk = Chunk("d#1", "d", 1, text[46:], 46, len(text))
     quotes = [e.text for e in candidate_sentences([Hit(chunk, 1.0, 1)], {"d": document})]
     assert quotes == ["The second one is also long enough to quote. Short."]
+
+
+def test_a_sentence_ending_in_a_colon_is_quoted_with_the_command_it_introduces_or_not_at_all():
+    from ingest.loaders import load_file
+    from qa.evidence import candidate_sentences
+    from schema import Hit
+    import tempfile
+    from pathlib import Path
+
+    page = ("# Bisect\n\nAfter marking revisions as good or bad, issue the following command to show the log:\n\n"
+            "```\n$ git bisect log\n```\n\nIn this section I will cover:\n\n" + "```\n" + "x = 1\n" * 200 + "```\n")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bisect.md"
+        path.write_text(page)
+        document = load_file(path)[0]
+    chunk = Chunk("bisect#0", document.id, 0, document.text, 0, len(document.text))
+    quotes = [e.text for e in candidate_sentences([Hit(chunk, 1.0, 1)], {document.id: document})]
+    assert "issue the following command to show the log:\n\n$ git bisect log" in quotes[0]
+    assert not any(quote.rstrip().endswith(":") for quote in quotes)  # "I will cover:" announces a block too long
