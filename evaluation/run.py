@@ -19,7 +19,7 @@ import numpy as np
 from tqdm import tqdm
 
 from evaluation.datasets import Dataset, read_dataset
-from evaluation.gold import gold_units, texts_from_hits
+from evaluation.gold import evidence_documents, gold_units, texts_from_hits
 from evaluation.metrics import BEIR_DEPTH, RANKS, score_question, summarize
 from evaluation.records import Report, Run
 from index.embedders import make_embedder
@@ -58,10 +58,23 @@ def run(dataset_path: str, settings: Settings, *, retrievers: list[str], k: int 
     doc_ids = articles.ids(pipeline.collection.documents()) if narrowed else None
     runs = [_local_run(dataset, pipeline, method, k, progress, doc_ids) for method in retrievers]
     report = Report(dataset.name, dataset.kind, k, str(settings.index_dir), runs)
-    for question_id in report.evidence_not_found():
+    _warn_evidence_not_found(report, dataset, pipeline.collection.documents(), settings.index_dir)
+    return report
+
+
+def _warn_evidence_not_found(report: Report, dataset: Dataset, documents: dict, index_dir: Path) -> None:
+    """One warning per question whose evidence was not found, and first, when the documents they name are not
+    indexed at all, one saying so: the usual cause is evaluating against the wrong index."""
+    not_found = report.evidence_not_found()
+    sources = {doc_id: document.source for doc_id, document in documents.items()}
+    named = [evidence_documents(q, sources) for q in dataset.questions if q.id in set(not_found)]
+    absent = sorted({doc for ids in named if ids and not ids & documents.keys() for doc in ids})
+    if absent:
+        print(f"warning: {len(absent)} document(s) the questions name are not in the index at {index_dir} "
+              f"(e.g. '{absent[0]}'): is it the index of this dataset's documents?", file=sys.stderr)
+    for question_id in not_found:
         print(f"warning: question {question_id}: evidence not found in the indexed documents "
               f"(counted as a retrieval miss)", file=sys.stderr)
-    return report
 
 
 def corpus_cache(dataset: Dataset, settings: Settings) -> Path:

@@ -376,6 +376,19 @@ def test_eval_locates_evidence_by_source_and_reports_evidence_in_no_document(run
     assert rows[0]["evidence_found"] and rows[0]["first_relevant"] == 1, "recall against the located span"
     assert not rows[1]["evidence_found"] and rows[1]["scores"]["recall@10"] == 0.0
     assert "- **ghost**" in (tmp_path / "out" / "report.md").read_text()
+    assert "not in the index" not in result.stderr, "the article is indexed: only the sentence is missing"
+
+
+def test_eval_against_an_index_without_the_named_documents_says_so_first(run_cli, tmp_path):
+    assert run_cli("ingest", str(SAMPLE_ARTICLE)).returncode == 0
+    other = {"id": "tattoo", "question": "How old is he?", "answers": ["32"], "evidence": ["He is 32 years old."],
+             "doc_id": "news/tattoo", "answerable": True}
+    result = run_cli("eval", str(write_lines(tmp_path / "dev.jsonl", [other])), "--retriever", "bm25")
+    warnings = result.stderr.splitlines()
+    first = next(i for i, line in enumerate(warnings) if line.startswith("warning:"))
+    assert warnings[first].startswith("warning: 1 document(s) the questions name are not in the index at ")
+    assert "(e.g. 'news/tattoo'): is it the index of this dataset's documents?" in warnings[first]
+    assert warnings[first + 1].startswith("warning: question tattoo: evidence not found")
 
 
 def test_eval_of_beir_and_squad_ingests_the_corpus_into_an_empty_index(run_cli, tmp_path):
