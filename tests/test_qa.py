@@ -195,3 +195,9 @@ def test_a_sentence_ending_in_a_colon_is_quoted_with_the_command_it_introduces_o
     quotes = [e.text for e in candidate_sentences([Hit(chunk, 1.0, 1)], {document.id: document})]
     assert "issue the following command to show the log:\n\n$ git bisect log" in quotes[0]
     assert not any(quote.rstrip().endswith(":") for quote in quotes)  # "I will cover:" announces a block too long
+
+
+def test_a_footnote_mark_after_the_full_stop_still_ends_the_sentence():
+    text = "The archive was restored.* This latest development matters. It is **done.** Next step."
+    assert [text[s:e] for s, e, _ in sentence_spans(text)] == [
+        "The archive was restored.*", "This latest development matters.", "It is **done.**", "Next step."]
