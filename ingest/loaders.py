@@ -15,7 +15,7 @@ from ingest.fetch import FetchError, fetch, public_url
 from ingest.html import read_html
 from ingest.markdown import markdown_blocks
 from ingest.metadata import plain_text_byline
-from ingest.structure import HEADING, Block, assemble, plain_blocks, spans_to_records
+from ingest.structure import HEADING, Block, assemble, plain_blocks, setext_heading_at, spans_to_records
 from schema import Document
 
 MAX_BYTES = 20 * 1024 * 1024  # bounds memory: one article never needs more
@@ -192,12 +192,21 @@ def decode(data: bytes) -> str:
 
 def _from_plain_text(text: str, source: str, doc_id: str, url: str) -> Document:
     """The first line is the title, the rest the body; a file of one line is all body, titled by its start."""
-    title, _, body = text.strip().partition("\n")
+    title, body = _first_line(text.strip())
     if not body.strip():
         title, body = _short_title(title), title
     byline, body = plain_text_byline(body)  # "By NAME | March 3, 2025" under the title: metadata, not text
     return _document(doc_id, title.strip(), plain_blocks(strip_furniture(normalize(body))), source,
                      {"url": url, **byline})
+
+
+def _first_line(text: str) -> tuple[str, str]:
+    """The first line and the rest; a title written over an underline ("TRIGGERS" over "========") leaves it out."""
+    lines = text.split("\n")
+    level, count = setext_heading_at(lines, 0)
+    if level:
+        return lines[count - 2].strip(), "\n".join(lines[count:])
+    return lines[0], "\n".join(lines[1:])
 
 
 def _short_title(line: str, words: int = 10) -> str:

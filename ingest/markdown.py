@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import re
 
-from ingest.structure import CODE, HEADING, ITEM, PARAGRAPH, QUOTE, ROW, Block
+from ingest.structure import CODE, HEADING, ITEM, PARAGRAPH, QUOTE, ROW, Block, setext_level, underline_level
 
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 _HEADING = re.compile(r"^[ \t]{0,3}(#{1,6})(?:[ \t]+(.*))?$")
 _ITEM = re.compile(r"^\s*([-*+]|\d{1,3}[.)])\s+(.*)$")
 _QUOTE = re.compile(r"^\s{0,3}>\s?(.*)$")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_THEMATIC_BREAK = re.compile(r"^\s{0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")  # "---", "* * *": a rule, no text
 
 
 def markdown_blocks(text: str) -> list[Block]:
@@ -41,6 +42,13 @@ def markdown_blocks(text: str) -> list[Block]:
             continue
         if not line.strip():
             flush()
+            continue
+        if underline_level(line) or _THEMATIC_BREAK.match(line):
+            level = setext_level(" ".join(current[1]), line) if current and current[0] == PARAGRAPH else 0
+            if level:  # "Introduction" over "=====": the paragraph above is a heading
+                blocks.append(Block(HEADING, strip_inline(" ".join(current[1])), level))
+                current = None
+            flush()  # a rule under anything else is no text
             continue
         heading, item, quote = _HEADING.match(line), _ITEM.match(line), _QUOTE.match(line)
         if heading:

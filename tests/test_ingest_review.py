@@ -1,0 +1,89 @@
+"""Defects a new user found on real files nobody on the project wrote (README.md files, dpkg's triggers.txt,
+Debian's users-and-groups.html): each test is a small fixture with the structure of such a file."""
+from ingest.loaders import load_file
+from ingest.markdown import markdown_blocks
+from ingest.structure import Block, plain_blocks
+
+# ---------------------------------------------------------------- setext headings ("Introduction" over "=====")
+
+HTTPLIB2_README = """Introduction
+============
+
+httplib2 is a comprehensive HTTP client library, httplib2.py supports many
+features left out of other HTTP libraries.
+
+HTTP and HTTPS
+--------------
+
+HTTPS support is only available if the socket module was compiled with SSL support.
+
+Installation
+============
+
+The httplib2 module is shipped with Python 3 support.
+"""
+
+DPKG_TRIGGERS = """TRIGGERS
+========
+
+Introduction
+------------
+
+A dpkg trigger is a facility that allows events caused by one package
+but of interest to another package to be recorded and aggregated.
+
+Concepts
+--------
+A trigger is a named event.
+"""
+
+
+def sections(document) -> list[tuple[str, str, str]]:
+    return [(document.text[start:end], kind, section) for start, end, kind, section in document.blocks]
+
+
+def test_a_markdown_setext_heading_is_a_heading_with_its_section(tmp_path):
+    (tmp_path / "README.md").write_text(HTTPLIB2_README)
+    document = load_file(tmp_path / "README.md")[0]
+    assert document.title == "Introduction"
+    assert sections(document) == [
+        ("httplib2 is a comprehensive HTTP client library, httplib2.py supports many features left out of other "
+         "HTTP libraries.", "paragraph", ""),
+        ("HTTP and HTTPS", "heading", "HTTP and HTTPS"),
+        ("HTTPS support is only available if the socket module was compiled with SSL support.", "paragraph",
+         "HTTP and HTTPS"),
+        ("Installation", "heading", "Installation"),
+        ("The httplib2 module is shipped with Python 3 support.", "paragraph", "Installation"),
+    ]
+    assert "==" not in document.text and "--" not in document.text
+
+
+def test_a_plain_text_setext_title_and_headings(tmp_path):
+    (tmp_path / "triggers.txt").write_text(DPKG_TRIGGERS)
+    document = load_file(tmp_path / "triggers.txt")[0]
+    assert document.title == "TRIGGERS"
+    assert sections(document) == [
+        ("Introduction", "heading", "Introduction"),
+        ("A dpkg trigger is a facility that allows events caused by one package but of interest to another package "
+         "to be recorded and aggregated.", "paragraph", "Introduction"),
+        ("Concepts", "heading", "Concepts"),
+        ("A trigger is a named event.", "paragraph", "Concepts"),
+    ]
+
+
+def test_setext_headings_in_text_without_blank_lines_and_under_an_overline():
+    assert plain_blocks("=====\nUsage\n=====\nRun it.\nOptions\n-------\nNone.") == [
+        Block("heading", "Usage", 1), Block("paragraph", "Run it."), Block("heading", "Options", 2),
+        Block("paragraph", "None.")]
+
+
+def test_what_is_no_setext_heading_stays_text():
+    long_line = "This paragraph line runs on far too long to be any heading that a writer would underline here."
+    for piece in (f"{long_line}\n-----", "Name    Value\n-----   -----", "=====\n-----", "Intro\n=="):
+        assert plain_blocks(f"First.\n\n{piece}") == [Block("paragraph", "First."), Block("paragraph", piece)]
+
+
+def test_markdown_rules_are_no_text_and_a_long_paragraph_stays_a_paragraph():
+    long_line = "This paragraph line runs on far too long to be any heading that a writer would underline here."
+    assert markdown_blocks(f"Intro text.\n\n---\n\n* * *\n\n{long_line}\n=====\n\nEnd.") == [
+        Block("paragraph", "Intro text."), Block("paragraph", long_line), Block("paragraph", "End.")]
