@@ -15,7 +15,7 @@ from ingest.fetch import FetchError, fetch, public_url
 from ingest.html import read_html
 from ingest.markdown import markdown_blocks
 from ingest.metadata import plain_text_byline
-from ingest.structure import HEADING, Block, assemble, plain_blocks, setext_heading_at, spans_to_records
+from ingest.structure import HEADING, ROW, Block, assemble, plain_blocks, setext_heading_at, spans_to_records
 from schema import Document
 
 MAX_BYTES = 20 * 1024 * 1024  # bounds memory: one article never needs more
@@ -216,14 +216,33 @@ def _short_title(line: str, words: int = 10) -> str:
 
 def _from_markdown(text: str, source: str, doc_id: str, url: str) -> Document:
     blocks = markdown_blocks(text)
-    title = next((b.text for b in blocks[:3] if b.kind == HEADING and b.level == 1), "")
+    top = _title_heading(blocks)
+    title = blocks[top].text if top is not None else ""
     if title:
-        blocks.remove(next(b for b in blocks if b.kind == HEADING and b.level == 1))
-    elif len(blocks) > 1:
+        blocks = blocks[:top] + blocks[top + 1:]
+    elif len(blocks) > 1 and (blocks[0].kind == HEADING or _reads_as_title(blocks[0].text)):
         title, blocks = blocks[0].text, blocks[1:]
+    elif len(blocks) > 1:  # an opening paragraph is body: the file is named by its name
+        title = Path(urlsplit(source).path).stem or doc_id
     else:  # one block and no heading: all body, as for plain text
         title = _short_title(blocks[0].text) if blocks else doc_id
     return _document(doc_id, title, blocks, source, {"url": url})
+
+
+def _title_heading(blocks: list[Block]) -> int | None:
+    """Where a Markdown file's title stands: its first level-1 heading, when that opens the file (in its first
+    three blocks, or after a table at the top: a README's table of build badges)."""
+    for i, block in enumerate(blocks):
+        if block.kind == HEADING and block.level == 1:
+            return i
+        if i >= 2 and block.kind != ROW:
+            return None
+    return None
+
+
+def _reads_as_title(text: str, words: int = 12) -> bool:
+    """A short line that ends no sentence: "Zebra migration notes", not "Sodium is a new library."."""
+    return len(text.split()) <= words and not re.search(r"[.!?:;,]$", text.strip())
 
 
 def _from_html(html: str, source: str, doc_id: str, url: str) -> Document:

@@ -87,3 +87,44 @@ def test_markdown_rules_are_no_text_and_a_long_paragraph_stays_a_paragraph():
     long_line = "This paragraph line runs on far too long to be any heading that a writer would underline here."
     assert markdown_blocks(f"Intro text.\n\n---\n\n* * *\n\n{long_line}\n=====\n\nEnd.") == [
         Block("paragraph", "Intro text."), Block("paragraph", long_line), Block("paragraph", "End.")]
+
+
+# ---------------------------------------------------------------- README badges are no text and no title
+
+LIBSODIUM_README = """[![Build Status](https://travis-ci.org/jedisct1/libsodium.svg?branch=master)](https://travis-ci.org/jedisct1/libsodium?branch=master)
+[![Windows build status](https://ci.appveyor.com/api/projects/status/fu8s2elx25il98hj?svg=true)](https://ci.appveyor.com/project/jedisct1/libsodium)
+[![Coverity Scan Build Status](https://scan.coverity.com/projects/2397/badge.svg)](https://scan.coverity.com/projects/2397)
+
+![libsodium](https://raw.github.com/jedisct1/libsodium/master/logo.png)
+============
+
+Sodium is a new, easy-to-use software library for encryption,
+decryption, signatures, password hashing and more.
+"""
+
+
+def test_badge_lines_are_no_text_and_a_logo_heading_titles_the_readme(tmp_path):
+    (tmp_path / "README.markdown").write_text(LIBSODIUM_README)
+    document = load_file(tmp_path / "README.markdown")[0]
+    assert document.title == "libsodium"
+    assert document.text == ("Sodium is a new, easy-to-use software library for encryption, decryption, signatures, "
+                             "password hashing and more.")
+
+
+def test_without_a_heading_a_readme_opening_with_badges_is_titled_by_its_file_name(tmp_path):
+    (tmp_path / "README.md").write_text(
+        '<p align="center"><img src="logo.svg" alt="Zebra logo" width="120"></p>\n\n'
+        "[![PyPI version][pypi-badge]][pypi] [![docs][docs-badge]][docs]\n\n"
+        "Zebra converts stripes into tables.\n\nIt reads CSV files.\n\n"
+        "[pypi-badge]: https://img.shields.io/pypi/v/zebra.svg\n[pypi]:\n    https://pypi.org/project/zebra\n")
+    document = load_file(tmp_path / "README.md")[0]
+    assert document.title == "README"
+    assert document.text == "Zebra converts stripes into tables.\n\nIt reads CSV files."
+
+
+def test_a_heading_loses_its_badges_and_a_badge_table_does_not_hide_the_title(tmp_path):
+    assert markdown_blocks("# Zebra [![CI](https://ci.example/z.svg)](https://ci.example/z)") == [
+        Block("heading", "Zebra", 1)]
+    (tmp_path / "README.md").write_text("|Branch|Status|\n|---|---|\n|main|[![build](b.svg)](ci)|\n"
+                                        "|3.x|[![build](c.svg)](ci)|\n\n# GnuTLS\n\nGnuTLS implements TLS.\n")
+    assert load_file(tmp_path / "README.md")[0].title == "GnuTLS"
