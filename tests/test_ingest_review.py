@@ -128,3 +128,46 @@ def test_a_heading_loses_its_badges_and_a_badge_table_does_not_hide_the_title(tm
     (tmp_path / "README.md").write_text("|Branch|Status|\n|---|---|\n|main|[![build](b.svg)](ci)|\n"
                                         "|3.x|[![build](c.svg)](ci)|\n\n# GnuTLS\n\nGnuTLS implements TLS.\n")
     assert load_file(tmp_path / "README.md")[0].title == "GnuTLS"
+
+
+# ---------------------------------------------------------------- no date read into a copyright line or a version
+
+DOCBOOK_BODY = ("<p>Each package in Debian that needs a static user or group gets one from base-passwd, which keeps "
+                "the list of system users and the groups they belong to in order across releases.</p>"
+                "<h2>The users</h2><p>The root user is the superuser of the system and owns most of the files "
+                "that the base system installs, from the kernel to the configuration in etc.</p>")
+
+
+def docbook_page(title_page: str, body: str = DOCBOOK_BODY, footer: str = "") -> str:
+    """A page as DocBook's HTML stylesheets write one (base-passwd's users-and-groups.html)."""
+    return ("<!DOCTYPE HTML PUBLIC \"-//W3C//DTD HTML 4.01 Transitional//EN\"><HTML><HEAD>"
+            "<TITLE>Users and Groups in the Debian System</TITLE>"
+            "<META NAME=\"GENERATOR\" CONTENT=\"Modular DocBook HTML Stylesheet Version 1.79\"></HEAD>"
+            "<BODY CLASS=\"BOOK\"><DIV CLASS=\"BOOK\"><DIV CLASS=\"TITLEPAGE\">"
+            "<H1 CLASS=\"TITLE\">Users and Groups in the Debian System</H1>"
+            f"<H3 CLASS=\"AUTHOR\">Joey Hess</H3>{title_page}</DIV>{body}{footer}</DIV></BODY></HTML>")
+
+
+def loaded_html(tmp_path, html: str):
+    (tmp_path / "page.html").write_text(html)
+    return load_file(tmp_path / "page.html")[0]
+
+
+def test_a_copyright_notice_gives_no_date(tmp_path):
+    copyright = ("<P CLASS=\"COPYRIGHT\">Copyright &copy; 2001, 2002 Joey Hess</P>"
+                 "<P CLASS=\"COPYRIGHT\">Copyright &copy; 2001-2022 Colin Watson</P>")
+    document = loaded_html(tmp_path, docbook_page(copyright))
+    assert document.title == "Users and Groups in the Debian System" and "date" not in document.metadata
+
+
+def test_a_version_number_gives_no_date(tmp_path):
+    body = DOCBOOK_BODY + ("<p>If you decide that you would rather see version 2.6.17, you can modify the current "
+                           "branch to point at v2.6.17 instead.</p>")
+    assert "date" not in loaded_html(tmp_path, docbook_page("", body)).metadata
+
+
+def test_a_date_the_page_states_is_kept(tmp_path):
+    footer = "<div id='footer'><div id='footer-text'>Last updated 2024-05-31 19:43:23 UTC</div></div>"
+    assert loaded_html(tmp_path, docbook_page("", footer=footer)).metadata["date"] == "2024-05-31"
+    stamp = "<p>Posted <time datetime='2020-10-18T21:30:35Z' pubdate='pubdate'>Sunday, October 18</time></p>"
+    assert loaded_html(tmp_path, docbook_page("", footer=stamp)).metadata["date"] == "2020-10-18"
