@@ -979,6 +979,13 @@ def plain_text_byline(body: str) -> tuple[dict, str]:
     "By NAME | March 3, 2025", "NAME | DATE") or a date, and the body without those lines. A line that reads
     as a sentence ("By the end of 2021, the Taliban …") is the article's first sentence, not a byline."""
     lines = body.split("\n")
+    found, bylines = read_bylines(lines)
+    return found, "\n".join(line for number, line in enumerate(lines) if number not in bylines)
+
+
+def read_bylines(lines: list[str]) -> tuple[dict, set[int]]:
+    """Author and date from the byline and date lines among the first lines (blank ones skipped) of an article's
+    text under its title, and the numbers of those lines."""
     found, bylines, looked = {}, set(), 0
     for number, line in enumerate(lines):
         if not line.strip():
@@ -990,7 +997,7 @@ def plain_text_byline(body: str) -> tuple[dict, str]:
         if read:
             bylines.add(number)
             found = {**read, **found}  # the first line naming a field wins
-    return found, "\n".join(line for number, line in enumerate(lines) if number not in bylines)
+    return found, bylines
 
 
 def _byline_line(line: str) -> dict:

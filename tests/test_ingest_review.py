@@ -1,5 +1,7 @@
 """Defects a new user found on real files nobody on the project wrote (README.md files, dpkg's triggers.txt,
 Debian's users-and-groups.html): each test is a small fixture with the structure of such a file."""
+import pytest
+
 from ingest.loaders import load_file
 from ingest.markdown import markdown_blocks
 from ingest.structure import Block, plain_blocks
@@ -171,3 +173,38 @@ def test_a_date_the_page_states_is_kept(tmp_path):
     assert loaded_html(tmp_path, docbook_page("", footer=footer)).metadata["date"] == "2024-05-31"
     stamp = "<p>Posted <time datetime='2020-10-18T21:30:35Z' pubdate='pubdate'>Sunday, October 18</time></p>"
     assert loaded_html(tmp_path, docbook_page("", footer=stamp)).metadata["date"] == "2020-10-18"
+
+
+# ---------------------------------------------------------------- Markdown bylines, read as plain text's are
+
+ZEBRA_BODY = ("The zebra herd moved north in February, and the rangers counted 412 animals at the river crossing "
+              "below the falls.")
+
+
+@pytest.mark.parametrize("byline, author, date", [
+    ("By Alice Example | March 3, 2025", "Alice Example", "2025-03-03"),
+    ("By Alice Example, March 3, 2025", "Alice Example", "2025-03-03"),
+    ("*By Alice Example* · 3 March 2025", "Alice Example", "2025-03-03"),
+    ("By Alice Example", "Alice Example", ""),
+    ("A dek that sums the notes up\n\nBy [Alice Example](https://example.org/alice)", "Alice Example", ""),
+])
+def test_a_markdown_byline_under_the_title_is_author_and_date_not_text(tmp_path, byline, author, date):
+    (tmp_path / "zebra.md").write_text(f"# Zebra migration notes\n\n{byline}\n\n{ZEBRA_BODY}\n")
+    document = load_file(tmp_path / "zebra.md")[0]
+    assert document.title == "Zebra migration notes"
+    assert (document.metadata.get("author", ""), document.metadata.get("date", "")) == (author, date)
+    assert document.text.endswith(ZEBRA_BODY) and "Alice" not in document.text and "By " not in document.text
+
+
+@pytest.mark.parametrize("first", ["By the end of 2021, the herd had doubled.", "By Tuesday the river had risen",
+                                   "Zebra herds | March 3, 2025"])
+def test_an_ordinary_first_markdown_paragraph_stays_text(tmp_path, first):
+    (tmp_path / "zebra.md").write_text(f"# Zebra migration notes\n\n{first}\n\n{ZEBRA_BODY}\n")
+    document = load_file(tmp_path / "zebra.md")[0]
+    assert document.metadata == {} and document.text == f"{first}\n\n{ZEBRA_BODY}"
+
+
+def test_a_markdown_byline_below_the_body_is_text(tmp_path):
+    (tmp_path / "zebra.md").write_text(f"# Zebra migration notes\n\n{ZEBRA_BODY}\n\nBy Alice Example\n")
+    document = load_file(tmp_path / "zebra.md")[0]
+    assert document.metadata == {} and document.text == f"{ZEBRA_BODY}\n\nBy Alice Example"
