@@ -26,9 +26,12 @@ class HtmlText:
 def read_html(html: str, url: str = "") -> HtmlText | None:
     """The page's main content as blocks, with its metadata; None when the page has no article text."""
     import trafilatura  # heavy: only when an HTML page is loaded
+    from trafilatura.settings import set_date_params
 
+    # htmldate's extensive search reads a date into a copyright line or a bare year: the date must be stated
     extracted = trafilatura.bare_extraction(html, url=url or None, with_metadata=True, include_comments=False,
-                                            include_tables=True, include_formatting=True)
+                                            include_tables=True, include_formatting=True,
+                                            date_extraction_params=set_date_params(extensive=False))
     if extracted is None or extracted.body is None:
         return None
     blocks = [b for b in body_blocks(extracted.body) if not is_furniture_block(b)]

@@ -1,6 +1,7 @@
 """Turn files, folders and URLs into Documents. A bad item yields a LoadFailure; the others still load."""
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
@@ -14,8 +15,9 @@ from ingest.clean import normalize, one_line, strip_furniture, without_surrogate
 from ingest.fetch import FetchError, fetch, public_url
 from ingest.html import read_html
 from ingest.markdown import markdown_blocks
-from ingest.metadata import plain_text_byline
-from ingest.structure import HEADING, Block, assemble, plain_blocks, spans_to_records
+from ingest.metadata import BYLINE_LINES, plain_text_byline, read_bylines
+from ingest.structure import (HEADING, PARAGRAPH, ROW, Block, assemble, plain_blocks, setext_heading_at,
+                               spans_to_records)
 from schema import Document
 
 MAX_BYTES = 20 * 1024 * 1024  # bounds memory: one article never needs more
@@ -192,12 +194,21 @@ def decode(data: bytes) -> str:
 
 def _from_plain_text(text: str, source: str, doc_id: str, url: str) -> Document:
     """The first line is the title, the rest the body; a file of one line is all body, titled by its start."""
-    title, _, body = text.strip().partition("\n")
+    title, body = _first_line(text.strip())
     if not body.strip():
         title, body = _short_title(title), title
     byline, body = plain_text_byline(body)  # "By NAME | March 3, 2025" under the title: metadata, not text
     return _document(doc_id, title.strip(), plain_blocks(strip_furniture(normalize(body))), source,
                      {"url": url, **byline})
+
+
+def _first_line(text: str) -> tuple[str, str]:
+    """The first line and the rest; a title written over an underline ("TRIGGERS" over "========") leaves it out."""
+    lines = text.split("\n")
+    level, count = setext_heading_at(lines, 0)
+    if level:
+        return lines[count - 2].strip(), "\n".join(lines[count:])
+    return lines[0], "\n".join(lines[1:])
 
 
 def _short_title(line: str, words: int = 10) -> str:
@@ -207,14 +218,43 @@ def _short_title(line: str, words: int = 10) -> str:
 
 def _from_markdown(text: str, source: str, doc_id: str, url: str) -> Document:
     blocks = markdown_blocks(text)
-    title = next((b.text for b in blocks[:3] if b.kind == HEADING and b.level == 1), "")
+    top = _title_heading(blocks)
+    title, byline = (blocks[top].text if top is not None else ""), {}
     if title:
-        blocks.remove(next(b for b in blocks if b.kind == HEADING and b.level == 1))
-    elif len(blocks) > 1:
-        title, blocks = blocks[0].text, blocks[1:]
+        byline, below = _byline_blocks(blocks[top + 1:])
+        blocks = blocks[:top] + below
+    elif len(blocks) > 1 and (blocks[0].kind == HEADING or _reads_as_title(blocks[0].text)):
+        title = blocks[0].text
+        byline, blocks = _byline_blocks(blocks[1:])
+    elif len(blocks) > 1:  # an opening paragraph is body: the file is named by its name
+        title = Path(urlsplit(source).path).stem or doc_id
     else:  # one block and no heading: all body, as for plain text
         title = _short_title(blocks[0].text) if blocks else doc_id
-    return _document(doc_id, title, blocks, source, {"url": url})
+    return _document(doc_id, title, blocks, source, {"url": url, **byline})
+
+
+def _byline_blocks(blocks: list[Block]) -> tuple[dict, list[Block]]:
+    """The author and date of the byline paragraphs under a title ("By NAME | DATE"), and the blocks without them:
+    the rule plain text follows."""
+    top = list(itertools.takewhile(lambda block: block.kind == PARAGRAPH, blocks[:BYLINE_LINES]))
+    found, bylines = read_bylines([block.text for block in top])
+    return found, [block for number, block in enumerate(blocks) if number not in bylines]
+
+
+def _title_heading(blocks: list[Block]) -> int | None:
+    """Where a Markdown file's title stands: its first level-1 heading, when that opens the file (in its first
+    three blocks, or after a table at the top: a README's table of build badges)."""
+    for i, block in enumerate(blocks):
+        if block.kind == HEADING and block.level == 1:
+            return i
+        if i >= 2 and block.kind != ROW:
+            return None
+    return None
+
+
+def _reads_as_title(text: str, words: int = 12) -> bool:
+    """A short line that ends no sentence: "Zebra migration notes", not "Sodium is a new library."."""
+    return len(text.split()) <= words and not re.search(r"[.!?:;,]$", text.strip())
 
 
 def _from_html(html: str, source: str, doc_id: str, url: str) -> Document:

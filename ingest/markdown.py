@@ -3,13 +3,21 @@ from __future__ import annotations
 
 import re
 
-from ingest.structure import CODE, HEADING, ITEM, PARAGRAPH, QUOTE, ROW, Block
+from ingest.structure import CODE, HEADING, ITEM, PARAGRAPH, QUOTE, ROW, Block, setext_level, underline_level
 
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 _HEADING = re.compile(r"^[ \t]{0,3}(#{1,6})(?:[ \t]+(.*))?$")
 _ITEM = re.compile(r"^\s*([-*+]|\d{1,3}[.)])\s+(.*)$")
 _QUOTE = re.compile(r"^\s{0,3}>\s?(.*)$")
 _TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_THEMATIC_BREAK = re.compile(r"^\s{0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")  # "---", "* * *": a rule, no text
+# Badges and logos: images, linked images ("[![Build Status](…svg)](…)"), <img> and other bare HTML tags.
+_TARGET = r"(?:\([^()]*\)|\[[^\[\]]*\])"  # "(url)" or a reference "[name]"
+_IMAGE = rf"!\[[^\[\]]*\]{_TARGET}?"  # "![alt]" alone names a reference of the same name
+_PICTURE = re.compile(rf"\[\s*{_IMAGE}\s*\]{_TARGET}|{_IMAGE}")
+_HTML_TAG = r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>|<!--.*?-->"  # "<img …>", "</p>"; never an autolink "<https://…>"
+_MARKUP_ONLY = re.compile(rf"(?:\s|{_PICTURE.pattern}|{_HTML_TAG})+")
+_LINK_DEFINITION = re.compile(r"^\s{0,3}\[[^\[\]]+\]:(?:\s|$)")  # "[build]: https://…": a link's target
 
 
 def markdown_blocks(text: str) -> list[Block]:
@@ -20,6 +28,10 @@ def markdown_blocks(text: str) -> list[Block]:
 
     def flush():
         nonlocal current
+        if current and current[0] == PARAGRAPH and _LINK_DEFINITION.match(current[1][0]):
+            current = None  # link targets ("[logo]:", its URL and title on the lines below): no text
+        if current and current[0] != CODE:
+            current = (current[0], [line for line in current[1] if not is_markup_only(line)])
         if current and any(line.strip() for line in current[1]):
             kind, lines = current
             # inline markup is stripped line by line: its patterns then never scan a whole paragraph
@@ -42,10 +54,17 @@ def markdown_blocks(text: str) -> list[Block]:
         if not line.strip():
             flush()
             continue
+        if underline_level(line) or _THEMATIC_BREAK.match(line):
+            level = setext_level(" ".join(current[1]), line) if current and current[0] == PARAGRAPH else 0
+            if level:  # "Introduction" over "=====": the paragraph above is a heading
+                blocks.append(Block(HEADING, heading_text(" ".join(current[1])), level))
+                current = None
+            flush()  # a rule under anything else is no text
+            continue
         heading, item, quote = _HEADING.match(line), _ITEM.match(line), _QUOTE.match(line)
         if heading:
             flush()
-            blocks.append(Block(HEADING, strip_inline(_closing_hashes(heading.group(2) or "")), len(heading.group(1))))
+            blocks.append(Block(HEADING, heading_text(_closing_hashes(heading.group(2) or "")), len(heading.group(1))))
         elif line.lstrip().startswith("|"):
             flush()
             if not _TABLE_RULE.match(line):
@@ -64,6 +83,17 @@ def markdown_blocks(text: str) -> list[Block]:
             current[1].append(line.strip())
     flush()
     return blocks
+
+
+def is_markup_only(line: str) -> bool:
+    """A line with no words of its own: badges, a logo, bare HTML tags or comments."""
+    return bool(line.strip()) and len(line) <= 10_000 and _MARKUP_ONLY.fullmatch(line) is not None
+
+
+def heading_text(text: str) -> str:
+    """A heading's words without its badges; a heading that is only a logo keeps the logo's alt text."""
+    words = _PICTURE.sub("", text)
+    return strip_inline(words if re.search(r"[^\W_]", strip_inline(words)) else text).strip()
 
 
 def _closing_hashes(text: str) -> str:

@@ -832,6 +832,7 @@ _DAY_MONTH_YEAR = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONT
 _NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,2})[./](\d{1,2})[./]((?:19|20)\d\d)(?!\d)")
 _URL_DATE = re.compile(r"/((?:19|20)\d\d)[/-]?(\d\d)[/-]?(\d\d)(?:[/-]|$)")
 _MODIFIED_LABEL = re.compile(r"updat|modif|edit|aktualisiert", re.IGNORECASE)
+_COPYRIGHT = re.compile(r"©|\(c\)\s*\d|\bcopyright\b", re.IGNORECASE)
 
 _PUBLISHED_META_KEYS = (
     "article:published_time", "og:article:published_time", "og:published_time", "article.published",
@@ -859,7 +860,7 @@ def _date_candidates(page: _Page, zone: _Zone):
     if page.root is not None:
         yield from _dates_near_headline(page, zone)
     yield from (_url_date(u) for u in (page.canonical, page.given_url))
-    yield _attr(page.extracted, "date")  # trafilatura's guess: may be a related item's date
+    yield _stated_date(page, _attr(page.extracted, "date"))  # trafilatura's guess: may be a related item's date
 
 
 def _dates_near_headline(page: _Page, zone: _Zone):
@@ -882,13 +883,29 @@ def _dated_elements(page: _Page, window: range):
             yield element.get("datetime") or element.get("content") or _squash(element.text_content())
 
 
+def _stated_date(page: _Page, date: str) -> str:
+    """`date` when the page writes it out (an attribute, a dated line), else "": htmldate also reads dates into
+    version numbers ("version 2.6.17": 2017-06-02) and copyright years, which no page states as its date."""
+    if not date or page.root is None:
+        return ""
+    texts = [line.text for line in page.lines if not _COPYRIGHT.search(line.text)]
+    texts += [value for element in page.root.iter() for value in element.attrib.values()]
+    return date if any(date in _dates_in(text) for text in texts) else ""
+
+
+def _dates_in(text: str) -> set[str]:
+    return {_to_date(match) for match in _any_date_matches(text)}
+
+
 def _is_modification_date(element) -> bool:
     marks = " ".join(element.get(name) or "" for name in ("class", "id", "itemprop"))
     return bool(_MODIFIED_LABEL.search(marks))
 
 
 def _published_date_text(line: str) -> str:
-    """The first date on a line that is not labelled as an update ("Written: X / Updated: Y")."""
+    """The first date on a line that is not labelled as an update ("Written: X / Updated: Y") nor a copyright."""
+    if _COPYRIGHT.search(line):
+        return ""
     for match in _any_date_matches(line):
         if not _MODIFIED_LABEL.search(line[max(0, match.start() - 15): match.start()]):
             return match.group()
@@ -962,6 +979,13 @@ def plain_text_byline(body: str) -> tuple[dict, str]:
     "By NAME | March 3, 2025", "NAME | DATE") or a date, and the body without those lines. A line that reads
     as a sentence ("By the end of 2021, the Taliban …") is the article's first sentence, not a byline."""
     lines = body.split("\n")
+    found, bylines = read_bylines(lines)
+    return found, "\n".join(line for number, line in enumerate(lines) if number not in bylines)
+
+
+def read_bylines(lines: list[str]) -> tuple[dict, set[int]]:
+    """Author and date from the byline and date lines among the first lines (blank ones skipped) of an article's
+    text under its title, and the numbers of those lines."""
     found, bylines, looked = {}, set(), 0
     for number, line in enumerate(lines):
         if not line.strip():
@@ -973,7 +997,7 @@ def plain_text_byline(body: str) -> tuple[dict, str]:
         if read:
             bylines.add(number)
             found = {**read, **found}  # the first line naming a field wins
-    return found, "\n".join(line for number, line in enumerate(lines) if number not in bylines)
+    return found, bylines
 
 
 def _byline_line(line: str) -> dict:

@@ -73,9 +73,60 @@ def _tidy(block: Block) -> str:
 
 
 def plain_blocks(text: str) -> list[Block]:
-    """Blocks of text with no markup: each paragraph (or, where the text has no blank lines, each line) one block."""
-    pieces = re.split(r"\n\s*\n", text) if re.search(r"\n\s*\n", text) else text.split("\n")
-    return [Block(PARAGRAPH, piece) for piece in pieces if piece.strip()]
+    """Blocks of text with no markup: each paragraph (or, where the text has no blank lines, each line) one block;
+    a line underlined with "=====" or "-----" is a heading."""
+    if re.search(r"\n\s*\n", text):
+        pieces = re.split(r"\n\s*\n", text)
+    else:
+        pieces = _line_groups(text.split("\n"))
+    return [block for piece in pieces for block in _piece_blocks(piece)]
+
+
+def _piece_blocks(piece: str) -> list[Block]:
+    """A paragraph, or a heading over its underline and the text after it."""
+    lines = piece.split("\n")
+    level, count = setext_heading_at(lines, 0)
+    heading = [Block(HEADING, lines[count - 2].strip(), level)] if level else []
+    rest = "\n".join(lines[count:])
+    return heading + ([Block(PARAGRAPH, rest)] if rest.strip() else [])
+
+
+def _line_groups(lines: list[str]) -> list[str]:
+    """Each line alone, but a heading's lines (its underline, and an overline) together."""
+    groups, i = [], 0
+    while i < len(lines):
+        count = setext_heading_at(lines, i)[1] or 1
+        groups.append("\n".join(lines[i:i + count]))
+        i += count
+    return groups
+
+
+# Markdown's and reStructuredText's "setext" headings: a short line over a line of "=" (level 1) or "-" (level 2).
+MAX_SETEXT_HEADING_CHARS = 80  # a longer line over a rule is a paragraph's last line, not a heading
+_UNDERLINE = re.compile(r"[ \t]{0,3}(?:={3,}|-{3,})[ \t]*")
+
+
+def underline_level(line: str) -> int:
+    """1 for a line of "=" only, 2 for one of "-" only (three at least), else 0."""
+    return 0 if not _UNDERLINE.fullmatch(line) else (1 if "=" in line else 2)
+
+
+def setext_level(line: str, underline: str) -> int:
+    """The level of `line` as a heading over `underline`, or 0: a separator or a long line is no heading."""
+    text = line.strip()
+    if not re.search(r"[^\W_]", text) or len(text) > MAX_SETEXT_HEADING_CHARS:
+        return 0
+    return underline_level(underline)
+
+
+def setext_heading_at(lines: list[str], i: int) -> tuple[int, int]:
+    """(level, lines it takes) of the heading starting at lines[i], its text the line before its underline; an
+    overline of the same rule may stand over it ("=====", "TITLE", "====="). (0, 0) when none starts there."""
+    if i + 2 < len(lines) and underline_level(lines[i]) and lines[i].strip()[0] == lines[i + 2].strip()[:1]:
+        level = setext_level(lines[i + 1], lines[i + 2])
+        return (level, 3) if level else (0, 0)
+    level = setext_level(lines[i], lines[i + 1]) if i + 1 < len(lines) else 0
+    return (level, 2) if level else (0, 0)
 
 
 def spans_to_records(spans: list[Span]) -> list[list]:

@@ -3,6 +3,7 @@ from types import SimpleNamespace
 
 import pytest
 import trafilatura
+from trafilatura.settings import set_date_params
 
 from ingest.metadata import page_metadata
 
@@ -13,7 +14,8 @@ TEXT = "<p>" + "The council met on Tuesday to discuss the budget and the plans f
 def metadata_of(html: str, url: str = "") -> dict:
     """page_metadata() fed exactly as the HTML loader feeds it."""
     extracted = trafilatura.bare_extraction(html, url=url or None, with_metadata=True, include_comments=False,
-                                            include_tables=True, include_formatting=True)
+                                            include_tables=True, include_formatting=True,
+                                            date_extraction_params=set_date_params(extensive=False))
     return page_metadata(html, extracted, url)
 
 
