@@ -26,7 +26,7 @@ from ui.chat import AskOptions, Turn, chat_messages, plain_sentence, respond, st
 from ui.conversation import export_json, export_markdown, restored, saved_form
 from ui.examples import example_questions
 from ui.library import Library, hide_paths, shown_source
-from ui.render import article_html, articles_rows, escape_html, escape_markdown, sources_html
+from ui.render import article_choices, article_html, articles_rows, escape_html, escape_markdown, sources_html
 from ui.uploads import ALLOWED_SUFFIXES
 
 STATIC = Path(__file__).resolve().parent / "ui" / "static"
@@ -196,7 +196,10 @@ class ChatApp:
                 answer = self.pipeline.ask(question, k=passages, mode=mode, doc_ids=doc_ids)
             except UserError as exc:
                 raise gr.Error(hide_paths(str(exc), settings)) from None
-            return answer_to_dict(answer, lambda source: shown_source(source, settings))
+            shown = answer_to_dict(answer)
+            for cited in shown["citations"]:  # shown as in the Articles tab, by the path its id mirrors
+                cited["source"] = shown_source(cited["source"], settings, cited["doc_id"])
+            return shown
 
         def articles() -> list[dict]:
             """The indexed articles: id, title, source, author, date, url and chunk count."""
@@ -246,7 +249,7 @@ class ChatApp:
 
     def delete_choices(self) -> gr.Dropdown:
         """The delete box's choices follow the articles table."""
-        return gr.Dropdown(choices=[(a.title, a.id) for a in self.library.articles()], value=None)
+        return gr.Dropdown(choices=article_choices(self.library.articles()), value=None)
 
     def settled(self, updated: list[Turn]) -> tuple:
         return (chat_messages(updated), sources_html(updated, self.library.documents()), updated, saved_form(updated),
@@ -465,7 +468,7 @@ def _listing(library: Library) -> tuple:
     documents = library.documents()
     return (escape_markdown(library.status()), articles_rows(articles),
             gr.Dataset(samples=[[q] for q in example_questions(list(documents.values()))]),
-            gr.Dropdown(choices=[(a.title, a.id) for a in articles]))
+            gr.Dropdown(choices=article_choices(articles)))
 
 
 def _ready_or_let_the_pipeline_say_why(library: Library) -> None:

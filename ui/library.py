@@ -6,6 +6,7 @@ import threading
 from dataclasses import replace
 from pathlib import Path, PurePath
 
+from ingest.loaders import path_id
 from qa.collection import Collection, IndexedArticle, IngestReport
 from schema import Document, UserError
 from settings import ROOT
@@ -76,7 +77,8 @@ class Library:
     def articles(self) -> list[IndexedArticle]:
         """The indexed articles, each `source` as shown_source gives it."""
         articles = self.collection.articles() if self.has_index() else []
-        return [replace(article, source=shown_source(article.source, self.settings)) for article in articles]
+        return [replace(article, source=shown_source(article.source, self.settings, article.id))
+                for article in articles]
 
     def documents(self) -> dict[str, Document]:
         return self.collection.documents() if self.has_index() else {}
@@ -147,16 +149,27 @@ def display_path(path) -> str:
     return f"{shown}/"
 
 
-def shown_source(source: str, settings) -> str:
+def shown_source(source: str, settings, doc_id: str = "") -> str:
     """A source as visitors see it: a web address as it is; a file by its path below the articles folder, or as
-    uploads/NAME, or else by its name alone. Never an absolute server path."""
+    uploads/NAME, or else by its path below the folder it was ingested from (which its id `doc_id` mirrors: dup/a/
+    README.md for dup/a/readme), or by its name alone. Never an absolute server path."""
     if is_web_url(source):
         return source
     path = PurePath(source)
     for folder, prefix in ((Path(settings.articles_dir).resolve(), ""), (uploads_dir(settings).resolve(), "uploads/")):
         if path.is_relative_to(folder):
             return prefix + path.relative_to(folder).as_posix()
-    return path.name
+    return _below_ingested_folder(path, doc_id) or path.name
+
+
+def _below_ingested_folder(path: PurePath, doc_id: str) -> str:
+    """The file's path below the folder an ingest gave it `doc_id` from (ingest's path_id), or "" when the id is not
+    such a path's (a file ingested alone, a JSON record's own id)."""
+    depth = doc_id.count("/") + 1
+    if not doc_id or depth >= len(path.parts):
+        return ""
+    folder = PurePath(*path.parts[:-depth])
+    return path.relative_to(folder).as_posix() if path_id(path, folder) == doc_id else ""
 
 
 # An absolute path: a "/" that follows no letter, dot, colon or slash (so not inside a URL or a relative path).

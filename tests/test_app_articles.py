@@ -1,0 +1,57 @@
+"""The Articles tab as a new user met it: same-named articles told apart, uploads kept with their index, result
+lines in plain words, a delete that asks first. The app's own functions, with the hashing embedder."""
+import shutil
+
+import pytest
+
+from helpers import SAMPLE_ARTICLE
+from qa.collection import Collection
+from qa.pipeline import QAPipeline
+from ui.library import Library, shown_source
+from ui.render import articles_rows
+
+SAMPLE_ID = "khalilzad-on-iskp-ttp-and-pakistan"
+
+
+@pytest.fixture
+def library(settings, embedder):
+    settings.articles_dir.mkdir(parents=True)
+    shutil.copy(SAMPLE_ARTICLE, settings.articles_dir)
+    library = Library(Collection(settings, embedder))
+    library.ensure_ready()
+    return library
+
+
+@pytest.fixture
+def chat_app(library):
+    import app
+
+    chat_app = app.ChatApp(QAPipeline(library.settings, embedder=library.collection.embedder))
+    chat_app.library = library
+    return chat_app
+
+
+def test_same_named_articles_show_their_path_below_the_ingested_folder_and_pickers_tell_them_apart(
+        library, chat_app, tmp_path):
+    source = tmp_path / "src"  # ingested by `cli.py ingest src`, outside the articles folder
+    for part in ("a", "b"):
+        (source / "dup" / part).mkdir(parents=True)
+        (source / "dup" / part / "README.md").write_text(f"# Read me\n\nThe {part} tool builds the {part} project.\n")
+    (tmp_path / "alone.txt").write_text("Alone\n\nA file ingested on its own is shown by its name.\n")
+    library.collection.add([str(source), str(tmp_path / "alone.txt")])
+
+    rows = {row[4]: row for row in articles_rows(library.articles())}
+    assert {"dup/a/README.md", "dup/b/README.md", "alone.txt", SAMPLE_ARTICLE.name} == set(rows)
+    labels = dict((value, label) for label, value in chat_app.delete_choices().choices)
+    assert labels["dup/a/readme"] == "Read me (dup/a/readme)" and labels["dup/b/readme"] == "Read me (dup/b/readme)"
+    assert labels["alone"] == "Alone", "a title no other article has is shown alone"
+
+
+def test_a_source_is_shown_below_its_ingested_folder_only_when_its_id_is_that_path():
+    settings = type("S", (), {"articles_dir": "/srv/articles", "index_dir": "/srv/index"})()
+    assert shown_source("/tmp/src/dup/a/README.md", settings, "dup/a/readme") == "dup/a/README.md"
+    assert shown_source("/tmp/src/My Notes/Q&A.md", settings, "my-notes/q-a") == "My Notes/Q&A.md"
+    assert shown_source("/tmp/src/records.jsonl", settings, "x/record-7") == "records.jsonl", "a record's own id"
+    assert shown_source("/srv/articles/howto/logging.md", settings, "howto/logging") == "howto/logging.md"
+    assert shown_source("https://example.org/a/b", settings, "b") == "https://example.org/a/b"
+    assert shown_source("/a.txt", settings, "x/y/a") == "a.txt", "never more parts than the path has"
