@@ -15,7 +15,7 @@ from schema import Answer, Citation, Document, UserError
 from settings import Settings
 from ui.chat import UNEXPECTED, AskOptions, Turn, chat_messages, pipeline_history, respond
 from ui.examples import example_questions
-from ui.library import Library
+from ui.library import Library, uploads_dir
 from ui.render import answer_markdown, escape_html, passage_parts, sources_html
 from ui.uploads import safe_filename, stage_uploads
 
@@ -210,7 +210,7 @@ def test_library_uploads_report_each_file(sample_settings, embedder, tmp_path):
         "⚠️ copy.txt: skipped, same text as article 'khalilzad-on-iskp-ttp-and-pakistan'",
         "❌ x.exe: .exe is not supported: use .txt, .md, .html, .htm, .pdf"]
     assert progress[0] == "Indexing notes.md" and len(progress) == 5
-    assert sorted(p.name for p in (tmp_path / "uploads").iterdir()) == ["notes.md", "paper.pdf"]
+    assert sorted(p.name for p in uploads_dir(sample_settings).iterdir()) == ["notes.md", "paper.pdf"]
     assert {a.title for a in library.articles()} >= {"Kabul notes", "Water"}
     assert "3 articles indexed" in library.status()
 
@@ -225,7 +225,7 @@ def test_an_upload_the_index_refuses_leaves_no_copy(sample_settings, embedder, t
 
     monkeypatch.setattr(library.collection, "add", locked)
     assert library.add_uploads([str(tmp_path / "notes.md")]) == ["❌ notes.md: another ingest is writing to this index"]
-    assert list((tmp_path / "uploads").iterdir()) == []
+    assert list(uploads_dir(sample_settings).iterdir()) == []
 
 
 def test_uploads_switched_off(sample_settings, embedder):

@@ -55,3 +55,27 @@ def test_a_source_is_shown_below_its_ingested_folder_only_when_its_id_is_that_pa
     assert shown_source("/srv/articles/howto/logging.md", settings, "howto/logging") == "howto/logging.md"
     assert shown_source("https://example.org/a/b", settings, "b") == "https://example.org/a/b"
     assert shown_source("/a.txt", settings, "x/y/a") == "a.txt", "never more parts than the path has"
+
+
+def test_each_index_keeps_its_uploads_in_its_own_folder(settings, embedder, tmp_path):
+    from dataclasses import replace
+
+    (tmp_path / "notes.md").write_text("# Kabul notes\n\nThe embassy in Kabul reopened under guard.\n")
+    for index in ("idx", "idx2"):  # two indexes in one parent folder
+        library = Library(Collection(replace(settings, index_dir=tmp_path / index), embedder))
+        [added] = library.add_uploads([str(tmp_path / "notes.md")])
+        assert "notes.md" in added and "added" in added.lower()
+        assert (tmp_path / index / "uploads" / "notes.md").is_file()
+        assert [a.source for a in library.articles()] == ["uploads/notes.md"]
+    assert not (tmp_path / "uploads").exists(), "no uploads folder shared by the indexes beside it"
+
+
+def test_an_index_whose_uploads_are_in_the_old_folder_still_shows_and_deletes_them(library, tmp_path):
+    old = tmp_path / "uploads"  # beside the index folder, where uploads went before
+    old.mkdir()
+    (old / "onion.txt").write_text("Onion prices double\n\nOnion prices doubled after the floods in the valley.\n")
+    library.collection.add([str(old / "onion.txt")])  # as the app then indexed an upload
+    assert {a.id: a.source for a in library.articles()}["onion"] == "uploads/onion.txt"
+    library.delete_article("onion")
+    assert not (old / "onion.txt").exists(), "its copy goes with it, as before"
+    assert (library.settings.articles_dir / SAMPLE_ARTICLE.name).exists()

@@ -120,7 +120,7 @@ class Library:
                 raise UserError("choose an indexed article to delete")
             self.collection.delete({document.id})
             source = Path(document.source)
-            if not is_web_url(document.source) and source.resolve().parent == uploads_dir(self.settings).resolve():
+            if not is_web_url(document.source) and source.resolve().parent in _resolved(upload_folders(self.settings)):
                 source.unlink(missing_ok=True)
         return f"🗑️ Deleted “{document.title}”: its passages are no longer searched."
 
@@ -140,7 +140,18 @@ def _outcome(item: Staged, report: IngestReport) -> str:
 
 
 def uploads_dir(settings) -> Path:
-    return Path(settings.index_dir).parent / "uploads"
+    """Where uploads are copied: inside the index folder, so that each index has its own."""
+    return Path(settings.index_dir) / "uploads"
+
+
+def upload_folders(settings) -> tuple[Path, Path]:
+    """uploads_dir and the folder uploads went to before it (beside the index folder, shared by the indexes of one
+    parent folder): an index made then still shows its uploads as uploads/NAME and deletes their copies."""
+    return uploads_dir(settings), Path(settings.index_dir).parent / "uploads"
+
+
+def _resolved(folders) -> set[Path]:
+    return {Path(folder).resolve() for folder in folders}
 
 
 def display_path(path) -> str:
@@ -156,7 +167,8 @@ def shown_source(source: str, settings, doc_id: str = "") -> str:
     if is_web_url(source):
         return source
     path = PurePath(source)
-    for folder, prefix in ((Path(settings.articles_dir).resolve(), ""), (uploads_dir(settings).resolve(), "uploads/")):
+    uploads = [(folder, "uploads/") for folder in _resolved(upload_folders(settings))]
+    for folder, prefix in ((Path(settings.articles_dir).resolve(), ""), *uploads):
         if path.is_relative_to(folder):
             return prefix + path.relative_to(folder).as_posix()
     return _below_ingested_folder(path, doc_id) or path.name
@@ -179,7 +191,7 @@ _ABSOLUTE_PATH = re.compile(r"(?<![\w.:/~-])/[^\s'\"/][^\s'\"]*")
 def hide_paths(text: str, settings) -> str:
     """`text` (an error, a status) without absolute server paths: the app's own folders as display_path shows
     them, any other path by its last part."""
-    folders = {Path(settings.index_dir), Path(settings.articles_dir), uploads_dir(settings), ROOT}
+    folders = {Path(settings.index_dir), Path(settings.articles_dir), *upload_folders(settings), ROOT}
     named = {str(form): display_path(folder) if folder != ROOT else ""
              for folder in folders for form in (folder, folder.resolve()) if form.is_absolute()}
     for absolute in sorted(named, key=len, reverse=True):  # the deepest folder first
