@@ -236,8 +236,10 @@ class ChatApp:
             lines = self.library.add_uploads(files, progress=progress)
         except UserError as exc:
             return (self._error(exc), *[gr.skip()] * 4, None)
-        # file names come from the visitor's browser: escaped like all other text
-        return ("\n".join(f"- {escape_markdown(line)}" for line in lines), *_listing(self.library), None)
+        # one paragraph per file, its outcome in bold (no list: the box is not a list of bullets); file names come
+        # from the visitor's browser: escaped like all other text
+        shown = [f"**{outcome}** {escape_markdown(rest)}" for outcome, _, rest in (l.partition(" ") for l in lines)]
+        return ("\n\n".join(shown), *_listing(self.library), None)
 
     def delete(self, doc_id):
         """The delete button takes the chosen article out."""

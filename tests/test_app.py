@@ -204,11 +204,11 @@ def test_library_uploads_report_each_file(sample_settings, embedder, tmp_path):
     progress = []
     lines = library.add_uploads([str(incoming / n) for n in ("notes.md", "broken.pdf", "paper.pdf", "copy.txt",
                                                               "x.exe")], progress=lambda f, desc: progress.append(desc))
-    assert lines[1].startswith("❌ broken.pdf: not a readable PDF")
+    assert lines[1].startswith("Failed: broken.pdf — not a readable PDF")
     assert lines[:1] + lines[2:] == [
-        "✅ notes.md: added", "✅ paper.pdf: added",
-        "⚠️ copy.txt: skipped, same text as article 'khalilzad-on-iskp-ttp-and-pakistan'",
-        "❌ x.exe: .exe is not supported: use .txt, .md, .html, .htm, .pdf"]
+        "Added: notes.md", "Added: paper.pdf",
+        "Skipped: copy.txt — same text as article 'khalilzad-on-iskp-ttp-and-pakistan'",
+        "Failed: x.exe — .exe is not supported: use .txt, .md, .html, .htm, .pdf"]
     assert progress[0] == "Indexing notes.md" and len(progress) == 5
     assert sorted(p.name for p in uploads_dir(sample_settings).iterdir()) == ["notes.md", "paper.pdf"]
     assert {a.title for a in library.articles()} >= {"Kabul notes", "Water"}
@@ -224,7 +224,7 @@ def test_an_upload_the_index_refuses_leaves_no_copy(sample_settings, embedder, t
         raise UserError("another ingest is writing to this index")
 
     monkeypatch.setattr(library.collection, "add", locked)
-    assert library.add_uploads([str(tmp_path / "notes.md")]) == ["❌ notes.md: another ingest is writing to this index"]
+    assert library.add_uploads([str(tmp_path / "notes.md")]) == ["Failed: notes.md — another ingest is writing to this index"]
     assert list(uploads_dir(sample_settings).iterdir()) == []
 
 

@@ -1,5 +1,6 @@
 """The Articles tab as a new user met it: same-named articles told apart, uploads kept with their index, result
 lines in plain words, a delete that asks first. The app's own functions, with the hashing embedder."""
+import re
 import shutil
 
 import pytest
@@ -11,6 +12,7 @@ from ui.library import Library, shown_source
 from ui.render import articles_rows
 
 SAMPLE_ID = "khalilzad-on-iskp-ttp-and-pakistan"
+EMOJI = re.compile("[\u2600-\u27bf\U0001f000-\U0001faff\ufe0f]")  # symbols and emoji, and their emoji selector
 
 
 @pytest.fixture
@@ -79,3 +81,15 @@ def test_an_index_whose_uploads_are_in_the_old_folder_still_shows_and_deletes_th
     library.delete_article("onion")
     assert not (old / "onion.txt").exists(), "its copy goes with it, as before"
     assert (library.settings.articles_dir / SAMPLE_ARTICLE.name).exists()
+
+
+def test_upload_results_are_plain_words_one_paragraph_each_not_emoji_in_bullets(chat_app, tmp_path):
+    (tmp_path / "notes.md").write_text("# Kabul notes\n\nThe embassy in Kabul reopened under guard.\n")
+    (tmp_path / "tool.exe").write_bytes(b"MZ")
+    shown = chat_app.add_files([str(tmp_path / "notes.md"), str(tmp_path / "tool.exe")], progress=lambda *a, **k: None)
+    result = shown[0]
+    assert result.split("\n\n") == [
+        "**Added:** notes.md",
+        "**Failed:** tool.exe — .exe is not supported: use .txt, .md, .html, .htm, .pdf"]
+    deleted = chat_app.library.delete_article("notes")
+    assert not EMOJI.search(result + deleted), "no emoji: a browser without an emoji font shows empty boxes"

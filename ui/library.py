@@ -14,6 +14,10 @@ from ui.render import is_web_url
 from ui.uploads import Staged, stage_uploads
 
 
+# What became of an upload, first on its line: words, not emoji (a browser without an emoji font shows boxes)
+ADDED, FAILED, SKIPPED, UNCHANGED = "Added:", "Failed:", "Skipped:", "Unchanged:"
+
+
 class Library:
     def __init__(self, collection: Collection):
         self.collection = collection
@@ -100,12 +104,12 @@ class Library:
 
     def _index_one(self, item: Staged) -> str:
         if item.path is None:
-            return f"❌ {item.name}: {item.problem}"
+            return f"{FAILED} {item.name} — {item.problem}"
         try:
             line = _outcome(item, self.collection.add([str(item.path)]))
         except UserError as exc:
-            line = f"❌ {item.name}: {exc}"
-        if line.startswith(("❌", "⚠️")):
+            line = f"{FAILED} {item.name} — {exc}"
+        if line.startswith((FAILED, SKIPPED)):
             item.path.unlink(missing_ok=True)  # keep no copy of what did not go into the index
         return line
 
@@ -122,21 +126,21 @@ class Library:
             source = Path(document.source)
             if not is_web_url(document.source) and source.resolve().parent in _resolved(upload_folders(self.settings)):
                 source.unlink(missing_ok=True)
-        return f"🗑️ Deleted “{document.title}”: its passages are no longer searched."
+        return f"Deleted “{document.title}”: its passages are no longer searched."
 
 
 def _outcome(item: Staged, report: IngestReport) -> str:
     name = item.name
     if report.failed:
-        return f"❌ {name}: {report.failed[0].reason}"
+        return f"{FAILED} {name} — {report.failed[0].reason}"
     if report.skipped:
-        return f"⚠️ {name}: skipped, {report.skipped[0].split(': ', 1)[-1]}"
+        return f"{SKIPPED} {name} — {report.skipped[0].split(': ', 1)[-1]}"
     if report.added and item.renamed_for:
-        return (f"✅ {name}: added as a new article '{report.added[0]}': uploads never replace the article "
+        return (f"{ADDED} {name} as a new article '{report.added[0]}': uploads never replace the article "
                 f"'{item.renamed_for}' (the operator's `cli.py ingest` does)")
     if report.added or report.updated:  # updated only if `cli.py ingest` added that id meanwhile
-        return f"✅ {name}: added"
-    return f"{name}: already indexed, unchanged"
+        return f"{ADDED} {name}"
+    return f"{UNCHANGED} {name} — already indexed"
 
 
 def uploads_dir(settings) -> Path:
