@@ -2,6 +2,7 @@
 lines in plain words, a delete that asks first. The app's own functions, with the hashing embedder."""
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -93,3 +94,24 @@ def test_upload_results_are_plain_words_one_paragraph_each_not_emoji_in_bullets(
         "**Failed:** tool.exe — .exe is not supported: use .txt, .md, .html, .htm, .pdf"]
     deleted = chat_app.library.delete_article("notes")
     assert not EMOJI.search(result + deleted), "no emoji: a browser without an emoji font shows empty boxes"
+
+
+def test_delete_asks_first_and_a_second_click_on_the_same_article_deletes_it(chat_app, tmp_path):
+    (tmp_path / "onion.txt").write_text("Onion prices double\n\nOnion prices doubled after the floods in the valley.\n")
+    chat_app.library.add_uploads([str(tmp_path / "onion.txt")])
+    copy = chat_app.library.documents()["onion"].source
+
+    asked, confirming, button, *_ = chat_app.delete("onion", None)
+    assert asked == "Delete “Onion prices double” and its uploaded copy? Click “Confirm delete” to take it out of " \
+                    "the index."
+    assert confirming == "onion" and button.value == "Confirm delete"
+    assert "onion" in chat_app.library.documents() and Path(copy).is_file(), "one click deletes nothing"
+
+    asked, confirming, *_ = chat_app.delete(SAMPLE_ID, "onion")  # another article chosen meanwhile: asked afresh
+    assert asked.startswith("Delete “Khalilzad") and "uploaded copy" not in asked and confirming == SAMPLE_ID
+
+    done, confirming, button, *_ = chat_app.delete("onion", "onion")
+    assert done == "Deleted “Onion prices double”: its passages are no longer searched."
+    assert confirming is None and button.value == "Delete"
+    assert "onion" not in chat_app.library.documents() and not Path(copy).exists()
+    assert SAMPLE_ID in chat_app.library.documents()

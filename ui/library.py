@@ -16,6 +16,7 @@ from ui.uploads import Staged, stage_uploads
 
 # What became of an upload, first on its line: words, not emoji (a browser without an emoji font shows boxes)
 ADDED, FAILED, SKIPPED, UNCHANGED = "Added:", "Failed:", "Skipped:", "Unchanged:"
+CONFIRM_DELETE = "Confirm delete"  # the delete button's label while it waits for the second click
 
 
 class Library:
@@ -113,20 +114,34 @@ class Library:
             item.path.unlink(missing_ok=True)  # keep no copy of what did not go into the index
         return line
 
+    def delete_question(self, doc_id: str) -> str:
+        """What the app asks before delete_article: the article's title and what goes with it."""
+        document = self._deletable(doc_id)
+        copy = " and its uploaded copy" if self._uploaded(document) else ""
+        return f"Delete “{document.title}”{copy}? Click “{CONFIRM_DELETE}” to take it out of the index."
+
     def delete_article(self, doc_id: str) -> str:
         """Take one article out of the index (the others stay as they were) and, if it was uploaded, its copy in
         the uploads folder; one plain line saying so. The articles folder is the operator's: never touched."""
+        with self._write_lock:
+            document = self._deletable(doc_id)
+            self.collection.delete({document.id})
+            if self._uploaded(document):
+                Path(document.source).unlink(missing_ok=True)
+        return f"Deleted “{document.title}”: its passages are no longer searched."
+
+    def _deletable(self, doc_id: str) -> Document:
         if not self.settings.allow_delete:
             raise UserError("deleting articles is switched off on this deployment")
-        with self._write_lock:
-            document = self.documents().get(doc_id or "")
-            if document is None:
-                raise UserError("choose an indexed article to delete")
-            self.collection.delete({document.id})
-            source = Path(document.source)
-            if not is_web_url(document.source) and source.resolve().parent in _resolved(upload_folders(self.settings)):
-                source.unlink(missing_ok=True)
-        return f"Deleted “{document.title}”: its passages are no longer searched."
+        document = self.documents().get(doc_id or "")
+        if document is None:
+            raise UserError("choose an indexed article to delete")
+        return document
+
+    def _uploaded(self, document: Document) -> bool:
+        """Whether the article is a copy in an uploads folder (the app's to delete), not the operator's file."""
+        return (not is_web_url(document.source)
+                and Path(document.source).resolve().parent in _resolved(upload_folders(self.settings)))
 
 
 def _outcome(item: Staged, report: IngestReport) -> str:
