@@ -115,3 +115,11 @@ def test_delete_asks_first_and_a_second_click_on_the_same_article_deletes_it(cha
     assert confirming is None and button.value == "Delete"
     assert "onion" not in chat_app.library.documents() and not Path(copy).exists()
     assert SAMPLE_ID in chat_app.library.documents()
+
+
+def test_the_readme_says_how_to_change_the_port_next_to_the_run_command():
+    from helpers import ROOT
+
+    quick_start = (ROOT / "README.md").read_text().split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    assert "python app.py" in quick_start
+    assert "GRADIO_SERVER_PORT=" in quick_start and "GRADIO_SERVER_NAME=" in quick_start
