@@ -25,8 +25,8 @@ from settings import Settings
 from ui.chat import AskOptions, Turn, chat_messages, plain_sentence, respond, stop
 from ui.conversation import export_json, export_markdown, restored, saved_form
 from ui.examples import example_questions
-from ui.library import Library, hide_paths, shown_source
-from ui.render import article_html, articles_rows, escape_html, escape_markdown, sources_html
+from ui.library import CONFIRM_DELETE, Library, hide_paths, shown_source
+from ui.render import article_choices, article_html, articles_rows, escape_html, escape_markdown, sources_html
 from ui.uploads import ALLOWED_SUFFIXES
 
 STATIC = Path(__file__).resolve().parent / "ui" / "static"
@@ -44,6 +44,7 @@ THEME = gr.themes.Soft(primary_hue="indigo", neutral_hue="slate",
     button_primary_background_fill_dark="*primary_700", checkbox_label_background_fill_selected="*primary_700",
     checkbox_label_background_fill_selected_dark="*primary_700")
 ARTICLE_HEADERS = ["Title", "Author", "Date", "Chunks", "Source"]
+DELETE = "Delete"  # the delete button's label; it asks before it deletes (CONFIRM_DELETE)
 PRIVATE = {"api_visibility": "private"}  # UI plumbing stays out of the public API
 MAX_PASSAGES = 20  # k, on the slider and through the API: it bounds the work and the size of one answer
 # gradio's /gradio_api/upload route takes files from anyone, whatever the page shows: its copies are deleted after an
@@ -142,7 +143,11 @@ class ChatApp:
         if self.settings.allow_uploads:
             tab.add.click(self.add_files, tab.files, [tab.result, *self.listing, tab.files], **PRIVATE)
         if self.settings.allow_delete:
-            tab.delete.click(self.delete, tab.delete_choice, [tab.deleted, *self.listing], **PRIVATE)
+            confirming = gr.State(None)  # the article the button asked about: a second click deletes it
+            tab.delete.click(self.delete, [tab.delete_choice, confirming],
+                             [tab.deleted, confirming, tab.delete, *self.listing], **PRIVATE)
+            tab.delete_choice.input(lambda: ("", None, gr.Button(DELETE)), None, [tab.deleted, confirming, tab.delete],
+                                    queue=False, **PRIVATE)  # another choice is asked about afresh
             tab.table.change(self.delete_choices, outputs=tab.delete_choice, **PRIVATE)
         self._api()
 
@@ -196,7 +201,10 @@ class ChatApp:
                 answer = self.pipeline.ask(question, k=passages, mode=mode, doc_ids=doc_ids)
             except UserError as exc:
                 raise gr.Error(hide_paths(str(exc), settings)) from None
-            return answer_to_dict(answer, lambda source: shown_source(source, settings))
+            shown = answer_to_dict(answer)
+            for cited in shown["citations"]:  # shown as in the Articles tab, by the path its id mirrors
+                cited["source"] = shown_source(cited["source"], settings, cited["doc_id"])
+            return shown
 
         def articles() -> list[dict]:
             """The indexed articles: id, title, source, author, date, url and chunk count."""
@@ -233,20 +241,26 @@ class ChatApp:
             lines = self.library.add_uploads(files, progress=progress)
         except UserError as exc:
             return (self._error(exc), *[gr.skip()] * 4, None)
-        # file names come from the visitor's browser: escaped like all other text
-        return ("\n".join(f"- {escape_markdown(line)}" for line in lines), *_listing(self.library), None)
+        # one paragraph per file, its outcome in bold (no list: the box is not a list of bullets); file names come
+        # from the visitor's browser: escaped like all other text
+        shown = [f"**{outcome}** {escape_markdown(rest)}" for outcome, _, rest in (l.partition(" ") for l in lines)]
+        return ("\n\n".join(shown), *_listing(self.library), None)
 
-    def delete(self, doc_id):
-        """The delete button takes the chosen article out."""
+    def delete(self, doc_id, confirming):
+        """The delete button asks first: its first click names the article and turns it into "Confirm delete"; a
+        second click on the same choice takes the article out."""
         try:
-            line = self.library.delete_article(doc_id)
+            if doc_id and doc_id == confirming:
+                line = self.library.delete_article(doc_id)
+                return (escape_markdown(line), None, gr.Button(DELETE), *_listing(self.library))
+            question = self.library.delete_question(doc_id)
         except UserError as exc:
-            return (self._error(exc), *[gr.skip()] * 4)
-        return (escape_markdown(line), *_listing(self.library))
+            return (self._error(exc), None, gr.Button(DELETE), *[gr.skip()] * 4)
+        return (escape_markdown(question), doc_id, gr.Button(CONFIRM_DELETE), *[gr.skip()] * 4)
 
     def delete_choices(self) -> gr.Dropdown:
         """The delete box's choices follow the articles table."""
-        return gr.Dropdown(choices=[(a.title, a.id) for a in self.library.articles()], value=None)
+        return gr.Dropdown(choices=article_choices(self.library.articles()), value=None)
 
     def settled(self, updated: list[Turn]) -> tuple:
         return (chat_messages(updated), sources_html(updated, self.library.documents()), updated, saved_form(updated),
@@ -447,7 +461,7 @@ def _articles_tab(settings: Settings) -> ArticlesTab:
         with gr.Row(elem_id="delete-row"):
             tab.delete_choice = gr.Dropdown(choices=[], label="Delete an article", elem_id="delete-choice", scale=3,
                                             info="It is taken out of the index; the other articles stay.")
-            tab.delete = gr.Button("Delete", variant="stop", elem_id="delete", scale=1)
+            tab.delete = gr.Button(DELETE, variant="stop", elem_id="delete", scale=1)
         tab.deleted = gr.Markdown(elem_id="delete-result")
     if not settings.allow_uploads:
         gr.Markdown("Uploads are switched off on this deployment.", elem_id="uploads-off")
@@ -465,7 +479,7 @@ def _listing(library: Library) -> tuple:
     documents = library.documents()
     return (escape_markdown(library.status()), articles_rows(articles),
             gr.Dataset(samples=[[q] for q in example_questions(list(documents.values()))]),
-            gr.Dropdown(choices=[(a.title, a.id) for a in articles]))
+            gr.Dropdown(choices=article_choices(articles)))
 
 
 def _ready_or_let_the_pipeline_say_why(library: Library) -> None:

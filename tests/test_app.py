@@ -15,7 +15,7 @@ from schema import Answer, Citation, Document, UserError
 from settings import Settings
 from ui.chat import UNEXPECTED, AskOptions, Turn, chat_messages, pipeline_history, respond
 from ui.examples import example_questions
-from ui.library import Library
+from ui.library import Library, uploads_dir
 from ui.render import answer_markdown, escape_html, passage_parts, sources_html
 from ui.uploads import safe_filename, stage_uploads
 
@@ -204,13 +204,13 @@ def test_library_uploads_report_each_file(sample_settings, embedder, tmp_path):
     progress = []
     lines = library.add_uploads([str(incoming / n) for n in ("notes.md", "broken.pdf", "paper.pdf", "copy.txt",
                                                               "x.exe")], progress=lambda f, desc: progress.append(desc))
-    assert lines[1].startswith("❌ broken.pdf: not a readable PDF")
+    assert lines[1].startswith("Failed: broken.pdf — not a readable PDF")
     assert lines[:1] + lines[2:] == [
-        "✅ notes.md: added", "✅ paper.pdf: added",
-        "⚠️ copy.txt: skipped, same text as article 'khalilzad-on-iskp-ttp-and-pakistan'",
-        "❌ x.exe: .exe is not supported: use .txt, .md, .html, .htm, .pdf"]
+        "Added: notes.md", "Added: paper.pdf",
+        "Skipped: copy.txt — same text as article 'khalilzad-on-iskp-ttp-and-pakistan'",
+        "Failed: x.exe — .exe is not supported: use .txt, .md, .html, .htm, .pdf"]
     assert progress[0] == "Indexing notes.md" and len(progress) == 5
-    assert sorted(p.name for p in (tmp_path / "uploads").iterdir()) == ["notes.md", "paper.pdf"]
+    assert sorted(p.name for p in uploads_dir(sample_settings).iterdir()) == ["notes.md", "paper.pdf"]
     assert {a.title for a in library.articles()} >= {"Kabul notes", "Water"}
     assert "3 articles indexed" in library.status()
 
@@ -224,8 +224,8 @@ def test_an_upload_the_index_refuses_leaves_no_copy(sample_settings, embedder, t
         raise UserError("another ingest is writing to this index")
 
     monkeypatch.setattr(library.collection, "add", locked)
-    assert library.add_uploads([str(tmp_path / "notes.md")]) == ["❌ notes.md: another ingest is writing to this index"]
-    assert list((tmp_path / "uploads").iterdir()) == []
+    assert library.add_uploads([str(tmp_path / "notes.md")]) == ["Failed: notes.md — another ingest is writing to this index"]
+    assert list(uploads_dir(sample_settings).iterdir()) == []
 
 
 def test_uploads_switched_off(sample_settings, embedder):

@@ -56,7 +56,7 @@ def test_an_upload_named_like_a_curated_article_is_added_beside_it(library, tmp_
     forged.parent.mkdir()
     forged.write_text("Khalilzad on ISKP\n\nThe author says Bagram was sold to the highest bidder.")
     assert library.add_uploads([str(forged)]) == [
-        f"✅ {SAMPLE_ARTICLE.name}: added as a new article '{SAMPLE_ID}-2': uploads never replace the article "
+        f"Added: {SAMPLE_ARTICLE.name} as a new article '{SAMPLE_ID}-2': uploads never replace the article "
         f"'{SAMPLE_ID}' (the operator's `cli.py ingest` does)"]
     documents = library.documents()
     assert documents[SAMPLE_ID].text == curated.text and documents[SAMPLE_ID].source == curated.source
@@ -70,8 +70,8 @@ def test_uploads_of_one_name_at_different_times_are_all_kept(library, tmp_path):
         upload.parent.mkdir()
         upload.write_text(f"# Notes {number}\n\nThe convoy number {number} left Kabul at dawn.")
         versions.append(library.add_uploads([str(upload)])[0])
-    assert versions[0] == "✅ notes.md: added" and "added as a new article 'notes-2'" in versions[1]
-    assert "added as a new article 'notes-3'" in versions[2], "Notes.md has the id notes too"
+    assert versions[0] == "Added: notes.md" and "notes.md as a new article 'notes-2'" in versions[1]
+    assert "Notes.md as a new article 'notes-3'" in versions[2], "Notes.md has the id notes too"
     kept = {path.name: path.read_text() for path in uploads_dir(library.settings).iterdir()}
     assert kept == {"notes.md": "# Notes 1\n\nThe convoy number 1 left Kabul at dawn.",
                     "notes-2.md": "# Notes 2\n\nThe convoy number 2 left Kabul at dawn.",

@@ -22,7 +22,7 @@ def library(settings, embedder, tmp_path):
     library = Library(Collection(settings, embedder))
     library.ensure_ready()
     (tmp_path / "onion.txt").write_text(ONION)
-    assert library.add_uploads([str(tmp_path / "onion.txt")]) == ["✅ onion.txt: added"]
+    assert library.add_uploads([str(tmp_path / "onion.txt")]) == ["Added: onion.txt"]
     return library
 
 
@@ -31,7 +31,7 @@ def test_deleting_an_uploaded_article_removes_it_its_answers_and_its_copy(librar
     assert pipeline.ask(ONION_QUESTION).citations[0].doc_id == "onion"
     before = {a.id: a for a in library.articles()}
     deleted = library.delete_article("onion")
-    assert deleted == "🗑️ Deleted “Onion prices double”: its passages are no longer searched."
+    assert deleted == "Deleted “Onion prices double”: its passages are no longer searched."
     after = {a.id: a for a in library.articles()}
     assert after == {k: v for k, v in before.items() if k != "onion"}, "the other articles are untouched"
     answer = pipeline.ask(ONION_QUESTION)

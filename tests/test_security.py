@@ -306,8 +306,8 @@ def test_uploads_whose_names_clash_are_all_kept(settings, embedder, tmp_path):
         paths[-1].write_text(text)
     staged = stage_uploads([str(p) for p in paths], tmp_path / "staged", max_mb=1)
     assert [s.path.read_text() for s in staged] == [p.read_text() for p in paths], "no copy overwrote another"
-    assert library.add_uploads([str(p) for p in paths]) == ["✅ a b.txt: added", "✅ a_b.txt: added",
-                                                            "✅ a_b.txt: added"]
+    assert library.add_uploads([str(p) for p in paths]) == ["Added: a b.txt", "Added: a_b.txt",
+                                                            "Added: a_b.txt"]
     assert {"Dams", "Onions", "Roads"} <= {a.title for a in library.articles()}
 
 

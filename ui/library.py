@@ -6,11 +6,17 @@ import threading
 from dataclasses import replace
 from pathlib import Path, PurePath
 
+from ingest.loaders import path_id
 from qa.collection import Collection, IndexedArticle, IngestReport
 from schema import Document, UserError
 from settings import ROOT
 from ui.render import is_web_url
 from ui.uploads import Staged, stage_uploads
+
+
+# What became of an upload, first on its line: words, not emoji (a browser without an emoji font shows boxes)
+ADDED, FAILED, SKIPPED, UNCHANGED = "Added:", "Failed:", "Skipped:", "Unchanged:"
+CONFIRM_DELETE = "Confirm delete"  # the delete button's label while it waits for the second click
 
 
 class Library:
@@ -76,7 +82,8 @@ class Library:
     def articles(self) -> list[IndexedArticle]:
         """The indexed articles, each `source` as shown_source gives it."""
         articles = self.collection.articles() if self.has_index() else []
-        return [replace(article, source=shown_source(article.source, self.settings)) for article in articles]
+        return [replace(article, source=shown_source(article.source, self.settings, article.id))
+                for article in articles]
 
     def documents(self) -> dict[str, Document]:
         return self.collection.documents() if self.has_index() else {}
@@ -98,47 +105,72 @@ class Library:
 
     def _index_one(self, item: Staged) -> str:
         if item.path is None:
-            return f"❌ {item.name}: {item.problem}"
+            return f"{FAILED} {item.name} — {item.problem}"
         try:
             line = _outcome(item, self.collection.add([str(item.path)]))
         except UserError as exc:
-            line = f"❌ {item.name}: {exc}"
-        if line.startswith(("❌", "⚠️")):
+            line = f"{FAILED} {item.name} — {exc}"
+        if line.startswith((FAILED, SKIPPED)):
             item.path.unlink(missing_ok=True)  # keep no copy of what did not go into the index
         return line
+
+    def delete_question(self, doc_id: str) -> str:
+        """What the app asks before delete_article: the article's title and what goes with it."""
+        document = self._deletable(doc_id)
+        copy = " and its uploaded copy" if self._uploaded(document) else ""
+        return f"Delete “{document.title}”{copy}? Click “{CONFIRM_DELETE}” to take it out of the index."
 
     def delete_article(self, doc_id: str) -> str:
         """Take one article out of the index (the others stay as they were) and, if it was uploaded, its copy in
         the uploads folder; one plain line saying so. The articles folder is the operator's: never touched."""
+        with self._write_lock:
+            document = self._deletable(doc_id)
+            self.collection.delete({document.id})
+            if self._uploaded(document):
+                Path(document.source).unlink(missing_ok=True)
+        return f"Deleted “{document.title}”: its passages are no longer searched."
+
+    def _deletable(self, doc_id: str) -> Document:
         if not self.settings.allow_delete:
             raise UserError("deleting articles is switched off on this deployment")
-        with self._write_lock:
-            document = self.documents().get(doc_id or "")
-            if document is None:
-                raise UserError("choose an indexed article to delete")
-            self.collection.delete({document.id})
-            source = Path(document.source)
-            if not is_web_url(document.source) and source.resolve().parent == uploads_dir(self.settings).resolve():
-                source.unlink(missing_ok=True)
-        return f"🗑️ Deleted “{document.title}”: its passages are no longer searched."
+        document = self.documents().get(doc_id or "")
+        if document is None:
+            raise UserError("choose an indexed article to delete")
+        return document
+
+    def _uploaded(self, document: Document) -> bool:
+        """Whether the article is a copy in an uploads folder (the app's to delete), not the operator's file."""
+        return (not is_web_url(document.source)
+                and Path(document.source).resolve().parent in _resolved(upload_folders(self.settings)))
 
 
 def _outcome(item: Staged, report: IngestReport) -> str:
     name = item.name
     if report.failed:
-        return f"❌ {name}: {report.failed[0].reason}"
+        return f"{FAILED} {name} — {report.failed[0].reason}"
     if report.skipped:
-        return f"⚠️ {name}: skipped, {report.skipped[0].split(': ', 1)[-1]}"
+        return f"{SKIPPED} {name} — {report.skipped[0].split(': ', 1)[-1]}"
     if report.added and item.renamed_for:
-        return (f"✅ {name}: added as a new article '{report.added[0]}': uploads never replace the article "
+        return (f"{ADDED} {name} as a new article '{report.added[0]}': uploads never replace the article "
                 f"'{item.renamed_for}' (the operator's `cli.py ingest` does)")
     if report.added or report.updated:  # updated only if `cli.py ingest` added that id meanwhile
-        return f"✅ {name}: added"
-    return f"{name}: already indexed, unchanged"
+        return f"{ADDED} {name}"
+    return f"{UNCHANGED} {name} — already indexed"
 
 
 def uploads_dir(settings) -> Path:
-    return Path(settings.index_dir).parent / "uploads"
+    """Where uploads are copied: inside the index folder, so that each index has its own."""
+    return Path(settings.index_dir) / "uploads"
+
+
+def upload_folders(settings) -> tuple[Path, Path]:
+    """uploads_dir and the folder uploads went to before it (beside the index folder, shared by the indexes of one
+    parent folder): an index made then still shows its uploads as uploads/NAME and deletes their copies."""
+    return uploads_dir(settings), Path(settings.index_dir).parent / "uploads"
+
+
+def _resolved(folders) -> set[Path]:
+    return {Path(folder).resolve() for folder in folders}
 
 
 def display_path(path) -> str:
@@ -147,16 +179,28 @@ def display_path(path) -> str:
     return f"{shown}/"
 
 
-def shown_source(source: str, settings) -> str:
+def shown_source(source: str, settings, doc_id: str = "") -> str:
     """A source as visitors see it: a web address as it is; a file by its path below the articles folder, or as
-    uploads/NAME, or else by its name alone. Never an absolute server path."""
+    uploads/NAME, or else by its path below the folder it was ingested from (which its id `doc_id` mirrors: dup/a/
+    README.md for dup/a/readme), or by its name alone. Never an absolute server path."""
     if is_web_url(source):
         return source
     path = PurePath(source)
-    for folder, prefix in ((Path(settings.articles_dir).resolve(), ""), (uploads_dir(settings).resolve(), "uploads/")):
+    uploads = [(folder, "uploads/") for folder in _resolved(upload_folders(settings))]
+    for folder, prefix in ((Path(settings.articles_dir).resolve(), ""), *uploads):
         if path.is_relative_to(folder):
             return prefix + path.relative_to(folder).as_posix()
-    return path.name
+    return _below_ingested_folder(path, doc_id) or path.name
+
+
+def _below_ingested_folder(path: PurePath, doc_id: str) -> str:
+    """The file's path below the folder an ingest gave it `doc_id` from (ingest's path_id), or "" when the id is not
+    such a path's (a file ingested alone, a JSON record's own id)."""
+    depth = doc_id.count("/") + 1
+    if not doc_id or depth >= len(path.parts):
+        return ""
+    folder = PurePath(*path.parts[:-depth])
+    return path.relative_to(folder).as_posix() if path_id(path, folder) == doc_id else ""
 
 
 # An absolute path: a "/" that follows no letter, dot, colon or slash (so not inside a URL or a relative path).
@@ -166,7 +210,7 @@ _ABSOLUTE_PATH = re.compile(r"(?<![\w.:/~-])/[^\s'\"/][^\s'\"]*")
 def hide_paths(text: str, settings) -> str:
     """`text` (an error, a status) without absolute server paths: the app's own folders as display_path shows
     them, any other path by its last part."""
-    folders = {Path(settings.index_dir), Path(settings.articles_dir), uploads_dir(settings), ROOT}
+    folders = {Path(settings.index_dir), Path(settings.articles_dir), *upload_folders(settings), ROOT}
     named = {str(form): display_path(folder) if folder != ROOT else ""
              for folder in folders for form in (folder, folder.resolve()) if form.is_absolute()}
     for absolute in sorted(named, key=len, reverse=True):  # the deepest folder first

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections import Counter
 from dataclasses import replace
 from pathlib import PurePath
 from urllib.parse import urlparse
@@ -272,4 +273,11 @@ def short_source(source: str) -> str:
 
 
 def articles_rows(articles: list[IndexedArticle]) -> list[list]:
-    return [[a.title, a.author, a.date, a.chunks, a.url or short_source(a.source)] for a in articles]
+    """The Articles table's rows, from Library.articles (its sources already as visitors see them)."""
+    return [[a.title, a.author, a.date, a.chunks, a.url or a.source] for a in articles]
+
+
+def article_choices(articles: list[IndexedArticle]) -> list[tuple[str, str]]:
+    """(label, id) of each article for the pickers: its title, with its id beside a title two articles share."""
+    shared = {title for title, count in Counter(a.title for a in articles).items() if count > 1}
+    return [(f"{a.title} ({a.id})" if a.title in shared else a.title, a.id) for a in articles]
