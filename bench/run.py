@@ -404,14 +404,13 @@ def _units_shared_with(store: FaissStore, real: FaissStore):
     the vectors read through a view that wraps around the real store's rows instead of copying them."""
     copies = -(-store.count // real.count)
     counts = np.tile(np.asarray(real.unit_counts), copies)[:store.count]
-    saved = store.unit_counts, store.unit_keys, store.unit_vectors, store._unit_offsets
-    store.unit_counts, store._unit_offsets = counts, None
-    store.unit_keys = np.tile(np.asarray(real.unit_keys), copies)[:int(counts.sum())]
-    store.unit_vectors = _WrappingRows(np.asarray(real.unit_vectors))
+    saved = store.unit_counts, store.unit_keys, store.unit_vectors
+    store.replace_units(counts, np.tile(np.asarray(real.unit_keys), copies)[:int(counts.sum())],
+                        _WrappingRows(np.asarray(real.unit_vectors)))
     try:
         yield store
     finally:
-        store.unit_counts, store.unit_keys, store.unit_vectors, store._unit_offsets = saved
+        store.replace_units(*saved)
 
 
 class _WrappingRows:
