@@ -9,7 +9,8 @@ Milvus server or cluster, Zilliz Cloud), `RAGQA_MILVUS_TOKEN` its secret. The co
   text, its vector (FLAT, inner product = cosine) and its BM25 terms: the embed text as index/lexical.py reads it
   (stop words dropped, words stemmed, by bm25s) on an analyzed field feeding a BM25 Function, so Milvus scores the
   terms the FAISS store's BM25 scores;
-- `ragqa_units`: one row per quotable unit (ingest/units.py): chunk, document, text key and vector;
+- `ragqa_units`: one row per quotable unit (ingest/units.py): chunk, document, text key and vector, named
+  "{chunk id}@{text key}" so an answer reads its candidates' vectors by id;
 - `ragqa_records`: each document as JSON (with its content hash and chunk count) cut into parts that fit a VARCHAR,
   and two rows of the store itself: its config (model, dimension, chunking, titles: checked on open as the FAISS
   manifest is) and its revision, changed by every save, which readers compare to reopen (`live_revision`).
@@ -54,6 +55,10 @@ WRITE_ROWS = 2_000  # rows per insert or upsert call
 BM25_PARAMS = {"bm25_k1": lexical.SPEC["k1"], "bm25_b": lexical.SPEC["b"]}
 CHECKED_KEYS = ("embed_model", "dimension", "chunk_tokens", "chunk_overlap", "embed_title")
 CONFIG_ID, REVISION_ID = "@config", "@revision"  # rows of ragqa_records that are no document (their doc_id is "")
+# A unit row is named "{chunk id}@{text key}", so an answer reads its sentences' vectors by id (a point read; any other
+# filter reads every row in Milvus Lite). The config row of collections created so says it; older ones named unit rows
+# "{chunk id}@{row number}" and are read by chunk id.
+UNIT_IDS = "chunk@key"
 INSTALL = "pip install -r requirements-scale.txt"
 
 _clients: dict[tuple[str, str], object] = {}
@@ -164,9 +169,8 @@ def _document_batches(entries: list):
 
 def _unit_rows(doc_id: str, chunks: list[Chunk], rows: UnitRows) -> list[dict]:
     owners = [chunk.id for chunk, count in zip(chunks, rows.counts) for _ in range(count)]
-    return [{"id": f"{owner}@{n}", "chunk_id": owner, "doc_id": doc_id, "key": key,
-             "vector": vector.astype(np.float32)}
-            for n, (owner, key, vector) in enumerate(zip(owners, rows.keys, rows.vectors))]
+    return [{"id": f"{owner}@{key}", "chunk_id": owner, "doc_id": doc_id, "key": key,
+             "vector": vector.astype(np.float32)} for owner, key, vector in zip(owners, rows.keys, rows.vectors)]
 
 
 class Names:
@@ -198,6 +202,7 @@ class MilvusStore:
         self.doc_hashes: dict[str, str] = {}
         self._chunk_counts: Counter = Counter()
         self._created = False  # whether this store created the collections: then only it wrote rows there
+        self._units_by_id = False  # whether every unit row is named by its chunk and text key (UNIT_IDS)
 
     # -- opening ---------------------------------------------------------------------------------------
     @classmethod
@@ -220,13 +225,15 @@ class MilvusStore:
             if store.client.has_collection(name):
                 store.client.drop_collection(name)
         store._create_collections()
-        store._created = True
-        store.client.insert(store.names.records, [store._record_row(CONFIG_ID, "", 0, json.dumps(store.config))])
+        store._created = store._units_by_id = True
+        config = json.dumps({**store.config, "unit_ids": UNIT_IDS})
+        store.client.insert(store.names.records, [store._record_row(CONFIG_ID, "", 0, config)])
         return store
 
     def _check_config(self, collection: str) -> None:
         rows = self.client.query(self.names.records, filter=f"id == {literal(CONFIG_ID)}", output_fields=["payload"])
         built = json.loads(rows[0]["payload"]) if rows else {}
+        self._units_by_id = built.get("unit_ids") == UNIT_IDS
         differences = [f"{key} {built.get(key)!r} (now {self.config.get(key)!r})"
                        for key in CHECKED_KEYS if built.get(key) != self.config.get(key)]
         if differences:
@@ -399,12 +406,17 @@ class MilvusStore:
         return np.array([rows[key]["vector"] for key in keys], dtype=np.float32).reshape(len(keys), -1)
 
     def _by_id(self, collection: str, keys: list[str], fields: list[str]) -> dict[str, dict]:
-        rows = {}
-        for batch in _batches(sorted(set(keys))):
-            rows.update((row["id"], row) for row in self._query(collection, one_of("id", batch), ["id", *fields]))
+        rows = self._with_ids(collection, keys, fields)
         missing = next((key for key in keys if key not in rows), None)
         if missing is not None:
             raise KeyError(missing)
+        return rows
+
+    def _with_ids(self, collection: str, keys: list[str], fields: list[str]) -> dict[str, dict]:
+        """The rows with these ids that exist, by id."""
+        rows = {}
+        for batch in _batches(sorted(set(keys))):
+            rows.update((row["id"], row) for row in self._query(collection, one_of("id", batch), ["id", *fields]))
         return rows
 
     def _query(self, collection: str, expression: str, fields: list[str]) -> list[dict]:
@@ -443,12 +455,16 @@ class MilvusStore:
         return MilvusLexical(self)
 
     def unit_vectors_of(self, wanted: list[tuple[str, str]]) -> list[np.ndarray | None]:
-        stored = {}
-        for batch in _batches(sorted({chunk_id for chunk_id, _ in wanted})):
-            for row in self._query(self.names.units, one_of("chunk_id", batch), ["chunk_id", "key", "vector"]):
-                stored[row["chunk_id"], row["key"]] = np.asarray(row["vector"], dtype=np.float32)
         model = self.config["embed_model"]
-        return [stored.get((chunk_id, text_key(model, text))) for chunk_id, text in wanted]
+        keys = [(chunk_id, text_key(model, text)) for chunk_id, text in wanted]
+        if self._units_by_id:
+            rows = self._with_ids(self.names.units, [f"{chunk_id}@{key}" for chunk_id, key in keys],
+                                  ["chunk_id", "key", "vector"]).values()
+        else:  # collections created before unit rows were named by their key
+            rows = [row for batch in _batches(sorted({chunk_id for chunk_id, _ in keys}))
+                    for row in self._query(self.names.units, one_of("chunk_id", batch), ["chunk_id", "key", "vector"])]
+        stored = {(row["chunk_id"], row["key"]): np.asarray(row["vector"], dtype=np.float32) for row in rows}
+        return [stored.get(key) for key in keys]
 
     def prepare_search(self, with_title: bool) -> None:
         """Nothing to build: Milvus holds the indexes."""

@@ -1,7 +1,9 @@
 """A Milvus store writes by batches of documents, not one document at a time: Milvus Lite reads the whole collection
 for every delete by filter, so moving SciFact's 11,608 chunks with three deletes per document took 28 minutes.
 Replacing a document still leaves none of its old rows, in a store that created the collections and in one that
-opened them after an ingest stopped half way."""
+opened them after an ingest stopped half way. An answer reads its sentences' vectors by row id (a point read), not by
+a filter that reads every unit row; collections written before unit rows were named so are still read."""
+import json
 from collections import Counter
 
 import numpy as np
@@ -11,30 +13,40 @@ from helpers import milvus_settings, needs_milvus, records
 from index.build import open_store, store_config, update_index
 from index.milvus_store import MilvusStore
 from index.move import StoredRows
-from index.store import UnitRows
+from index.store import UnitRows, text_key
 from schema import Chunk, Document
 
 
 class CountingClient:
-    """The store's client, counting the calls made through it by name."""
+    """The store's client, counting the calls made through it by name and keeping their filters."""
 
     def __init__(self, client):
-        self.client, self.calls = client, Counter()
+        self.client, self.calls, self.filters = client, Counter(), []
 
     def __getattr__(self, name):
         self.calls[name] += 1
-        return getattr(self.client, name)
+        method = getattr(self.client, name)
+
+        def call(*args, **kwargs):
+            if "filter" in kwargs:
+                self.filters.append((name, kwargs["filter"]))
+            return method(*args, **kwargs)
+        return call
+
+
+def sentence(n: int, doc_id: str = "rivers") -> str:
+    return f"Sentence {n} of {doc_id} about the river dam."
 
 
 def entry(doc_id: str, chunk_count: int, embedder):
-    text = " ".join(f"Sentence {n} of {doc_id} about the river dam." for n in range(chunk_count))
+    text = " ".join(sentence(n, doc_id) for n in range(chunk_count))
     document = Document(doc_id, doc_id.title(), f"{doc_id}.txt", text)
-    pieces = [f"Sentence {n} of {doc_id} about the river dam." for n in range(chunk_count)]
+    pieces = [sentence(n, doc_id) for n in range(chunk_count)]
     starts = [text.index(piece) for piece in pieces]
     chunks = [Chunk(f"{doc_id}#{n}", doc_id, n, piece, start, start + len(piece), "")
               for n, (piece, start) in enumerate(zip(pieces, starts))]
     vectors = embedder.embed_documents(pieces)
-    units = UnitRows([1] * chunk_count, [f"{doc_id}-{n}" for n in range(chunk_count)], vectors)
+    units = UnitRows([1] * chunk_count, [text_key(embedder.name, piece) for piece in pieces], vectors)
     return (document, f"hash-{doc_id}-{chunk_count}", chunks, vectors, [f"key-{c.id}" for c in chunks]), units
 
 
@@ -77,7 +89,7 @@ def test_a_created_store_replacing_a_document_it_wrote_leaves_none_of_the_old_ro
     add(store, embedder, {"rivers": 1})
     store.save()
     assert rows_of(store, store.names.chunks, "rivers") == ["rivers#0"]
-    assert rows_of(store, store.names.units, "rivers") == ["rivers#0@0"]
+    assert rows_of(store, store.names.units, "rivers") == [f"rivers#0@{text_key('hashing', sentence(0))}"]
     assert rows_of(store, store.names.chunks, "border") == ["border#0", "border#1"]
     assert records(open_store(milvus, embedder)) == records(store)
 
@@ -112,3 +124,33 @@ def test_the_move_reads_the_faiss_rows_once_and_batches_them_by_chunks(settings,
     ordered = [source.position(c.id) for _, _, chunks, _, _ in entries for c in chunks]
     assert np.array_equal(np.vstack([vectors for _, _, _, vectors, _ in entries]), source.vectors[ordered])
     assert sum(len(rows.keys) for rows in units.values()) == int(source.unit_counts.sum())
+
+
+@needs_milvus
+def test_an_answer_reads_its_sentence_vectors_by_row_id(milvus, embedder):
+    store = MilvusStore.create(milvus, store_config(milvus, embedder).as_dict())
+    add(store, embedder, {"rivers": 3, "border": 2})
+    store.save()
+    opened = open_store(milvus, embedder)
+    opened.client = counting = CountingClient(opened.client)
+    found = opened.unit_vectors_of([("rivers#1", sentence(1)), ("rivers#1", "no such sentence")])
+    assert np.allclose(found[0], embedder.embed_documents([sentence(1)])[0]) and found[1] is None
+    assert counting.filters and all(expression.startswith("id in [") for _, expression in counting.filters), \
+        "a point read, not a filter over every row"
+
+
+@needs_milvus
+def test_a_collection_whose_unit_rows_are_named_by_number_still_finds_their_vectors(milvus, embedder):
+    """As code before unit rows were named by their text key wrote them: "{chunk id}@{row number}", and a config row
+    that does not say otherwise."""
+    config = store_config(milvus, embedder).as_dict()
+    store = MilvusStore.create(milvus, config)
+    (document, doc_hash, chunks, vectors, keys), _ = entry("rivers", 2, embedder)
+    store.add([(document, doc_hash, chunks, vectors, keys)])
+    unit_key = text_key("hashing", sentence(1))
+    store.client.insert(store.names.units, [{"id": "rivers#1@0", "chunk_id": "rivers#1", "doc_id": "rivers",
+                                             "key": unit_key, "vector": vectors[1]}])
+    store.client.upsert(store.names.records, [store._record_row("@config", "", 0, json.dumps(config))])
+    store.save()
+    found = open_store(milvus, embedder).unit_vectors_of([("rivers#1", sentence(1))])
+    assert np.allclose(found[0], vectors[1])
