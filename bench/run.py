@@ -127,10 +127,10 @@ def measure_machine(embedder) -> Machine:
 
 # -- ingest ----------------------------------------------------------------------------------------------
 
-def squad_articles(limit: int | None = None) -> tuple[list[dict], list[str]]:
+def squad_articles(limit: int | None = None, path: Path | None = None) -> tuple[list[dict], list[str]]:
     """The first `limit` SQuAD dev articles as the evaluation reads them (records {"id", "title", "text"}) and the
-    questions asked about them."""
-    dataset = read_squad(SQUAD)
+    questions asked about them; `path`, another copy of SQuAD dev than SQUAD."""
+    dataset = read_squad(path or SQUAD)
     articles = dataset.articles[:limit]
     ids = {article["id"] for article in articles}
     return articles, [question.question for question in dataset.questions if question.doc_id in ids]
@@ -398,20 +398,24 @@ def latency_benchmark(embedder, real: FaissStore, questions: list[str], sizes: l
     return Latency(len(vectors), len(timed), SEARCH_K, SPREAD, tuple(measured)), saved
 
 
-@contextlib.contextmanager
-def _units_shared_with(store: FaissStore, real: FaissStore):
-    """The synthetic store with unit rows for every chunk: each copy's are its original's (same texts, so same keys),
-    the vectors read through a view that wraps around the real store's rows instead of copying them."""
+def copied_units(store: FaissStore, real: FaissStore) -> tuple[np.ndarray, np.ndarray]:
+    """Unit counts and keys for every chunk of a synthetic store: each copy's are its original's (same texts, so same
+    keys); its rows are the real store's rows over and over."""
     copies = -(-store.count // real.count)
     counts = np.tile(np.asarray(real.unit_counts), copies)[:store.count]
-    saved = store.unit_counts, store.unit_keys, store.unit_vectors, store._unit_offsets
-    store.unit_counts, store._unit_offsets = counts, None
-    store.unit_keys = np.tile(np.asarray(real.unit_keys), copies)[:int(counts.sum())]
-    store.unit_vectors = _WrappingRows(np.asarray(real.unit_vectors))
+    return counts, np.tile(np.asarray(real.unit_keys), copies)[:int(counts.sum())]
+
+
+@contextlib.contextmanager
+def _units_shared_with(store: FaissStore, real: FaissStore):
+    """The synthetic store with unit rows for every chunk (`copied_units`), the vectors read through a view that wraps
+    around the real store's rows instead of copying them."""
+    saved = store.unit_counts, store.unit_keys, store.unit_vectors
+    store.replace_units(*copied_units(store, real), _WrappingRows(np.asarray(real.unit_vectors)))
     try:
         yield store
     finally:
-        store.unit_counts, store.unit_keys, store.unit_vectors, store._unit_offsets = saved
+        store.replace_units(*saved)
 
 
 class _WrappingRows:

@@ -9,7 +9,8 @@ Milvus server or cluster, Zilliz Cloud), `RAGQA_MILVUS_TOKEN` its secret. The co
   text, its vector (FLAT, inner product = cosine) and its BM25 terms: the embed text as index/lexical.py reads it
   (stop words dropped, words stemmed, by bm25s) on an analyzed field feeding a BM25 Function, so Milvus scores the
   terms the FAISS store's BM25 scores;
-- `ragqa_units`: one row per quotable unit (ingest/units.py): chunk, document, text key and vector;
+- `ragqa_units`: one row per quotable unit (ingest/units.py): chunk, document, text key and vector, named
+  "{chunk id}@{text key}" so an answer reads its candidates' vectors by id;
 - `ragqa_records`: each document as JSON (with its content hash and chunk count) cut into parts that fit a VARCHAR,
   and two rows of the store itself: its config (model, dimension, chunking, titles: checked on open as the FAISS
   manifest is) and its revision, changed by every save, which readers compare to reopen (`live_revision`).
@@ -22,9 +23,11 @@ Consistency: every collection is created with consistency level Strong, so a sea
 before it (an ingest's own reads, and readers that reopen on a new revision, never miss a document). It costs a wait
 for the latest timestamp on a server; Bounded would be faster and could miss an ingest's last seconds.
 
-Edits go to Milvus as they are made (a changed document: its chunks upserted, its surplus chunks, units and record
-parts deleted and rewritten); `save` then changes the revision. Unlike a FAISS generation, a reader may see an
-ingest half done, one document at a time; `--rebuild` drops the collections at once.
+Edits go to Milvus as they are made, a batch of documents at a time (a changed document: its chunks upserted, its
+surplus chunks, units and record parts deleted and rewritten; one delete by filter per collection and batch, none
+into collections the store itself created and has not written that document to); `save` then flushes and changes
+the revision. Unlike a FAISS generation, a reader may see an ingest half done, one batch at a time; `--rebuild`
+drops the collections at once.
 """
 from __future__ import annotations
 
@@ -47,10 +50,15 @@ CONSISTENCY = "Strong"
 PART_CHARS = 16_000  # a record part: at most 64,000 bytes of UTF-8, within a VARCHAR's 65,535
 ID_BYTES = 2_048
 TEXT_BYTES = 65_535
-BATCH = 500  # rows per insert, keys per "in" filter
+BATCH = 500  # keys per "in" filter, documents per write
+WRITE_ROWS = 2_000  # rows per insert or upsert call
 BM25_PARAMS = {"bm25_k1": lexical.SPEC["k1"], "bm25_b": lexical.SPEC["b"]}
 CHECKED_KEYS = ("embed_model", "dimension", "chunk_tokens", "chunk_overlap", "embed_title")
 CONFIG_ID, REVISION_ID = "@config", "@revision"  # rows of ragqa_records that are no document (their doc_id is "")
+# A unit row is named "{chunk id}@{text key}", so an answer reads its sentences' vectors by id (a point read; any other
+# filter reads every row in Milvus Lite). The config row of collections created so says it; older ones named unit rows
+# "{chunk id}@{row number}" and are read by chunk id.
+UNIT_IDS = "chunk@key"
 INSTALL = "pip install -r requirements-scale.txt"
 
 _clients: dict[tuple[str, str], object] = {}
@@ -146,6 +154,25 @@ def _batches(items: list, size: int = BATCH):
         yield items[start:start + size]
 
 
+def _document_batches(entries: list):
+    """Entries in batches of about WRITE_ROWS chunks and at most BATCH documents (the ids one filter names)."""
+    batch, rows = [], 0
+    for entry in entries:
+        batch.append(entry)
+        rows += len(entry[2])
+        if rows >= WRITE_ROWS or len(batch) >= BATCH:
+            yield batch
+            batch, rows = [], 0
+    if batch:
+        yield batch
+
+
+def _unit_rows(doc_id: str, chunks: list[Chunk], rows: UnitRows) -> list[dict]:
+    owners = [chunk.id for chunk, count in zip(chunks, rows.counts) for _ in range(count)]
+    return [{"id": f"{owner}@{key}", "chunk_id": owner, "doc_id": doc_id, "key": key,
+             "vector": vector.astype(np.float32)} for owner, key, vector in zip(owners, rows.keys, rows.vectors)]
+
+
 class Names:
     def __init__(self, prefix: str):
         self.chunks, self.units, self.records = f"{prefix}_chunks", f"{prefix}_units", f"{prefix}_records"
@@ -174,6 +201,8 @@ class MilvusStore:
         self.documents: dict[str, Document] = {}
         self.doc_hashes: dict[str, str] = {}
         self._chunk_counts: Counter = Counter()
+        self._created = False  # whether this store created the collections: then only it wrote rows there
+        self._units_by_id = False  # whether every unit row is named by its chunk and text key (UNIT_IDS)
 
     # -- opening ---------------------------------------------------------------------------------------
     @classmethod
@@ -196,12 +225,15 @@ class MilvusStore:
             if store.client.has_collection(name):
                 store.client.drop_collection(name)
         store._create_collections()
-        store.client.insert(store.names.records, [store._record_row(CONFIG_ID, "", 0, json.dumps(store.config))])
+        store._created = store._units_by_id = True
+        config = json.dumps({**store.config, "unit_ids": UNIT_IDS})
+        store.client.insert(store.names.records, [store._record_row(CONFIG_ID, "", 0, config)])
         return store
 
     def _check_config(self, collection: str) -> None:
         rows = self.client.query(self.names.records, filter=f"id == {literal(CONFIG_ID)}", output_fields=["payload"])
         built = json.loads(rows[0]["payload"]) if rows else {}
+        self._units_by_id = built.get("unit_ids") == UNIT_IDS
         differences = [f"{key} {built.get(key)!r} (now {self.config.get(key)!r})"
                        for key in CHECKED_KEYS if built.get(key) != self.config.get(key)]
         if differences:
@@ -276,40 +308,53 @@ class MilvusStore:
 
     # -- editing ---------------------------------------------------------------------------------------
     def add(self, entries, units: dict[str, UnitRows] | None = None) -> None:
-        """Each document replaced in Milvus: its chunks upserted, its old surplus chunks, units and record parts
-        deleted, the new ones inserted."""
-        for document, doc_hash, chunks, vectors, embed_keys in entries:
-            self._write_chunks(document, chunks, vectors, embed_keys)
-            self._write_units(document.id, chunks, (units or {}).get(document.id))
-            self._write_record(document, doc_hash, len(chunks))
+        """Documents replaced in Milvus a batch at a time (a delete by filter reads the whole collection in Milvus
+        Lite, so one per batch and collection, never one per document): their chunks upserted, the old surplus
+        chunks, units and record parts deleted, the new units and record parts inserted."""
+        for batch in _document_batches(entries):
+            self._write_batch(batch, units or {})
+
+    def _write_batch(self, batch, units: dict[str, UnitRows]) -> None:
+        held = {document.id: len(chunks) for document, _, chunks, *_ in batch if self._may_hold(document.id)}
+        self._write(self.names.chunks, self._chunk_rows(batch), set(held))
+        if held:
+            self.client.delete(self.names.chunks, filter=" or ".join(
+                f"(doc_id == {literal(doc_id)} and index >= {count})" for doc_id, count in held.items()))
+            self.client.delete(self.names.units, filter=one_of("doc_id", held))
+            self.client.delete(self.names.records, filter=one_of("doc_id", held))
+        self._write(self.names.units, [row for document, _, chunks, *_ in batch if document.id in units
+                                       for row in _unit_rows(document.id, chunks, units[document.id])])
+        self._write(self.names.records, [row for document, doc_hash, chunks, *_ in batch
+                                         for row in self._record_rows(document, doc_hash, len(chunks))])
+        for document, doc_hash, chunks, *_ in batch:
             self.documents[document.id], self.doc_hashes[document.id] = document, doc_hash
             self._chunk_counts[document.id] = len(chunks)
 
-    def _write_chunks(self, document: Document, chunks: list[Chunk], vectors: np.ndarray, embed_keys: list[str]):
-        texts = [embed_text(document, chunk, self.config.get("embed_title", True)) for chunk in chunks]
-        rows = [{**asdict(chunk), "embed_key": key, "terms": " ".join(words), "vector": vector.astype(np.float32)}
-                for chunk, key, words, vector in zip(chunks, embed_keys, lexical.terms(texts), vectors)]
-        for batch in _batches(rows):
-            self.client.upsert(self.names.chunks, batch)
-        self.client.delete(self.names.chunks, filter=f"doc_id == {literal(document.id)} and index >= {len(chunks)}")
+    def _may_hold(self, doc_id: str) -> bool:
+        """Whether Milvus may hold rows of this document: one this store wrote, or any in collections it did not
+        create (an ingest that stopped half way leaves chunks of a document whose record it never wrote)."""
+        return not self._created or doc_id in self.documents
 
-    def _write_units(self, doc_id: str, chunks: list[Chunk], rows: UnitRows | None) -> None:
-        self.client.delete(self.names.units, filter=f"doc_id == {literal(doc_id)}")
-        if rows is None:
-            return
-        owners = [chunk.id for chunk, count in zip(chunks, rows.counts) for _ in range(count)]
-        records = [{"id": f"{owner}@{n}", "chunk_id": owner, "doc_id": doc_id, "key": key,
-                    "vector": vector.astype(np.float32)}
-                   for n, (owner, key, vector) in enumerate(zip(owners, rows.keys, rows.vectors))]
-        for batch in _batches(records):
-            self.client.insert(self.names.units, batch)
+    def _write(self, collection: str, rows: list[dict], replacing: set[str] = frozenset()) -> None:
+        """Rows of documents in `replacing` upserted (their old versions replaced in place), the others inserted."""
+        for batch in _batches([row for row in rows if row["doc_id"] in replacing], WRITE_ROWS):
+            self.client.upsert(collection, batch)
+        for batch in _batches([row for row in rows if row["doc_id"] not in replacing], WRITE_ROWS):
+            self.client.insert(collection, batch)
 
-    def _write_record(self, document: Document, doc_hash: str, chunks: int) -> None:
-        self.client.delete(self.names.records, filter=f"doc_id == {literal(document.id)}")
+    def _chunk_rows(self, batch) -> list[dict]:
+        """The rows of these entries' chunks; their BM25 terms cut in one call (bm25s is slow to start)."""
+        with_title = self.config.get("embed_title", True)
+        texts = [embed_text(document, chunk, with_title) for document, _, chunks, *_ in batch for chunk in chunks]
+        chunks = [(chunk, key, vector) for _, _, chunks, vectors, keys in batch
+                  for chunk, key, vector in zip(chunks, keys, vectors)]
+        return [{**asdict(chunk), "embed_key": key, "terms": " ".join(words), "vector": vector.astype(np.float32)}
+                for (chunk, key, vector), words in zip(chunks, lexical.terms(texts))]
+
+    def _record_rows(self, document: Document, doc_hash: str, chunks: int) -> list[dict]:
         payload = json.dumps({**asdict(document), "hash": doc_hash, "chunks": chunks}, ensure_ascii=False)
         parts = [payload[start:start + PART_CHARS] for start in range(0, len(payload), PART_CHARS)]
-        self.client.insert(self.names.records, [self._record_row(f"{document.id}@{n}", document.id, n, part)
-                                                for n, part in enumerate(parts)])
+        return [self._record_row(f"{document.id}@{n}", document.id, n, part) for n, part in enumerate(parts)]
 
     @staticmethod
     def _record_row(row_id: str, doc_id: str, part: int, payload: str) -> dict:
@@ -361,12 +406,17 @@ class MilvusStore:
         return np.array([rows[key]["vector"] for key in keys], dtype=np.float32).reshape(len(keys), -1)
 
     def _by_id(self, collection: str, keys: list[str], fields: list[str]) -> dict[str, dict]:
-        rows = {}
-        for batch in _batches(sorted(set(keys))):
-            rows.update((row["id"], row) for row in self._query(collection, one_of("id", batch), ["id", *fields]))
+        rows = self._with_ids(collection, keys, fields)
         missing = next((key for key in keys if key not in rows), None)
         if missing is not None:
             raise KeyError(missing)
+        return rows
+
+    def _with_ids(self, collection: str, keys: list[str], fields: list[str]) -> dict[str, dict]:
+        """The rows with these ids that exist, by id."""
+        rows = {}
+        for batch in _batches(sorted(set(keys))):
+            rows.update((row["id"], row) for row in self._query(collection, one_of("id", batch), ["id", *fields]))
         return rows
 
     def _query(self, collection: str, expression: str, fields: list[str]) -> list[dict]:
@@ -405,12 +455,16 @@ class MilvusStore:
         return MilvusLexical(self)
 
     def unit_vectors_of(self, wanted: list[tuple[str, str]]) -> list[np.ndarray | None]:
-        stored = {}
-        for batch in _batches(sorted({chunk_id for chunk_id, _ in wanted})):
-            for row in self._query(self.names.units, one_of("chunk_id", batch), ["chunk_id", "key", "vector"]):
-                stored[row["chunk_id"], row["key"]] = np.asarray(row["vector"], dtype=np.float32)
         model = self.config["embed_model"]
-        return [stored.get((chunk_id, text_key(model, text))) for chunk_id, text in wanted]
+        keys = [(chunk_id, text_key(model, text)) for chunk_id, text in wanted]
+        if self._units_by_id:
+            rows = self._with_ids(self.names.units, [f"{chunk_id}@{key}" for chunk_id, key in keys],
+                                  ["chunk_id", "key", "vector"]).values()
+        else:  # collections created before unit rows were named by their key
+            rows = [row for batch in _batches(sorted({chunk_id for chunk_id, _ in keys}))
+                    for row in self._query(self.names.units, one_of("chunk_id", batch), ["chunk_id", "key", "vector"])]
+        stored = {(row["chunk_id"], row["key"]): np.asarray(row["vector"], dtype=np.float32) for row in rows}
+        return [stored.get(key) for key in keys]
 
     def prepare_search(self, with_title: bool) -> None:
         """Nothing to build: Milvus holds the indexes."""

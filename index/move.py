@@ -16,7 +16,7 @@ from index.stores import live_version, new_store, writing
 from schema import UserError
 from settings import Settings
 
-BATCH_DOCUMENTS = 50  # documents per write, and per progress line
+BATCH_CHUNKS = 2_000  # chunks per write, and per progress line
 
 
 @dataclass
@@ -44,34 +44,50 @@ def move_to_milvus(settings: Settings, embedder: Embedder, *, replace: bool = Fa
                             f"to drop it, or name another with RAGQA_MILVUS_COLLECTION")
         target = new_store(target_settings, config)
         report = MoveReport()
-        doc_ids = sorted(source.documents)
-        for start in range(0, len(doc_ids), BATCH_DOCUMENTS):
-            entries, units = documents_of(source, doc_ids[start:start + BATCH_DOCUMENTS])
+        stored = StoredRows(source)
+        for doc_ids in stored.batches():
+            entries, units = stored.documents(doc_ids)
             target.add(entries, units)
             report.documents += len(entries)
             report.chunks += sum(len(chunks) for _, _, chunks, _, _ in entries)
             report.unit_vectors += sum(len(rows.keys) for rows in units.values())
-            progress(f"moved {report.documents}/{len(doc_ids)} articles")
+            progress(f"moved {report.documents}/{len(source.documents)} articles")
         target.save(None)
     return report
 
 
-def documents_of(source: FaissStore, doc_ids: list[str]):
-    """The store's entries and unit rows of these documents, as `Store.add` takes them."""
-    positions = defaultdict(list)
-    wanted = set(doc_ids)
-    for position, chunk in enumerate(source.chunks):
-        if chunk.doc_id in wanted:
-            positions[chunk.doc_id].append(position)
-    offsets = np.concatenate([[0], np.cumsum(source.unit_counts)])
-    entries, units = [], {}
-    for doc_id in doc_ids:
-        mine = positions[doc_id]
-        entries.append((source.documents[doc_id], source.doc_hashes[doc_id], [source.chunks[p] for p in mine],
-                        np.asarray(source.vectors[mine], dtype=np.float32), [source.embed_keys[p] for p in mine]))
-        rows = np.concatenate([np.arange(offsets[p], offsets[p + 1]) for p in mine]).astype(np.int64) if mine \
-            else np.zeros(0, dtype=np.int64)
-        units[doc_id] = UnitRows([int(source.unit_counts[p]) for p in mine],
-                                 [key.decode() for key in source.unit_keys[rows]],
-                                 np.asarray(source.unit_vectors[rows], dtype=np.float32))
-    return entries, units
+class StoredRows:
+    """The FAISS store's rows by document, found once (not once per batch: a scan of every chunk each time)."""
+
+    def __init__(self, source: FaissStore):
+        self.source = source
+        self.positions = defaultdict(list)
+        for position, chunk in enumerate(source.chunks):
+            self.positions[chunk.doc_id].append(position)
+        self.unit_offsets = np.concatenate([[0], np.cumsum(source.unit_counts)]).astype(np.int64)
+
+    def batches(self):
+        """The documents, sorted, in batches of about BATCH_CHUNKS chunks."""
+        batch, chunks = [], 0
+        for doc_id in sorted(self.source.documents):
+            batch.append(doc_id)
+            chunks += len(self.positions[doc_id])
+            if chunks >= BATCH_CHUNKS:
+                yield batch
+                batch, chunks = [], 0
+        if batch:
+            yield batch
+
+    def documents(self, doc_ids: list[str]):
+        """These documents' entries and unit rows, as `Store.add` takes them."""
+        source, entries, units = self.source, [], {}
+        for doc_id in doc_ids:
+            mine = self.positions[doc_id]
+            entries.append((source.documents[doc_id], source.doc_hashes[doc_id], [source.chunks[p] for p in mine],
+                            np.asarray(source.vectors[mine], dtype=np.float32), [source.embed_keys[p] for p in mine]))
+            rows = np.concatenate([np.arange(self.unit_offsets[p], self.unit_offsets[p + 1]) for p in mine]) \
+                if mine else np.zeros(0, dtype=np.int64)
+            units[doc_id] = UnitRows([int(source.unit_counts[p]) for p in mine],
+                                     [key.decode() for key in source.unit_keys[rows]],
+                                     np.asarray(source.unit_vectors[rows], dtype=np.float32))
+        return entries, units

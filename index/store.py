@@ -129,6 +129,17 @@ class FaissStore:
         if self._unit_offsets is None:
             self._unit_offsets = np.concatenate([[0], np.cumsum(self.unit_counts)])
 
+    def replace_units(self, counts: np.ndarray, keys: np.ndarray, vectors) -> None:
+        """Every chunk's unit rows at once: per chunk how many (`counts`), per row its key and vector; `vectors` may
+        be anything indexed by row (a benchmark's view shared between copies). Where each chunk's rows start is
+        worked out again on the next look-up."""
+        counts = np.asarray(counts, dtype=np.int64)
+        if counts.shape != (self.count,) or len(keys) != int(counts.sum()):
+            raise ValueError(f"unit rows for {len(counts)} chunks and {len(keys)} keys do not fit {self.count} chunks "
+                             f"with {int(counts.sum())} rows")
+        self.unit_counts, self.unit_keys, self.unit_vectors = counts, np.asarray(keys, dtype=UNIT_KEY), vectors
+        self._unit_offsets = None
+
     def vectors_by_key(self) -> dict[str, np.ndarray]:
         """Every stored vector by the text_key of its text: the chunks' and their units'."""
         return dict(zip(self.unit_keys.astype(str), self.unit_vectors)) | dict(zip(self.embed_keys, self.vectors))

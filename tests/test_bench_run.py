@@ -20,3 +20,23 @@ def test_the_ingested_squad_articles_and_their_questions_come_from_the_evaluatio
     assert questions == ["a1?", "a2?"], "only the questions on the articles ingested"
     assert [article_text(a) for a in articles] == ["Super Bowl\n\nDenver won.\n\nIt was cold."]
     assert len(squad_articles()[0]) == 2
+
+
+def test_a_synthetic_stores_copies_share_their_originals_unit_rows_for_the_while(corpus, settings, embedder):
+    import numpy as np
+
+    from bench.run import _units_shared_with, synthetic_store
+    from index.build import open_store, update_index
+    from ingest.units import chunk_units
+
+    update_index([str(corpus)], settings, embedder, progress=False)
+    real = open_store(settings, embedder)
+    store = synthetic_store(real, 2 * real.count + 1, np.random.default_rng(0))
+    copy = store.chunks[-1]  # of the third copy
+    original = real.chunk(copy.id.replace("~2#", "#"))
+    document = store.documents[copy.doc_id]
+    unit = next(document.text[start:end] for start, end, *_ in chunk_units(document, copy))
+    with _units_shared_with(store, real):
+        shared = store.unit_vectors_of([(copy.id, unit)])[0]
+        assert np.array_equal(shared, real.unit_vectors_of([(original.id, unit)])[0])
+    assert store.unit_vectors_of([(copy.id, unit)]) == [None], "the copies' own (no) rows back"

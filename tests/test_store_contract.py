@@ -1,9 +1,12 @@
 """The store contract (index/stores.py), run against the FAISS folder and Milvus Lite (in process): ingest, upsert,
 delete, search with filters, BM25, unit vectors and reopening behave alike, and the sample article gives the same
 answers and citations through both. The Milvus half is skipped, saying which package is missing, without
-requirements-scale.txt."""
+requirements-scale.txt. With MILVUS_URI set (http://host:19530, MILVUS_TOKEN if the server asks for one), the contract
+also runs against that Milvus server, in collections of a unique name dropped at the end; skipped otherwise."""
 import dataclasses
 import json
+import os
+import uuid
 
 import numpy as np
 import pytest
@@ -20,9 +23,33 @@ QUERIES = ["What did Khalilzad say about Pakistan?", "TTP attacks on the border"
 METHODS = ["dense", "bm25", "hybrid", "rrf", "mmr"]
 
 
-@pytest.fixture(params=["faiss", pytest.param("milvus", marks=[needs_milvus, pytest.mark.slow])])
+MILVUS_URI = os.environ.get("MILVUS_URI", "")
+needs_server = pytest.mark.skipif(not MILVUS_URI, reason="no Milvus server: set MILVUS_URI=http://host:19530 (Milvus "
+                                                         "2.5 or later; MILVUS_TOKEN if it asks for one) to run it")
+
+
+@pytest.fixture(params=["faiss", pytest.param("milvus", marks=[needs_milvus, pytest.mark.slow]),
+                        pytest.param("milvus-server", marks=[needs_milvus, needs_server])])
 def store_settings(request, settings, tmp_path, closed_clients):
-    return settings if request.param == "faiss" else milvus_settings(settings, tmp_path)
+    if request.param != "milvus-server":
+        yield settings if request.param == "faiss" else milvus_settings(settings, tmp_path)
+        return
+    server = dataclasses.replace(settings, store="milvus", milvus_uri=MILVUS_URI,
+                                 milvus_token=os.environ.get("MILVUS_TOKEN", ""),
+                                 milvus_collection=f"ragqa_test_{uuid.uuid4().hex[:12]}")
+    try:
+        yield server
+    finally:
+        drop_collections(server)
+
+
+def drop_collections(settings) -> None:
+    from index.milvus_store import Names, client_for
+
+    client = client_for(settings)
+    for name in Names(settings.milvus_collection).all():
+        if client.has_collection(name):
+            client.drop_collection(name)
 
 
 def test_ingest_reopen_upsert_and_delete(store_settings, embedder, corpus):

@@ -167,3 +167,20 @@ def test_a_pickle_planted_in_a_units_file_is_refused_and_never_run(corpus, setti
     with pytest.raises(UserError) as refused:
         open_store(settings, embedder)
     assert str(path) in str(refused.value) and not marker.exists()
+
+
+def test_replacing_the_unit_rows_resets_where_each_chunks_rows_start(corpus, settings, embedder):
+    update_index([str(corpus)], settings, embedder, progress=False)
+    store = open_store(settings, embedder)
+    texts = stored_texts(store)
+    first, last = store.chunks[0], store.chunks[-1]
+    assert store.unit_vectors_of([(first.id, texts[0])])[0] is not None  # the row offsets are built here
+    kept = int(store.unit_counts[-1])  # only the last chunk keeps its rows, now the store's first ones
+    counts = np.zeros(store.count, dtype=np.int64)
+    counts[-1] = kept
+    vectors = np.array(store.unit_vectors[-kept:])
+    store.replace_units(counts, store.unit_keys[-kept:], vectors)
+    assert store.unit_vectors_of([(first.id, texts[0])]) == [None]
+    assert np.array_equal(store.unit_vectors_of([(last.id, texts[-1])])[0], vectors[-1])
+    with pytest.raises(ValueError, match="do not fit"):
+        store.replace_units(counts[1:], store.unit_keys, vectors)
