@@ -137,3 +137,18 @@ def corpus(tmp_path):
     write(folder, "border.txt", "Border\n\nTrade across the border fell after the attacks. The army closed roads.")
     write(folder, "khalilzad.txt", SAMPLE_ARTICLE.read_text())
     return folder
+
+
+@pytest.fixture
+def library(settings, embedder):
+    """The app's article library over an index of the sample article, copied into the articles folder."""
+    import shutil
+
+    from qa.collection import Collection
+    from ui.library import Library
+
+    settings.articles_dir.mkdir(parents=True)
+    shutil.copy(SAMPLE_ARTICLE, settings.articles_dir)
+    library = Library(Collection(settings, embedder))
+    library.ensure_ready()
+    return library

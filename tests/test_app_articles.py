@@ -1,7 +1,6 @@
 """The Articles tab as a new user met it: same-named articles told apart, uploads kept with their index, result
 lines in plain words, a delete that asks first. The app's own functions, with the hashing embedder."""
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,15 +13,6 @@ from ui.render import articles_rows
 
 SAMPLE_ID = "khalilzad-on-iskp-ttp-and-pakistan"
 EMOJI = re.compile("[\u2600-\u27bf\U0001f000-\U0001faff\ufe0f]")  # symbols and emoji, and their emoji selector
-
-
-@pytest.fixture
-def library(settings, embedder):
-    settings.articles_dir.mkdir(parents=True)
-    shutil.copy(SAMPLE_ARTICLE, settings.articles_dir)
-    library = Library(Collection(settings, embedder))
-    library.ensure_ready()
-    return library
 
 
 @pytest.fixture

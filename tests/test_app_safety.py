@@ -16,11 +16,10 @@ from fakes import ScriptedGenerator, StalledGenerator, wait_for_llm_threads
 from helpers import ROOT, SAMPLE_ARTICLE
 from index.build import update_index
 from qa.generators import LlmBusy, LlmLane, LlmTimedOut
-from qa.collection import Collection
 from qa.pipeline import QAPipeline
 from settings import Settings
 from ui.chat import AskOptions, respond
-from ui.library import Library, hide_paths, uploads_dir
+from ui.library import hide_paths, uploads_dir
 
 QUESTION = "What does the author say about Bagram?"
 SAMPLE_ID = "khalilzad-on-iskp-ttp-and-pakistan"
@@ -40,15 +39,6 @@ def stalled():
 
 
 # ---- defect 5: an upload never replaces an article ------------------------------------------------------------
-
-@pytest.fixture
-def library(settings, embedder):
-    settings.articles_dir.mkdir(parents=True)
-    shutil.copy(SAMPLE_ARTICLE, settings.articles_dir)
-    library = Library(Collection(settings, embedder))
-    library.ensure_ready()
-    return library
-
 
 def test_an_upload_named_like_a_curated_article_is_added_beside_it(library, tmp_path):
     curated = library.documents()[SAMPLE_ID]
