@@ -208,3 +208,20 @@ def test_a_markdown_byline_below_the_body_is_text(tmp_path):
     (tmp_path / "zebra.md").write_text(f"# Zebra migration notes\n\n{ZEBRA_BODY}\n\nBy Alice Example\n")
     document = load_file(tmp_path / "zebra.md")[0]
     assert document.metadata == {} and document.text == f"{ZEBRA_BODY}\n\nBy Alice Example"
+
+
+def test_a_man_page_word_broken_with_a_typographic_hyphen_at_a_line_end_is_whole_again(tmp_path):
+    from ingest.loaders import load_file
+
+    lines = ["GNU tar is an archiving program designed to store multiple files in a",
+             "single file (an archive), and to manipulate such archives. The ar\u2010",
+             "chive can be either a regular file or a device (e.g. a tape drive,",
+             "hence the name of the program, which stands for tape archiver), which",
+             "can be located either on the local or on a remote machine. A built\u2010in",
+             "help lists every op\u2010", "tion and its short form."]
+    page = tmp_path / "tar.txt"
+    page.write_text("TAR(1)\n\nNAME\n       tar - an archiving utility\n\nDESCRIPTION\n"
+                    + "".join(f"       {line}\n" for line in lines))
+    text = load_file(page)[0].text
+    assert "The archive can be either a regular file" in text
+    assert "A built\u2010in help lists every option and its short form." in text
