@@ -227,7 +227,8 @@ def embed_texts(texts_by_key: dict[str, str], embedder: Embedder,
     """Vectors by key, and the reason for each key whose text could not be embedded."""
     from tqdm import tqdm
 
-    keys = list(texts_by_key)
+    # by length: each batch holds texts of one kind (sentences to pack, or chunks alike in padding)
+    keys = sorted(texts_by_key, key=lambda key: len(texts_by_key[key]))
     vectors, unembeddable = {}, {}
     # the texts are the chunks and their sentences (units), so the count is more than the chunks the summary names
     with tqdm(total=len(keys), desc="Embedding chunks and sentences", unit=" text", file=sys.stderr,

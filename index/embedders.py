@@ -107,6 +107,7 @@ class SentenceTransformerEmbedder:
         self._calls = threading.BoundedSemaphore(MODEL_CALLS)
         self._counting = threading.Lock()
         self._counting_tokenizer = None
+        self._packing: bool | None = None  # whether short texts are packed: settled at the first large call
 
     @property
     def model(self):
@@ -153,6 +154,11 @@ class SentenceTransformerEmbedder:
     def embed_documents(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if len(texts) >= ONE_THREAD_BELOW and self._packs():
+            return self._embed_packing_short(texts, show_progress)
+        return self._encode(texts, show_progress)
+
+    def _encode(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
         model = self.model  # loaded outside autocast
         # thread caps are a CPU matter: a GPU runs the batch whatever torch's CPU threads are
         threads = 1 if len(texts) < ONE_THREAD_BELOW and self.device == "cpu" else None
@@ -163,6 +169,39 @@ class SentenceTransformerEmbedder:
         vectors = np.asarray(vectors, dtype=np.float32)
         if self.precision != "fp32":  # normalised in bf16/fp16: make the norms exact again in fp32
             vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors
+
+    def _packs(self) -> bool:
+        """Whether short texts are packed (index/packing.py): for a model it suits, once a sample of texts packed
+        has been checked to give the vectors they get alone (else never, so a model that reads packed input
+        otherwise costs one check, not wrong vectors)."""
+        if self._packing is None:
+            from index import packing
+
+            self._packing = packing.packable(self.model)
+            if self._packing:
+                sample = ["A sentence on its own.", "Another, a little longer, sentence to embed.", "Third one."]
+                alone = self._encode(sample)
+                self._packing = bool((self._embed_packing_short(sample * 22)[:3] * alone).sum(1).min() > 0.9999)
+        return self._packing
+
+    def _embed_packing_short(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+        """The texts of at most packing.SHORT_TOKENS tokens packed several to a sequence, the others encoded."""
+        from index import packing
+
+        model = self.model
+        with self._counting:  # the counting tokenizer's copy: the model's own is configured for encode
+            ids = self._counting_tokenizer(texts, add_special_tokens=True, truncation=True,
+                                           max_length=model.max_seq_length, verbose=False,
+                                           return_attention_mask=False, return_token_type_ids=False)["input_ids"]
+        short = [i for i, tokens in enumerate(ids) if len(tokens) <= packing.SHORT_TOKENS]
+        long = [i for i in range(len(texts)) if len(ids[i]) > packing.SHORT_TOKENS]
+        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        if long:
+            vectors[long] = self._encode([texts[i] for i in long], show_progress)
+        if short:
+            with self._calls, self._autocast():
+                vectors[short] = packing.embed_packed(model, [ids[i] for i in short], self.device)
         return vectors
 
     def _autocast(self):
