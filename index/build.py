@@ -15,7 +15,7 @@ from index.stores import Store, live_version, new_store, writing
 from index.stores import open_store as open_configured_store
 from ingest.chunking import chunk_document, make_splitter
 from ingest.clean import one_line
-from ingest.loaders import LoadFailure, LoadSkip, failure_reason, iter_documents
+from ingest.loaders import LoadFailure, LoadSkip, failure_reason, iter_documents, slugify
 from ingest.units import chunk_units
 from schema import Document, UserError
 from settings import Settings
@@ -121,7 +121,7 @@ def _load_changes(sources, store: Store, report: IngestReport, progress: bool) -
         if isinstance(item, LoadFailure):
             report.failed.append(item)
             continue
-        item = _as_indexed(item, indexed_from, store)
+        item = _as_indexed(item, indexed_from, seen_ids)
         try:
             doc_hash = content_hash(item)
         except Exception as exc:  # noqa: BLE001 - a document that cannot even be serialised fails alone
@@ -136,6 +136,9 @@ def _load_changes(sources, store: Store, report: IngestReport, progress: bool) -
                                            f"'{item.id}'"))
             continue
         seen_ids.add(item.id)
+        replaced = store.doc_hashes.get(item.id)
+        if replaced != doc_hash and owner_of_hash.get(replaced) == item.id:
+            del owner_of_hash[replaced]  # its old text is no longer indexed: another file holding it is no duplicate
         owner_of_hash[doc_hash] = item.id
         if store.doc_hashes.get(item.id) == doc_hash:
             report.unchanged.append(item.id)
@@ -146,20 +149,28 @@ def _load_changes(sources, store: Store, report: IngestReport, progress: bool) -
 
 
 def _single_article_sources(store: Store) -> dict[str, str]:
-    """Each file or URL that holds exactly one indexed article (not a JSON file of records), with its id."""
+    """Each local file that holds exactly one indexed article, with that article's id made from its path."""
     articles_of: dict[str, list[str]] = {}
     for doc_id, document in store.documents.items():
         articles_of.setdefault(document.source, []).append(doc_id)
-    return {source: ids[0] for source, ids in articles_of.items()
-            if len(ids) == 1 and not source.lower().endswith((".json", ".jsonl"))}
+    return {source: ids[0] for source, ids in articles_of.items() if len(ids) == 1 and _id_from_path(ids[0], source)}
 
 
-def _as_indexed(document: Document, indexed_from: dict[str, str], store: Store) -> Document:
+def _id_from_path(doc_id: str, source: str) -> bool:
+    """Whether an article's id was made from its file's path (its last part is the file's name): not so for a web
+    page, whose address names it, nor for a file of JSON records, whose records name themselves."""
+    if source.lower().startswith(("http://", "https://")) or source.lower().endswith((".json", ".jsonl")):
+        return False
+    return doc_id.rsplit("/", 1)[-1] == slugify(Path(source).stem)
+
+
+def _as_indexed(document: Document, indexed_from: dict[str, str], claimed: set[str]) -> Document:
     """A file ingested again through another folder (or on its own) gets an id relative to that folder; it is still
     the article indexed from the same file, so it keeps that article's id and updates it, instead of becoming a
-    second, stale copy."""
+    second, stale copy. Not when another file of this run already took that id: then it keeps its new one."""
     existing = indexed_from.get(document.source)
-    if existing is None or existing == document.id or document.id in store.documents:
+    if existing is None or existing == document.id or existing in claimed or not _id_from_path(document.id,
+                                                                                                document.source):
         return document
     return replace(document, id=existing)
 

@@ -43,11 +43,16 @@ def without_surrogates(text: str) -> str:
     return _SURROGATE.sub("\ufffd", text)
 
 
-def normalize(text: str) -> str:
-    """Unify line endings and spacing, drop invisible characters; paragraphs end up separated by one blank line."""
+def normalize(text: str, keep_indent: bool = False) -> str:
+    """Unify line endings and spacing, drop invisible characters; paragraphs end up separated by one blank line.
+    With `keep_indent` (Markdown, whose code blocks and nested lists are indented) lines keep their spacing and
+    lose only what trails them."""
     text = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = [re.sub(r"[ \t\f\v\u00a0]+", " ", line).strip() for line in text.split("\n")]
+    if keep_indent:
+        lines = [line.rstrip() for line in text.split("\n")]
+    else:
+        lines = [re.sub(r"[ \t\f\v\u00a0]+", " ", line).strip() for line in text.split("\n")]
     text = "\n".join(lines)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 

@@ -168,10 +168,9 @@ def _parse(data: bytes, suffix: str, source: str, stem: str, url: str = "") -> l
         return list(_from_records(decode(data), suffix, source, stem))
     if suffix in HTML_SUFFIXES:
         return [_from_html(decode(data), source, stem, url)]
-    text = normalize(decode(data))
     if suffix in {".md", ".markdown"}:
-        return [_from_markdown(text, source, stem, url)]
-    return [_from_plain_text(text, source, stem, url)]
+        return [_from_markdown(normalize(decode(data), keep_indent=True), source, stem, url)]
+    return [_from_plain_text(normalize(decode(data)), source, stem, url)]
 
 
 def decode(data: bytes) -> str:
@@ -227,7 +226,7 @@ def _from_markdown(text: str, source: str, doc_id: str, url: str) -> Document:
         title = blocks[0].text
         byline, blocks = _byline_blocks(blocks[1:])
     elif len(blocks) > 1:  # an opening paragraph is body: the file is named by its name
-        title = Path(urlsplit(source).path).stem or doc_id
+        title = _named_stem(source) or doc_id
     else:  # one block and no heading: all body, as for plain text
         title = _short_title(blocks[0].text) if blocks else doc_id
     return _document(doc_id, title, blocks, source, {"url": url, **byline})
@@ -255,6 +254,13 @@ def _title_heading(blocks: list[Block]) -> int | None:
 def _reads_as_title(text: str, words: int = 12) -> bool:
     """A short line that ends no sentence: "Zebra migration notes", not "Sodium is a new library."."""
     return len(text.split()) <= words and not re.search(r"[.!?:;,]$", text.strip())
+
+
+def _named_stem(source: str) -> str:
+    """The name of the file or web page `source` without its suffix ("C# tips" of "/data/C# tips.md")."""
+    if source.lower().startswith(("http://", "https://")):
+        return Path(urlsplit(source).path).stem
+    return Path(source).stem
 
 
 def _from_html(html: str, source: str, doc_id: str, url: str) -> Document:

@@ -35,14 +35,15 @@ class Span:
     section: str = ""
 
 
-# groff (man pages) and some typesetters break a word at a line's end with U+2010, the typographic hyphen
-_BREAK_HYPHEN = re.compile(r"(?<=[^\W\d_])\u2010[ \t]*\n\s*(?=[a-z])")
+# groff (man pages) writes every hyphen as U+2010, the typographic one, and breaks lines after it, both where a word
+# was hyphenated and where it has a hyphen ("well‐known"): the two halves are joined with the hyphen kept
+_LINE_END_HYPHEN = re.compile(r"(?<=[^\W\d_]\u2010)[ \t]*\n\s*(?=[a-z])")
 
 
 def join_wrapped(text: str) -> str:
     """One paragraph from text whose lines were wrapped by the source (HTML source, PDF lines, a man page): a word
-    broken with U+2010 at a line's end is made whole ("ex‐" + "amples")."""
-    return " ".join(_BREAK_HYPHEN.sub("", text).split())
+    broken after U+2010 at a line's end is one word again ("ex‐" + "amples": "ex‐amples", not "ex‐ amples")."""
+    return " ".join(_LINE_END_HYPHEN.sub("", text).split())
 
 
 def assemble(blocks: list[Block]) -> tuple[str, list[Span]]:

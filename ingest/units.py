@@ -88,13 +88,14 @@ def chunk_units(document: Document, chunk: Chunk, standalone: bool = True) -> li
     # units of whole blocks (a unit's neighbours are there), or the lines around the chunk of a blockless document
     spans = _block_units(document.text, blocks) if blocks else document_units(document, chunk.start, chunk.end)
     whole_blocks = {(b.start, b.end) for b in blocks if b.kind in (CODE, ROW)}
+    block_ends = {end for _, end in whole_blocks}  # a quote ending with a code block may end in a colon ("web:")
     units = []
     for i, (start, end, paragraph) in enumerate(spans):
         if start < chunk.start or end > chunk.end:
             continue
-        if standalone:
+        if standalone and (start, end) not in whole_blocks:
             start, end = _standalone_span(document.text, spans, i)
-            if _introduces(document.text[start:end]):
+            if _introduces(document.text[start:end]) and end not in block_ends:
                 continue  # "run the following command:" with no quotable command after it
         if (start, end) not in whole_blocks and _word_count(document.text[start:end]) < MIN_QUOTE_WORDS:
             continue  # "∗deceased", "Figure 3": a fragment, never an answer
@@ -108,15 +109,17 @@ def _word_count(text: str) -> int:
 
 
 def _standalone_span(text: str, spans: list[tuple[int, int, int]], i: int) -> tuple[int, int]:
+    """The span of a sentence of prose made to stand alone as a quote."""
     start, end, paragraph = spans[i]
     if i > 0 and spans[i - 1][2] == paragraph and _DEPENDENT_OPENING.match(text[start:end]):
         start = spans[i - 1][0]
-    following = spans[i + 1] if i + 1 < len(spans) else None
-    if following and following[2] == paragraph and len(text[start:end].split()) < MIN_STANDALONE_WORDS:
-        end = following[1]
-    elif (following and _introduces(text[start:end]) and not text[end:following[0]].strip()
-          and following[1] - start <= MAX_WHOLE_BLOCK_CHARS):
-        end = following[1]  # "… issue the following command:" is quoted with the command (or item) it introduces
+    following = i + 1
+    if following < len(spans) and spans[following][2] == paragraph and len(text[start:end].split()) < MIN_STANDALONE_WORDS:
+        end = spans[following][1]
+        following += 1
+    if (following < len(spans) and _introduces(text[start:end]) and not text[end:spans[following][0]].strip()
+            and spans[following][1] - start <= MAX_WHOLE_BLOCK_CHARS):
+        end = spans[following][1]  # "… issue the following command:" is quoted with the command (or item) it introduces
     return start, end
 
 

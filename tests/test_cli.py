@@ -87,6 +87,28 @@ def test_a_file_ingested_again_on_its_own_or_through_a_sub_folder_updates_its_ar
     assert {hit["doc_id"] for hit in answer["hits"]} == {"news/story"} and "33" in answer["answer"]
 
 
+def test_a_file_named_like_an_indexed_one_neither_replaces_it_nor_drops_it(run_cli, tmp_path):
+    project = tmp_path / "proj"
+    (project / "sub").mkdir(parents=True)
+    (project / "README.md").write_text("# Top project\n\nThe top level readme explains the project layout.\n")
+    (project / "sub" / "README.md").write_text("# Sub module\n\nThe sub module readme explains the parser.\n")
+    assert json.loads(run_cli("ingest", project / "sub" / "README.md", "--json").stdout)["added"] == ["readme"]
+    result = run_cli("ingest", project, "--json")
+    assert result.returncode == 0, result.stderr
+    listing = json.loads(run_cli("ask", "What does the sub module readme explain?", "--json").stdout)["hits"]
+    assert {hit["doc_id"] for hit in listing} == {"readme", "sub/readme"}
+    assert json.loads(result.stdout)["total_documents"] == 2
+
+
+def test_only_ids_made_from_a_files_path_are_kept_for_that_file():
+    from index.build import _id_from_path
+
+    assert _id_from_path("news/story", "/data/news/story.txt") and _id_from_path("c-tips", "/data/C# tips.md")
+    assert not _id_from_path("r1", "/data/records.jsonl") and not _id_from_path("r1", "/data/r1.json")
+    assert not _id_from_path("articles", "https://example.org/api/articles")
+    assert not _id_from_path("r1", "/data/export.txt")
+
+
 def test_a_skipped_duplicate_is_named_and_makes_the_exit_code_nonzero(run_cli, tmp_path):
     (tmp_path / "a.txt").write_text("Same\n\nThe very same article text.")
     (tmp_path / "b.txt").write_text("Same\n\nThe very same article text.")

