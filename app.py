@@ -148,7 +148,7 @@ class ChatApp:
                              [tab.deleted, confirming, tab.delete, *self.listing], **PRIVATE)
             tab.delete_choice.input(lambda: ("", None, gr.Button(DELETE)), None, [tab.deleted, confirming, tab.delete],
                                     queue=False, **PRIVATE)  # another choice is asked about afresh
-            tab.table.change(self.delete_choices, outputs=tab.delete_choice, **PRIVATE)
+            tab.table.change(self.delete_choices, outputs=[tab.delete_choice, confirming, tab.delete], **PRIVATE)
         self._api()
 
     def _wire_chat(self) -> None:
@@ -258,9 +258,10 @@ class ChatApp:
             return (self._error(exc), None, gr.Button(DELETE), *[gr.skip()] * 4)
         return (escape_markdown(question), doc_id, gr.Button(CONFIRM_DELETE), *[gr.skip()] * 4)
 
-    def delete_choices(self) -> gr.Dropdown:
-        """The delete box's choices follow the articles table."""
-        return gr.Dropdown(choices=article_choices(self.library.articles()), value=None)
+    def delete_choices(self) -> tuple:
+        """The delete box's choices follow the articles table; a question asked about the old choice is dropped,
+        so the button is "Delete" again."""
+        return gr.Dropdown(choices=article_choices(self.library.articles()), value=None), None, gr.Button(DELETE)
 
     def settled(self, updated: list[Turn]) -> tuple:
         return (chat_messages(updated), sources_html(updated, self.library.documents()), updated, saved_form(updated),

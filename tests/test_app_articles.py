@@ -35,7 +35,7 @@ def test_same_named_articles_show_their_path_below_the_ingested_folder_and_picke
 
     rows = {row[4]: row for row in articles_rows(library.articles())}
     assert {"dup/a/README.md", "dup/b/README.md", "alone.txt", SAMPLE_ARTICLE.name} == set(rows)
-    labels = dict((value, label) for label, value in chat_app.delete_choices().choices)
+    labels = dict((value, label) for label, value in chat_app.delete_choices()[0].choices)
     assert labels["dup/a/readme"] == "Read me (dup/a/readme)" and labels["dup/b/readme"] == "Read me (dup/b/readme)"
     assert labels["alone"] == "Alone", "a title no other article has is shown alone"
 
@@ -96,6 +96,9 @@ def test_delete_asks_first_and_a_second_click_on_the_same_article_deletes_it(cha
                     "the index."
     assert confirming == "onion" and button.value == "Confirm delete"
     assert "onion" in chat_app.library.documents() and Path(copy).is_file(), "one click deletes nothing"
+
+    choices, confirming, button = chat_app.delete_choices()  # the table changed (an upload): the question is dropped
+    assert choices.value is None and confirming is None and button.value == "Delete"
 
     asked, confirming, *_ = chat_app.delete(SAMPLE_ID, "onion")  # another article chosen meanwhile: asked afresh
     assert asked.startswith("Delete “Khalilzad") and "uploaded copy" not in asked and confirming == SAMPLE_ID
