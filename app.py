@@ -358,8 +358,8 @@ class Exports:
         folder = self.folder / uuid.uuid4().hex
         folder.mkdir(parents=True)  # parents: the folder may have been cleaned away since the first export
 
-        def shown(source: str) -> str:  # no server paths
-            return shown_source(source, self.settings)
+        def shown(source: str, doc_id: str) -> str:  # no server paths
+            return shown_source(source, self.settings, doc_id)
 
         markdown, data = folder / "conversation.md", folder / "conversation.json"
         markdown.write_text(export_markdown(turns, shown), encoding="utf-8")

@@ -98,7 +98,10 @@ def test_the_saved_conversation_comes_back_and_malformed_turns_are_left_out():
 
 def test_exports_keep_each_citations_document_span_and_quote():
     turns = [answered(CITATIONS), Turn("Bad?", error="Nope.")]
-    def shown(source):
+    asked = []
+
+    def shown(source, doc_id):  # as the app's: a file by its path below the folder its id came from
+        asked.append(doc_id)
         return source.rsplit("/", 1)[-1]
 
     data = json.loads(export_json(turns, shown))["conversation"]
@@ -107,6 +110,7 @@ def test_exports_keep_each_citations_document_span_and_quote():
         assert DOCUMENTS[c["doc_id"]].text[c["start"]:c["end"]] == c["quote"]
         assert not c["source"].startswith("/")
     assert data[1]["answer"] == "Nope." and data[1]["citations"] == []
+    assert set(asked) == {c.doc_id for c in CITATIONS}, "each source is shown knowing its article's id"
     markdown = export_markdown(turns, shown)
     first = CITATIONS[0]
     assert f"1. **On <the> base** (base.txt, document `base`, characters {first.start}–{first.end})" in markdown

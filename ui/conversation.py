@@ -68,7 +68,7 @@ def _text(value) -> str:
     return value
 
 
-def export_json(turns: list[Turn], shown_source: Callable[[str], str] = str) -> str:
+def export_json(turns: list[Turn], shown_source: Callable[[str, str], str] = lambda source, doc_id: source) -> str:
     """The conversation as JSON: each question, its answer and every citation's document id, title, source, section,
     character span in the indexed document's text and the quote (== text[start:end])."""
     exported = []
@@ -80,13 +80,14 @@ def export_json(turns: list[Turn], shown_source: Callable[[str], str] = str) -> 
             "question": turn.question, "answer": turn.error or (answer.text if answer else turn.text),
             "answered": bool(answer and answer.answered), "stopped": turn.stopped, "error": turn.error,
             "searched_for": answer.query if answer else "",
-            "citations": [{"n": c.n, "doc_id": c.doc_id, "title": c.title, "source": shown_source(c.source),
+            "citations": [{"n": c.n, "doc_id": c.doc_id, "title": c.title, "source": shown_source(c.source, c.doc_id),
                            "section": c.section, "start": c.start, "end": c.end, "quote": c.quote}
                           for c in (answer.citations if answer else [])]})
     return json.dumps({"conversation": exported}, ensure_ascii=False, indent=2)
 
 
-def export_markdown(turns: list[Turn], shown_source: Callable[[str], str] = str) -> str:
+def export_markdown(turns: list[Turn],
+                    shown_source: Callable[[str, str], str] = lambda source, doc_id: source) -> str:
     """The conversation as a Markdown document: each question as a heading, the answer, then its numbered sources
     with the quote and where it is (document, characters start to end)."""
     lines = ["# Conversation", ""]
