@@ -322,10 +322,12 @@ class MilvusStore:
                 f"(doc_id == {literal(doc_id)} and index >= {count})" for doc_id, count in held.items()))
             self.client.delete(self.names.units, filter=one_of("doc_id", held))
             self.client.delete(self.names.records, filter=one_of("doc_id", held))
-        self._write(self.names.units, [row for document, _, chunks, *_ in batch if document.id in units
-                                       for row in _unit_rows(document.id, chunks, units[document.id])])
+        # the records right after their deletion (the articles are out of the listing only between the two calls),
+        # then the sentence vectors, which a question embeds itself while they are missing
         self._write(self.names.records, [row for document, doc_hash, chunks, *_ in batch
                                          for row in self._record_rows(document, doc_hash, len(chunks))])
+        self._write(self.names.units, [row for document, _, chunks, *_ in batch if document.id in units
+                                       for row in _unit_rows(document.id, chunks, units[document.id])])
         for document, doc_hash, chunks, *_ in batch:
             self.documents[document.id], self.doc_hashes[document.id] = document, doc_hash
             self._chunk_counts[document.id] = len(chunks)
