@@ -178,21 +178,23 @@ def test_a_document_without_blocks_is_cut_into_the_sentences_around_a_chunk():
     assert quotes == ["The second one is also long enough to quote. Short."]
 
 
-def test_a_sentence_ending_in_a_colon_is_quoted_with_the_command_it_introduces_or_not_at_all():
+def markdown_quotes(page: str, tmp_path) -> list[str]:
+    """The quotable units of a Markdown page read as one chunk, as an answer sees them."""
     from ingest.loaders import load_file
     from qa.evidence import candidate_sentences
     from schema import Hit
-    import tempfile
-    from pathlib import Path
 
+    path = tmp_path / "page.md"
+    path.write_text(page)
+    document = load_file(path)[0]
+    chunk = Chunk("page#0", document.id, 0, document.text, 0, len(document.text))
+    return [e.text for e in candidate_sentences([Hit(chunk, 1.0, 1)], {document.id: document})]
+
+
+def test_a_sentence_ending_in_a_colon_is_quoted_with_the_command_it_introduces_or_not_at_all(tmp_path):
     page = ("# Bisect\n\nAfter marking revisions as good or bad, issue the following command to show the log:\n\n"
             "```\n$ git bisect log\n```\n\nIn this section I will cover:\n\n" + "```\n" + "x = 1\n" * 200 + "```\n")
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "bisect.md"
-        path.write_text(page)
-        document = load_file(path)[0]
-    chunk = Chunk("bisect#0", document.id, 0, document.text, 0, len(document.text))
-    quotes = [e.text for e in candidate_sentences([Hit(chunk, 1.0, 1)], {document.id: document})]
+    quotes = markdown_quotes(page, tmp_path)
     assert "issue the following command to show the log:\n\n$ git bisect log" in quotes[0]
     assert not any(quote.rstrip().endswith(":") for quote in quotes)  # "I will cover:" announces a block too long
 
@@ -203,21 +205,10 @@ def test_a_footnote_mark_after_the_full_stop_still_ends_the_sentence():
         "The archive was restored.*", "This latest development matters.", "It is **done.**", "Next step."]
 
 
-def test_a_code_block_ending_in_a_colon_is_quoted_whole_and_its_introduction_with_it():
-    from ingest.loaders import load_file
-    from qa.evidence import candidate_sentences
-    from schema import Hit
-    import tempfile
-    from pathlib import Path
-
+def test_a_code_block_ending_in_a_colon_is_quoted_whole_and_its_introduction_with_it(tmp_path):
     page = ("# Compose\n\nDeclare the web service in the compose file like this:\n\n```\nservices:\n  web:\n```\n\n"
             "That declares one service, named web, built from the current folder.\n")
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "compose.md"
-        path.write_text(page)
-        document = load_file(path)[0]
-    chunk = Chunk("compose#0", document.id, 0, document.text, 0, len(document.text))
-    quotes = [e.text for e in candidate_sentences([Hit(chunk, 1.0, 1)], {document.id: document})]
+    quotes = markdown_quotes(page, tmp_path)
     assert "Declare the web service in the compose file like this:\n\nservices:\n  web:" in quotes
     assert "services:\n  web:" in quotes  # the block alone, whole, not glued to the paragraph after it
     assert "That declares one service, named web, built from the current folder." in quotes
