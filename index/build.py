@@ -15,7 +15,7 @@ from index.stores import Store, live_version, new_store, writing
 from index.stores import open_store as open_configured_store
 from ingest.chunking import chunk_document, make_splitter
 from ingest.clean import one_line
-from ingest.loaders import LoadFailure, LoadSkip, failure_reason, iter_documents, slugify
+from ingest.loaders import LoadFailure, LoadSkip, failure_reason, is_url, iter_documents, slugify
 from ingest.units import chunk_units
 from schema import Document, UserError
 from settings import Settings
@@ -136,11 +136,11 @@ def _load_changes(sources, store: Store, report: IngestReport, progress: bool) -
                                            f"'{item.id}'"))
             continue
         seen_ids.add(item.id)
-        replaced = store.doc_hashes.get(item.id)
-        if replaced != doc_hash and owner_of_hash.get(replaced) == item.id:
-            del owner_of_hash[replaced]  # its old text is no longer indexed: another file holding it is no duplicate
+        indexed_hash = store.doc_hashes.get(item.id)
+        if indexed_hash != doc_hash and owner_of_hash.get(indexed_hash) == item.id:
+            del owner_of_hash[indexed_hash]  # its old text is replaced: another file holding it is no duplicate
         owner_of_hash[doc_hash] = item.id
-        if store.doc_hashes.get(item.id) == doc_hash:
+        if indexed_hash == doc_hash:
             report.unchanged.append(item.id)
             continue
         (report.updated if item.id in store.documents else report.added).append(item.id)
@@ -159,7 +159,7 @@ def _single_article_sources(store: Store) -> dict[str, str]:
 def _id_from_path(doc_id: str, source: str) -> bool:
     """Whether an article's id was made from its file's path (its last part is the file's name): not so for a web
     page, whose address names it, nor for a file of JSON records, whose records name themselves."""
-    if source.lower().startswith(("http://", "https://")) or source.lower().endswith((".json", ".jsonl")):
+    if is_url(source) or source.lower().endswith((".json", ".jsonl")):
         return False
     return doc_id.rsplit("/", 1)[-1] == slugify(Path(source).stem)
 
@@ -277,4 +277,4 @@ def content_hash(document: Document) -> str:
 
 
 def _source_gone(source: str) -> bool:
-    return not source.lower().startswith(("http://", "https://")) and not Path(source).exists()
+    return not is_url(source) and not Path(source).exists()

@@ -46,9 +46,14 @@ class _Unloadable(Exception):
     """Raised inside a loader; becomes a LoadFailure for that one item."""
 
 
+def is_url(source: str) -> bool:
+    """Whether a source is a web address (fetched) rather than a file or folder."""
+    return source.lower().startswith(("http://", "https://"))
+
+
 def iter_documents(sources: Iterable[str]) -> Iterator[Document | LoadFailure]:
     for source in sources:
-        if re.match(r"^https?://", source, re.IGNORECASE):
+        if is_url(source):
             yield from _guard(source, load_url, source)
             continue
         path = Path(source)
@@ -258,7 +263,7 @@ def _reads_as_title(text: str, words: int = 12) -> bool:
 
 def _named_stem(source: str) -> str:
     """The name of the file or web page `source` without its suffix ("C# tips" of "/data/C# tips.md")."""
-    if source.lower().startswith(("http://", "https://")):
+    if is_url(source):
         return Path(urlsplit(source).path).stem
     return Path(source).stem
 
