@@ -43,8 +43,7 @@ class Bm25:
     def build(cls, texts: list[str]) -> Bm25:
         import bm25s
 
-        tokens = bm25s.tokenize([_readable(text) for text in texts], stopwords=SPEC["stopwords"], stemmer=_stemmer(),
-                                show_progress=False)
+        tokens = _tokenize(texts, SPEC["stopwords"], return_ids=True)
         if not tokens.vocab:  # no chunks, or not one word in them: bm25s cannot index that
             return cls(np.zeros(0, np.float32), np.zeros(0, np.int32), np.zeros(1, np.int64), {}, len(texts))
         model = bm25s.BM25(method=SPEC["method"], k1=SPEC["k1"], b=SPEC["b"])
@@ -67,18 +66,10 @@ class Bm25:
 
     def holds(self, word: str) -> bool:
         """Whether any chunk holds the word, as stemmed (stop words too: none is indexed, so they are not held)."""
-        import bm25s
-
-        tokens = bm25s.tokenize([_readable(word)], stopwords=[], stemmer=_stemmer(), show_progress=False,
-                                return_ids=False)
-        return all(token in self.vocab for token in tokens[0])
+        return all(token in self.vocab for token in _tokenize([word], [])[0])
 
     def _columns(self, text: str, stopwords) -> list[int]:
-        import bm25s
-
-        tokens = bm25s.tokenize([_readable(text)], stopwords=stopwords, stemmer=_stemmer(), show_progress=False,
-                                return_ids=False)
-        return [self.vocab[token] for token in tokens[0] if token in self.vocab]
+        return [self.vocab[token] for token in _tokenize([text], stopwords)[0] if token in self.vocab]
 
 
 def problem(arrays: dict[str, np.ndarray], vocab, count: int) -> tuple[str, str] | None:
@@ -113,9 +104,13 @@ def _stemmer():
 def terms(texts: list[str], stopwords=SPEC["stopwords"]) -> list[list[str]]:
     """Each text's terms as this index reads them (stop words dropped, words stemmed): what a store that runs BM25
     itself (index/milvus_store.py) is given, so that it scores the same terms."""
+    return _tokenize(texts, stopwords) if texts else []
+
+
+def _tokenize(texts: list[str], stopwords, return_ids: bool = False):
+    """bm25s's tokens of the texts, one-letter options spelt as terms; with `return_ids`, bm25s's Tokenized (ids and
+    vocabulary, what an index is built from), else each text's stemmed terms."""
     import bm25s
 
-    if not texts:
-        return []
     return bm25s.tokenize([_readable(text) for text in texts], stopwords=stopwords, stemmer=_stemmer(),
-                          show_progress=False, return_ids=False)
+                          show_progress=False, return_ids=return_ids)
