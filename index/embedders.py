@@ -182,7 +182,7 @@ class SentenceTransformerEmbedder:
             if self._packing:
                 sample = ["A sentence on its own.", "Another, a little longer, sentence to embed.", "Third one."]
                 alone = self._encode(sample)
-                self._packing = bool((self._embed_packing_short(sample * 22)[:3] * alone).sum(1).min() > 0.9999)
+                self._packing = bool((self._embed_packing_short(sample) * alone).sum(1).min() > 0.9999)
         return self._packing
 
     def _embed_packing_short(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
