@@ -10,8 +10,9 @@ folder), timing the page and the first answer from the launch. First one user as
 same-run baseline), then --users users ask the rotating questions through the public /ask endpoint for --seconds:
 once as plain HTTP clients of Gradio's REST API (one asyncio task each, so the load generator costs little of the
 cores it shares with the app), and once each with its own gradio_client Client in a thread (the Python client's own
-cost is then part of what is measured). A request fails if it raises, times out, or returns an answer other than the one the
-single user got for the same question (answers are deterministic, so a difference means requests interfered).
+cost is then part of what is measured). A request fails if it raises, times out, or returns an answer other than
+the one the single user got for the same question (answers are deterministic, so a difference means requests
+interfered).
 The app's resident memory is sampled from /proc throughout. Then the app is started again on the index it built
 (a restart) and timed the same way. With --compare-with DIR (another checkout, say of main) the same is done first
 with that checkout's app.py, and the two apps' answers to every question are compared. Exit code 1 when any request
@@ -64,8 +65,8 @@ MAX_USERS, MAX_SECONDS = 200, 3600
 MAX_REQUESTS_PER_USER = 20_000  # a hard bound on each user's loop, whatever the clock says
 SAMPLE_EVERY_S = 0.25
 LATENCY_NOTE = ("Under load a request's latency is about the number of users over the answers per second. An app that "
-                "uses less than the machine's cores is not what bounds that rate: the users' clients on the same cores, "
-                "and other work, are.")
+                "uses less than the machine's cores is not what bounds that rate: the users' clients on the same "
+                "cores, and other work, are.")
 
 
 def questions(shared: Path) -> list[str]:

@@ -10,8 +10,8 @@ import re
 from ingest.structure import CODE, DEFINITION, PROSE, ROW, document_spans, spans_between
 from schema import Chunk, Document
 
-# A sentence ends at . ! ? or … (with closing quotes, brackets or footnote marks *†‡) followed by space and a capital, digit or quote,
-# or, in technical text, an option (--prune) or a TeX command (\setlength).
+# A sentence ends at . ! ? or … (with closing quotes, brackets or footnote marks *†‡) followed by space and a
+# capital, digit or quote, or, in technical text, an option (--prune) or a TeX command (\setlength).
 _CAPITAL = "A-Z0-9À-ÖØ-ÞĀ-ŽΑ-ΩА-ЯЁ"  # Latin, Greek and Cyrillic capitals
 _SENTENCE_END = re.compile(
     rf"(?<=[.!?…])([\"'”’)\]*†‡]*)\s+(?=[\"'“‘«(\[]?(?:[{_CAPITAL}]|--?[a-z]|\\[a-zA-Z]))"
@@ -114,12 +114,13 @@ def _standalone_span(text: str, spans: list[tuple[int, int, int]], i: int) -> tu
     if i > 0 and spans[i - 1][2] == paragraph and _DEPENDENT_OPENING.match(text[start:end]):
         start = spans[i - 1][0]
     following = i + 1
-    if following < len(spans) and spans[following][2] == paragraph and len(text[start:end].split()) < MIN_STANDALONE_WORDS:
+    short = len(text[start:end].split()) < MIN_STANDALONE_WORDS
+    if following < len(spans) and spans[following][2] == paragraph and short:
         end = spans[following][1]
         following += 1
     if (following < len(spans) and _introduces(text[start:end]) and not text[end:spans[following][0]].strip()
             and spans[following][1] - start <= MAX_WHOLE_BLOCK_CHARS):
-        end = spans[following][1]  # "… issue the following command:" is quoted with the command (or item) it introduces
+        end = spans[following][1]  # "… issue the following command:" is quoted with what it introduces
     return start, end
 
 

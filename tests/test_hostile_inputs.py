@@ -20,7 +20,8 @@ from schema import UserError
 from settings import Settings
 
 SUFFIXES = (".txt", ".md", ".html", ".pdf", ".json", ".jsonl")
-PROGRESS_BAR = re.compile(r"(Reading|Embedding chunks and sentences): [^\[\n]*\[[^\]\n]*\]")  # "Reading: 2 article [00:00, 20 article/s]"
+# "Reading: 2 article [00:00, 20 article/s]"
+PROGRESS_BAR = re.compile(r"(Reading|Embedding chunks and sentences): [^\[\n]*\[[^\]\n]*\]")
 
 
 def printed_lines(stderr: str) -> list[str]:
