@@ -15,7 +15,7 @@ from index.stores import Store, live_version, new_store, writing
 from index.stores import open_store as open_configured_store
 from ingest.chunking import chunk_document, make_splitter
 from ingest.clean import one_line
-from ingest.loaders import LoadFailure, LoadSkip, failure_reason, is_url, iter_documents, slugify
+from ingest.loaders import LoadFailure, LoadSkip, failure_reason, ingested_folder, is_url, iter_documents
 from ingest.units import chunk_units
 from schema import Document, UserError
 from settings import Settings
@@ -157,11 +157,11 @@ def _single_article_sources(store: Store) -> dict[str, str]:
 
 
 def _id_from_path(doc_id: str, source: str) -> bool:
-    """Whether an article's id was made from its file's path (its last part is the file's name): not so for a web
+    """Whether an article's id was made from its file's path (ingest's path_id below some folder): not so for a web
     page, whose address names it, nor for a file of JSON records, whose records name themselves."""
     if is_url(source) or source.lower().endswith((".json", ".jsonl")):
         return False
-    return doc_id.rsplit("/", 1)[-1] == slugify(Path(source).stem)
+    return ingested_folder(Path(source), doc_id) is not None
 
 
 def _as_indexed(document: Document, indexed_from: dict[str, str], claimed: set[str]) -> Document:

@@ -7,7 +7,7 @@ import logging
 import os
 import re
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Iterable, Iterator
 from urllib.parse import urlsplit
 
@@ -96,6 +96,16 @@ def path_id(file: Path, root: Path) -> str:
     """An id unique within a folder: the path below it without the suffix ("howto/logging", "library/logging")."""
     parts = file.relative_to(root).with_suffix("").parts
     return "/".join(slugify(part) for part in parts)
+
+
+def ingested_folder(path: PurePath, doc_id: str) -> PurePath | None:
+    """The folder an ingest gave the file at `path` the id `doc_id` from (by path_id), or None when the id was not
+    made from the file's path (a JSON record names itself)."""
+    depth = doc_id.count("/") + 1
+    if not doc_id or depth >= len(path.parts):
+        return None
+    folder = PurePath(*path.parts[:-depth])
+    return folder if path_id(path, folder) == doc_id else None
 
 
 def _guard(source: str, load, *args, **kwargs) -> Iterator[Document | LoadFailure]:

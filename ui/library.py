@@ -6,7 +6,7 @@ import threading
 from dataclasses import replace
 from pathlib import Path, PurePath
 
-from ingest.loaders import path_id
+from ingest.loaders import ingested_folder
 from qa.collection import Collection, IndexedArticle, IngestReport
 from schema import Document, UserError
 from settings import ROOT
@@ -194,13 +194,10 @@ def shown_source(source: str, settings, doc_id: str = "") -> str:
 
 
 def _below_ingested_folder(path: PurePath, doc_id: str) -> str:
-    """The file's path below the folder an ingest gave it `doc_id` from (ingest's path_id), or "" when the id is not
-    such a path's (a file ingested alone, a JSON record's own id)."""
-    depth = doc_id.count("/") + 1
-    if not doc_id or depth >= len(path.parts):
-        return ""
-    folder = PurePath(*path.parts[:-depth])
-    return path.relative_to(folder).as_posix() if path_id(path, folder) == doc_id else ""
+    """The file's path below the folder an ingest gave it `doc_id` from, or "" when the id is not made from its
+    path (a JSON record's own id)."""
+    folder = ingested_folder(path, doc_id)
+    return path.relative_to(folder).as_posix() if folder else ""
 
 
 # An absolute path: a "/" that follows no letter, dot, colon or slash (so not inside a URL or a relative path).
