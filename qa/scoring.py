@@ -20,7 +20,10 @@ import numpy as np
 _QUESTION_TYPES = [
     ("quantity", re.compile(r"\bhow (many|much|long|old|far|big|large|high|often|fast|tall|deep|wide)\b|"
                             r"\bwhat (percentage|percent|number|proportion|amount|size|share|rate)\b", re.I)),
-    ("time", re.compile(r"\bwhen\b|\bwhat (year|date|time|day|month|century|decade|age)\b|\bsince when\b", re.I)),
+    # "when did …", not a clause ("how old was he when he died", "when I load graphicx, should I …")
+    ("time", re.compile(r"\bwhen\b(?!\s+(i|you|we|they|he|she|it|a|an|the|my|your|our|their|his|her|its|this|these|"
+                        r"those|there|someone|somebody|people|one)\b)|\bwhat (year|date|time|day|month|century|decade|"
+                        r"age)\b|\bsince when\b", re.I)),
     ("person", re.compile(r"\bwho(m|se)?\b|\bwhich (person|people|company|organi[sz]ation|group|team)\b", re.I)),
     ("place", re.compile(r"\bwhere\b|\bwhich (country|city|state|region|place|town|province|continent)\b|"
                          r"\bin what (country|city|state|region|place|town)\b", re.I)),

@@ -19,6 +19,14 @@ def test_question_types_name_the_kind_of_thing_asked_for():
     assert question_types("Which state flag shows a bear?") == {"place"}
 
 
+def test_a_when_clause_does_not_ask_for_a_time():
+    assert question_types("How old was Tesla when he died?") == {"quantity"}
+    assert question_types("Should I pass [dvips] when I load graphicx?") == {"method"}
+    assert question_types("Where was it coldest when the first cold wave came?") == {"place"}
+    assert question_types("When was the treaty signed?") == {"time"}
+    assert question_types("The treaty was signed when?") == {"time"}
+
+
 def test_a_sentence_holding_the_asked_for_kind_of_thing_scores_higher():
     question = "How many state legislators back Steyer?"
     sentences = ["Steyer has been campaigning hard across the state.",
