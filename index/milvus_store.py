@@ -468,6 +468,14 @@ class MilvusStore:
         stored = {(row["chunk_id"], row["key"]): np.asarray(row["vector"], dtype=np.float32) for row in rows}
         return [stored.get(key) for key in keys]
 
+    def best_unit_scores(self, keys, query_vector: np.ndarray) -> np.ndarray:
+        best = dict.fromkeys(keys, np.nan)
+        for batch in _batches(sorted(best)):
+            for row in self._query(self.names.units, one_of("chunk_id", batch), ["chunk_id", "vector"]):
+                score = float(np.asarray(row["vector"], dtype=np.float32) @ query_vector)
+                best[row["chunk_id"]] = np.fmax(best[row["chunk_id"]], score)
+        return np.array([best[key] for key in keys], dtype=np.float32)
+
     def prepare_search(self, with_title: bool) -> None:
         """Nothing to build: Milvus holds the indexes."""
 

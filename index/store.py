@@ -160,6 +160,19 @@ class FaissStore:
             found.append(self.unit_vectors[first + rows[0]] if len(rows) else None)
         return found
 
+    def best_unit_scores(self, keys, query_vector: np.ndarray) -> np.ndarray:
+        self.prepare_lookups()
+        positions = np.asarray(keys, dtype=np.int64)
+        first = self._unit_offsets[positions]
+        counts = self._unit_offsets[positions + 1] - first
+        best = np.full(len(positions), np.nan, dtype=np.float32)
+        held = counts > 0
+        if held.any():
+            rows = np.concatenate([np.arange(start, start + n) for start, n in zip(first[held], counts[held])])
+            scores = np.asarray(self.unit_vectors[rows]) @ query_vector
+            best[held] = np.maximum.reduceat(scores, np.concatenate([[0], np.cumsum(counts[held])[:-1]]))
+        return best
+
     @property
     def count(self) -> int:
         return len(self.chunks)

@@ -84,6 +84,10 @@ class Store(Protocol):
     def unit_vectors_of(self, wanted: list[tuple[str, str]]) -> list[np.ndarray | None]:
         """The stored vector of each (chunk id, unit text), None where there is none."""
 
+    def best_unit_scores(self, keys: Sequence[ChunkKey], query_vector: np.ndarray) -> np.ndarray:
+        """Per chunk, the best cosine of its stored unit (sentence) vectors to the query; NaN for a chunk that has
+        none (a generation saved before units were)."""
+
     def prepare_search(self, with_title: bool) -> None:
         """Build what searching needs now, so concurrent questions never build it twice."""
 

@@ -98,6 +98,20 @@ def test_search_filters_bm25_and_unit_vectors(store_settings, embedder, corpus):
     assert absent is None and np.allclose(stored, embedder.embed_documents(units)[0], atol=1e-6)
 
 
+def test_best_unit_scores_are_each_chunks_closest_sentence(store_settings, embedder, corpus):
+    update_index([str(corpus)], store_settings, embedder, progress=False)
+    store = open_store(store_settings, embedder)
+    chunks = [store.chunk(chunk_id) for chunk_id in ("rivers#0", "border#0", "khalilzad#0")]
+    keys = [store.position(c.id) for c in chunks] if store_settings.store == "faiss" else [c.id for c in chunks]
+    query = embedder.embed_query("Farmers along the river")
+    expected = []
+    for chunk in chunks:
+        document = store.documents[chunk.doc_id]
+        units = [document.text[start:end] for start, end, *_ in chunk_units(document, chunk)]
+        expected.append((embedder.embed_documents(units) @ query).max())
+    assert np.allclose(store.best_unit_scores(keys, query), expected, atol=1e-5)
+
+
 @needs_milvus
 @pytest.mark.slow  # Milvus Lite: a few seconds each; the seed comparison below stays in the fast layer
 def test_both_stores_rank_alike(settings, embedder, corpus, tmp_path, closed_clients):

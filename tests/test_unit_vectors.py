@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from helpers import SAMPLE_ARTICLE, PicklePayload
 
+from index import search
 from index.build import open_store, update_index
 from index.store import UNIT_FILES, text_key
 from qa.evidence import candidate_sentences
@@ -88,8 +89,10 @@ def test_a_question_embeds_none_of_its_candidates(corpus, settings, embedder):
         assert set(counting.texts) <= {question, "Khalilzad say about Pakistan?", "the TTP?"}  # its readings only
 
 
-def test_an_older_generation_without_units_answers_the_same_embedding_its_candidates(corpus, settings, embedder):
+def test_an_older_generation_without_units_answers_the_same_embedding_its_candidates(corpus, settings, embedder,
+                                                                                     monkeypatch):
     update_index([str(corpus)], settings, embedder, progress=False)
+    monkeypatch.setattr(search, "UNIT_WEIGHT", 0.0)  # without units, hybrid retrieval ranks by the chunk vectors alone
     now = [QAPipeline(settings, embedder=embedder).ask(question) for question in QUESTIONS]
     as_older_generation(settings)
     counting = CountingEmbedder(embedder)
@@ -98,15 +101,18 @@ def test_an_older_generation_without_units_answers_the_same_embedding_its_candid
     assert len(counting.texts) > 3 * len(QUESTIONS)  # the candidates were embedded at question time
 
 
-def test_an_ingest_told_not_to_embed_units_stores_none_and_answers_the_same(corpus, settings, embedder):
+def test_an_ingest_told_not_to_embed_units_stores_none_and_answers_the_same(corpus, settings, embedder,
+                                                                           monkeypatch):
     from dataclasses import replace
 
     update_index([str(corpus)], settings, embedder, progress=False)
+    monkeypatch.setattr(search, "UNIT_WEIGHT", 0.0)  # without units, hybrid retrieval ranks by the chunk vectors alone
     now = [QAPipeline(settings, embedder=embedder).ask(question) for question in QUESTIONS]
     bulk = replace(settings, unit_vectors=False)  # RAGQA_UNIT_VECTORS=false
     counting = CountingEmbedder(embedder)
     update_index([str(corpus)], bulk, counting, rebuild=True, progress=False)
-    assert open_store(bulk, embedder).unit_counts.sum() == 0
+    store = open_store(bulk, embedder)
+    assert store.unit_counts.sum() == 0 and np.isnan(store.best_unit_scores([0, 1], embedder.embed_query("x"))).all()
     assert len(counting.texts) == open_store(bulk, embedder).count  # the chunks only
     assert [QAPipeline(bulk, embedder=embedder).ask(question) for question in QUESTIONS] == now
 
