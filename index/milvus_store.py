@@ -34,6 +34,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import sys
 import threading
 import time
 from collections import Counter
@@ -175,6 +176,7 @@ def _unit_rows(doc_id: str, chunks: list[Chunk], rows: UnitRows) -> list[dict]:
 
 class Names:
     def __init__(self, prefix: str):
+        self.prefix = prefix
         self.chunks, self.units, self.records = f"{prefix}_chunks", f"{prefix}_units", f"{prefix}_records"
 
     def all(self) -> tuple[str, str, str]:
@@ -244,11 +246,19 @@ class MilvusStore:
         parts: dict[str, list[tuple[int, str]]] = {}
         for row in self._every(self.names.records, 'doc_id != ""', ["doc_id", "part", "payload"]):
             parts.setdefault(row["doc_id"], []).append((row["part"], row["payload"]))
+        broken = []
         for doc_id, pieces in parts.items():
-            record = json.loads("".join(payload for _, payload in sorted(pieces)))
-            self.doc_hashes[doc_id] = record.pop("hash")
-            self._chunk_counts[doc_id] = record.pop("chunks")
-            self.documents[doc_id] = Document(**record)
+            try:
+                record = json.loads("".join(payload for _, payload in sorted(pieces)))
+                doc_hash, chunks, document = record.pop("hash"), record.pop("chunks"), Document(**record)
+            except (ValueError, TypeError, KeyError):  # parts missing: an ingest stopped while writing them
+                broken.append(doc_id)
+                continue
+            self.doc_hashes[doc_id], self._chunk_counts[doc_id], self.documents[doc_id] = doc_hash, chunks, document
+        if broken:  # left out like an article whose record was never written: the next ingest writes it again
+            print(f"warning: {len(broken)} article(s) left out of Milvus collection {self.names.prefix}, their "
+                  f"records cut short by an ingest that stopped ({', '.join(sorted(broken)[:3])}): ingest them again",
+                  file=sys.stderr)
 
     def _every(self, collection: str, expression: str, fields: list[str]):
         iterator = self.client.query_iterator(collection, batch_size=BATCH, filter=expression, output_fields=fields)

@@ -110,6 +110,27 @@ def test_an_opened_store_clears_the_rows_an_ingest_stopped_half_way_left(milvus,
         open_store(milvus, embedder).chunk("rivers#2")
 
 
+@needs_milvus
+def test_a_record_cut_short_by_a_stopped_ingest_leaves_that_article_out_until_it_is_ingested_again(milvus, embedder,
+                                                                                                   capsys, monkeypatch):
+    import index.milvus_store
+
+    monkeypatch.setattr(index.milvus_store, "PART_CHARS", 200)  # so the record of a small document has several parts
+    store = MilvusStore.create(milvus, store_config(milvus, embedder).as_dict())
+    add(store, embedder, {"rivers": 3, "border": 2})
+    store.save()
+    parts = rows_of(store, store.names.records, "rivers")
+    assert len(parts) >= 2
+    store.client.delete(store.names.records, filter=f'id == "{parts[-1]}"')  # the ingest stopped before its last part
+    opened = open_store(milvus, embedder)
+    assert set(opened.documents) == {"border"}
+    warning = capsys.readouterr().err
+    assert "1 article(s) left out" in warning and "(rivers)" in warning
+    add(opened, embedder, {"rivers": 3})
+    opened.save()
+    assert set(open_store(milvus, embedder).documents) == {"rivers", "border"}
+
+
 def test_the_move_reads_the_faiss_rows_once_and_batches_them_by_chunks(settings, embedder, corpus, monkeypatch):
     import index.move
 
