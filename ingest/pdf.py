@@ -64,7 +64,8 @@ def read_pdf(data: bytes) -> PdfText:
     groups, layout = _groups(pages, labels)
     placed = _to_blocks(groups, layout)
     title = _sensible(title) or _first_page_title(placed)
-    return PdfText(title, _sensible(author, max_length=100), [block for _, block in placed])
+    return PdfText(_FOOTNOTE_MARKS.sub("", title), _without_emails(_sensible(author, max_length=100)),
+                   [block for _, block in placed])
 
 
 @contextmanager
@@ -544,6 +545,15 @@ def _first_page_title(placed: list[tuple[list[_Line], Block]]) -> str:
     first_page = [(group, block) for group, block in placed if group[0].page == placed[0][0][0].page]
     group, block = max(first_page, key=lambda pair: pair[0][0].size)
     return " ".join((block.text if block.kind == HEADING else group[0].text).split())
+
+
+_FOOTNOTE_MARKS = re.compile(r"\s*[∗*†‡§]+$")  # "Publication quality tables in LaTeX∗": the mark of a footnote
+
+
+def _without_emails(author: str) -> str:
+    """"R Schlicht <w.m.l@gmx.net>" is R Schlicht: the address is no part of a name shown as the author."""
+    names = [re.sub(r"<[^<>]*>|\S+@\S+", "", name).strip(" ,") for name in re.split(r"\s*;\s*", author)]
+    return "; ".join(name for name in names if name)
 
 
 def _sensible(value, max_length: int = 300) -> str:

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from helpers import minimal_pdf
+from helpers import minimal_pdf, one_page_pdf
 from ingest.pdf import read_pdf
 from ingest.structure import CODE, HEADING, ITEM, PARAGRAPH, join_wrapped
 
@@ -53,6 +53,12 @@ def test_title_comes_from_sensible_metadata(metadata_title, title):
     pdf = read_pdf(minimal_pdf(["Dams hold water.", "Canals carry it to the fields."], title=metadata_title))
     assert pdf.title == title
     assert shown(pdf.blocks) == [(PARAGRAPH, 0, "Dams hold water. Canals carry it to the fields.")]
+
+
+def test_a_titles_footnote_mark_and_an_authors_email_address_are_not_shown():
+    info = "<< /Title (Publication quality tables in LaTeX*) /Author (R Schlicht <w.m.l@gmx.net> ; Ana Ribeiro) >>"
+    pdf = read_pdf(one_page_pdf("BT /F1 12 Tf 72 720 Td (Rules in tables.) Tj ET", info))
+    assert (pdf.title, pdf.author) == ("Publication quality tables in LaTeX", "R Schlicht; Ana Ribeiro")
 
 
 def encrypted(user_password: str) -> bytes:
