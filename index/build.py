@@ -16,7 +16,7 @@ from index.stores import open_store as open_configured_store
 from ingest.chunking import chunk_document, make_splitter
 from ingest.clean import one_line
 from ingest.loaders import LoadFailure, LoadSkip, failure_reason, ingested_folder, is_url, iter_documents
-from ingest.units import chunk_units
+from ingest.units import unit_texts
 from schema import Document, UserError
 from settings import Settings
 
@@ -184,14 +184,14 @@ def _add_documents(changed, store: Store, settings: Settings, embedder: Embedder
     for document, doc_hash in changed:
         try:
             chunks = chunk_document(document, splitter)
-            unit_texts = [_unit_texts(document, chunk) if settings.unit_vectors else [] for chunk in chunks]
+            chunk_unit_texts = [unit_texts(document, chunk) if settings.unit_vectors else [] for chunk in chunks]
         except Exception as exc:  # noqa: BLE001 - a document that cannot be chunked fails alone
             _fail(report, document, f"cannot split it into chunks: {failure_reason(exc)}")
             continue
         chunk_texts = [embed_text(document, chunk, settings.embed_title) for chunk in chunks]
         keys = [text_key(settings.embed_model, text) for text in chunk_texts]
-        unit_keys = [[text_key(settings.embed_model, text) for text in unit] for unit in unit_texts]
-        texts.update(zip(keys + _flat(unit_keys), chunk_texts + _flat(unit_texts)))
+        unit_keys = [[text_key(settings.embed_model, text) for text in unit] for unit in chunk_unit_texts]
+        texts.update(zip(keys + _flat(unit_keys), chunk_texts + _flat(chunk_unit_texts)))
         planned.append((document, doc_hash, chunks, keys, unit_keys))
     known = store.stored_vectors(set(texts))
     to_embed = {key: text for key, text in texts.items() if key not in known}  # the keys with no stored vector
@@ -217,12 +217,6 @@ def _add_documents(changed, store: Store, settings: Settings, embedder: Embedder
               units={doc.id: UnitRows([len(unit) for unit in unit_keys], _flat(unit_keys),
                                       _stack(_flat(unit_keys), known, embedder.dimension))
                      for doc, _, _, _, unit_keys in ready})
-
-
-def _unit_texts(document: Document, chunk) -> list[str]:
-    """The units an answer may quote from the chunk (qa/evidence.py), embedded at ingest so questions need not be;
-    once each (two sentences may widen to the same quote)."""
-    return list(dict.fromkeys(document.text[start:end] for start, end, *_ in chunk_units(document, chunk)))
 
 
 def _fail(report: IngestReport, document: Document, reason: str) -> None:

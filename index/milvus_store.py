@@ -45,6 +45,7 @@ import numpy as np
 from index import lexical
 from index.store import UnitRows, embed_text, text_key
 from ingest.fetch import public_url
+from ingest.units import unit_texts
 from schema import Chunk, Document, UserError
 
 CONSISTENCY = "Strong"
@@ -479,11 +480,20 @@ class MilvusStore:
         return [stored.get(key) for key in keys]
 
     def best_unit_scores(self, keys, query_vector: np.ndarray) -> np.ndarray:
+        """Read by row id, the chunks' unit texts cut again from the documents read (a filter on chunk_id reads every
+        unit row in Milvus Lite: 0.2 s a question at 100,000 rows)."""
         best = dict.fromkeys(keys, np.nan)
-        for batch in _batches(sorted(best)):
-            for row in self._query(self.names.units, one_of("chunk_id", batch), ["chunk_id", "vector"]):
-                score = float(np.asarray(row["vector"], dtype=np.float32) @ query_vector)
-                best[row["chunk_id"]] = np.fmax(best[row["chunk_id"]], score)
+        if self._units_by_id:
+            wanted = [(chunk.id, text) for chunk in self.chunks_of(list(best)) if chunk.doc_id in self.documents
+                      for text in unit_texts(self.documents[chunk.doc_id], chunk)]
+            rows = [(chunk_id, vector) for (chunk_id, _), vector in zip(wanted, self.unit_vectors_of(wanted))
+                    if vector is not None]
+        else:  # collections created before unit rows were named by their key
+            rows = [(row["chunk_id"], np.asarray(row["vector"], dtype=np.float32))
+                    for batch in _batches(sorted(best))
+                    for row in self._query(self.names.units, one_of("chunk_id", batch), ["chunk_id", "vector"])]
+        for chunk_id, vector in rows:
+            best[chunk_id] = np.fmax(best[chunk_id], float(vector @ query_vector))
         return np.array([best[key] for key in keys], dtype=np.float32)
 
     def prepare_search(self, with_title: bool) -> None:

@@ -80,6 +80,12 @@ def _prose_units(text: str, block) -> list[tuple[int, int, int]]:
     return units
 
 
+def unit_texts(document: Document, chunk: Chunk) -> list[str]:
+    """The texts of the chunk's units as an answer may quote them (qa/evidence.py), once each (two sentences may
+    widen to the same quote): what ingest embeds and stores, so questions need not."""
+    return list(dict.fromkeys(document.text[start:end] for start, end, *_ in chunk_units(document, chunk)))
+
+
 def chunk_units(document: Document, chunk: Chunk, standalone: bool = True) -> list[tuple[int, int, int, bool]]:
     """(start, end, paragraph start, whole block) of the quotable units inside a chunk, fragments left out. With
     `standalone`, each is made to stand alone as a quote: a sentence that leans on the one before is quoted with it,
