@@ -31,7 +31,7 @@ _DOCUMENT_WORDS = r"(the |this |that |its |their )?([\w'’.-]+ ){0,2}?(article|
                   r"( page)?"
 _FRAMING = re.compile(
     rf"^\s*(what|how) (does|do|did) {_DOCUMENT_WORDS} (say|says|write|writes|mention|tell( us)?|state|claim|argue|"
-    rf"report|explain|suggest|recommend)( about)?\s*|^\s*according to {_DOCUMENT_WORDS},?\s*|,?\s*according to {_DOCUMENT_WORDS}"
+    rf"report|explain|suggest|recommend|advise|warn)( about)?\s*|^\s*according to {_DOCUMENT_WORDS},?\s*|,?\s*according to {_DOCUMENT_WORDS}"
     rf"(?=\W*$)", re.IGNORECASE)
 _SUMMARY_QUESTION = re.compile(
     r"\b(the|its|this|article's|author's|piece's|essay's) (purpose|main (point|argument|idea|claim)|thesis|gist)\b|"

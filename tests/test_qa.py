@@ -103,6 +103,9 @@ def test_focus_drops_the_framing_and_a_sentence_it_leaves_empty():
     assert focus("I still use eqnarray. What does the user's guide say about that?") == "I still use eqnarray."
     assert focus("My header is too small. What does its manual recommend doing about it?") == \
         "My header is too small."
+    assert focus("Should I pass [dvips] when I load graphicx? What does the graphics guide advise?") == \
+        "Should I pass [dvips] when I load graphicx?"
+    assert focus("What does the manual warn about rebasing?") == "rebasing?"
     assert focus("What does the author say?") == "What does the author say?"  # nothing else to ask
 
 
