@@ -38,7 +38,8 @@ _QUESTION_TYPES = [
 _NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
                  "thousand|million|billion|trillion|dozen|half|once|twice|percent")
 _HAS = {
-    "quantity": re.compile(rf"\d|\b({_NUMBER_WORDS})\b", re.I),
+    # a number as a number, not a name's digit ("git-log(1)", "v2", "gc.<pattern>.reflogExpire1")
+    "quantity": re.compile(rf"(?<![\w/.-])(?<!\w\()\d[\d,.]*(st|nd|rd|th|s)?(?!\w)|\b({_NUMBER_WORDS})\b", re.I),
     # "how often": a rate, not any number ("five days a week", "twice a year", "daily", "every month")
     "frequency": re.compile(r"\b(twice|thrice|times|daily|weekly|monthly|yearly|annually|hourly|nightly)\b|"
                             r"\b(once|every|each|per|a|an) (other )?(minute|hour|day|night|week|fortnight|month|"

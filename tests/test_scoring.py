@@ -19,6 +19,16 @@ def test_question_types_name_the_kind_of_thing_asked_for():
     assert question_types("Which state flag shows a bear?") == {"place"}
 
 
+def test_a_number_in_a_name_is_no_quantity():
+    question = "By default, how long are reflog entries kept?"
+    sentences = ["Entries are removed by git reflog expire; see git-log(1) and gc.reflogExpire2 for more.",
+                 "The expiration time defaults to 90 days (30 days for unreachable entries)."]
+    words = [set(s.lower().strip(".").split()) for s in sentences]
+    features = feature_matrix(question, {"reflog", "entries", "kept", "default"}, sentences, words,
+                              np.array([0.6, 0.6]), [[], []], [1, 1], [False, False])
+    assert list(features[:, FEATURES.index("quantity_match")]) == [0.0, 1.0]
+
+
 def test_a_when_clause_does_not_ask_for_a_time():
     assert question_types("How old was Tesla when he died?") == {"quantity"}
     assert question_types("Should I pass [dvips] when I load graphicx?") == {"method"}
