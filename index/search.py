@@ -12,7 +12,8 @@ from settings import RETRIEVERS, choice_problem
 CANDIDATES = 100  # per retriever, before fusion
 DENSE_WEIGHT = 0.6  # in hybrid: weight of the normalised dense score against BM25's; best on SciFact's train split
 # Of the dense weight, this much goes to the chunk's best sentence (unit) vector: a question matches one sentence of a
-# 200-token passage better than the whole. Measured (docs/benchmarks.md): SQuAD recall@5 0.954 → 0.962, MRR@10 +0.023; SciFact nDCG@10 the same.
+# 200-token passage better than the whole. Measured (docs/benchmarks.md): SQuAD recall@5 0.954 → 0.962, MRR@10
+# +0.023; SciFact nDCG@10 the same.
 UNIT_WEIGHT = 0.2
 RRF_K = 60
 MMR_LAMBDA = 0.7  # in mmr: weight of relevance against similarity to the passages already chosen
