@@ -232,7 +232,7 @@ class ChatApp:
         except UserError as exc:
             yield self._error(exc), *[gr.skip()] * 3
             return
-        yield _listing(library)
+        yield _listing(library, self.pipeline)
 
     def add_files(self, files, progress=gr.Progress()):
         if not files:
@@ -244,7 +244,7 @@ class ChatApp:
         # one paragraph per file, its outcome in bold (no list: the box is not a list of bullets); file names come
         # from the visitor's browser: escaped like all other text
         shown = [f"**{outcome}** {escape_markdown(rest)}" for outcome, _, rest in (l.partition(" ") for l in lines)]
-        return ("\n\n".join(shown), *_listing(self.library), None)
+        return ("\n\n".join(shown), *_listing(self.library, self.pipeline), None)
 
     def delete(self, doc_id, confirming):
         """The delete button asks first: its first click names the article and turns it into "Confirm delete"; a
@@ -252,7 +252,7 @@ class ChatApp:
         try:
             if doc_id and doc_id == confirming:
                 line = self.library.delete_article(doc_id)
-                return (escape_markdown(line), None, gr.Button(DELETE), *_listing(self.library))
+                return (escape_markdown(line), None, gr.Button(DELETE), *_listing(self.library, self.pipeline))
             question = self.library.delete_question(doc_id)
         except UserError as exc:
             return (self._error(exc), None, gr.Button(DELETE), *[gr.skip()] * 4)
@@ -474,12 +474,13 @@ def _articles_tab(settings: Settings) -> ArticlesTab:
     return tab
 
 
-def _listing(library: Library) -> tuple:
-    """Status line, articles table, example questions and the article filter, from the current index."""
+def _listing(library: Library, pipeline: QAPipeline) -> tuple:
+    """Status line, articles table, example questions (only those the articles answer, offline) and the article
+    filter, from the current index."""
     articles = library.articles()
-    documents = library.documents()
-    return (escape_markdown(library.status()), articles_rows(articles),
-            gr.Dataset(samples=[[q] for q in example_questions(list(documents.values()))]),
+    examples = example_questions(list(library.documents().values()),
+                                 answerable=lambda question: pipeline.ask(question, mode="offline").answered)
+    return (escape_markdown(library.status()), articles_rows(articles), gr.Dataset(samples=[[q] for q in examples]),
             gr.Dropdown(choices=article_choices(articles)))
 
 

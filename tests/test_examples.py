@@ -70,3 +70,17 @@ def test_capitalised_ordinary_words_and_generic_headings_are_no_topics():
     questions = example_questions([Document("d", "Talks", "s", text, blocks=blocks)], limit=10)
     assert questions == ["What does the author say about Doha?", "What is the main argument of “Talks”?",
                          "What does the author say about Qatari?"]
+
+
+def test_only_questions_the_articles_answer_are_offered():
+    document = load_file(SAMPLE_ARTICLE)[0]
+    every = example_questions([document], limit=10)
+    asked = []
+
+    def answerable(question):
+        asked.append(question)
+        return question != every[0]  # the first one, say, is declined
+
+    offered = example_questions([document], limit=2, answerable=answerable)
+    assert offered == every[1:3] and every[0] not in offered
+    assert asked == every[:3], "it stops asking once it has enough"

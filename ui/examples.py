@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 from ingest.structure import CODE, DEFINITION, HEADING, ROW
 from schema import Document
 
 MAX_EXAMPLES = 5
+TRIES_PER_EXAMPLE = 4  # candidate questions asked per example shown: each is an offline answer, ~10 ms
 # gradio's example buttons show 60 characters and cut the rest mid-word ("…of “Khalilzad on ISKP, T..."): every
 # question is built to fit.
 MAX_EXAMPLE_CHARS = 60
@@ -32,14 +34,26 @@ _QUESTION_WORD = re.compile(r"^(What|Why|How|Who|When|Where|Which)\b")  # "What 
 _DANGLING = frozenset("a an the and or of in on for to with by at from as but (and (or — – - : ,".split())
 
 
-def example_questions(documents: list[Document], limit: int = MAX_EXAMPLES) -> list[str]:
+def example_questions(documents: list[Document], limit: int = MAX_EXAMPLES,
+                      answerable: Callable[[str], bool] | None = None) -> list[str]:
     """For each article, questions about its section headings and the names its paragraphs open with, plus a
-    question about the article as a whole; taken round-robin across articles."""
+    question about the article as a whole; taken round-robin across articles. With `answerable`, only questions it
+    says the articles answer, of the first TRIES_PER_EXAMPLE times `limit` (a heading or a name in an address
+    line may be no topic the text says anything about)."""
     per_article = [_questions_for(document) for document in documents]
     questions = []
     for rank in range(max((len(q) for q in per_article), default=0)):
         questions += [q[rank] for q in per_article if rank < len(q)]
-    return list(dict.fromkeys(questions))[:limit]
+    questions = list(dict.fromkeys(questions))
+    if answerable is None:
+        return questions[:limit]
+    offered = []
+    for question in questions[:TRIES_PER_EXAMPLE * limit]:
+        if len(offered) == limit:
+            break
+        if answerable(question):
+            offered.append(question)
+    return offered
 
 
 def _questions_for(document: Document) -> list[str]:
