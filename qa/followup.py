@@ -23,12 +23,13 @@ def last_user_turns(history: list[dict] | None, n: int = 3) -> list[str]:
 
 
 def condense_offline(question: str, history: list[dict] | None) -> str:
-    """Without an LLM: a follow-up that points back ("there", "he", "that") and names nothing of its own gets the
-    subject of the previous question appended, e.g. "Why would the US want personnel there? (Bagram)". One that
-    names its own subject ("What does he think about Pakistan?") keeps it: only the previous question's names that
-    its pointing words can stand for are carried, never that question's topic in place of its own."""
+    """Without an LLM: a follow-up that points back ("there", "he", "that", a bare "Why?") and names nothing of its
+    own gets the subject of the previous question appended, e.g. "Why would the US want personnel there? (Bagram)".
+    One that names its own subject ("What does he think about Pakistan?") keeps it: only the previous question's
+    names that its pointing words can stand for are carried, never that question's topic in place of its own."""
     previous = last_user_turns(history, 1)
-    if not previous or not _ANAPHORA.search(question):
+    # a bare "Why?" or "How so?" names nothing at all: it asks about what was asked before
+    if not previous or not (_ANAPHORA.search(question) or not content_words(question)):
         return question
     if not (question_names(question) or _topic(question)):
         subject = _subject_words(previous[0], exclude=content_words(question))

@@ -18,6 +18,8 @@ def history(*questions):
     ("What did Khalilzad say about the TTP?", "What did he say about it?", "What did he say about it? (Khalilzad TTP)"),
     ("How are ISKP fighters recruited?", "Where do they come from?",
      "Where do they come from? (ISKP fighters recruited)"),
+    # a bare question word asks about the previous subject
+    ("What does git bisect skip do?", "Why?", "Why? (git bisect skip)"),
     # "there" in a question naming something else still stands for the previous place
     ("What does the author say about Bagram?", "Why would Russia want it there?",
      "Why would Russia want it there? (Bagram)"),
