@@ -22,6 +22,8 @@ _ABBREVIATION = re.compile(r"(\b(mr|mrs|ms|dr|prof|st|jr|sr|gen|col|lt|sgt|rep|s
 _DEPENDENT_OPENING = re.compile(
     r"^(this|these|that|those|it|its|he|she|they|his|her|their|such|conversely|however|but|and|so|"
     r"furthermore|moreover|instead|yet|in response|as a result|thus|therefore)\b", re.IGNORECASE)
+# "If the script exits with this code, …", "When these fail, …": the opening clause points at the sentence before.
+_POINTING_CLAUSE = re.compile(r"^[^,;:.]{0,60}?\b(this|these|those|such)\s+\w+[^,;:.]*,", re.IGNORECASE)
 _WIDE_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 MAX_WHOLE_BLOCK_CHARS = 600  # a longer code block or table row is never quoted: too long to be the answer
@@ -114,10 +116,14 @@ def _word_count(text: str) -> int:
     return len(text.split()) + len(_WIDE_SCRIPT.findall(text)) // 2
 
 
+def _leans_back(sentence: str) -> bool:
+    return bool(_DEPENDENT_OPENING.match(sentence) or _POINTING_CLAUSE.match(sentence))
+
+
 def _standalone_span(text: str, spans: list[tuple[int, int, int]], i: int) -> tuple[int, int]:
     """The span of a sentence of prose made to stand alone as a quote."""
     start, end, paragraph = spans[i]
-    if i > 0 and spans[i - 1][2] == paragraph and _DEPENDENT_OPENING.match(text[start:end]):
+    if i > 0 and spans[i - 1][2] == paragraph and _leans_back(text[start:end]):
         start = spans[i - 1][0]
     following = i + 1
     short = len(text[start:end].split()) < MIN_STANDALONE_WORDS

@@ -215,3 +215,13 @@ def test_a_code_block_ending_in_a_colon_is_quoted_whole_and_its_introduction_wit
     assert "Declare the web service in the compose file like this:\n\nservices:\n  web:" in quotes
     assert "services:\n  web:" in quotes  # the block alone, whole, not glued to the paragraph after it
     assert "That declares one service, named web, built from the current folder." in quotes
+
+
+def test_a_sentence_whose_opening_clause_points_back_is_quoted_with_the_one_before(tmp_path):
+    page = ("# Bisect run\n\nThe special exit code 125 should be used when the current source code cannot be tested. "
+            "If the script exits with this code, the current revision will be skipped. "
+            "Any other exit code between 1 and 127, except 125, marks the revision as bad.\n")
+    quotes = markdown_quotes(page, tmp_path)
+    assert ("The special exit code 125 should be used when the current source code cannot be tested. If the script "
+            "exits with this code, the current revision will be skipped.") in quotes
+    assert "Any other exit code between 1 and 127, except 125, marks the revision as bad." in quotes
