@@ -28,7 +28,7 @@ from evaluation.run import corpus_cache, pipeline_for
 from evaluation.run import run as evaluate_dataset
 from index.build import update_index
 from index.embedders import make_embedder
-from qa.evidence import is_summary_question, select_evidence
+from qa.evidence import is_summary_question, passage_texts, select_evidence
 from qa.scoring import unmatched_names
 from settings import Settings
 
@@ -212,8 +212,8 @@ def abstention_scores() -> tuple[list[float], list[bool], Settings]:
         # the signal QAPipeline.ask compares with the threshold
         hits = pipeline.retriever.search(question.question, settings.top_k, method=settings.retriever)
         ranked = select_evidence(question.question, hits, documents, pipeline.embedder)
-        passages = [h.chunk.text for h in hits] + [documents[h.chunk.doc_id].title for h in hits]
-        named_but_absent = unmatched_names(question.question, passages, pipeline.retriever.mentions)  # declined
+        named_but_absent = unmatched_names(question.question, passage_texts(hits, documents),
+                                           pipeline.retriever.mentions)  # declined
         scores.append(0.0 if named_but_absent else max((e.relevance for e in ranked), default=0.0))
         answerable.append(question.doc_id in documents)
     return scores, answerable, settings

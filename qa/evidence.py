@@ -31,8 +31,8 @@ _DOCUMENT_WORDS = r"(the |this |that |its |their )?([\w'’.-]+ ){0,2}?(article|
                   r"( page)?"
 _FRAMING = re.compile(
     rf"^\s*(what|how) (does|do|did) {_DOCUMENT_WORDS} (say|says|write|writes|mention|tell( us)?|state|claim|argue|"
-    rf"report|explain|suggest|recommend|advise|warn)( about)?\s*|^\s*according to {_DOCUMENT_WORDS},?\s*|,?\s*according to {_DOCUMENT_WORDS}"
-    rf"(?=\W*$)", re.IGNORECASE)
+    rf"report|explain|suggest|recommend|advise|warn)( about)?\s*|^\s*according to {_DOCUMENT_WORDS},?\s*|"
+    rf",?\s*according to {_DOCUMENT_WORDS}(?=\W*$)", re.IGNORECASE)
 _SUMMARY_QUESTION = re.compile(
     r"\b(the|its|this|article's|author's|piece's|essay's) (purpose|main (point|argument|idea|claim)|thesis|gist)\b|"
     r"\bsummar(y|i[sz]e)\b|\boverview of (the|this) (article|piece|text|essay|commentary)\b|"
@@ -148,6 +148,14 @@ def candidate_features(question: str, candidates: list[Evidence], similarities: 
         similarities, neighbours, [score_of.get(c.chunk.id, 0.0) for c in candidates],
         [c.whole for c in candidates], content_words(scoring.focus_phrase(question)),
         scoring.question_types(asked or question))
+
+
+def passage_texts(hits: list[Hit], documents: dict[str, Document]) -> list[str]:
+    """What the passages found say, for telling whether they name what a question names: their text, and their
+    articles' titles, sites and authors ("the Wired article" names the site, not the text)."""
+    named = [documents[h.chunk.doc_id] for h in hits]
+    return [h.chunk.text for h in hits] + [d.title for d in named] + [
+        d.metadata.get(field, "") for d in named for field in ("site", "author")]
 
 
 def is_summary_question(question: str) -> bool:

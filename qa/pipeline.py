@@ -18,7 +18,7 @@ from index.stores import Store
 from qa.answer import abstention, compose
 from qa.citations import CANNOT_ANSWER, check, format_passages
 from qa.collection import Collection
-from qa.evidence import choose, is_summary_question, lead_evidence, select_evidence
+from qa.evidence import choose, is_summary_question, lead_evidence, passage_texts, select_evidence
 from qa.followup import condense_offline, format_history
 from qa.generators import Generator, LlmBusy, LlmLane, LlmTimedOut, make_generator
 from qa.prompts import render_messages
@@ -110,8 +110,7 @@ class QAPipeline:
             return grounds
         grounds.ranked = select_evidence(query, hits, documents, self.embedder, query_vector,
                                          searched.store.unit_vectors_of)
-        passages = [h.chunk.text for h in hits] + [documents[h.chunk.doc_id].title for h in hits]
-        unmentioned = unmatched_names(query, passages, in_collection=searched.mentions)
+        unmentioned = unmatched_names(query, passage_texts(hits, documents), in_collection=searched.mentions)
         if not grounds.ranked or unmentioned or max(e.relevance for e in grounds.ranked) < self.min_relevance:
             # Weak evidence: the fixed answer, without asking a generator to improvise.
             grounds.settled = abstention(question, hits, query, unmentioned)

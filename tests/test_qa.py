@@ -225,3 +225,19 @@ def test_a_sentence_whose_opening_clause_points_back_is_quoted_with_the_one_befo
     assert ("The special exit code 125 should be used when the current source code cannot be tested. If the script "
             "exits with this code, the current revision will be skipped.") in quotes
     assert "Any other exit code between 1 and 127, except 125, marks the revision as bad." in quotes
+
+
+def test_a_name_the_passages_articles_carry_as_site_or_author_counts_as_mentioned():
+    from qa.answer import abstention
+    from qa.evidence import passage_texts
+    from qa.scoring import unmatched_names
+    from schema import Document, Hit
+
+    text = "Training a large model uses as much electricity as a small town."
+    document = Document("w", "AI can do great things", "w.html", text,
+                        metadata={"site": "Wired", "author": "Will Knight"})
+    hits = [Hit(Chunk("w#0", "w", 0, text, 0, len(text)), 1.0, 1)]
+    asked = "What did the Wired article say about electricity?"
+    assert unmatched_names(asked, passage_texts(hits, {"w": document})) == []
+    declined = abstention("What did Wired say about Tesla's cars?", hits, unmentioned=["Tesla's"])
+    assert declined.text.endswith("None of the passages found mentions “Tesla”.")
