@@ -311,6 +311,8 @@ def test_phone_marker_shows_its_card_and_a_button_leads_back_to_the_answer(page)
     expect(marker).to_be_in_viewport()
     expect(marker).to_be_focused()
     expect(back).to_be_hidden()
+    expect(page.locator("#cite-preview")).to_be_hidden()  # no preview left over the page, wider than a phone
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "no sideways page scrolling"
 
     page.get_by_role("tab", name="Articles").click()
     table = page.locator("#articles-table")

@@ -17,6 +17,7 @@
     const box = backTo.getBoundingClientRect();
     window.scrollBy({ top: box.top - window.innerHeight / 3 });
     backTo.focus({ preventScroll: true });
+    preview.hidden = true;  // focus opens the marker's preview: after the trip to its card it would only cover the page
   });
   document.body.appendChild(backButton);
 
@@ -50,6 +51,7 @@
     event.preventDefault();
     event.stopPropagation();
     showSource(link);
+    preview.hidden = true;  // the card itself is shown now; a tap leaves no mouseout to close the preview
   }, true);
 
   // "Open the article here": the card's request goes to the server through a hidden box; the article comes back
