@@ -297,7 +297,8 @@ def _from_pdf(data: bytes, source: str, doc_id: str, url: str) -> Document:
         raise _Unloadable(str(exc)) from None
     except (RecursionError, MemoryError):  # a hostile file's object graph: that file fails, the others go on
         raise _Unloadable("not a readable PDF (too deeply nested or too large)") from None
-    return _document(doc_id, pdf.title or doc_id, pdf.blocks, source, {"author": pdf.author, "url": url})
+    return _document(doc_id, pdf.title or doc_id, pdf.blocks, source,
+                     {"author": pdf.author, "date": pdf.date, "url": url})
 
 
 def _silence_pypdf() -> None:

@@ -48,6 +48,7 @@ class PdfText:
     title: str
     author: str
     blocks: list[Block]
+    date: str = ""  # ISO date the PDF says it was made (its CreationDate), "" when it says none
 
 
 def read_pdf(data: bytes) -> PdfText:
@@ -60,12 +61,13 @@ def read_pdf(data: bytes) -> PdfText:
         except _READ_ERRORS as exc:  # the list of pages itself is damaged
             raise ValueError(f"not a readable PDF ({exc.__class__.__name__})") from None
         title, author, labels = _metadata(reader, len(pages))
+        date = _creation_date(reader)
     _estimate_line_ends(pages, font_widths)
     groups, layout = _groups(pages, labels)
     placed = _to_blocks(groups, layout)
     title = _sensible(title) or _first_page_title(placed)
     return PdfText(_FOOTNOTE_MARKS.sub("", title), _without_emails(_sensible(author, max_length=100)),
-                   [block for _, block in placed])
+                   [block for _, block in placed], date)
 
 
 @contextmanager
@@ -103,6 +105,15 @@ def _metadata(reader: PdfReader, page_count: int) -> tuple[str, str, list[str]]:
     except _READ_ERRORS:
         labels = []
     return title, author, labels if len(labels) == page_count else [str(n) for n in range(1, page_count + 1)]
+
+
+def _creation_date(reader: PdfReader) -> str:
+    """The metadata's CreationDate as YYYY-MM-DD; "" when missing, damaged or implausible (before PDF existed)."""
+    try:
+        made = reader.metadata.creation_date if reader.metadata else None
+    except (*_READ_ERRORS, ValueError, TypeError):
+        return ""
+    return made.date().isoformat() if made and made.year >= 1993 else ""
 
 
 def _decrypts(reader: PdfReader) -> bool:

@@ -61,6 +61,12 @@ def test_a_titles_footnote_mark_and_an_authors_email_address_are_not_shown():
     assert (pdf.title, pdf.author) == ("Publication quality tables in LaTeX", "R Schlicht; Ana Ribeiro")
 
 
+@pytest.mark.parametrize("made, date", [("D:20200114093000+01'00'", "2020-01-14"), ("D:garbage", ""), ("", "")])
+def test_the_date_is_the_pdfs_creation_date_when_it_gives_a_sensible_one(made, date):
+    info = f"<< /CreationDate ({made}) >>" if made else "<< >>"
+    assert read_pdf(one_page_pdf("BT /F1 12 Tf 72 720 Td (Rules in tables.) Tj ET", info)).date == date
+
+
 def encrypted(user_password: str) -> bytes:
     writer = PdfWriter()
     writer.add_page(PdfReader(io.BytesIO(minimal_pdf(["Locked text."]))).pages[0])
