@@ -275,8 +275,8 @@ def offline_answers_markdown(o: OfflineAnswers) -> str:
             f"({o.chunks} chunks), {o.questions} questions, the two generations "
             "interleaved question by question; p50 / p95 in ms and the share of the time spent in the model:\n\n"
             + markdown_table(["generation", "answer p50 / p95 ms", "in the model"], rows)
-            + f"\n\nMedian ratio {o.ratio:.1f}x; answers identical for {o.questions - len(o.differing)} of "
-            f"{o.questions} questions" + (f" (differing: {'; '.join(o.differing[:3])})" if o.differing else "") + ".")
+            + f"\n\nMedian ratio {o.ratio:.1f}x; answers and citations identical for "
+            f"{o.questions - len(o.differing)} of {o.questions} questions" + (f" (differing: {'; '.join(o.differing[:3])})" if o.differing else "") + ".")
 
 
 def chunking_markdown(c: Chunking) -> str:

@@ -129,14 +129,14 @@ def test_offline_answers():
         "| candidates embedded per question (older generation) | 162.9 / 256.3 | 98% |",
         "| unit vectors stored at ingest | 11.6 / 12.9 | 71% |",
         "",
-        "Median ratio 14.1x; answers identical for 99 of 100 questions (differing: What measurement of time is used "
-        "in polynomial time reduction?)."]
+        "Median ratio 14.1x; answers and citations identical for 99 of 100 questions (differing: What measurement of "
+        "time is used in polynomial time reduction?)."]
     four = replace(OFFLINE, differing=("a?", "b?", "c?", "d?"))
     assert offline_answers_markdown(four).splitlines()[-1] == (
-        "Median ratio 14.1x; answers identical for 96 of 100 questions (differing: a?; b?; c?).")
+        "Median ratio 14.1x; answers and citations identical for 96 of 100 questions (differing: a?; b?; c?).")
     same = replace(OFFLINE, differing=())
-    assert offline_answers_markdown(same).splitlines()[-1] == "Median ratio 14.1x; answers identical for 100 of 100 " \
-                                                              "questions."
+    assert offline_answers_markdown(same).splitlines()[-1] == (
+        "Median ratio 14.1x; answers and citations identical for 100 of 100 questions.")
 
 
 def test_chunking_judges_the_prose():
