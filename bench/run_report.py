@@ -276,7 +276,14 @@ def offline_answers_markdown(o: OfflineAnswers) -> str:
             "interleaved question by question; p50 / p95 in ms and the share of the time spent in the model:\n\n"
             + markdown_table(["generation", "answer p50 / p95 ms", "in the model"], rows)
             + f"\n\nMedian ratio {o.ratio:.1f}x; answers and citations identical for "
-            f"{o.questions - len(o.differing)} of {o.questions} questions" + (f" (differing: {'; '.join(o.differing[:3])})" if o.differing else "") + ".")
+            f"{o.questions - len(o.differing)} of {o.questions} questions" + _differing(o.differing))
+
+
+def _differing(questions: tuple[str, ...]) -> str:
+    if not questions:
+        return "."
+    return (f" (differing: {'; '.join(questions[:3])}). An older generation has no sentence vectors for hybrid "
+            "retrieval to fuse, so it may rank other passages first: the answers differ there.")
 
 
 def chunking_markdown(c: Chunking) -> str:

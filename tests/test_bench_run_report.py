@@ -130,10 +130,13 @@ def test_offline_answers():
         "| unit vectors stored at ingest | 11.6 / 12.9 | 71% |",
         "",
         "Median ratio 14.1x; answers and citations identical for 99 of 100 questions (differing: What measurement of "
-        "time is used in polynomial time reduction?)."]
+        "time is used in polynomial time reduction?). An older generation has no sentence vectors for hybrid retrieval "
+        "to fuse, so it may rank other passages first: the answers differ there."]
     four = replace(OFFLINE, differing=("a?", "b?", "c?", "d?"))
     assert offline_answers_markdown(four).splitlines()[-1] == (
-        "Median ratio 14.1x; answers and citations identical for 96 of 100 questions (differing: a?; b?; c?).")
+        "Median ratio 14.1x; answers and citations identical for 96 of 100 questions (differing: a?; b?; c?). An older "
+        "generation has no sentence vectors for hybrid retrieval to fuse, so it may rank other passages first: the "
+        "answers differ there.")
     same = replace(OFFLINE, differing=())
     assert offline_answers_markdown(same).splitlines()[-1] == (
         "Median ratio 14.1x; answers and citations identical for 100 of 100 questions.")
