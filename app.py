@@ -110,6 +110,7 @@ class ChatApp:
         self.library = Library(pipeline.collection)
         self.exports = Exports(self.settings)
         self._stopped_in: set[str] = set()  # sessions whose answer Stop ended; their generator ends at its next step
+        self._examples: tuple[str | None, list[str]] = (None, [])  # (index generation, its example questions)
         # Answers (chat and /ask) share one queue with OFFLINE_ANSWERS places more than the LLM lane has: LLM answers
         # hold at most pipeline.llm_lane.slots of them (a question beyond is quoted at once) for at most their
         # deadline, so offline answers never wait behind an LLM writing.
@@ -217,6 +218,16 @@ class ChatApp:
         gr.api(ask, api_name="ask", **self._answers)
         gr.api(articles, api_name="articles")
 
+    def examples(self) -> list[str]:
+        """Example questions the articles answer, offline: found once per index generation, not at every page
+        visit (each costs a few offline answers)."""
+        generation = self.library.collection.generation
+        if generation is None or self._examples[0] != generation:
+            found = example_questions(list(self.library.documents().values()),
+                                      answerable=lambda question: self.pipeline.ask(question, mode="offline").answered)
+            self._examples = (generation, found)
+        return self._examples[1]
+
     # -- the page's events -----------------------------------------------------------------------------------------
     def show_loading(self):
         """While the model and the index load, how far they got; then the listing, or why there is none."""
@@ -232,7 +243,7 @@ class ChatApp:
         except UserError as exc:
             yield self._error(exc), *[gr.skip()] * 3
             return
-        yield _listing(library, self.pipeline)
+        yield _listing(library, self.examples())
 
     def add_files(self, files, progress=gr.Progress()):
         if not files:
@@ -244,7 +255,7 @@ class ChatApp:
         # one paragraph per file, its outcome in bold (no list: the box is not a list of bullets); file names come
         # from the visitor's browser: escaped like all other text
         shown = [f"**{outcome}** {escape_markdown(rest)}" for outcome, _, rest in (l.partition(" ") for l in lines)]
-        return ("\n\n".join(shown), *_listing(self.library, self.pipeline), None)
+        return ("\n\n".join(shown), *_listing(self.library, self.examples()), None)
 
     def delete(self, doc_id, confirming):
         """The delete button asks first: its first click names the article and turns it into "Confirm delete"; a
@@ -252,7 +263,7 @@ class ChatApp:
         try:
             if doc_id and doc_id == confirming:
                 line = self.library.delete_article(doc_id)
-                return (escape_markdown(line), None, gr.Button(DELETE), *_listing(self.library, self.pipeline))
+                return (escape_markdown(line), None, gr.Button(DELETE), *_listing(self.library, self.examples()))
             question = self.library.delete_question(doc_id)
         except UserError as exc:
             return (self._error(exc), None, gr.Button(DELETE), *[gr.skip()] * 4)
@@ -474,12 +485,9 @@ def _articles_tab(settings: Settings) -> ArticlesTab:
     return tab
 
 
-def _listing(library: Library, pipeline: QAPipeline) -> tuple:
-    """Status line, articles table, example questions (only those the articles answer, offline) and the article
-    filter, from the current index."""
+def _listing(library: Library, examples: list[str]) -> tuple:
+    """Status line, articles table, example questions and the article filter, from the current index."""
     articles = library.articles()
-    examples = example_questions(list(library.documents().values()),
-                                 answerable=lambda question: pipeline.ask(question, mode="offline").answered)
     return (escape_markdown(library.status()), articles_rows(articles), gr.Dataset(samples=[[q] for q in examples]),
             gr.Dropdown(choices=article_choices(articles)))
 

@@ -116,3 +116,18 @@ def test_the_readme_says_how_to_change_the_port_next_to_the_run_command():
     quick_start = (ROOT / "README.md").read_text().split("## Quick start", 1)[1].split("\n## ", 1)[0]
     assert "python app.py" in quick_start
     assert "GRADIO_SERVER_PORT=" in quick_start and "GRADIO_SERVER_NAME=" in quick_start
+
+
+def test_example_questions_are_found_once_per_index_generation(library, chat_app, tmp_path, monkeypatch):
+    asked = []
+    ask = chat_app.pipeline.ask
+    monkeypatch.setattr(chat_app.pipeline, "ask", lambda question, **options: asked.append(question) or
+                        ask(question, **options))
+    first = chat_app.examples()
+    assert first and asked, "each candidate is asked before it is offered"
+    tries = len(asked)
+    assert chat_app.examples() == first and len(asked) == tries, "a second page visit asks nothing again"
+    (tmp_path / "dam.txt").write_text("Dam notes\n\nThe Kabul river dam holds water for the dry months.\n")
+    library.collection.add([str(tmp_path / "dam.txt")])
+    chat_app.examples()
+    assert len(asked) > tries, "a new generation gets its own examples"
