@@ -474,10 +474,15 @@ class MilvusStore:
             rows = self._with_ids(self.names.units, [f"{chunk_id}@{key}" for chunk_id, key in keys],
                                   ["chunk_id", "key", "vector"]).values()
         else:  # collections created before unit rows were named by their key
-            rows = [row for batch in _batches(sorted({chunk_id for chunk_id, _ in keys}))
-                    for row in self._query(self.names.units, one_of("chunk_id", batch), ["chunk_id", "key", "vector"])]
+            rows = self._units_of_chunks({chunk_id for chunk_id, _ in keys}, ["chunk_id", "key", "vector"])
         stored = {(row["chunk_id"], row["key"]): np.asarray(row["vector"], dtype=np.float32) for row in rows}
         return [stored.get(key) for key in keys]
+
+    def _units_of_chunks(self, chunk_ids, fields: list[str]) -> list[dict]:
+        """Every unit row of these chunks, by a filter on chunk_id (it reads every unit row in Milvus Lite): for
+        collections whose unit rows are not named by their text key."""
+        return [row for batch in _batches(sorted(chunk_ids))
+                for row in self._query(self.names.units, one_of("chunk_id", batch), fields)]
 
     def best_unit_scores(self, keys, query_vector: np.ndarray) -> np.ndarray:
         """Read by row id, the chunks' unit texts cut again from the documents read (a filter on chunk_id reads every
@@ -490,8 +495,7 @@ class MilvusStore:
                     if vector is not None]
         else:  # collections created before unit rows were named by their key
             rows = [(row["chunk_id"], np.asarray(row["vector"], dtype=np.float32))
-                    for batch in _batches(sorted(best))
-                    for row in self._query(self.names.units, one_of("chunk_id", batch), ["chunk_id", "vector"])]
+                    for row in self._units_of_chunks(best, ["chunk_id", "vector"])]
         for chunk_id, vector in rows:
             best[chunk_id] = np.fmax(best[chunk_id], float(vector @ query_vector))
         return np.array([best[key] for key in keys], dtype=np.float32)
