@@ -111,7 +111,7 @@ def _creation_date(reader: PdfReader) -> str:
     """The metadata's CreationDate as YYYY-MM-DD; "" when missing, damaged or implausible (before PDF existed)."""
     try:
         made = reader.metadata.creation_date if reader.metadata else None
-    except (*_READ_ERRORS, ValueError, TypeError):
+    except _READ_ERRORS:
         return ""
     return made.date().isoformat() if made and made.year >= 1993 else ""
 
