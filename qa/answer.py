@@ -15,8 +15,7 @@ _ABOUT_THE_AUTHOR = re.compile(r"\b(author|writer|columnist|argue|argues|opinion
 def abstention(question: str, hits: list[Hit], query: str = "", unmentioned: list[str] | None = None) -> Answer:
     text = f"The indexed articles don't cover this: no passage answers “{_short(question)}”."
     if unmentioned:
-        names = dict.fromkeys(re.sub(r"['’]s$", "", name) for name in unmentioned)  # "Tesla's" names Tesla
-        text += f" None of the passages found mentions {' or '.join(f'“{name}”' for name in list(names)[:3])}."
+        text += f" None of the passages found mentions {' or '.join(f'“{name}”' for name in unmentioned[:3])}."
     return Answer(question=question, text=text, answered=False, citations=[], hits=hits, query=query or question)
 
 

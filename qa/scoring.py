@@ -183,7 +183,8 @@ def unmatched_names(question: str, passages: list[str], in_collection=lambda wor
     """Names the question asks about that the retrieved passages do not mention: most of the name's words are
     absent from them, or one of its words is in no indexed document at all ("Microsoft" of "Microsoft Word").
     A question about "VPN" or "Visual Studio Code" is not answered by passages that never name them. Words of
-    one letter, and two-letter capitals ("OK", "US"), are too ambiguous to decide on."""
+    one letter, and two-letter capitals ("OK", "US"), are too ambiguous to decide on. A name is given without its
+    possessive ("Tesla's" names Tesla), once."""
     words = {_POSSESSIVE.sub("", w) for w in _WORD.findall(_fold(" ".join(passages)))}
     missing = []
     for name in question_names(question):
@@ -192,8 +193,8 @@ def unmatched_names(question: str, passages: list[str], in_collection=lambda wor
                   and not _spelt_out(w, passages)]
         # the collection's index keeps accents ("münchen"), so it is asked with the word as written
         if parts and (len(absent) * 2 > len(parts) or any(not in_collection(w) for w in absent)):
-            missing.append(name)
-    return missing
+            missing.append(_POSSESSIVE.sub("", name))
+    return list(dict.fromkeys(missing))
 
 
 def _ambiguous(word: str) -> bool:
