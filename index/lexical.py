@@ -21,6 +21,9 @@ ARRAYS = ("data", "indices", "indptr")
 SHORT_OPTION = re.compile(r"(?<![\w-])-([A-Za-z])(?![\w-])")
 
 
+_SUPERSCRIPTS_APART = str.maketrans({ch: " " for ch in "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"})
+
+
 def short_options(text: str) -> list[str]:
     """The one-letter options in `text`, as written ("-x", "-X")."""
     return ["-" + letter for letter in SHORT_OPTION.findall(text)]
@@ -28,8 +31,9 @@ def short_options(text: str) -> list[str]:
 
 def _readable(text: str) -> str:
     """`text` with each one-letter option spelt as a term bm25s keeps and its stemmer leaves alone: "-x" -> "x_opt",
-    "-X" -> "x_upper_opt"."""
-    return SHORT_OPTION.sub(lambda m: f" {m[1].lower()}{'_upper' if m[1].isupper() else ''}_opt ", text)
+    "-X" -> "x_upper_opt"; superscripts apart from the word they mark ("calc¹" is "calc")."""
+    text = SHORT_OPTION.sub(lambda m: f" {m[1].lower()}{'_upper' if m[1].isupper() else ''}_opt ", text)
+    return text.translate(_SUPERSCRIPTS_APART)
 
 
 class Bm25:

@@ -37,7 +37,11 @@ _NUMBERED_HEADING = re.compile(r"^(\d+(\.\d+)*|[A-Z](\.\d+)+)\.?\s+[A-Z]")
 _PAGE_NUMBER = re.compile(r"^((page|seite|p\.)\s*)?(\d{1,4}|[ivxlc]{1,7})(\s*(of|/|von)\s*\d{1,4})?$", re.I)
 _PAGE_REFERENCE = re.compile(r"\s(\d{1,4}|[ivxlc]{1,6})$", re.I)
 _DOT_LEADERS = re.compile(r"(\.\s?){4,}\s*([\divxlc]{1,6})?$", re.I)
-_SENTENCE_END = re.compile(r"([.!?]|(?<!http)(?<!https):)['\"’”)\]]*$")  # "see https:" runs on
+_SENTENCE_END = re.compile(r"([.!?]|(?<!http)(?<!https):)['\"’”)\]*†‡¹²³⁰⁴-⁹]*$")  # "see https:" runs on
+# A footnote mark or an exponent set raised and small after a word ("by hand.⁷", "(n − l)²"): kept as the superscript
+# it is, since glued on as a digit it reads as part of the word ("calc1") and hides a sentence's end.
+_RAISED_MARK = re.compile(r"[−-]?\d{1,3}(,\d{1,3})*")
+_SUPERSCRIPT = str.maketrans("0123456789−-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁻")
 _RUN = "\x00"  # marks where a run starts in a line's text until the line is finished (text holds no NUL)
 _EMAIL = re.compile(r"\S@[\w-]+\.\w")
 _FILE_NAME = re.compile(r"\.(dvi|tex|docx?|pdf|ps|rtf|odt|indd|pptx?|xlsx?|txt|md)$|^microsoft \w+ - |^untitled", re.I)
@@ -183,6 +187,8 @@ def _page_lines(page, number: int, font_widths: dict[str, list[float]]) -> list[
             text = text.lstrip()
         elif size > max(line.sizes) and y < line.y:
             line.y, line.marked = y, len(line.text) <= 3  # the line began with a superscript
+        elif _raised_mark(line, text, y, size):
+            text = text.translate(_SUPERSCRIPT)
         font_name = str((font or {}).get("/BaseFont", ""))
         run_font, run_x, run_width, run_size = line.last_run
         if run_width >= 2 and x > run_x:
@@ -207,6 +213,11 @@ def _page_lines(page, number: int, font_widths: dict[str, list[float]]) -> list[
     for line in lines:
         line.finish()
     return [line for line in lines if line.text]
+
+
+def _raised_mark(line: _Line, text: str, y: float, size: float) -> bool:
+    body = max(line.sizes)
+    return size <= 0.8 * body and y - line.y >= 0.2 * body and bool(_RAISED_MARK.fullmatch(text.strip()))
 
 
 def _same_line(line: _Line, text: str, x: float, y: float, size: float) -> bool:

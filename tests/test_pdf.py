@@ -8,6 +8,7 @@ from pypdf import PdfReader, PdfWriter
 from helpers import minimal_pdf, one_page_pdf
 from ingest.pdf import read_pdf
 from ingest.structure import CODE, HEADING, ITEM, PARAGRAPH, join_wrapped
+from ingest.units import sentence_spans
 
 TWO_PAGES = Path(__file__).parent / "data" / "two_pages.pdf"  # made by tests/data/make_two_page_pdf.py
 
@@ -65,6 +66,17 @@ def test_a_titles_footnote_mark_and_an_authors_email_address_are_not_shown():
 def test_the_date_is_the_pdfs_creation_date_when_it_gives_a_sensible_one(made, date):
     info = f"<< /CreationDate ({made}) >>" if made else "<< >>"
     assert read_pdf(one_page_pdf("BT /F1 12 Tf 72 720 Td (Rules in tables.) Tj ET", info)).date == date
+
+
+def test_a_raised_footnote_mark_or_exponent_is_a_superscript_and_the_sentence_still_ends_there():
+    # 12 pt text; "7" and "2" set at 8 pt, 4 pt above the baseline, as LaTeX sets \footnote marks and x^2
+    content = ("BT /F1 12 Tf 72 720 Td (Weigh the grain by hand.) Tj ET BT /F1 8 Tf 200 724 Td (7) Tj ET "
+               "BT /F1 12 Tf 205 720 Td ( The area is x) Tj ET BT /F1 8 Tf 278 724 Td (2) Tj ET "
+               "BT /F1 12 Tf 283 720 Td (.) Tj ET")
+    pdf = read_pdf(one_page_pdf(content))
+    assert shown(pdf.blocks) == [(PARAGRAPH, 0, "Weigh the grain by hand.⁷ The area is x².")]
+    text = pdf.blocks[0].text
+    assert [text[s:e] for s, e, _ in sentence_spans(text)] == ["Weigh the grain by hand.⁷", "The area is x²."]
 
 
 def encrypted(user_password: str) -> bytes:

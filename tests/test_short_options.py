@@ -30,3 +30,7 @@ def test_hyphenated_words_dashes_and_long_options_are_not_short_options():
 def test_the_evidence_scorer_reads_options_as_words_too():
     assert "-x" in content_words("What does git clean -x do?")
     assert "-X" not in content_words("What does git clean -x do?")
+
+
+def test_a_footnote_mark_is_no_part_of_the_word_it_marks():
+    assert terms(["geometry supports the package calc¹ and x²"]) == terms(["geometry supports the package calc and x"])
