@@ -44,6 +44,8 @@ _RAISED_MARK = re.compile(r"[−-]?\d{1,3}(,\d{1,3})*")
 _SUPERSCRIPT = str.maketrans("0123456789−-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁻")
 _RUN = "\x00"  # marks where a run starts in a line's text until the line is finished (text holds no NUL)
 _EMAIL = re.compile(r"\S@[\w-]+\.\w")
+_DATE_WORDS = re.compile(r"\b(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|"
+                         r"oct(ober)?|nov(ember)?|dec(ember)?|printed|revised|updated|version|draft)\b\.?", re.I)
 _FILE_NAME = re.compile(r"\.(dvi|tex|docx?|pdf|ps|rtf|odt|indd|pptx?|xlsx?|txt|md)$|^microsoft \w+ - |^untitled", re.I)
 
 
@@ -68,7 +70,7 @@ def read_pdf(data: bytes) -> PdfText:
         date = _creation_date(reader)
     _estimate_line_ends(pages, font_widths)
     groups, layout = _groups(pages, labels)
-    placed = _to_blocks(groups, layout)
+    placed = _to_blocks(groups, layout, _sensible(author, max_length=100))
     title = _sensible(title) or _first_page_title(placed)
     return PdfText(_FOOTNOTE_MARKS.sub("", title), _without_emails(_sensible(author, max_length=100)),
                    [block for _, block in placed], date)
@@ -485,9 +487,9 @@ def _indent_breaks(group: list[_Line], line: _Line, following: _Line | None, lay
 
 # ---- groups into blocks ----
 
-def _to_blocks(groups: list[list[_Line]], layout: _Layout) -> list[tuple[list[_Line], Block]]:
+def _to_blocks(groups: list[list[_Line]], layout: _Layout, author: str = "") -> list[tuple[list[_Line], Block]]:
     vocabulary = {word for group in groups for line in group for word in re.findall(r"[\w-]+", line.text.lower())}
-    kinds = [_block_kind(group, layout) for group in groups]
+    kinds = [_block_kind(group, layout, author) for group in groups]
     for index, group in enumerate(groups[:-1]):  # a figure's labels are no headings: a heading has text below
         if kinds[index] == kinds[index + 1] == HEADING and layout.kind(group[0]) != "large":
             kinds[index] = PARAGRAPH
@@ -510,13 +512,13 @@ def _to_blocks(groups: list[list[_Line]], layout: _Layout) -> list[tuple[list[_L
     return placed
 
 
-def _block_kind(group: list[_Line], layout: _Layout) -> str:
+def _block_kind(group: list[_Line], layout: _Layout, author: str = "") -> str:
     first, text = group[0], " ".join(line.text for line in group)
     if first.row:
         return ROW
     if len(group) > 1 and all(line.mono for line in group):
         return CODE
-    if not _has_words(text) or _EMAIL.search(text):  # a title page's author line is no heading
+    if not _has_words(text) or _title_page_line(text, author, first.page):  # its large type names no section
         return ITEM if _BULLET.match(text) else PARAGRAPH
     if layout.kind(first) == "large" and len(text.split()) <= 25:
         return HEADING
@@ -527,9 +529,23 @@ def _block_kind(group: list[_Line], layout: _Layout) -> str:
 
 def _has_words(text: str) -> bool:
     """Whether `text` holds a word a heading could name, not only a version, date or web address ("v3.0f
-    2022/06/23", "https://github.com/…" in a title page's large type)."""
-    without_addresses = re.sub(r"\S*(://|www\.|@)\S*", " ", text)
+    2022/06/23", "Printed January 14, 2020", "https://github.com/…" in a title page's large type)."""
+    without_addresses = _DATE_WORDS.sub(" ", re.sub(r"\S*(://|www\.|@)\S*", " ", text))
     return bool(re.search(r"(?<![\w.])[^\W\d_]{3,}", without_addresses))
+
+
+def _title_page_line(text: str, author: str, page: int) -> bool:
+    """A title page's author, affiliation or rights line: an e-mail address, the metadata's author, names with
+    affiliation marks ("Sebastian Rahtz∗ Heiko Oberdiek†"), a statement ending in a full stop ("All rights
+    reserved.") or, on the first three pages (a cover, a copyright page, the title), a list of names ("Till
+    Tantau, Joseph Wright, Vedran Miletić")."""
+    plain = " ".join(_FOOTNOTE_MARKS.sub("", text).split())
+    names = [" ".join(name.split()) for name in re.split(r"[;,&]|\band\b", _without_emails(author))]
+    parts = [part.split() for part in re.split(r",|\band\b", plain)]
+    listed = len(parts) >= 2 and all(2 <= len(words) <= 4 and all(w[0].isupper() for w in words) for words in parts)
+    return bool(_EMAIL.search(text) or len(re.findall(r"\w[∗*†‡§]", text)) >= 2 or plain.endswith(".")
+                or any(len(name.split()) >= 2 and name.casefold() in plain.casefold() for name in names)
+                or listed and page <= 2)
 
 
 def _short_title(text: str) -> bool:
@@ -569,7 +585,7 @@ def _first_page_title(placed: list[tuple[list[_Line], Block]]) -> str:
     return " ".join((block.text if block.kind == HEADING else group[0].text).split())
 
 
-_FOOTNOTE_MARKS = re.compile(r"\s*[∗*†‡§]+$")  # "Publication quality tables in LaTeX∗": the mark of a footnote
+_FOOTNOTE_MARKS = re.compile(r"\s*[∗*†‡§⁰¹²³⁴-⁹]+$")  # "Publication quality tables in LaTeX∗": a footnote's mark
 
 
 def _without_emails(author: str) -> str:

@@ -55,7 +55,7 @@ def assemble(blocks: list[Block]) -> tuple[str, list[Span]]:
             continue
         if block.kind == HEADING:
             level = max(1, block.level)
-            headings = [h for h in headings if h[0] < level] + [(level, join_wrapped(text))]
+            headings = [h for h in headings if h[0] < level] + [(level, _label(text))]
         if parts:
             offset += 2  # the blank line between blocks
         section = SECTION_SEPARATOR.join([h for _, h in headings] + ([join_wrapped(block.term)] if block.term else []))
@@ -63,6 +63,12 @@ def assemble(blocks: list[Block]) -> tuple[str, list[Span]]:
         parts.append(text)
         offset += len(text)
     return "\n\n".join(parts), spans
+
+
+def _label(heading: str) -> str:
+    """A heading as a section's name: without a footnote's mark ("3 Colour¹", "Results*")."""
+    text = join_wrapped(heading)
+    return re.sub(r"\s*[∗*†‡§⁰¹²³⁴-⁹]+$", "", text) or text
 
 
 def _tidy(block: Block) -> str:

@@ -68,6 +68,19 @@ def test_the_date_is_the_pdfs_creation_date_when_it_gives_a_sensible_one(made, d
     assert read_pdf(one_page_pdf("BT /F1 12 Tf 72 720 Td (Rules in tables.) Tj ET", info)).date == date
 
 
+def test_a_title_pages_authors_date_and_rights_lines_are_no_sections():
+    def line(size, y, text):
+        return f"BT /F1 {size} Tf 72 {y} Td ({text}) Tj ET "
+    body = ["The river basin collects rain from the hills and carries it down to the valley where",
+            "farmers divert part of the flow into canals. A small dam upstream keeps the level",
+            "steady through the dry months of the year."]
+    content = (line(20, 720, "River Notes") + line(14, 692, "Ana Ribeiro, Tomas Lindqvist")
+               + line(14, 672, "Printed January 14, 2020") + line(14, 652, "All rights reserved.")
+               + line(14, 620, "1 River Basins") + "".join(line(10, 600 - 12 * i, text) for i, text in enumerate(body)))
+    headings = [b.text for b in read_pdf(one_page_pdf(content)).blocks if b.kind == HEADING]
+    assert headings == ["River Notes", "1 River Basins"]
+
+
 def test_a_raised_footnote_mark_or_exponent_is_a_superscript_and_the_sentence_still_ends_there():
     # 12 pt text; "7" and "2" set at 8 pt, 4 pt above the baseline, as LaTeX sets \footnote marks and x^2
     content = ("BT /F1 12 Tf 72 720 Td (Weigh the grain by hand.) Tj ET BT /F1 8 Tf 200 724 Td (7) Tj ET "
@@ -132,3 +145,10 @@ def test_large_type_is_a_heading_only_if_it_names_something(text, kind):
 
     layout = _Layout(body=8.0, pitch=12.0, body_font="/LMRoman10-Regular", margins={})  # the line's 10 pt is large
     assert _block_kind([_line({"/LMRoman10-Regular": len(text)}, text)], layout) == kind
+
+
+def test_a_sections_name_leaves_out_its_headings_footnote_mark():
+    from ingest.structure import Block, assemble
+
+    text, spans = assemble([Block(HEADING, "3 Colour¹", 1), Block(PARAGRAPH, "Colours are named.")])
+    assert spans[1].section == "3 Colour" and text.startswith("3 Colour¹")
