@@ -10,6 +10,7 @@ import numpy as np
 from index.embedders import Embedder
 from index.lexical import short_options
 from qa import scoring
+from ingest.structure import CODE, document_spans, spans_between
 from ingest.units import chunk_units, document_units, sentence_spans  # noqa: F401 - the last two re-exported
 from schema import Chunk, Document, Hit
 
@@ -126,11 +127,17 @@ def select_evidence(question: str, hits: list[Hit], documents: dict[str, Documen
     if not inputs.candidates:
         return []
     answers = scoring.likelihoods(inputs.features)
+    if "reason" in scoring.question_types(question):  # a listing shows how something is done, never why
+        answers = answers * [not _lists_code(c, documents[c.chunk.doc_id]) for c in inputs.candidates]
     question_words = content_words(inputs.focused)
     scored = [replace(c, similarity=float(sim), score=float(p),
                       relevance=max(float(sim), float(asked)) + 0.3 * _overlap(question_words, c.text))
               for c, sim, asked, p in zip(inputs.candidates, inputs.similarities, inputs.as_asked, answers)]
     return sorted(scored, key=lambda e: -e.score)
+
+
+def _lists_code(evidence: Evidence, document: Document) -> bool:
+    return any(span.kind == CODE for span in spans_between(document_spans(document.blocks), evidence.start, evidence.end))
 
 
 def candidate_features(question: str, candidates: list[Evidence], similarities: np.ndarray,

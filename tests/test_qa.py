@@ -243,3 +243,23 @@ def test_a_name_the_passages_articles_carry_as_site_or_author_counts_as_mentione
     unmentioned = unmatched_names(declined_question, passage_texts(hits, {"w": document}))
     declined = abstention(declined_question, hits, unmentioned=unmentioned)
     assert declined.text.endswith("None of the passages found mentions “Tesla”.")
+
+
+def test_a_why_question_is_never_answered_with_a_code_listing(tmp_path, embedder):
+    from ingest.loaders import load_file
+    from qa.evidence import select_evidence
+    from schema import Hit
+
+    page = ("# Docker builds\n\nCopy requirements.txt and install it before the rest of the code, like this:\n\n"
+            "```\nCOPY requirements.txt /tmp\nRUN pip install -r /tmp/requirements.txt\nCOPY . /tmp/myapp\n```\n\n"
+            "That way the installed packages are cached and only rebuilt when the list of packages changes.\n")
+    path = tmp_path / "page.md"
+    path.write_text(page)
+    document = load_file(path)[0]
+    hits = [Hit(Chunk("page#0", document.id, 0, document.text, 0, len(document.text)), 1.0, 1)]
+
+    def best(question):
+        return select_evidence(question, hits, {document.id: document}, embedder)[0].text
+
+    assert "COPY requirements.txt" in best("How do I copy requirements.txt and install it before the code?")
+    assert best("Why copy requirements.txt and install it before the rest of the code?").startswith("That way")
