@@ -12,6 +12,8 @@ import re
 
 import numpy as np
 
+from ingest.clean import SUPERSCRIPTS
+
 # How the index is built; recorded in the manifest: a generation built otherwise is rebuilt in memory, not trusted.
 SPEC = {"library": "bm25s", "method": "lucene", "k1": 1.5, "b": 0.75, "stopwords": "en", "stemmer": "english",
         "short_options": "x_opt"}
@@ -21,7 +23,7 @@ ARRAYS = ("data", "indices", "indptr")
 SHORT_OPTION = re.compile(r"(?<![\w-])-([A-Za-z])(?![\w-])")
 
 
-_SUPERSCRIPTS_APART = str.maketrans({ch: " " for ch in "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"})
+_SUPERSCRIPTS_APART = str.maketrans({ch: " " for ch in SUPERSCRIPTS})
 
 
 def short_options(text: str) -> list[str]:

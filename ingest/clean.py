@@ -27,6 +27,16 @@ _LINE_BREAKING = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
+_SUPERSCRIPT = str.maketrans("0123456789−-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁻")
+SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"
+
+
+def superscript(mark: str) -> str:
+    """A footnote's mark or an exponent as the raised characters it is printed as ("7" -> "⁷"): glued on as plain
+    digits it reads as part of the word before it ("calc1")."""
+    return mark.translate(_SUPERSCRIPT)
+
+
 def terminal_safe(text: str) -> str:
     """Text a terminal shows as written: escape sequences and control characters removed, newlines and tabs kept."""
     return without_surrogates(_CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", text)))

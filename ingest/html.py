@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from ingest.clean import is_furniture_block, strip_permalink
+from ingest.clean import is_furniture_block, strip_permalink, superscript
 from ingest.metadata import page_metadata
 from ingest.structure import CODE, DEFINITION, HEADING, ITEM, PARAGRAPH, QUOTE, ROW, Block
 
@@ -29,8 +29,8 @@ def read_html(html: str, url: str = "") -> HtmlText | None:
     from trafilatura.settings import set_date_params
 
     # htmldate's extensive search reads a date into a copyright line or a bare year: the date must be stated
-    extracted = trafilatura.bare_extraction(html, url=url or None, with_metadata=True, include_comments=False,
-                                            include_tables=True, include_formatting=True,
+    extracted = trafilatura.bare_extraction(_with_note_marks_raised(html), url=url or None, with_metadata=True,
+                                            include_comments=False, include_tables=True, include_formatting=True,
                                             date_extraction_params=set_date_params(extensive=False))
     if extracted is None or extracted.body is None:
         return None
@@ -40,6 +40,30 @@ def read_html(html: str, url: str = "") -> HtmlText | None:
     metadata = page_metadata(html, extracted, url)
     title = strip_permalink(metadata.pop("title", "") or "")
     return HtmlText(title=title, blocks=blocks, metadata=metadata)
+
+
+def _with_note_marks_raised(html: str) -> str:
+    """The page with each link to a footnote ("<sup><a href="#cite_note-2">[2]</a></sup>") as the superscript it
+    stands for ("²"), a "[citation needed]" dropped: as text, "research,[2]" reads like one of the answer's own
+    citations and "hand.2 The" hides a sentence's end. A page without such links is given back as it was."""
+    if "<sup" not in html:
+        return html
+    from lxml import etree, html as lxml_html
+
+    try:
+        tree = lxml_html.fromstring(html)
+    except (etree.ParserError, ValueError):
+        return html
+    marks = 0
+    for mark in tree.xpath('//sup[a[starts-with(@href, "#")]]'):
+        label = mark.text_content().strip().strip("[]").strip()
+        if re.fullmatch(r"\d{1,3}", label):
+            mark.tail = superscript(label) + (mark.tail or "")
+        elif not re.fullmatch(r"[a-z]|citation needed|note \d+|nb \d+", label, re.IGNORECASE):
+            continue
+        mark.drop_tree()
+        marks += 1
+    return lxml_html.tostring(tree, encoding="unicode") if marks else html
 
 
 def body_blocks(body) -> list[Block]:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
+from ingest.clean import superscript
 from ingest.structure import CODE, HEADING, ITEM, PARAGRAPH, ROW, Block
 
 # What pypdf raises on a damaged file besides its own errors.
@@ -41,7 +42,6 @@ _SENTENCE_END = re.compile(r"([.!?]|(?<!http)(?<!https):)['\"’”)\]*†‡¹�
 # A footnote mark or an exponent set raised and small after a word ("by hand.⁷", "(n − l)²"): kept as the superscript
 # it is, since glued on as a digit it reads as part of the word ("calc1") and hides a sentence's end.
 _RAISED_MARK = re.compile(r"[−-]?\d{1,3}(,\d{1,3})*")
-_SUPERSCRIPT = str.maketrans("0123456789−-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁻")
 _RUN = "\x00"  # marks where a run starts in a line's text until the line is finished (text holds no NUL)
 _EMAIL = re.compile(r"\S@[\w-]+\.\w")
 _DATE_WORDS = re.compile(r"\b(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|"
@@ -190,7 +190,7 @@ def _page_lines(page, number: int, font_widths: dict[str, list[float]]) -> list[
         elif size > max(line.sizes) and y < line.y:
             line.y, line.marked = y, len(line.text) <= 3  # the line began with a superscript
         elif _raised_mark(line, text, y, size):
-            text = text.translate(_SUPERSCRIPT)
+            text = superscript(text)
         font_name = str((font or {}).get("/BaseFont", ""))
         run_font, run_x, run_width, run_size = line.last_run
         if run_width >= 2 and x > run_x:
