@@ -82,7 +82,7 @@ def _walk(element, blocks: list[Block], in_quote: bool = False) -> None:
         else:
             blocks.append(Block(HEADING, text, _heading_level(element)))
     elif tag == "p":
-        blocks.append(Block(QUOTE if in_quote else PARAGRAPH, inline_text(element)))
+        _walk_container(element, blocks, in_quote)
     elif tag == "list":
         _walk_list(element, blocks)
     elif tag == "quote":
@@ -96,13 +96,26 @@ def _walk(element, blocks: list[Block], in_quote: bool = False) -> None:
 
 
 def _walk_container(element, blocks: list[Block], in_quote: bool) -> None:
-    """An element that may hold text of its own and block children: each run of loose text is a block."""
-    own = inline_text(element)
-    if own.strip():
-        blocks.append(Block(QUOTE if in_quote else PARAGRAPH, own))
+    """An element that may hold text of its own and block children: each run of loose text between them is a
+    block, in the page's order (an option's description before the example that follows it)."""
+    kind, run = QUOTE if in_quote else PARAGRAPH, [element.text or ""]
     for child in element:
-        if _is_block(child):
+        if child.tag == "lb":
+            run.append("\n")
+        elif not _is_block(child):
+            run.append("".join(child.itertext()))
+        elif child.tag != "graphic":
+            _add_text(kind, run, blocks)
             _walk(child, blocks, in_quote)
+            run = []
+        run.append(child.tail or "")
+    _add_text(kind, run, blocks)
+
+
+def _add_text(kind: str, run: list[str], blocks: list[Block]) -> None:
+    text = "".join(run)
+    if text.strip():
+        blocks.append(Block(kind, text))
 
 
 def _walk_list(element, blocks: list[Block]) -> None:
@@ -152,13 +165,16 @@ def inline_text(element) -> str:
 
 
 def _is_block(child) -> bool:
-    """Code inside a sentence (`git gc`) is inline; a multi-line or free-standing code element is a block."""
+    """Code inside a sentence (`git gc`, even wrapped over two source lines) is inline; code of three lines or
+    more is a block, and so is code with no text just before or after it that spans lines or stands outside a
+    paragraph, heading or cell."""
     if child.tag != "code":
         return child.tag in _BLOCK_TAGS
     parent = child.getparent()
-    text = "".join(child.itertext())
-    alone = not (parent.text or "").strip() and not (child.tail or "").strip() and len(parent) == 1
-    return "\n" in text.strip() or alone and parent.tag not in ("p", "head", "cell")
+    lines = "".join(child.itertext()).strip().count("\n") + 1
+    before = parent.text if child.getprevious() is None else child.getprevious().tail
+    alone = not (before or "").strip() and not (child.tail or "").strip()
+    return lines >= 3 or alone and (lines > 1 or parent.tag not in ("p", "head", "cell"))
 
 
 def _code_text(element):

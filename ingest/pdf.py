@@ -9,13 +9,14 @@ joined again. Words hyphenated at a line's end are rejoined and ligature charact
 from __future__ import annotations
 
 import io
+import itertools
 import logging
 import math
 import re
 import statistics
 from collections import Counter
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
@@ -70,7 +71,7 @@ def read_pdf(data: bytes) -> PdfText:
         date = _creation_date(reader)
     _estimate_line_ends(pages, font_widths)
     groups, layout = _groups(pages, labels)
-    placed = _to_blocks(groups, layout, _sensible(author, max_length=100))
+    placed = _with_words_apart(_to_blocks(groups, layout, _sensible(author, max_length=100)))
     title = _sensible(title) or _first_page_title(placed)
     return PdfText(_FOOTNOTE_MARKS.sub("", title), _without_emails(_sensible(author, max_length=100)),
                    [block for _, block in placed], date)
@@ -189,6 +190,8 @@ def _page_lines(page, number: int, font_widths: dict[str, list[float]]) -> list[
             text = text.lstrip()
         elif size > max(line.sizes) and y < line.y:
             line.y, line.marked = y, len(line.text) <= 3  # the line began with a superscript
+            if line.marked and _RAISED_MARK.fullmatch(line.text.strip()):
+                line.text = superscript(line.text.strip()) + " "  # a footnote's number: "² User feedback …"
         elif _raised_mark(line, text, y, size):
             text = superscript(text)
         font_name = str((font or {}).get("/BaseFont", ""))
@@ -550,6 +553,50 @@ def _title_page_line(text: str, author: str, page: int) -> bool:
 
 def _short_title(text: str) -> bool:
     return len(text.split()) <= 12 and not re.search(r"[.,;:-]$|\d$", text) and text[0] not in "•◦▪‣∙*–—-"
+
+
+# ---- words a PDF sets without spaces between them ----
+
+_FUNCTION_WORDS = frozenset("a an the of to and in is it its be are was by or on at as if we you for can not from "
+                            "this that with which".split())
+_GLUED = re.compile(r"(?<![\\\w])[A-Za-z][a-z]{11,}(?!\w)")  # "Inadditiontothecurrentpagenumber", no \command
+
+
+def _with_words_apart(placed: list[tuple[list[_Line], Block]]) -> list[tuple[list[_Line], Block]]:
+    """Prose whose words a PDF set apart by position alone, too little for pypdf to see a space
+    ("Thesolutiontothisproblemisactuallyverysimple"), spaced again with the document's own words. Only a run that
+    is no word of the document and splits into at least three of its words, two of them words like "the" or "to",
+    is split: names and commands ("beameroutertheme", "addtopdfcreator") stay whole."""
+    prose = [block.text for _, block in placed if block.kind in (PARAGRAPH, ITEM, HEADING)]
+    counts = Counter(word.lower() for text in prose for word in re.findall(r"[A-Za-z]+", text))
+    everywhere = Counter(word.lower() for _, block in placed for word in re.findall(r"[A-Za-z]+", block.text))
+    total = sum(counts.values()) or 1
+
+    def spaced(match: re.Match) -> str:
+        run = match.group()
+        pieces = _likeliest_words(run.lower(), counts, total) if everywhere[run.lower()] == 1 else None
+        if not pieces or len(pieces) < 3 or sum(piece in _FUNCTION_WORDS for piece in pieces) < 2:
+            return run
+        ends = list(itertools.accumulate(len(piece) for piece in pieces))
+        return " ".join(run[start:end] for start, end in zip([0, *ends], ends))  # the run's own capitals
+
+    return [(group, replace(block, text=_GLUED.sub(spaced, block.text)) if block.kind in (PARAGRAPH, ITEM, HEADING)
+             else block) for group, block in placed]
+
+
+def _likeliest_words(run: str, counts: Counter, total: int) -> list[str] | None:
+    """The split of `run` into words the document uses at least twice that is likeliest under their frequencies
+    (a unigram model: "are set" rather than "a reset"), or None."""
+    best: list[tuple[float, list[str]] | None] = [(0.0, [])] + [None] * len(run)
+    for end in range(1, len(run) + 1):
+        for start in range(max(0, end - 25), end):
+            piece, before = run[start:end], best[start]
+            if before is None or counts[piece] < 2 or len(piece) < 3 and piece not in _FUNCTION_WORDS:
+                continue
+            cost = before[0] - math.log(counts[piece] / total)
+            if best[end] is None or cost < best[end][0]:
+                best[end] = (cost, before[1] + [piece])
+    return best[-1][1] if best[-1] else None
 
 
 def _joined(group: list[_Line], vocabulary: set[str]) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.structure import CODE, DEFINITION, PROSE, ROW, document_spans, spans_between
+from ingest.structure import CODE, DEFINITION, ITEM, PROSE, ROW, document_spans, spans_between
 from schema import Chunk, Document
 
 # A sentence ends at . ! ? or … (with closing quotes, brackets or footnote marks *†‡¹²³) followed by space and a
@@ -24,6 +24,7 @@ _DEPENDENT_OPENING = re.compile(
     r"furthermore|moreover|instead|yet|in response|as a result|thus|therefore)\b", re.IGNORECASE)
 # "If the script exits with this code, …", "When these fail, …": the opening clause points at the sentence before.
 _POINTING_CLAUSE = re.compile(r"^[^,;:.]{0,60}?\b(this|these|those|such)\s+\w+[^,;:.]*,", re.IGNORECASE)
+_BULLET = re.compile(r"\s*(?:[•◦▪▸►‣∙·–—*-]\s+)?")  # "• ", "- "; never the dash of an option ("-x")
 _WIDE_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 MAX_WHOLE_BLOCK_CHARS = 600  # a longer code block or table row is never quoted: too long to be the answer
@@ -71,6 +72,8 @@ def _block_units(text: str, blocks) -> list[tuple[int, int, int]]:
 
 def _prose_units(text: str, block) -> list[tuple[int, int, int]]:
     start = block.start
+    if block.kind == ITEM:  # "• If the margin ratio is not specified, …": the bullet is no part of the sentence
+        start += len(_BULLET.match(text, start, block.end).group())
     if block.kind == DEFINITION:
         term_end = text.find("\n", block.start, block.end)
         if term_end < 0:

@@ -113,3 +113,21 @@ def test_links_to_footnotes_become_superscripts_and_sentences_still_end_there(tm
                             "security research,² music analysis³ and weather forecasting. Version 2nd added")
     sentences = [page.text[s:e] for s, e, _ in document_units(page)]
     assert "The tool was developed by Ana Ribeiro and Tomas Lindqvist.¹" in sentences
+
+
+def test_code_wrapped_inside_a_sentence_stays_in_it_and_examples_stay_in_page_order(tmp_path):
+    body = ("<div class='paragraph'><p>Intent to add is useful for showing such files with <code>git diff</code> "
+            "and committing them with <code>git commit\n-a</code>.</p></div>"
+            "<ul><li><p>It is preceded with a header that looks like this:</p>"
+            "<div class='literalblock'><pre><code>diff --combined file</code></pre></div>"
+            "<p>or like this when the option is used:</p>"
+            "<div class='literalblock'><pre><code>diff --cc file</code></pre></div></li></ul>")
+    path = tmp_path / "diff.html"
+    path.write_text(f"<html><head><title>git-diff</title></head><body><article><h1>git-diff</h1>{body}"
+                    f"<p>{'The combined format shows the changes against each parent. ' * 8}</p></article></body></html>")
+    kinds_texts = [(kind, " ".join(text.split())) for kind, _, text in blocks(load(path))]
+    assert ("paragraph", "Intent to add is useful for showing such files with git diff and committing them with "
+                         "git commit -a.") in kinds_texts
+    item = [pair for pair in kinds_texts if pair[1].startswith(("It is preceded", "diff --", "or like this"))]
+    assert item == [("item", "It is preceded with a header that looks like this:"), ("code", "diff --combined file"),
+                    ("item", "or like this when the option is used:"), ("code", "diff --cc file")]

@@ -152,3 +152,30 @@ def test_a_sections_name_leaves_out_its_headings_footnote_mark():
 
     text, spans = assemble([Block(HEADING, "3 Colour¹", 1), Block(PARAGRAPH, "Colours are named.")])
     assert spans[1].section == "3 Colour" and text.startswith("3 Colour¹")
+
+
+def test_a_footnotes_number_is_raised_and_a_bullet_is_no_part_of_the_sentence_quoted():
+    from ingest.structure import assemble, spans_to_records
+    from ingest.units import document_units
+    from schema import Document
+
+    def line(size, x, y, text):
+        return f"BT /F1 {size} Tf {x} {y} Td ({text}) Tj ET "
+    body = ["The river basin collects rain from the hills and carries it down to the valley where",
+            "farmers divert part of the flow into canals. A small dam upstream keeps the level",
+            "steady through the dry months of the year, as the council decided long ago."]
+    content = ("".join(line(10, 72, 700 - 12 * i, text) for i, text in enumerate(body))
+               + line(10, 72, 652, "\\267 Nobody opens a gate outside their turn, whatever the weather.")
+               + line(6, 72, 103, "2") + line(8, 76, 100, "User feedback suggested a larger default."))
+    text, spans = assemble(read_pdf(one_page_pdf(content)).blocks)
+    document = Document("river", "River", "river.pdf", text, {}, spans_to_records(spans))
+    assert [text[s:e] for s, e, _ in document_units(document)][2:] == [
+        "Nobody opens a gate outside their turn, whatever the weather.", "² User feedback suggested a larger default."]
+
+
+def test_words_set_apart_only_by_position_are_spaced_again_but_names_stay_whole():
+    lines = ["The solution to this problem is actually very simple: load the beamer theme with the command. The",
+             "problem is actually very simple to solve, and the solution is to load the outer beamer theme. This is",
+             "Thesolutiontothisproblemisactuallyverysimple and beameroutertheme is a theme name."]
+    [block] = read_pdf(minimal_pdf(lines)).blocks
+    assert "The solution to this problem is actually very simple and beameroutertheme is" in join_wrapped(block.text)
