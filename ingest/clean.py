@@ -120,7 +120,7 @@ _FURNITURE_BLOCK = re.compile(
     r"you (may|might) also like|more (stories|from \S+)|most (read|popular)|trending( now)?|"
     r"share (this|on)\b.*|click to share.*|advertisement|sponsored( content)?|"
     r"want to know more about\b.*|follow (us|me)\b.*|"
-    r"(photo|image|picture|illustration|video|graphic|header image|top image|lead image)s?( credit)?\s*(:|©|by\b).*|"
+    r"(photo|image|picture|illustration|video|graphic|header image|top image|lead image)s?( credit| source)?\s*(:|©|by\b).*|"
     r"credit\s*:.*|©.*|copyright\s*(©|\d{4}).*|all rights reserved.*|"
     r"was this (article|page|post|story) (helpful|useful)\b.*|did you (find|like|enjoy) this\b.*|"
     r"(have|got) a (news )?tip\b.*|\d+ comments?|(leave|post|add|join) (a |the )?(comment|reply|discussion)\b.*|"
@@ -134,8 +134,13 @@ _FURNITURE_ANYWHERE = re.compile(
     r"(this|the) (article|story|post|piece) (originally|first) (appeared|ran|was published) (on|in|at)\b|"
     r"originally (appeared|published) (on|in|at)\b|republished (here )?(from|with permission)|"
     r"(send|submit|write) (us )?(a |your )?letters?( to the editor)?\b.{0,40}\b(letters@|publish|editor)|"
-    r"follow (us|me|him|her|them) on (twitter|x|facebook|instagram|linkedin|mastodon|threads|bluesky))",
+    r"follow (us|me|him|her|them) on (twitter|x|facebook|instagram|linkedin|mastodon|threads|bluesky)|"
+    r"\bsign up (here|now|today)\W*$|copyright\s*©|\ball rights reserved\b|"
+    r"\b(photo|image|picture)s?( credit| source)?:\s*[^.]{1,60}$)",  # a caption ending in its credit
     re.IGNORECASE)
+# "[Our Latest Forecast: Who Will Win?]", "A SIMPLE GUIDE: How do I protect myself?": links to other stories
+_PROMO = re.compile(r"^\[[^\[\]]+\]$|^([A-Z]+ ){0,3}(GUIDE|WATCH|LISTEN|READ|LIVE|EXPLAINER|QUIZ|VIDEO|PODCAST|"
+                    r"GALLERY|IN PICTURES|ANALYSIS)S?: ")
 FURNITURE_MAX_WORDS = 40
 _MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DATE = re.compile(rf"\b(\d{{1,2}}\s+{_MONTH}\s+\d{{4}}|{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}|"
@@ -153,7 +158,7 @@ def is_furniture_block(block: Block) -> bool:
     if _word_count(text) > FURNITURE_MAX_WORDS:
         return False
     return bool(_FURNITURE_BLOCK.match(text) or _FURNITURE_ANYWHERE.search(text) or _BYLINE.match(text)
-                or _is_dateline(text))
+                or _PROMO.match(text) or _is_dateline(text))
 
 
 def _is_dateline(text: str) -> bool:
