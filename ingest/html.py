@@ -43,9 +43,10 @@ def read_html(html: str, url: str = "") -> HtmlText | None:
 
 
 def _with_note_marks_raised(html: str) -> str:
-    """The page with each link to a footnote ("<sup><a href="#cite_note-2">[2]</a></sup>") as the superscript it
-    stands for ("²"), a "[citation needed]" dropped: as text, "research,[2]" reads like one of the answer's own
-    citations and "hand.2 The" hides a sentence's end. A page without such links is given back as it was."""
+    """The page with each link to a footnote ("<sup><a href="#cite_note-2">[2]</a></sup>", or "<a href="#fn-2">
+    <sup>2</sup></a>") as the superscript it stands for ("²"), a "[citation needed]" dropped: as text,
+    "research,[2]" reads like one of the answer's own citations and "Line.2 Warren" hides a sentence's end. A page
+    without such links is given back as it was."""
     if "<sup" not in html:
         return html
     from lxml import etree, html as lxml_html
@@ -55,7 +56,7 @@ def _with_note_marks_raised(html: str) -> str:
     except (etree.ParserError, ValueError):
         return html
     marks = 0
-    for mark in tree.xpath('//sup[a[starts-with(@href, "#")]]'):
+    for mark in tree.xpath('//sup[a[starts-with(@href, "#")]] | //a[starts-with(@href, "#")][sup]'):
         label = mark.text_content().strip().strip("[]").strip()
         if re.fullmatch(r"\d{1,3}", label):
             mark.tail = superscript(label) + (mark.tail or "")

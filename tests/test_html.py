@@ -109,6 +109,7 @@ def test_links_to_footnotes_become_superscripts_and_sentences_still_end_there(tm
             "<a href='#cite_note-1'>&#91;1&#93;</a></sup> It has been used in security research,<sup>"
             "<a href='#cite_note-2'>[2]</a></sup> music analysis<sup><a href='#cite_note-3'>[3]</a></sup> and "
             "weather forecasting.<sup><a href='#cite_needed'>[citation needed]</a></sup> Version 2<sup>nd</sup> "
+            "came in <a href='#fn-4'><sup>4</sup></a> 2019, "
             "added a command line, see <sup><a href='https://example.org/x'>[web]</a></sup> for the list.</p>")
     path = tmp_path / "tool.html"
     path.write_text(f"<html><head><title>A tool</title></head><body><article><h1>A tool</h1>{body * 3}</article>"
@@ -116,7 +117,7 @@ def test_links_to_footnotes_become_superscripts_and_sentences_still_end_there(tm
     page = load(path)
     first = page.text[page.text.index("The tool"):]
     assert first.startswith("The tool was developed by Ana Ribeiro and Tomas Lindqvist.¹ It has been used in "
-                            "security research,² music analysis³ and weather forecasting. Version 2nd added")
+                            "security research,² music analysis³ and weather forecasting. Version 2nd came in ⁴ 2019, added")
     sentences = [page.text[s:e] for s, e, _ in document_units(page)]
     assert "The tool was developed by Ana Ribeiro and Tomas Lindqvist.¹" in sentences
 
