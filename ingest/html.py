@@ -29,7 +29,7 @@ def read_html(html: str, url: str = "") -> HtmlText | None:
     from trafilatura.settings import set_date_params
 
     # htmldate's extensive search reads a date into a copyright line or a bare year: the date must be stated
-    extracted = trafilatura.bare_extraction(_with_note_marks_raised(html), url=url or None, with_metadata=True,
+    extracted = trafilatura.bare_extraction(_prepared(html), url=url or None, with_metadata=True,
                                             include_comments=False, include_tables=True, include_formatting=True,
                                             date_extraction_params=set_date_params(extensive=False))
     if extracted is None or extracted.body is None:
@@ -42,20 +42,26 @@ def read_html(html: str, url: str = "") -> HtmlText | None:
     return HtmlText(title=title, blocks=blocks, metadata=metadata)
 
 
-def _with_note_marks_raised(html: str) -> str:
-    """The page with each link to a footnote ("<sup><a href="#cite_note-2">[2]</a></sup>", or "<a href="#fn-2">
-    <sup>2</sup></a>") as the superscript it stands for ("²"), a "[citation needed]" dropped: as text,
-    "research,[2]" reads like one of the answer's own citations and "Line.2 Warren" hides a sentence's end. A page
-    without such links is given back as it was."""
-    if "<sup" not in html:
+def _prepared(html: str) -> str:
+    """The page as trafilatura should read it (`_raise_note_marks`, `_mark_preformatted_as_code`); a page with
+    nothing to change is given back as it was."""
+    if "<sup" not in html and "<pre" not in html:
         return html
     from lxml import etree, html as lxml_html
 
-    try:
-        tree = lxml_html.fromstring(html)
+    try:  # lxml refuses text that declares its encoding (XHTML's "<?xml … encoding=…?>"): it is text already
+        tree = lxml_html.fromstring(re.sub(r"^\s*<\?xml[^>]*\?>", "", html))
     except (etree.ParserError, ValueError):
         return html
-    marks = 0
+    changes = _raise_note_marks(tree) + _mark_preformatted_as_code(tree)
+    return lxml_html.tostring(tree, encoding="unicode") if changes else html
+
+
+def _raise_note_marks(tree) -> int:
+    """Each link to a footnote ("<sup><a href="#cite_note-2">[2]</a></sup>", or "<a href="#fn-2"><sup>2</sup></a>")
+    as the superscript it stands for ("²"), a "[citation needed]" dropped: as text, "research,[2]" reads like one
+    of the answer's own citations and "Line.2 Warren" hides a sentence's end. Returns how many were changed."""
+    changed = 0
     for mark in tree.xpath('//sup[a[starts-with(@href, "#")]] | //a[starts-with(@href, "#")][sup]'):
         label = mark.text_content().strip().strip("[]").strip()
         if re.fullmatch(r"\d{1,3}", label):
@@ -63,8 +69,24 @@ def _with_note_marks_raised(html: str) -> str:
         elif not re.fullmatch(r"[a-z]|citation needed|note \d+|nb \d+", label, re.IGNORECASE):
             continue
         mark.drop_tree()
-        marks += 1
-    return lxml_html.tostring(tree, encoding="unicode") if marks else html
+        changed += 1
+    return changed
+
+
+def _mark_preformatted_as_code(tree) -> int:
+    """Each <pre> without <code> (a command's synopsis, a terminal session) given a <code> inside: trafilatura
+    keeps that line for line, where a bare <pre> becomes a quote whose lines run together."""
+    from lxml import html as lxml_html
+
+    changed = 0
+    for pre in tree.xpath("//pre[not(.//code)]"):
+        code = lxml_html.Element("code")
+        code.text, pre.text = pre.text, None
+        for child in list(pre):
+            code.append(child)
+        pre.append(code)
+        changed += 1
+    return changed
 
 
 def body_blocks(body) -> list[Block]:

@@ -138,3 +138,14 @@ def test_code_wrapped_inside_a_sentence_stays_in_it_and_examples_stay_in_page_or
     item = [pair for pair in kinds_texts if pair[1].startswith(("It is preceded", "diff --", "or like this"))]
     assert item == [("item", "It is preceded with a header that looks like this:"), ("code", "diff --combined file"),
                     ("item", "or like this when the option is used:"), ("code", "diff --cc file")]
+
+
+def test_preformatted_text_without_code_keeps_its_lines_even_in_a_page_declaring_its_encoding(tmp_path):
+    synopsis = "<em>git stash</em> list [&lt;log-options&gt;]\n<em>git stash</em> drop [-q | --quiet] [&lt;stash&gt;]"
+    path = tmp_path / "git-stash.html"
+    path.write_text('<?xml version="1.0" encoding="UTF-8"?>\n<html><head><title>git-stash</title></head><body>'
+                    f"<h1>git-stash</h1><h2>SYNOPSIS</h2><pre class='content'>{synopsis}</pre><h2>DESCRIPTION</h2>"
+                    f"<p>{'Use git stash when you want to record the current state of the working directory. ' * 6}"
+                    "</p></body></html>")
+    assert ("code", "git stash list [<log-options>]\ngit stash drop [-q | --quiet] [<stash>]") in [
+        (kind, text) for kind, _, text in blocks(load(path))]
