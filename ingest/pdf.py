@@ -150,6 +150,7 @@ class _Line:
     cells: list = field(default_factory=list)  # (x, offset in text, after a gap) of each run but the first
     run_before: tuple[float, float, float] = (0.0, 0.0, 1.0)  # the latest run's x, nominal width and size
     row: str = ""  # in a table: "start" for a row's first line, "more" for its wrapped lines
+    in_margin: bool = False  # a note set in the margin beside the text column
 
     def finish(self) -> None:
         text, cells = "", []
@@ -323,9 +324,11 @@ def _groups(pages: list[list[_Line]], labels: list[str]) -> tuple[list[list[_Lin
     for line in _without_contents([line for lines in _without_furniture(pages, labels) for line in lines]):
         pages_kept[line.page].append(line)
     layout = _measure(pages_kept)
+    pages_kept = [_with_margin_notes_apart(lines, layout) for lines in pages_kept]
     for lines in pages_kept:
         _mark_table_rows(lines, layout)
-    notes = [_column_feet(lines, layout) for lines in pages_kept]
+    notes = [_in_order(lines, _column_feet(lines, layout) + [line for line in lines if line.in_margin])
+             for lines in pages_kept]
     groups = _group_lines([line for lines, feet in zip(pages_kept, notes) for line in lines if line not in feet],
                           layout)
     last_group_on = {line.page: index for index, group in enumerate(groups) for line in group}
@@ -394,6 +397,46 @@ def _measure(pages: list[list[_Line]]) -> _Layout:
     starts = [Counter(round(line.x) for line in lines if line.size == body) for lines in pages]
     margins = {page: {x for x, n in counter.items() if n >= 3} for page, counter in enumerate(starts)}
     return _Layout(body, pitch, fonts.most_common(1)[0][0] if fonts else "", margins)
+
+
+def _with_margin_notes_apart(lines: list[_Line], layout: _Layout) -> list[_Line]:
+    """A page's lines with the notes set in the margin right of a text column ("New description 1996/12/01") as
+    lines of their own, marked `in_margin`: read on the line beside them, they break into its paragraph."""
+    edges = _column_edges(lines, layout)
+    kept = []
+    for line in lines:
+        edge = max((edge for start, edge in edges.items() if start <= line.x + 1), default=None, key=lambda e: e)
+        cut = None if edge is None else next((at for x, at, _ in line.cells if x > edge + 2), None)
+        if cut is not None and not (line.last_run[3] < 0.95 * line.size and len(line.text) - cut >= 3):
+            cut = None  # the line's own end (a full stop, an overfull word), not a note in smaller type
+        if edge is not None and line.x > edge + 2:
+            line.in_margin = True
+        elif cut is not None:
+            note_x = next(x for x, at, _ in line.cells if at == cut)
+            note = _Line(line.page, note_x, line.y, line.text[cut:], line.end, line.last_run, Counter({line.size: 1}),
+                         Counter(line.fonts), line.size, in_margin=True)
+            line.text, line.end = line.text[:cut].rstrip(), edge
+            line.cells = [cell for cell in line.cells if cell[1] < cut]
+            kept.append(line)
+            line = note
+        kept.append(line)
+    return kept
+
+
+def _column_edges(lines: list[_Line], layout: _Layout) -> dict[float, float]:
+    """Where each text column of a page ends, by where it starts: the median end of its long body lines."""
+    edges = {}
+    for start in sorted(layout.margins.get(lines[0].page, ())) if lines else ():
+        ends = [line.end for line in lines if layout.kind(line) == "body" and len(line.text) >= 40
+                and start - 1 <= line.x <= start + 3 * layout.body]
+        if len(ends) >= 3:
+            edges[start] = statistics.median(ends)
+    return edges
+
+
+def _in_order(lines: list[_Line], chosen: list[_Line]) -> list[_Line]:
+    chosen_ids = {id(line) for line in chosen}
+    return [line for line in lines if id(line) in chosen_ids]
 
 
 def _column_feet(lines: list[_Line], layout: _Layout) -> list[_Line]:

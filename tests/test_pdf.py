@@ -179,3 +179,17 @@ def test_words_set_apart_only_by_position_are_spaced_again_but_names_stay_whole(
              "Thesolutiontothisproblemisactuallyverysimple and beameroutertheme is a theme name."]
     [block] = read_pdf(minimal_pdf(lines)).blocks
     assert "The solution to this problem is actually very simple and beameroutertheme is" in join_wrapped(block.text)
+
+
+def test_a_note_in_the_margin_beside_a_line_does_not_break_into_its_paragraph():
+    def line(size, x, y, text):
+        return f"BT /F1 {size} Tf {x} {y} Td ({text}) Tj ET "
+    body = ["The river basin collects rain from the hills and carries it to the valley floor,",
+            "where the farmers divert part of the flow into their canals. This code is part of the pream-",
+            "ble of the rules. A small dam upstream keeps the level steady through the dry months,",
+            "and the council decided long ago that every village takes the water by turns each day."]
+    content = ("".join(line(10, 72, 700 - 12 * i, text) for i, text in enumerate(body))
+               + line(8, 540, 688, "New description"))  # beside the second line, in smaller type
+    blocks = shown(read_pdf(one_page_pdf(content)).blocks)
+    assert blocks[1] == (PARAGRAPH, 0, "New description")
+    assert "This code is part of the preamble of the rules." in blocks[0][2]
