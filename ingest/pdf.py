@@ -71,7 +71,7 @@ def read_pdf(data: bytes) -> PdfText:
         date = _creation_date(reader)
     _estimate_line_ends(pages, font_widths)
     groups, layout = _groups(pages, labels)
-    placed = _with_words_apart(_to_blocks(groups, layout, _sensible(author, max_length=100)))
+    placed = _with_words_apart(_without_index_or_repeats(_to_blocks(groups, layout, _sensible(author, max_length=100))))
     title = _sensible(title) or _first_page_title(placed)
     return PdfText(_FOOTNOTE_MARKS.sub("", title), _without_emails(_sensible(author, max_length=100)),
                    [block for _, block in placed], date)
@@ -596,6 +596,29 @@ def _title_page_line(text: str, author: str, page: int) -> bool:
 
 def _short_title(text: str) -> bool:
     return len(text.split()) <= 12 and not re.search(r"[.,;:-]$|\d$", text) and text[0] not in "•◦▪‣∙*–—-"
+
+
+_INDEX_HEADING = re.compile(r"(\d+\s+)?(general\s+)?index", re.IGNORECASE)  # "Index", "15 Index"; not "11.1.21 index"
+REPEATS_IN_PICTURES = 10  # a statement made this often is a picture's: a document repeats its own notes less
+
+
+def _without_index_or_repeats(placed: list[tuple[list[_Line], Block]]) -> list[tuple[list[_Line], Block]]:
+    """The blocks without the back-of-book index ("\\above, 17, 32": page numbers, no prose; a section named
+    Index in the last quarter) and without the second and later copies of a short statement made ten times or
+    more: the text of pictures of slides ("The proof uses reductio ad absurdum." 70 times in a guide to slides)."""
+    seen = Counter(" ".join(block.text.split()) for _, block in placed if block.kind in (PARAGRAPH, ITEM))
+    kept, index_level, shown = [], None, set()
+    for number, (group, block) in enumerate(placed):
+        if block.kind == HEADING and (index_level is None or block.level <= index_level):
+            at_end = number >= 0.75 * len(placed)
+            index_level = block.level if at_end and _INDEX_HEADING.fullmatch(block.text.strip()) else None
+        text = " ".join(block.text.split())
+        repeated = (block.kind in (PARAGRAPH, ITEM) and seen[text] >= REPEATS_IN_PICTURES
+                    and 4 <= len(text.split()) <= 12 and not text.endswith(":"))
+        if index_level is None and not (repeated and text in shown):
+            kept.append((group, block))
+            shown.add(text)
+    return kept
 
 
 # ---- words a PDF sets without spaces between them ----

@@ -193,3 +193,16 @@ def test_a_note_in_the_margin_beside_a_line_does_not_break_into_its_paragraph():
     blocks = shown(read_pdf(one_page_pdf(content)).blocks)
     assert blocks[1] == (PARAGRAPH, 0, "New description")
     assert "This code is part of the preamble of the rules." in blocks[0][2]
+
+
+def test_the_back_of_book_index_and_the_text_of_pictures_of_slides_are_left_out():
+    from ingest.pdf import _without_index_or_repeats
+    from ingest.structure import Block
+
+    prose = [Block(PARAGRAPH, f"Section {n} explains how the river is shared between the villages.") for n in range(8)]
+    picture = [Block(PARAGRAPH, "There is no largest prime number.")] * 12
+    index = [Block(HEADING, "Index", 1), Block(PARAGRAPH, "\\above, 17, 32"), Block(PARAGRAPH, "canal, 4, 9")]
+    kept = [block for _, block in _without_index_or_repeats([(None, b) for b in prose + picture + index])]
+    assert kept == prose + picture[:1]
+    subsection = [Block(HEADING, "11.1.21 index", 3), Block(PARAGRAPH, "The index option makes an index.")]
+    assert [b for _, b in _without_index_or_repeats([(None, b) for b in prose + subsection])] == prose + subsection
