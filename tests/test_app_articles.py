@@ -74,6 +74,20 @@ def test_an_index_whose_uploads_are_in_the_old_folder_still_shows_and_deletes_th
     assert (library.settings.articles_dir / SAMPLE_ARTICLE.name).exists()
 
 
+def test_uploads_are_listed_first_newest_first_so_the_table_shows_what_was_just_added(library, tmp_path):
+    import os
+
+    (tmp_path / "dams.txt").write_text("Dams\n\nThe river dams overflowed after the rain.\n")
+    (tmp_path / "roads.txt").write_text("Roads\n\nThe mountain roads reopened in spring.\n")
+    library.add_uploads([str(tmp_path / "dams.txt")])
+    uploads = library.settings.index_dir / "uploads"
+    os.utime(uploads / "dams.txt", ns=(1, 1))  # uploaded long ago
+    library.add_uploads([str(tmp_path / "roads.txt")])
+    assert [a.title for a in library.articles()] == ["Roads", "Dams", "Khalilzad on ISKP, TTP, and Pakistan"]
+    os.utime(uploads / "dams.txt")  # its copy's time is when it was added
+    assert [a.title for a in library.articles()][:2] == ["Dams", "Roads"]
+
+
 def test_upload_results_are_plain_words_one_paragraph_each_not_emoji_in_bullets(chat_app, tmp_path):
     (tmp_path / "notes.md").write_text("# Kabul notes\n\nThe embassy in Kabul reopened under guard.\n")
     (tmp_path / "tool.exe").write_bytes(b"MZ")

@@ -264,6 +264,43 @@ def test_a_card_opens_the_whole_article_scrolled_to_its_quote(page):
     expect(reader).to_be_hidden()
 
 
+# What of the article shows in the reader's top strip, from its edge to the close button's bottom edge.
+ARTICLE_BESIDE_THE_CLOSE_BUTTON = """() => {
+  const reader = document.getElementById("reader").getBoundingClientRect();
+  const close = document.getElementById("reader-close").getBoundingClientRect();
+  const shown = new Set();
+  for (let y = reader.top + 2; y <= close.bottom; y += 2) {
+    for (let x = reader.left + 2; x < reader.right - 2; x += 8) {
+      const el = document.elementFromPoint(x, y);
+      if (el && el.closest("#reader-article")) shown.add(el.textContent.trim().slice(0, 40));
+    }
+  }
+  return [...shown];
+}"""
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_the_readers_close_button_never_sits_over_the_article(page, theme):
+    from playwright.sync_api import expect
+
+    page.goto(f"{page.url}?__theme={theme}")
+    wait_until_ready(page)
+    ask(page, BAGRAM, turn=0)
+    page.locator("#sources details[open] .open-article").first.click()
+    expect(page.locator("#reader-mark")).to_be_focused()  # the article is scrolled to the quote
+    assert page.evaluate(ARTICLE_BESIDE_THE_CLOSE_BUTTON) == [], "no text shows around or under the button"
+    close, title = page.locator("#reader-close"), page.locator("#reader .reader-title")
+    page.locator("#reader .reader-text").hover()
+    page.mouse.wheel(0, -100_000)  # back to the article's start: the title is not covered
+    expect(title).to_be_in_viewport()
+    assert title.bounding_box()["y"] >= close.bounding_box()["y"] + close.bounding_box()["height"]
+    page.mouse.wheel(0, 100_000)  # to its end: the button is still there
+    page.wait_for_timeout(300)
+    assert page.evaluate(ARTICLE_BESIDE_THE_CLOSE_BUTTON) == []
+    close.click()
+    expect(page.locator("#reader")).to_be_hidden()
+
+
 def test_the_filter_shows_as_chips_beside_the_box_and_refusals_name_the_selection(page):
     from playwright.sync_api import expect
 

@@ -128,3 +128,49 @@ def test_deleting_an_article_removes_it_and_its_answers(page, app_url):
     expect(page.locator("#sources details.turn-sources")).to_have_count(2, timeout=60_000)
     assert "River dams overflow" not in page.locator("#sources details.turn-sources").first.inner_text()
     assert page.errors == []
+
+
+# Where a row is within the table's own scroll area: the part of its viewport below the sticky header.
+ROW_IN_TABLE = """(row) => {
+  const viewport = row.closest(".virtual-table-viewport"), head = viewport.querySelector("thead");
+  const box = row.getBoundingClientRect(), area = viewport.getBoundingClientRect();
+  return { below_the_header: box.top >= head.getBoundingClientRect().bottom - 1,
+           above_the_end: box.bottom <= area.bottom + 1 };
+}"""
+
+
+def test_an_upload_shows_its_new_row_even_when_the_table_was_scrolled_down(page, app_url, tmp_path):
+    from playwright.sync_api import expect
+
+    page.goto(app_url)
+    wait_until_ready(page)
+    page.get_by_role("tab", name="Articles").click()
+    notes = []
+    for n in range(15):  # enough rows for the table to scroll
+        notes.append(tmp_path / f"note-{n:02}.txt")
+        notes[-1].write_text(f"Field note {n}\n\nThe weather on day {n} was mild and dry.\n")
+    add(page, notes)
+    expect(page.locator("#upload-result")).to_contain_text("Added: note-14.txt", timeout=120_000)
+    table = page.locator("#articles-table")
+    expect(table.get_by_role("row", name=re.compile("^Field note 14"))).to_have_class(re.compile(r"\bflash\b"))
+    expect(table.locator(".flash")).to_have_count(0)  # the highlight is brief
+    viewport = table.locator(".virtual-table-viewport")
+    assert viewport.evaluate("table => (table.scrollTop = table.scrollHeight) > 0"), "the table scrolls"
+
+    zebra = tmp_path / "zebra.txt"
+    zebra.write_text("Zebra crossing news\n\nZebras crossed the river at dawn.\n")
+    add(page, [zebra])
+    expect(page.locator("#upload-result")).to_have_text("Added: zebra.txt", timeout=60_000)
+    row = table.get_by_role("row", name=re.compile("^Zebra crossing news"))
+    expect(row).to_have_class(re.compile(r"\bflash\b"))  # briefly highlighted
+    assert row.evaluate(ROW_IN_TABLE) == {"below_the_header": True, "above_the_end": True}
+    assert page.errors == []
+
+
+def add(page, files) -> None:
+    """Choose the files in the upload box and add them to the index."""
+    from playwright.sync_api import expect
+
+    page.locator("#upload input[type=file]").set_input_files(files)
+    expect(page.locator("#upload")).to_contain_text(files[-1].stem)  # listed once sent to the server
+    page.get_by_role("button", name="Add to the index").click()

@@ -80,8 +80,12 @@ class Library:
         return counts[0].upper() + counts[1:] + "."
 
     def articles(self) -> list[IndexedArticle]:
-        """The indexed articles, each `source` as shown_source gives it."""
+        """The indexed articles, each `source` as shown_source gives it: the uploads first, newest first, so the
+        table shows what a visitor just added at its top (the page scrolls it there); then the others in index
+        order."""
         articles = self.collection.articles() if self.has_index() else []
+        uploads = _resolved(upload_folders(self.settings))
+        articles.sort(key=lambda article: -_upload_time(article.source, uploads))  # stable: the rest keep theirs
         return [replace(article, source=shown_source(article.source, self.settings, article.id))
                 for article in articles]
 
@@ -140,8 +144,7 @@ class Library:
 
     def _uploaded(self, document: Document) -> bool:
         """Whether the article is a copy in an uploads folder (the app's to delete), not the operator's file."""
-        return (not is_web_url(document.source)
-                and Path(document.source).resolve().parent in _resolved(upload_folders(self.settings)))
+        return _in_folders(document.source, _resolved(upload_folders(self.settings)))
 
 
 def _outcome(item: Staged, report: IngestReport) -> str:
@@ -171,6 +174,18 @@ def upload_folders(settings) -> tuple[Path, Path]:
 
 def _resolved(folders) -> set[Path]:
     return {Path(folder).resolve() for folder in folders}
+
+
+def _in_folders(source: str, folders: set[Path]) -> bool:
+    return not is_web_url(source) and Path(source).resolve().parent in folders
+
+
+def _upload_time(source: str, uploads: set[Path]) -> int:
+    """When an upload was added (its copy was written then and never since), in ns; 0 for any other article."""
+    try:
+        return Path(source).stat().st_mtime_ns if _in_folders(source, uploads) else 0
+    except OSError:  # its copy is gone
+        return 0
 
 
 def display_path(path) -> str:

@@ -69,15 +69,37 @@
   });
   setInterval(() => {
     const mark = opening && document.querySelector(`#reader-mark[data-nonce="${opening}"]`);
-    const reader = document.getElementById("reader");
-    if (!mark || !reader || !reader.checkVisibility()) return;
+    const article = document.getElementById("reader-article");  // it scrolls, below the reader's close button
+    if (!mark || !article || !article.checkVisibility()) return;
     opening = null;
-    reader.scrollTop += mark.getBoundingClientRect().top - reader.getBoundingClientRect().top - reader.clientHeight / 3;
+    const below = mark.getBoundingClientRect().top - article.getBoundingClientRect().top;
+    article.scrollTop += below - article.clientHeight / 3;
     mark.focus({ preventScroll: true });
   }, 100);
   document.addEventListener("keydown", (event) => {
     if (event.key === "Escape" && visible("reader")) document.getElementById("reader-close").click();
   });
+
+  // After an upload the articles table (which scrolls on its own) shows what was added: the newest uploads are its
+  // first rows (Library.articles), so when it gains rows (once it has been filled, only an upload adds any), scroll
+  // it to the top and flash the new ones.
+  let tableRows = 0;
+  setInterval(() => {
+    const grid = document.querySelector('#articles-table [role="grid"]');
+    const rows = grid ? Number(grid.getAttribute("aria-rowcount")) : tableRows;
+    // 0: not drawn yet; 1: only the header (the page is loading, or the first upload: its one row is in sight)
+    const added = tableRows > 1 ? rows - tableRows : 0;
+    tableRows = rows;
+    const table = grid && grid.querySelector(".virtual-table-viewport");
+    if (added <= 0 || !table) return;
+    table.scrollTop = 0;
+    requestAnimationFrame(() => {  // the rows at the top are drawn once the table has scrolled there
+      const fresh = [...table.querySelectorAll(".virtual-row")].filter((row) => Number(row.dataset.index) < added);
+      for (const row of fresh) row.classList.add("flash");
+      // taken off when the animation ends: a row the table draws again would flash again
+      setTimeout(() => { for (const row of fresh) row.classList.remove("flash"); }, 2500);
+    });
+  }, 300);
 
   // A preview of the quote on hover or keyboard focus of a marker: the article's title and the quoted sentence.
   const preview = document.createElement("div");
