@@ -43,9 +43,9 @@ def read_html(html: str, url: str = "") -> HtmlText | None:
 
 
 def _prepared(html: str) -> str:
-    """The page as trafilatura should read it (`_raise_note_marks`, `_mark_preformatted_as_code`); a page with
-    nothing to change is given back as it was."""
-    if "<sup" not in html and "<pre" not in html:
+    """The page as trafilatura should read it (`_raise_note_marks`, `_mark_preformatted_as_code`,
+    `_admonitions_as_text`); a page with nothing to change is given back as it was."""
+    if "<sup" not in html and "<pre" not in html and "<table" not in html:
         return html
     from lxml import etree, html as lxml_html
 
@@ -53,7 +53,7 @@ def _prepared(html: str) -> str:
         tree = lxml_html.fromstring(re.sub(r"^\s*<\?xml[^>]*\?>", "", html))
     except (etree.ParserError, ValueError):
         return html
-    changes = _raise_note_marks(tree) + _mark_preformatted_as_code(tree)
+    changes = _raise_note_marks(tree) + _mark_preformatted_as_code(tree) + _admonitions_as_text(tree)
     return lxml_html.tostring(tree, encoding="unicode") if changes else html
 
 
@@ -85,6 +85,30 @@ def _mark_preformatted_as_code(tree) -> int:
         for child in list(pre):
             code.append(child)
         pre.append(code)
+        changed += 1
+    return changed
+
+
+_ADMONITIONS = frozenset({"note", "tip", "hint", "important", "warning", "caution", "attention", "danger"})
+
+
+def _admonitions_as_text(tree) -> int:
+    """Each note laid out as a one-row table (a "Note" cell beside its text, as AsciiDoc writes them) as a block
+    opening "Note: ": trafilatura reads such a table into "NoteThis is a potentially" + "dangerous"."""
+    from lxml import html as lxml_html
+
+    changed = 0
+    for table in tree.xpath("//table[count(.//tr) = 1 and count(.//td) = 2]"):
+        label_cell, content = table.xpath(".//td")
+        label = " ".join(label_cell.text_content().split())
+        if label.lower() not in _ADMONITIONS:
+            continue
+        blocks_inside = content.xpath(".//p | .//div | .//pre | .//ul | .//ol | .//dl | .//table")
+        note = lxml_html.Element("div" if blocks_inside else "p")  # a <p>: trafilatura keeps inline text in one
+        note.text = f"{label}: {content.text or ''}"
+        note.extend(list(content))
+        note.tail = table.tail
+        table.getparent().replace(table, note)
         changed += 1
     return changed
 

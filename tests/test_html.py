@@ -149,3 +149,15 @@ def test_preformatted_text_without_code_keeps_its_lines_even_in_a_page_declaring
                     "</p></body></html>")
     assert ("code", "git stash list [<log-options>]\ngit stash drop [-q | --quiet] [<stash>]") in [
         (kind, text) for kind, _, text in blocks(load(path))]
+
+
+def test_a_note_laid_out_as_a_table_reads_as_one_paragraph_opening_with_its_label(tmp_path):
+    note = ("<div class='admonitionblock'><table><tr><td class='icon'><div class='title'>Note</div></td>"
+            "<td class='content'>This is a potentially <em>dangerous</em> mode of operation. Do <strong>not</strong>"
+            " use it on history you have published.</td></tr></table></div>")
+    path = tmp_path / "git-pull.html"
+    path.write_text("<html><head><title>git-pull</title></head><body><h1>git-pull</h1><p>"
+                    + "Pull fetches from the remote and integrates the changes into the current branch. " * 5
+                    + f"</p>{note}</body></html>")
+    assert ("paragraph", "Note: This is a potentially dangerous mode of operation. Do not use it on history you have "
+                         "published.") in [(kind, " ".join(text.split())) for kind, _, text in blocks(load(path))]
