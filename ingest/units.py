@@ -17,7 +17,7 @@ _SENTENCE_END = re.compile(
     rf"(?<=[.!?…])([\"'”’)\]*†‡⁰¹²³⁴-⁹]*)\s+(?=[\"'“‘«(\[]?(?:[{_CAPITAL}]|--?[a-z]|\\[a-zA-Z]))"
     r"|(?<=[。！？])([」』）]*)\s*(?=\S)")  # Chinese and Japanese full stops need no space after them
 _ABBREVIATION = re.compile(r"(\b(mr|mrs|ms|dr|prof|st|jr|sr|gen|col|lt|sgt|rep|sen|gov|no|vs|etc|inc|ltd|co|fig)"
-                           r"|\b[A-Z]|\b(?:[A-Za-z]\.)+[A-Za-z])\.$", re.IGNORECASE)
+                           r"|(?-i:\b[A-Z])|\b(?:[A-Za-z]\.)+[A-Za-z])\.$", re.IGNORECASE)  # "J." is an initial, "d." no
 # Sentences opening with these lean on the one before; it is quoted with them so the quote stands alone.
 _DEPENDENT_OPENING = re.compile(
     r"^(this|these|that|those|it|its|he|she|they|his|her|their|such|conversely|however|but|and|so|"

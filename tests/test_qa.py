@@ -68,10 +68,11 @@ def test_json_contract(pipeline):
 
 
 def test_sentence_spans_split_at_sentence_ends_and_paragraphs():
-    text = "First one. Second “quoted.” Third?\nNew para starts. Dr. Smith met J. Doe in the U.S. Army. Yes."
+    text = ("First one. Second “quoted.” Third?\nNew para starts. Dr. Smith met J. Doe in the U.S. Army. Yes. "
+            "It points at commit d. HEAD stays.")
     sentences = [text[s:e] for s, e, _ in sentence_spans(text)]
     assert sentences == ["First one.", "Second “quoted.”", "Third?", "New para starts.",
-                         "Dr. Smith met J. Doe in the U.S. Army.", "Yes."]
+                         "Dr. Smith met J. Doe in the U.S. Army.", "Yes.", "It points at commit d.", "HEAD stays."]
 
 
 def _evidence(start, text, similarity, paragraph=0, doc="d"):
