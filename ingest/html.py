@@ -44,8 +44,8 @@ def read_html(html: str, url: str = "") -> HtmlText | None:
 
 def _prepared(html: str) -> str:
     """The page as trafilatura should read it (`_raise_note_marks`, `_mark_preformatted_as_code`,
-    `_admonitions_as_text`); a page with nothing to change is given back as it was."""
-    if "<sup" not in html and "<pre" not in html and "<table" not in html:
+    `_admonitions_as_text`, `_formulas_as_text`); a page with nothing to change is given back as it was."""
+    if not any(tag in html for tag in ("<sup", "<pre", "<table", "<math")):
         return html
     from lxml import etree, html as lxml_html
 
@@ -53,7 +53,8 @@ def _prepared(html: str) -> str:
         tree = lxml_html.fromstring(re.sub(r"^\s*<\?xml[^>]*\?>", "", html))
     except (etree.ParserError, ValueError):
         return html
-    changes = _raise_note_marks(tree) + _mark_preformatted_as_code(tree) + _admonitions_as_text(tree)
+    changes = (_raise_note_marks(tree) + _mark_preformatted_as_code(tree) + _admonitions_as_text(tree)
+               + _formulas_as_text(tree))
     return lxml_html.tostring(tree, encoding="unicode") if changes else html
 
 
@@ -109,6 +110,23 @@ def _admonitions_as_text(tree) -> int:
         note.extend(list(content))
         note.tail = table.tail
         table.getparent().replace(table, note)
+        changed += 1
+    return changed
+
+
+def _formulas_as_text(tree) -> int:
+    """Each MathML formula as the TeX its `alttext` gives ("{\\displaystyle x_{i}}" as "x_{i}"): trafilatura drops
+    formulas, leaving "the conditional probability, , that would pick"."""
+    changed = 0
+    for formula in tree.xpath("//math[@alttext]"):
+        tex = re.sub(r"^\{\\displaystyle\s*(.*)\}$", r"\1", formula.get("alttext").strip(), flags=re.DOTALL)
+        outer = formula  # Wikipedia wraps it, with a fallback image, in a span of class mwe-math-element
+        for ancestor in formula.iterancestors():
+            if "mwe-math-element" in (ancestor.get("class") or ""):
+                outer = ancestor
+                break
+        outer.tail = " ".join(tex.split()) + (outer.tail or "")
+        outer.drop_tree()
         changed += 1
     return changed
 

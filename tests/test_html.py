@@ -161,3 +161,13 @@ def test_a_note_laid_out_as_a_table_reads_as_one_paragraph_opening_with_its_labe
                     + f"</p>{note}</body></html>")
     assert ("paragraph", "Note: This is a potentially dangerous mode of operation. Do not use it on history you have "
                          "published.") in [(kind, " ".join(text.split())) for kind, _, text in blocks(load(path))]
+
+
+def test_a_formula_reads_as_its_tex_not_as_a_gap(tmp_path):
+    formula = ('<span class="mwe-math-element"><span style="display: none;"><math alttext="{\\displaystyle x_{i}}">'
+               '<mi>x</mi></math></span><img src="x.svg" alt="x_{i}"/></span>')
+    path = tmp_path / "tsne.html"
+    path.write_text("<html><head><title>t-SNE</title></head><body><h1>t-SNE</h1><p>"
+                    + "t-SNE places similar objects near each other in the plot. " * 5
+                    + f"The probability that {formula} would pick its neighbour is high.</p></body></html>")
+    assert "The probability that x_{i} would pick its neighbour is high." in load(path).text
