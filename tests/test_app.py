@@ -82,6 +82,16 @@ def test_markers_link_to_their_source_cards_and_text_is_escaped():
     assert not unescaped("<>*#[]", user)
 
 
+def test_a_marker_the_document_itself_writes_inside_a_quote_is_no_link():
+    def cited(n, quote):
+        return Citation(n=n, chunk_id="w#0", doc_id="w", title="W", source="w.md", start=0, end=len(quote), quote=quote)
+    quotes = ["As shown before [2], the dam holds.", "The river rose."]
+    answer = Answer(question="q", text=f"According to “W”: {quotes[0]} [1] {quotes[1]} [2]", answered=True,
+                    citations=[cited(1, quotes[0]), cited(2, quotes[1])], hits=[])
+    markdown = answer_markdown(answer.text, turn=0, answer=answer)
+    assert "before \\[2\\], the dam holds. [\\[1\\]](#src-0-1) The river rose. [\\[2\\]](#src-0-2)" in markdown
+
+
 def test_source_card_shows_title_meta_and_the_highlighted_quote_escaped():
     turns = [Turn("q", answer=Answer(question="q", text="", answered=True, citations=[citation()], hits=[]))]
     html = sources_html(turns, {"doc": DOCUMENT})

@@ -20,6 +20,8 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~$&])")
 # What would start a list, a rule or a heading underline at the start of a line: "- ", "+ ", "1. ", "---", "===".
 _BLOCK_MARKER_AT_LINE_START = re.compile(r"^([ \t]*)(?:([-+=])|(\d+)([.)])(?=\s|$))", re.MULTILINE)
 _MARKER = re.compile(r"\\\[(\d+)\\\]")  # an escaped [n] citation marker
+_RAW_MARKER = re.compile(r"\[(\d+)\]")
+_PLACED_MARKER = re.compile("\ue000(\\d+)\ue001")  # a citation's marker kept apart from the text by _placed_markers
 # A quote that spans lines (a definition-list term and its description, a code block) starts on a line of its own
 # after the lead-in or the previous marker, and what follows it starts on a new line after its marker, so the
 # term is not glued to the sentence before it. Only single newlines: paragraphs ("\n\n") are left as written.
@@ -52,23 +54,31 @@ def source_id(turn: int, n: int) -> str:
 def answer_markdown(text: str, turn: int, answer: Answer | None = None) -> str:
     """The answer as escaped markdown whose [n] markers link to their source cards. While the answer streams
     (`answer` is None) every marker links; once it is complete, only markers that name a citation do."""
-    cited = None if answer is None else {c.n for c in answer.citations}
-
     def link(match: re.Match) -> str:
         n = int(match.group(1))
-        if cited is not None and n not in cited:
-            return match.group(0)
         return f"[\\[{n}\\]](#{source_id(turn, n)})"
 
     if _QUOTED_ANSWER.match(text):
         text = _MULTILINE_QUOTE_END.sub("\\1\n", _MULTILINE_QUOTE_START.sub("\\1\n", text))
-    body = _MARKER.sub(link, escape_markdown(text))
+    if answer is None:  # still streaming: every marker links
+        body = _MARKER.sub(link, escape_markdown(text))
+    else:
+        body = _PLACED_MARKER.sub(link, escape_markdown(_placed_markers(text, answer)))
     if answer is not None and answer.query and answer.query != answer.question:
         body = f"*Searched for: {escape_markdown(answer.query)}*\n\n{body}"
     if answer is not None and answer.unsupported:  # LLM sentences no passage backs: say so beside the answer
         claims = " ".join(f"“{escape_markdown(claim)}”" for claim in answer.unsupported)
         body += f"\n\n⚠️ *No passage supports these sentences; check them before relying on them:* {claims}"
     return body
+
+
+def _placed_markers(text: str, answer: Answer) -> str:
+    """The text with each marker that names a citation, outside the quotes, put in place-holders: a "[4]" that a
+    document itself writes inside a quoted sentence stays text, never a link to citation 4."""
+    cited = {c.n for c in answer.citations}
+    quoted = [(at, at + len(c.quote)) for c in answer.citations if c.quote and (at := text.find(c.quote)) >= 0]
+    return _RAW_MARKER.sub(lambda m: f"\ue000{m[1]}\ue001" if int(m[1]) in cited and not any(
+        start <= m.start() < end for start, end in quoted) else m[0], text)
 
 
 def sources_html(turns: list, documents: dict[str, Document]) -> str:
