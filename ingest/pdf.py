@@ -71,9 +71,12 @@ def read_pdf(data: bytes) -> PdfText:
         date = _creation_date(reader)
     _estimate_line_ends(pages, font_widths)
     groups, layout = _groups(pages, labels)
-    placed = _with_words_apart(_without_index_or_repeats(_to_blocks(groups, layout, _sensible(author, max_length=100))))
+    author = _sensible(author, max_length=100)
+    placed = _with_words_apart(_without_index_or_repeats(_to_blocks(groups, layout, author)))
+    if not author:
+        author, placed = _byline_under_title(placed)
     title = _sensible(title) or _first_page_title(placed)
-    return PdfText(_FOOTNOTE_MARKS.sub("", title), _without_emails(_sensible(author, max_length=100)),
+    return PdfText(_FOOTNOTE_MARKS.sub("", title), _without_emails(author),
                    [block for _, block in placed], date)
 
 
@@ -699,6 +702,26 @@ def _first_page_title(placed: list[tuple[list[_Line], Block]]) -> str:
 
 
 _FOOTNOTE_MARKS = re.compile(r"\s*[∗*†‡§⁰¹²³⁴-⁹]+$")  # "Publication quality tables in LaTeX∗": a footnote's mark
+_NAME_WORD = re.compile(r"[A-Z][a-zà-ÿ'’-]+|[A-Z]\.")  # "Hideo", "O’Neil", an initial "P."
+
+
+def _byline_under_title(placed: list[tuple[list[_Line], Block]]) -> tuple[str, list[tuple[list[_Line], Block]]]:
+    """The author a PDF without one in its metadata prints under its title ("Hideo Umeki"), and the blocks with that
+    line as text, no section. Names only: two to four capitalised words a part, none of them a word the document
+    also writes in lower case ("Reference Manual" under a title is no author)."""
+    headings = [i for i, (group, block) in enumerate(placed[:6]) if block.kind == HEADING and group[0].page <= 2]
+    if not headings or headings[0] + 1 >= len(placed):
+        return "", placed
+    group, block = placed[headings[0] + 1]
+    line = " ".join(_FOOTNOTE_MARKS.sub("", block.text).split())
+    parts = [part.split() for part in re.split(r",\s*|\s+and\s+", line) if part.strip()]
+    lower = {word for _, b in placed for word in re.findall(r"\b[a-zà-ÿ]+\b", b.text)}
+    if not parts or not all(2 <= len(words) <= 4 and all(_NAME_WORD.fullmatch(w) and w.lower() not in lower
+                                                         for w in words) for words in parts):
+        return "", placed
+    byline = replace(block, kind=PARAGRAPH, level=0)
+    return "; ".join(" ".join(words) for words in parts), placed[:headings[0] + 1] + [(group, byline)] + placed[
+        headings[0] + 2:]
 
 
 def _without_emails(author: str) -> str:

@@ -206,3 +206,17 @@ def test_the_back_of_book_index_and_the_text_of_pictures_of_slides_are_left_out(
     assert kept == prose + picture[:1]
     subsection = [Block(HEADING, "11.1.21 index", 3), Block(PARAGRAPH, "The index option makes an index.")]
     assert [b for _, b in _without_index_or_repeats([(None, b) for b in prose + subsection])] == prose + subsection
+
+
+@pytest.mark.parametrize("under_title, author", [("Ana Ribeiro", "Ana Ribeiro"), ("Field Manual", "")])
+def test_a_name_printed_under_the_title_is_the_author_when_the_metadata_names_none(under_title, author):
+    def line(size, y, text):
+        return f"BT /F1 {size} Tf 72 {y} Td ({text}) Tj ET "
+    body = ["The river basin collects rain from the hills and carries it down to the valley where",
+            "farmers divert part of the flow into canals, as the field manual of the council says.",
+            "A small dam upstream keeps the level steady through the dry months of the year."]
+    content = (line(20, 720, "River Notes") + line(14, 692, under_title) + line(14, 650, "1 River Basins")
+               + "".join(line(10, 630 - 12 * i, text) for i, text in enumerate(body)))
+    pdf = read_pdf(one_page_pdf(content))
+    assert pdf.author == author
+    assert (under_title in [b.text for b in pdf.blocks if b.kind == HEADING]) == (not author)
