@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from ingest.structure import CODE, HEADING, ROW, Block
+from ingest.structure import CODE, HEADING, ROW, SUPERSCRIPT_DIGITS, Block
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 # Whole-paragraph headings that start a site's trailing lists, never an author's prose.
@@ -27,8 +27,8 @@ _LINE_BREAKING = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
-_SUPERSCRIPT = str.maketrans("0123456789−-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁻")
-SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹⁻"
+_SUPERSCRIPT = str.maketrans("0123456789−-", SUPERSCRIPT_DIGITS + "⁻⁻")
+SUPERSCRIPTS = SUPERSCRIPT_DIGITS + "⁻"
 
 
 def superscript(mark: str) -> str:

@@ -22,7 +22,8 @@ from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
 from ingest.clean import superscript
-from ingest.structure import CODE, HEADING, ITEM, PARAGRAPH, ROW, Block
+from ingest.structure import (CODE, HEADING, ITEM, PARAGRAPH, ROW, SUPERSCRIPT_DIGITS, TRAILING_FOOTNOTE_MARK,
+                               Block)
 
 # What pypdf raises on a damaged file besides its own errors.
 _READ_ERRORS = (PyPdfError, KeyError, TypeError, ValueError, IndexError, AttributeError, ZeroDivisionError)
@@ -39,7 +40,8 @@ _NUMBERED_HEADING = re.compile(r"^(\d+(\.\d+)*|[A-Z](\.\d+)+)\.?\s+[A-Z]")
 _PAGE_NUMBER = re.compile(r"^((page|seite|p\.)\s*)?(\d{1,4}|[ivxlc]{1,7})(\s*(of|/|von)\s*\d{1,4})?$", re.I)
 _PAGE_REFERENCE = re.compile(r"\s(\d{1,4}|[ivxlc]{1,6})$", re.I)
 _DOT_LEADERS = re.compile(r"(\.\s?){4,}\s*([\divxlc]{1,6})?$", re.I)
-_SENTENCE_END = re.compile(r"([.!?]|(?<!http)(?<!https):)['\"’”)\]*†‡¹²³⁰⁴-⁹]*$")  # "see https:" runs on
+# a line ending a sentence (closing quotes and footnote marks may follow); "see https:" runs on
+_SENTENCE_END = re.compile(rf"([.!?]|(?<!http)(?<!https):)['\"’”)\]*†‡{SUPERSCRIPT_DIGITS}]*$")
 # A footnote mark or an exponent set raised and small after a word ("by hand.⁷", "(n − l)²"): kept as the superscript
 # it is, since glued on as a digit it reads as part of the word ("calc1") and hides a sentence's end.
 _RAISED_MARK = re.compile(r"[−-]?\d{1,3}(,\d{1,3})*")
@@ -76,7 +78,7 @@ def read_pdf(data: bytes) -> PdfText:
     if not author:
         author, placed = _byline_under_title(placed)
     title = _sensible(title) or _first_page_title(placed)
-    return PdfText(_FOOTNOTE_MARKS.sub("", title), _without_emails(author),
+    return PdfText(TRAILING_FOOTNOTE_MARK.sub("", title), _without_emails(author),
                    [block for _, block in placed], date)
 
 
@@ -588,7 +590,7 @@ def _title_page_line(text: str, author: str, page: int) -> bool:
     affiliation marks ("Sebastian Rahtz∗ Heiko Oberdiek†"), a statement ending in a full stop ("All rights
     reserved.") or, on the first three pages (a cover, a copyright page, the title), a list of names ("Till
     Tantau, Joseph Wright, Vedran Miletić")."""
-    plain = " ".join(_FOOTNOTE_MARKS.sub("", text).split())
+    plain = " ".join(TRAILING_FOOTNOTE_MARK.sub("", text).split())
     names = [" ".join(name.split()) for name in re.split(r"[;,&]|\band\b", _without_emails(author))]
     parts = [part.split() for part in re.split(r",|\band\b", plain)]
     listed = len(parts) >= 2 and all(2 <= len(words) <= 4 and all(w[0].isupper() for w in words) for words in parts)
@@ -701,7 +703,6 @@ def _first_page_title(placed: list[tuple[list[_Line], Block]]) -> str:
     return " ".join((block.text if block.kind == HEADING else group[0].text).split())
 
 
-_FOOTNOTE_MARKS = re.compile(r"\s*[∗*†‡§⁰¹²³⁴-⁹]+$")  # "Publication quality tables in LaTeX∗": a footnote's mark
 _NAME_WORD = re.compile(r"[A-Z][a-zà-ÿ'’-]+|[A-Z]\.")  # "Hideo", "O’Neil", an initial "P."
 
 
@@ -713,7 +714,7 @@ def _byline_under_title(placed: list[tuple[list[_Line], Block]]) -> tuple[str, l
     if not headings or headings[0] + 1 >= len(placed):
         return "", placed
     group, block = placed[headings[0] + 1]
-    line = " ".join(_FOOTNOTE_MARKS.sub("", block.text).split())
+    line = " ".join(TRAILING_FOOTNOTE_MARK.sub("", block.text).split())
     parts = [part.split() for part in re.split(r",\s*|\s+and\s+", line) if part.strip()]
     lower = {word for _, b in placed for word in re.findall(r"\b[a-zà-ÿ]+\b", b.text)}
     if not parts or not all(2 <= len(words) <= 4 and all(_NAME_WORD.fullmatch(w) and w.lower() not in lower

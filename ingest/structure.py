@@ -16,6 +16,10 @@ HEADING, PARAGRAPH, ITEM, DEFINITION, CODE, ROW, QUOTE = (
     "heading", "paragraph", "item", "definition", "code", "row", "quote")
 PROSE = frozenset({PARAGRAPH, ITEM, DEFINITION, QUOTE})
 SECTION_SEPARATOR = " › "
+# Raised digits, as footnote marks and exponents are written once read ("by hand.⁷", "x²"; ingest/clean.py
+# superscript); with *∗†‡§, a footnote's mark ends a title or heading ("Publication quality tables in LaTeX∗").
+SUPERSCRIPT_DIGITS = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+TRAILING_FOOTNOTE_MARK = re.compile(rf"\s*[∗*†‡§{SUPERSCRIPT_DIGITS}]+$")
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,7 @@ def assemble(blocks: list[Block]) -> tuple[str, list[Span]]:
 def _label(heading: str) -> str:
     """A heading as a section's name: without a footnote's mark ("3 Colour¹", "Results*")."""
     text = join_wrapped(heading)
-    return re.sub(r"\s*[∗*†‡§⁰¹²³⁴-⁹]+$", "", text) or text
+    return TRAILING_FOOTNOTE_MARK.sub("", text) or text
 
 
 def _tidy(block: Block) -> str:

@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import re
 
-from ingest.structure import CODE, DEFINITION, ITEM, PROSE, ROW, document_spans, spans_between
+from ingest.structure import (CODE, DEFINITION, ITEM, PROSE, ROW, SUPERSCRIPT_DIGITS, document_spans,
+                               spans_between)
 from schema import Chunk, Document
 
 # A sentence ends at . ! ? or … (with closing quotes, brackets or footnote marks *†‡¹²³) followed by space and a
 # capital, digit or quote, or, in technical text, an option (--prune) or a TeX command (\setlength).
 _CAPITAL = "A-Z0-9À-ÖØ-ÞĀ-ŽΑ-ΩА-ЯЁ"  # Latin, Greek and Cyrillic capitals
 _SENTENCE_END = re.compile(
-    rf"(?<=[.!?…])([\"'”’)\]*†‡⁰¹²³⁴-⁹]*)\s+(?=[\"'“‘«(\[]?(?:[{_CAPITAL}]|--?[a-z]|\\[a-zA-Z]))"
+    rf"(?<=[.!?…])([\"'”’)\]*†‡{SUPERSCRIPT_DIGITS}]*)\s+"
+    rf"(?=[\"'“‘«(\[]?(?:[{_CAPITAL}]|--?[a-z]|\\[a-zA-Z]))"
     r"|(?<=[。！？])([」』）]*)\s*(?=\S)")  # Chinese and Japanese full stops need no space after them
 _ABBREVIATION = re.compile(r"(\b(mr|mrs|ms|dr|prof|st|jr|sr|gen|col|lt|sgt|rep|sen|gov|no|vs|etc|inc|ltd|co|fig)"
                            r"|(?-i:\b[A-Z])|\b(?:[A-Za-z]\.)+[A-Za-z])\.$", re.IGNORECASE)  # "J." is an initial, "d." no
