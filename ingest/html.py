@@ -77,11 +77,9 @@ def _raise_note_marks(tree) -> int:
 def _mark_preformatted_as_code(tree) -> int:
     """Each <pre> without <code> (a command's synopsis, a terminal session) given a <code> inside: trafilatura
     keeps that line for line, where a bare <pre> becomes a quote whose lines run together."""
-    from lxml import html as lxml_html
-
     changed = 0
     for pre in tree.xpath("//pre[not(.//code)]"):
-        code = lxml_html.Element("code")
+        code = pre.makeelement("code")
         code.text, pre.text = pre.text, None
         for child in list(pre):
             code.append(child)
@@ -96,8 +94,6 @@ _ADMONITIONS = frozenset({"note", "tip", "hint", "important", "warning", "cautio
 def _admonitions_as_text(tree) -> int:
     """Each note laid out as a one-row table (a "Note" cell beside its text, as AsciiDoc writes them) as a block
     opening "Note: ": trafilatura reads such a table into "NoteThis is a potentially" + "dangerous"."""
-    from lxml import html as lxml_html
-
     changed = 0
     for table in tree.xpath("//table[count(.//tr) = 1 and count(.//td) = 2]"):
         label_cell, content = table.xpath(".//td")
@@ -105,7 +101,7 @@ def _admonitions_as_text(tree) -> int:
         if label.lower() not in _ADMONITIONS:
             continue
         blocks_inside = content.xpath(".//p | .//div | .//pre | .//ul | .//ol | .//dl | .//table")
-        note = lxml_html.Element("div" if blocks_inside else "p")  # a <p>: trafilatura keeps inline text in one
+        note = table.makeelement("div" if blocks_inside else "p")  # a <p>: trafilatura keeps inline text in one
         note.text = f"{label}: {content.text or ''}"
         note.extend(list(content))
         note.tail = table.tail
@@ -163,17 +159,14 @@ def _walk(element, blocks: list[Block], in_quote: bool = False) -> None:
 def _walk_container(element, blocks: list[Block], in_quote: bool) -> None:
     """An element that may hold text of its own and block children: each run of loose text between them is a
     block, in the page's order (an option's description before the example that follows it)."""
-    kind, run = QUOTE if in_quote else PARAGRAPH, [element.text or ""]
-    for child in element:
-        if child.tag == "lb":
-            run.append("\n")
-        elif not _is_block(child):
-            run.append("".join(child.itertext()))
-        elif child.tag != "graphic":
+    kind, run = QUOTE if in_quote else PARAGRAPH, []
+    for piece in _pieces(element):
+        if isinstance(piece, str):
+            run.append(piece)
+        elif piece.tag != "graphic":
             _add_text(kind, run, blocks)
-            _walk(child, blocks, in_quote)
+            _walk(piece, blocks, in_quote)
             run = []
-        run.append(child.tail or "")
     _add_text(kind, run, blocks)
 
 
@@ -219,14 +212,18 @@ def _walk_item(item, blocks: list[Block]) -> None:
 
 def inline_text(element) -> str:
     """The element's text without its block children; <lb/> becomes a line break."""
-    parts = [element.text or ""]
+    return "".join(piece for piece in _pieces(element) if isinstance(piece, str))
+
+
+def _pieces(element):
+    """The element's content in order: its inline text as strings (<lb/> as a line break) and its block children."""
+    yield element.text or ""
     for child in element:
         if child.tag == "lb":
-            parts.append("\n")
-        elif not _is_block(child):
-            parts.append("".join(child.itertext()))
-        parts.append(child.tail or "")
-    return "".join(parts)
+            yield "\n"
+        else:
+            yield child if _is_block(child) else "".join(child.itertext())
+        yield child.tail or ""
 
 
 def _is_block(child) -> bool:
