@@ -410,7 +410,7 @@ def _with_margin_notes_apart(lines: list[_Line], layout: _Layout) -> list[_Line]
     edges = _column_edges(lines, layout)
     kept = []
     for line in lines:
-        edge = max((edge for start, edge in edges.items() if start <= line.x + 1), default=None, key=lambda e: e)
+        edge = max((edge for start, edge in edges.items() if start <= line.x + 1), default=None)
         cut = None if edge is None else next((at for x, at, _ in line.cells if x > edge + 2), None)
         if cut is not None and not (line.last_run[3] < 0.95 * line.size and len(line.text) - cut >= 3):
             cut = None  # the line's own end (a full stop, an overfull word), not a note in smaller type
@@ -592,11 +592,16 @@ def _title_page_line(text: str, author: str, page: int) -> bool:
     Tantau, Joseph Wright, Vedran Miletić")."""
     plain = " ".join(TRAILING_FOOTNOTE_MARK.sub("", text).split())
     names = [" ".join(name.split()) for name in re.split(r"[;,&]|\band\b", _without_emails(author))]
-    parts = [part.split() for part in re.split(r",|\band\b", plain)]
+    parts = _name_parts(plain)
     listed = len(parts) >= 2 and all(2 <= len(words) <= 4 and all(w[0].isupper() for w in words) for words in parts)
     return bool(_EMAIL.search(text) or len(re.findall(r"\w[∗*†‡§]", text)) >= 2 or plain.endswith(".")
                 or any(len(name.split()) >= 2 and name.casefold() in plain.casefold() for name in names)
                 or listed and page <= 2)
+
+
+def _name_parts(text: str) -> list[list[str]]:
+    """The words of each name in a list of names ("Till Tantau, Joseph Wright and Vedran Miletić")."""
+    return [part.split() for part in re.split(r",|\band\b", text)]
 
 
 def _short_title(text: str) -> bool:
@@ -715,7 +720,7 @@ def _byline_under_title(placed: list[tuple[list[_Line], Block]]) -> tuple[str, l
         return "", placed
     group, block = placed[headings[0] + 1]
     line = " ".join(TRAILING_FOOTNOTE_MARK.sub("", block.text).split())
-    parts = [part.split() for part in re.split(r",\s*|\s+and\s+", line) if part.strip()]
+    parts = [words for words in _name_parts(line) if words]
     lower = {word for _, b in placed for word in re.findall(r"\b[a-zà-ÿ]+\b", b.text)}
     if not parts or not all(2 <= len(words) <= 4 and all(_NAME_WORD.fullmatch(w) and w.lower() not in lower
                                                          for w in words) for words in parts):
