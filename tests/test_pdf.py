@@ -13,6 +13,11 @@ from ingest.units import sentence_spans
 TWO_PAGES = Path(__file__).parent / "data" / "two_pages.pdf"  # made by tests/data/make_two_page_pdf.py
 
 
+def text_at(size: float, y: float, text: str, x: float = 72) -> str:
+    """A content-stream line drawing `text` in Helvetica of `size` points at (x, y)."""
+    return f"BT /F1 {size} Tf {x} {y} Td ({text}) Tj ET "
+
+
 def shown(blocks):
     """Each block as the document will show it: prose with its line wraps joined, code line for line."""
     return [(b.kind, b.level, b.text if b.kind == CODE else join_wrapped(b.text)) for b in blocks]
@@ -69,14 +74,13 @@ def test_the_date_is_the_pdfs_creation_date_when_it_gives_a_sensible_one(made, d
 
 
 def test_a_title_pages_authors_date_and_rights_lines_are_no_sections():
-    def line(size, y, text):
-        return f"BT /F1 {size} Tf 72 {y} Td ({text}) Tj ET "
     body = ["The river basin collects rain from the hills and carries it down to the valley where",
             "farmers divert part of the flow into canals. A small dam upstream keeps the level",
             "steady through the dry months of the year."]
-    content = (line(20, 720, "River Notes") + line(14, 692, "Ana Ribeiro, Tomas Lindqvist")
-               + line(14, 672, "Printed January 14, 2020") + line(14, 652, "All rights reserved.")
-               + line(14, 620, "1 River Basins") + "".join(line(10, 600 - 12 * i, text) for i, text in enumerate(body)))
+    content = (text_at(20, 720, "River Notes") + text_at(14, 692, "Ana Ribeiro, Tomas Lindqvist")
+               + text_at(14, 672, "Printed January 14, 2020") + text_at(14, 652, "All rights reserved.")
+               + text_at(14, 620, "1 River Basins")
+               + "".join(text_at(10, 600 - 12 * i, text) for i, text in enumerate(body)))
     headings = [b.text for b in read_pdf(one_page_pdf(content)).blocks if b.kind == HEADING]
     assert headings == ["River Notes", "1 River Basins"]
 
@@ -159,14 +163,12 @@ def test_a_footnotes_number_is_raised_and_a_bullet_is_no_part_of_the_sentence_qu
     from ingest.units import document_units
     from schema import Document
 
-    def line(size, x, y, text):
-        return f"BT /F1 {size} Tf {x} {y} Td ({text}) Tj ET "
     body = ["The river basin collects rain from the hills and carries it down to the valley where",
             "farmers divert part of the flow into canals. A small dam upstream keeps the level",
             "steady through the dry months of the year, as the council decided long ago."]
-    content = ("".join(line(10, 72, 700 - 12 * i, text) for i, text in enumerate(body))
-               + line(10, 72, 652, "\\267 Nobody opens a gate outside their turn, whatever the weather.")
-               + line(6, 72, 103, "2") + line(8, 76, 100, "User feedback suggested a larger default."))
+    content = ("".join(text_at(10, 700 - 12 * i, text) for i, text in enumerate(body))
+               + text_at(10, 652, "\\267 Nobody opens a gate outside their turn, whatever the weather.")
+               + text_at(6, 103, "2") + text_at(8, 100, "User feedback suggested a larger default.", x=76))
     text, spans = assemble(read_pdf(one_page_pdf(content)).blocks)
     document = Document("river", "River", "river.pdf", text, {}, spans_to_records(spans))
     assert [text[s:e] for s, e, _ in document_units(document)][2:] == [
@@ -182,14 +184,12 @@ def test_words_set_apart_only_by_position_are_spaced_again_but_names_stay_whole(
 
 
 def test_a_note_in_the_margin_beside_a_line_does_not_break_into_its_paragraph():
-    def line(size, x, y, text):
-        return f"BT /F1 {size} Tf {x} {y} Td ({text}) Tj ET "
     body = ["The river basin collects rain from the hills and carries it to the valley floor,",
             "where the farmers divert part of the flow into their canals. This code is part of the pream-",
             "ble of the rules. A small dam upstream keeps the level steady through the dry months,",
             "and the council decided long ago that every village takes the water by turns each day."]
-    content = ("".join(line(10, 72, 700 - 12 * i, text) for i, text in enumerate(body))
-               + line(8, 540, 688, "New description"))  # beside the second line, in smaller type
+    content = ("".join(text_at(10, 700 - 12 * i, text) for i, text in enumerate(body))
+               + text_at(8, 688, "New description", x=540))  # beside the second line, in smaller type
     blocks = shown(read_pdf(one_page_pdf(content)).blocks)
     assert blocks[1] == (PARAGRAPH, 0, "New description")
     assert "This code is part of the preamble of the rules." in blocks[0][2]
@@ -210,13 +210,11 @@ def test_the_back_of_book_index_and_the_text_of_pictures_of_slides_are_left_out(
 
 @pytest.mark.parametrize("under_title, author", [("Ana Ribeiro", "Ana Ribeiro"), ("Field Manual", "")])
 def test_a_name_printed_under_the_title_is_the_author_when_the_metadata_names_none(under_title, author):
-    def line(size, y, text):
-        return f"BT /F1 {size} Tf 72 {y} Td ({text}) Tj ET "
     body = ["The river basin collects rain from the hills and carries it down to the valley where",
             "farmers divert part of the flow into canals, as the field manual of the council says.",
             "A small dam upstream keeps the level steady through the dry months of the year."]
-    content = (line(20, 720, "River Notes") + line(14, 692, under_title) + line(14, 650, "1 River Basins")
-               + "".join(line(10, 630 - 12 * i, text) for i, text in enumerate(body)))
+    content = (text_at(20, 720, "River Notes") + text_at(14, 692, under_title) + text_at(14, 650, "1 River Basins")
+               + "".join(text_at(10, 630 - 12 * i, text) for i, text in enumerate(body)))
     pdf = read_pdf(one_page_pdf(content))
     assert pdf.author == author
     assert (under_title in [b.text for b in pdf.blocks if b.kind == HEADING]) == (not author)
