@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field, replace
 
 from ingest.clean import is_furniture_block, strip_permalink, superscript
-from ingest.metadata import page_metadata
+from ingest.metadata import is_furniture_element, page_metadata
 from ingest.structure import CODE, DEFINITION, HEADING, ITEM, PARAGRAPH, QUOTE, ROW, Block
 
 _BLOCK_TAGS = {"head", "p", "list", "item", "quote", "code", "table", "row", "cell", "graphic", "div", "lb"}
@@ -39,13 +39,25 @@ def read_html(html: str, url: str = "") -> HtmlText | None:
         return None
     metadata = page_metadata(html, extracted, url)
     title = strip_permalink(metadata.pop("title", "") or "")
-    return HtmlText(title=title, blocks=blocks, metadata=metadata)
+    return HtmlText(title=title, blocks=_without_masthead(blocks, metadata.get("site", "")), metadata=metadata)
+
+
+def _without_masthead(blocks: list[Block], site: str) -> list[Block]:
+    """The blocks without the site's name printed as a heading above the page's own ("Node.js v20.20.2
+    documentation" over "Path"): it is no section of the page."""
+    def key(text: str) -> str:
+        return re.sub(r"\W+", "", text.casefold())
+
+    lead = 0
+    while lead < len(blocks) - 1 and blocks[lead].kind == HEADING and site and key(blocks[lead].text) == key(site):
+        lead += 1
+    return blocks[lead:]
 
 
 def _prepared(html: str) -> str:
-    """The page as trafilatura should read it (`_raise_note_marks`, `_mark_preformatted_as_code`,
-    `_admonitions_as_text`, `_formulas_as_text`); a page with nothing to change is given back as it was."""
-    if not any(tag in html for tag in ("<sup", "<pre", "<table", "<math")):
+    """The page as trafilatura should read it (each step below says what it fixes); a page with nothing to change
+    is given back as it was."""
+    if not any(tag in html for tag in ("<sup", "<pre", "<table", "<math", "<figure", 'href="#')):
         return html
     from lxml import etree, html as lxml_html
 
@@ -53,8 +65,10 @@ def _prepared(html: str) -> str:
         tree = lxml_html.fromstring(re.sub(r"^\s*<\?xml[^>]*\?>", "", html))
     except (etree.ParserError, ValueError):
         return html
-    changes = (_raise_note_marks(tree) + _mark_preformatted_as_code(tree) + _admonitions_as_text(tree)
-               + _formulas_as_text(tree))
+    changes = (_raise_note_marks(tree) + _without_permalinks(tree) + _without_hidden_lines(tree)
+               + _text_divs_as_paragraphs(tree)
+               + _code_variants_apart(tree) + _mark_preformatted_as_code(tree) + _listings_as_blocks(tree)
+               + _admonitions_as_text(tree) + _formulas_as_text(tree))
     return lxml_html.tostring(tree, encoding="unicode") if changes else html
 
 
@@ -72,6 +86,76 @@ def _raise_note_marks(tree) -> int:
         mark.drop_tree()
         changed += 1
     return changed
+
+
+_PERMALINK_MARKS = frozenset({"", "#", "¶", "§", "🔗", "link", "permalink"})
+
+
+def _without_permalinks(tree) -> int:
+    """Each link to its own page that shows only a mark: read with its heading, "Windows vs. POSIX#" and
+    "path.basename(path[, suffix])#" are no names of anything."""
+    marks = [a for a in tree.xpath('//a[starts-with(@href, "#")][not(.//img)]')
+             if a.text_content().strip().casefold() in _PERMALINK_MARKS]
+    for mark in marks:
+        mark.drop_tree()  # its tail stays
+    return len(marks)
+
+
+def _without_hidden_lines(tree) -> int:
+    """The lines of a listing the page does not show (mdBook's "boring" lines: the `fn main() {` around an
+    example), so a quote holds the code the reader saw."""
+    hidden = tree.xpath('//pre//*[contains(concat(" ", normalize-space(@class), " "), " boring ")]')
+    for element in hidden:
+        element.drop_tree()
+    return len(hidden)
+
+
+def _code_variants_apart(tree) -> int:
+    """A listing given in several variants, one <code> each in one <pre> (CommonJS and ES module, one shown at a
+    time), as one <pre> each: together they run into one line ("…require('node:path');import path from …")."""
+    changed = 0
+    for pre in tree.xpath("//pre[count(code) > 1]"):
+        for code in reversed(pre.xpath("code")[1:]):
+            variant = pre.makeelement("pre")
+            code.tail = None
+            variant.append(code)
+            pre.addnext(variant)
+            changed += 1
+    return changed
+
+
+def _listings_as_blocks(tree) -> int:
+    """Each figure holding a listing or a table as plain blocks, its caption a paragraph after them ("Listing 8-1:
+    Creating a new, empty vector"): trafilatura drops figures whole, code and all. A figure of a picture stays a
+    figure: its caption is no body text."""
+    figures = tree.xpath("//figure[.//pre or .//table]")
+    for figure in figures:
+        figure.tag = "div"
+        for caption in figure.xpath(".//figcaption"):
+            caption.tag = "p"
+    return len(figures)
+
+
+_PROSE = frozenset({"p", "pre", "ul", "ol", "dl", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6"})
+
+
+def _text_divs_as_paragraphs(tree) -> int:
+    """Each <div> of text alone (no block inside) set among the paragraphs of the text, as a paragraph:
+    trafilatura drops such a div ("Stability: 0 - Deprecated: Use fs.stat() instead." under an API's heading).
+    Not one whose class or id names furniture (share, newsletter, related…), nor one inside such."""
+    changed = 0
+    for div in tree.xpath("//div[not(div | p | ul | ol | dl | table | pre | blockquote | figure | section)]"):
+        beside, text = (div.getprevious(), div.getnext()), " ".join(div.text_content().split())
+        if (_reads_as_statement(text) and any(b is not None and b.tag in _PROSE for b in beside)
+                and not is_furniture_element(div)):
+            div.tag = "p"
+            changed += 1
+    return changed
+
+
+def _reads_as_statement(text: str) -> bool:
+    """Three words or more, not all in capitals: not a label ("Advertisement") nor a shouted promotion."""
+    return len(re.findall(r"\w+", text)) >= 3 and text != text.upper()
 
 
 def _mark_preformatted_as_code(tree) -> int:
@@ -234,9 +318,20 @@ def _is_block(child) -> bool:
         return child.tag in _BLOCK_TAGS
     parent = child.getparent()
     lines = "".join(child.itertext()).strip().count("\n") + 1
-    before = parent.text if child.getprevious() is None else child.getprevious().tail
-    alone = not (before or "").strip() and not (child.tail or "").strip()
+    alone = not _text_before(child).strip() and not (child.tail or "").strip()
     return lines >= 3 or alone and (lines > 1 or parent.tag not in ("p", "head", "cell"))
+
+
+def _text_before(child) -> str:
+    """The inline text before an element in its parent, back to the block before it ("Default: " in
+    "<hi>Default:</hi> <code>64 * 1024</code>")."""
+    pieces = []
+    for sibling in child.itersiblings(preceding=True):
+        pieces.append(sibling.tail or "")
+        if sibling.tag in _BLOCK_TAGS or sibling.tag == "code" and "\n" in "".join(sibling.itertext()).strip():
+            return "".join(pieces)
+        pieces.append("".join(sibling.itertext()))
+    return "".join(pieces) + (child.getparent().text or "")
 
 
 def _code_text(element):

@@ -301,7 +301,7 @@ def _class_words(element) -> set[str]:
     return words
 
 
-def _is_furniture(element) -> bool:
+def is_furniture_element(element) -> bool:
     """True inside navigation, comments, related-item lists or the page's own footer."""
     chain = [element, *element.iterancestors()] if element is not None else []
     chain = [node for node in chain if _tag(node) not in ("body", "html")]  # their classes describe the layout
@@ -428,7 +428,16 @@ def _declared_site_names(page: _Page) -> list[str]:
 
 
 def _known_site_names(page: _Page) -> list[str]:
-    return _declared_site_names(page) + _host_labels(page.host)
+    return _declared_site_names(page) + _host_labels(page.host) + _masthead_names(page)
+
+
+def _masthead_names(page: _Page) -> list[str]:
+    """The end of the <title> when the page also prints it as a top-level heading of its own: the site's name
+    ("… - The Rust Programming Language" under a menu <h1> of that name), though no tag declares it."""
+    if page.root is None:
+        return []
+    headings = {_compact(h1.text_content()) for h1 in page.root.iter("h1")}
+    return [tail for tail in _last_segment(_root_title(page.root)) if _compact(tail) in headings]
 
 
 _TITLE_SEPARATOR = re.compile(r"\s+(?:[\-–—·•»~/:]{1,2}|l)\s+|\s*\|\s*")
@@ -661,7 +670,7 @@ def _element_credits(page: _Page, zone: _Zone, site_names: list[str]) -> list[_C
         marks = " ".join(element.get(name) or "" for name in ("class", "id", "itemprop", "rel"))
         if not _BYLINE_ATTRIBUTE.search(marks) or _NOT_BYLINE_ATTRIBUTE.search(marks):
             continue
-        if page.line_of.get(element) not in window or _is_furniture(element):
+        if page.line_of.get(element) not in window or is_furniture_element(element):
             continue
         text = _element_text(element)
         found = _credits(text, "element", site_names)
@@ -692,7 +701,7 @@ def _text_credits(page: _Page, zone: _Zone, site_names: list[str]) -> list[_Cred
     lines = page.lines
     for i in zone.around_article():
         label = _BYLINE_LABEL.match(lines[i].text) if i < len(lines) and len(lines[i].text) <= 100 else None
-        if not label or _is_furniture(lines[i].element):
+        if not label or is_furniture_element(lines[i].element):
             continue
         rest = lines[i].text[label.end():]
         if not rest and i + 1 < len(lines):
@@ -869,7 +878,7 @@ def _dates_near_headline(page: _Page, zone: _Zone):
     for i in zone.near_headline():
         line = page.lines[i] if i < len(page.lines) else None
         date_text = _published_date_text(line.text) if line and len(line.text) <= 120 else ""
-        if date_text and not _is_furniture(line.element):
+        if date_text and not is_furniture_element(line.element) and not _in_code(line.element):
             yield date_text
     yield from _dated_elements(page, zone.around_article())
 
@@ -879,18 +888,24 @@ def _dated_elements(page: _Page, window: range):
     marked = [el for el in elements if el.get("itemprop") == "datePublished" or el.get("pubdate") is not None]
     times = [el for el in elements if _tag(el) == "time" and not _is_modification_date(el)]
     for element in marked + times:
-        if not _is_furniture(element):
+        if not is_furniture_element(element):
             yield element.get("datetime") or element.get("content") or _squash(element.text_content())
 
 
 def _stated_date(page: _Page, date: str) -> str:
     """`date` when the page writes it out (an attribute, a dated line), else "": htmldate also reads dates into
-    version numbers ("version 2.6.17": 2017-06-02) and copyright years, which no page states as its date."""
+    version numbers ("version 2.6.17": 2017-06-02), copyright years and the output of a code example
+    ("atime: 2019-06-22T03:37:33.072Z"), which no page states as its date."""
     if not date or page.root is None:
         return ""
-    texts = [line.text for line in page.lines if not _COPYRIGHT.search(line.text)]
+    texts = [line.text for line in page.lines if not _COPYRIGHT.search(line.text) and not _in_code(line.element)]
     texts += [value for element in page.root.iter() for value in element.attrib.values()]
     return date if any(date in _dates_in(text) for text in texts) else ""
+
+
+def _in_code(element) -> bool:
+    return any(_tag(el) in ("pre", "code") for el in (element, *element.iterancestors())) if element is not None \
+        else False
 
 
 def _dates_in(text: str) -> set[str]:

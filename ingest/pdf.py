@@ -156,6 +156,7 @@ class _Line:
     run_before: tuple[float, float, float] = (0.0, 0.0, 1.0)  # the latest run's x, nominal width and size
     row: str = ""  # in a table: "start" for a row's first line, "more" for its wrapped lines
     in_margin: bool = False  # a note set in the margin beside the text column
+    first_x: float = 0.0  # where its first run starts: not its left edge when the content stream went back left
 
     def finish(self) -> None:
         text, cells = "", []
@@ -191,7 +192,7 @@ def _page_lines(page, number: int, font_widths: dict[str, list[float]]) -> list[
             return  # invisible text
         line = lines[-1] if lines else None
         if line is None or not _same_line(line, text, x, y, size):
-            line = _Line(number, x, y)
+            line = _Line(number, x, y, first_x=x)
             lines.append(line)
             text = text.lstrip()
         elif size > max(line.sizes) and y < line.y:
@@ -405,37 +406,83 @@ def _measure(pages: list[list[_Line]]) -> _Layout:
 
 
 def _with_margin_notes_apart(lines: list[_Line], layout: _Layout) -> list[_Line]:
-    """A page's lines with the notes set in the margin right of a text column ("New description 1996/12/01") as
-    lines of their own, marked `in_margin`: read on the line beside them, they break into its paragraph."""
+    """A page's lines with the notes set in a margin, right of a text column ("New description 1996/12/01") or left
+    of them all ("\\cmidrule" beside the sentence that explains it), as lines of their own, marked `in_margin`:
+    read on the line beside them, they break into its paragraph ("equiva-1996/10/29lent", "for\\cmidrule which")."""
     edges = _column_edges(lines, layout)
+    text_starts = min(edges, default=None)
     kept = []
     for line in lines:
         edge = max((edge for start, edge in edges.items() if start <= line.x + 1), default=None)
-        cut = None if edge is None else next((at for x, at, _ in line.cells if x > edge + 2), None)
-        if cut is not None and not (line.last_run[3] < 0.95 * line.size and len(line.text) - cut >= 3):
-            cut = None  # the line's own end (a full stop, an overfull word), not a note in smaller type
-        if edge is not None and line.x > edge + 2:
+        if edge is not None and line.x > edge + 2 or _left_of_text(line, text_starts):
             line.in_margin = True
-        elif cut is not None:
-            note_x = next(x for x, at, _ in line.cells if at == cut)
-            note = _Line(line.page, note_x, line.y, line.text[cut:], line.end, line.last_run, Counter({line.size: 1}),
-                         Counter(line.fonts), line.size, in_margin=True)
-            line.text, line.end = line.text[:cut].rstrip(), edge
-            line.cells = [cell for cell in line.cells if cell[1] < cut]
             kept.append(line)
-            line = note
-        kept.append(line)
+        else:
+            kept += _split_at_note(line, edge, text_starts)
     return kept
 
 
+_ARGUMENTS = ("[", "{", "〈", "⟨", "(", "*")  # how a command's syntax line goes on after its name
+
+
+def _left_of_text(line: _Line, text_starts: float | None) -> bool:
+    return text_starts is not None and line.x < text_starts - 2 and line.end <= text_starts + 2
+
+
+def _split_at_note(line: _Line, edge: float | None, text_starts: float | None) -> list[_Line]:
+    """The line, or its text and the margin note the content stream put on it: before the text, a note right of
+    the column (written before the line beside it); after it, one right of the column in smaller type or one left
+    of the text (written after the line it stands by)."""
+    if edge is not None and line.first_x > edge + 2:
+        cut = next((at for x, at, _ in line.cells if x <= edge), None)
+        if cut is not None:
+            return [_piece(line, 0, cut, line.first_x, in_margin=True), _piece(line, cut, len(line.text), line.end)]
+    cut = None if edge is None else next((at for x, at, _ in line.cells if x > edge + 2), None)
+    if cut is not None and not (line.last_run[3] < 0.95 * line.size and len(line.text) - cut >= 3):
+        cut = None  # the line's own end (a full stop, an overfull word), not a note in smaller type
+    if cut is None and text_starts is not None:  # a note that fits left of the text, not an outdented line
+        cut = next((at for x, at, _ in line.cells if x < text_starts - 2
+                    and x + _nominal_width(line.text[at:]) * line.size <= text_starts + 2), None)
+    if cut is None:
+        return [line]
+    text_end = line.end if edge is None else edge  # where the note's run starts is no guide to the text's end
+    text, note = _piece(line, 0, cut, text_end), _piece(line, cut, len(line.text), line.end, in_margin=True)
+    if note.x < line.first_x and text.text.startswith(_ARGUMENTS):
+        return [_followed_by(note, text)]  # a command's name left of its arguments: "\SetProtrusion [⟨options⟩]…"
+    return [text, note]
+
+
+def _followed_by(first: _Line, second: _Line) -> _Line:
+    """One line reading `first`, then `second`."""
+    shift = len(first.text) + 1
+    cells = [*first.cells, (second.first_x, shift, True), *[(x, at + shift, gap) for x, at, gap in second.cells]]
+    return replace(second, x=first.x, first_x=first.x, text=f"{first.text} {second.text}", cells=cells,
+                   in_margin=False)
+
+
+def _piece(line: _Line, start: int, end: int, right: float, in_margin: bool = False) -> _Line:
+    """The part of a line from offset `start` to `end`, with the runs that start in it, ending at `right`."""
+    runs = [(x, at - start, gap) for x, at, gap in [(line.first_x, 0, False), *line.cells] if start <= at < end]
+    text = line.text[start:end]
+    lead = len(text) - len(text.lstrip())
+    text = text.strip()
+    cells = [(x, at - lead, gap) for x, at, gap in runs[1:] if 0 < at - lead < len(text)]
+    return replace(line, x=min(x for x, _, _ in runs), text=text, end=right, cells=cells, first_x=runs[0][0],
+                   in_margin=in_margin)
+
+
 def _column_edges(lines: list[_Line], layout: _Layout) -> dict[float, float]:
-    """Where each text column of a page ends, by where it starts: the median end of its long body lines."""
+    """Where each text column of a page ends, by where it starts: the median end of its long body lines, once more
+    without those whose rightmost run is in smaller type near or past that end (a margin note beside the line)."""
     edges = {}
     for start in sorted(layout.margins.get(lines[0].page, ())) if lines else ():
-        ends = [line.end for line in lines if layout.kind(line) == "body" and len(line.text) >= 40
+        long = [line for line in lines if layout.kind(line) == "body" and len(line.text) >= 40
                 and start - 1 <= line.x <= start + 3 * layout.body]
-        if len(ends) >= 3:
-            edges[start] = statistics.median(ends)
+        if len(long) >= 3:
+            rough = statistics.median(line.end for line in long)
+            unnoted = [line.end for line in long
+                       if line.last_run[1] < rough - layout.body or line.last_run[3] >= 0.95 * line.size]
+            edges[start] = statistics.median(unnoted or [rough])
     return edges
 
 
@@ -681,6 +728,9 @@ def _joined(group: list[_Line], vocabulary: set[str]) -> str:
     pieces = [group[0].text]
     for line in group[1:]:
         hyphenated = re.search(r"(\w+)-$", pieces[-1])
+        if re.search(r"[A-Za-z0-9]_$", pieces[-1]) and line.text[:1].isalnum():
+            pieces.append(line.text)  # a name broken after an underscore: "ASN1_" + "NAME_SIZE"
+            continue
         if not hyphenated:
             pieces += ["\n", line.text]
             continue

@@ -171,3 +171,57 @@ def test_a_formula_reads_as_its_tex_not_as_a_gap(tmp_path):
                     + "t-SNE places similar objects near each other in the plot. " * 5
                     + f"The probability that {formula} would pick its neighbour is high.</p></body></html>")
     assert "The probability that x_{i} would pick its neighbour is high." in load(path).text
+
+
+def test_a_book_page_keeps_its_listings_as_shown_and_its_title_without_the_books_name(tmp_path):
+    listing = ("<figure class='listing' id='listing-8-2'><pre class='playground'><code class='language-rust'>"
+               "<span class='boring'>fn main() {\n</span>let v = vec![1, 2, 3];\n<span class='boring'>}</span>"
+               "</code></pre><figcaption><a href='#listing-8-2'>Listing 8-2</a>: Creating a new vector containing "
+               "values</figcaption></figure>")
+    photo = "<figure><img src='crab.png'><figcaption>Ferris the crab, our mascot.</figcaption></figure>"
+    prose = "Vectors store more than one value in a single data structure next to each other in memory. " * 4
+    path = tmp_path / "ch08-01-vectors.html"
+    path.write_text("<html><head><title>Storing Lists of Values with Vectors - The Rust Programming Language"
+                    "</title></head><body><nav><h1 class='menu-title'>The Rust Programming Language</h1></nav>"
+                    "<main><h2 id='vectors'><a class='header' href='#vectors'>Storing Lists of Values with Vectors"
+                    f"</a></h2><p>{prose}</p><p>Rust infers the type from the values, as in Listing 8-2.</p>"
+                    f"{listing}{photo}<p>{prose}</p></main></body></html>")
+    page = load(path)
+    assert (page.title, page.metadata["site"]) == ("Storing Lists of Values with Vectors",
+                                                   "The Rust Programming Language")
+    shown = [(kind, text) for kind, _, text in blocks(page)]
+    at = shown.index(("paragraph", "Rust infers the type from the values, as in Listing 8-2."))
+    assert shown[at + 1:at + 3] == [("code", "let v = vec![1, 2, 3];"),
+                                    ("paragraph", "Listing 8-2: Creating a new vector containing values")]
+    assert "Ferris" not in page.text
+
+
+def test_an_api_page_keeps_notices_defaults_and_each_variant_of_an_example_and_drops_heading_marks(tmp_path):
+    prose = "The node:fs module enables interacting with the file system in a way modeled on standard functions. "
+    entry = ("<section><h3>fs.stat(path)<span><a class='mark' href='#fsstat' id='fsstat'>#</a></span></h3>"
+             "<p></p><div class='api_stability api_stability_0'><a href='documentation.html#stability-index'>"
+             "Stability: 0</a> - Deprecated: Use <a href='#fsaccess'><code>fs.access()</code></a> instead.</div><p></p>"
+             "<ul><li><code>path</code> <a class='type'>&lt;string&gt;</a> The path of the file to read.</li>"
+             "<li><code>highWaterMark</code> <a class='type'>&lt;integer&gt;</a> How much to read at once. "
+             "<strong>Default:</strong> <code>64 * 1024</code></li></ul>"
+             f"<p>Reads the status of a file. {prose}</p>"
+             "<pre><input type='checkbox'><code class='language-js mjs'>import { stat } from 'node:fs';</code>"
+             "<code class='language-js cjs'>const { stat } = require('node:fs');</code></pre>"
+             "<pre><code>Stats {\n  atime: 2019-06-22T03:37:33.072Z\n}</code></pre></section>")
+    path = tmp_path / "fs.html"
+    path.write_text("<html><head><title>File system | Node.js v20.20.2 Documentation</title></head><body>"
+                    "<div id='content'><div id='column1'><header><h1>Node.js v20.20.2 documentation</h1></header>"
+                    "<div id='apicontent'><section><h2>File system<span><a class='mark' href='#fs' id='fs'>#</a></span>"
+                    f"</h2><p>{prose * 4}</p></section>{entry}</div></div></div></body></html>")
+    page = load(path)
+    shown = [(kind, section, text) for kind, section, text in blocks(page)]
+    assert page.title == "File system" and shown[0][:2] == ("paragraph", "")  # no masthead above the title
+    section = "fs.stat(path)"
+    assert shown[1:5] == [
+        ("heading", section, "fs.stat(path)"),
+        ("paragraph", section, "Stability: 0 - Deprecated: Use fs.access() instead."),
+        ("item", section, "path <string> The path of the file to read."),
+        ("item", section, "highWaterMark <integer> How much to read at once. Default: 64 * 1024")]
+    codes = [text for kind, _, text in shown if kind == "code"]
+    assert codes[:2] == ["import { stat } from 'node:fs';", "const { stat } = require('node:fs');"]
+    assert page.metadata.get("date", "") == ""  # a date in an example's output is not the page's

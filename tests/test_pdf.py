@@ -195,6 +195,34 @@ def test_a_note_in_the_margin_beside_a_line_does_not_break_into_its_paragraph():
     assert "This code is part of the preamble of the rules." in blocks[0][2]
 
 
+def test_a_margin_note_written_before_the_line_beside_it_stays_out_of_the_hyphenated_word():
+    body = ["The river basin collects rain from the hills and carries it to the valley floor, so",
+            "that the farmers can divert part of the flow into their canals, which is equiva-",
+            "lent to taking a share of it. A small dam upstream keeps the level steady through",
+            "the dry months, and every village of the plain takes the water by turns each day."]
+    content = (text_at(10, 700, body[0]) + text_at(10, 688, body[1]) + text_at(8, 688, "New feature", x=540)
+               + text_at(8, 676, "1996/10/29", x=540)  # the note's second line comes before the line beside it
+               + text_at(10, 676, body[2]) + text_at(10, 664, body[3]))
+    blocks = shown(read_pdf(one_page_pdf(content)).blocks)
+    assert "canals, which is equivalent to taking a share of it. A small dam" in blocks[0][2]
+    assert blocks[1:] == [(PARAGRAPH, 0, "New feature 1996/10/29")]
+
+
+def test_a_command_name_in_the_left_margin_stays_out_of_the_sentence_beside_it_but_heads_its_syntax_line():
+    body = ["Frequently we need a rule to extend over only some of the columns of a table, for",
+            "which we need a partial rule. Generally this rule should not come to the full width",
+            "of the columns, and this is especially so when one rule follows another one directly",
+            "in the same row of the table, where the two would otherwise run into each other."]
+    content = (text_at(10, 700, body[0]) + text_at(9, 700, "\\cmidrule", x=30)  # after the line it stands by
+               + "".join(text_at(10, 688 - 12 * i, text, x=100) for i, text in enumerate(body[1:]))
+               + text_at(10, 640, "[<options>]{<columns>}", x=100) + text_at(9, 640, "\\cmidrule", x=30))
+    content = content.replace("72 700 Td", "100 700 Td")
+    blocks = shown(read_pdf(one_page_pdf(content)).blocks)
+    assert "of the columns of a table, for which we need a partial rule." in blocks[0][2]
+    assert blocks[1][2] == "\\cmidrule [<options>]{<columns>}"
+    assert blocks[-1][2] == "\\cmidrule"
+
+
 def test_the_back_of_book_index_and_the_text_of_pictures_of_slides_are_left_out():
     from ingest.pdf import _without_index_or_repeats
     from ingest.structure import Block
@@ -218,3 +246,10 @@ def test_a_name_printed_under_the_title_is_the_author_when_the_metadata_names_no
     pdf = read_pdf(one_page_pdf(content))
     assert pdf.author == author
     assert (under_title in [b.text for b in pdf.blocks if b.kind == HEADING]) == (not author)
+
+
+def test_a_name_broken_after_an_underscore_at_a_line_end_is_whole_again():
+    lines = ["The maximum length this function will encode is given by the constant ASN1_",
+             "MAX_LENGTH_SIZE of the library, and longer values are refused with an error code."]
+    [block] = read_pdf(minimal_pdf(lines)).blocks
+    assert "the constant ASN1_MAX_LENGTH_SIZE of the library" in join_wrapped(block.text)
