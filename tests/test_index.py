@@ -145,3 +145,18 @@ def test_retrievers_rank_the_matching_chunk_first(settings, embedder, tmp_path):
 def test_empty_store_searches_to_nothing(embedder):
     store = FaissStore({"dimension": embedder.dimension})
     assert Retriever(store, embedder).search("anything", 5) == []
+
+
+@pytest.mark.parametrize("title, site, read", [
+    ("Macros", "The Rust Programming Language", "Macros - The Rust Programming Language\nMacros write code."),
+    ("Git - git-stash Documentation", "Git", "Git - git-stash Documentation\nMacros write code."),
+    ("Macros", "", "Macros\nMacros write code."),
+])
+def test_a_chunk_is_read_with_its_title_and_the_site_name_the_title_no_longer_carries(title, site, read):
+    from index.store import embed_text
+    from schema import Chunk, Document
+
+    document = Document("macros", title, "macros.html", "Macros write code.", {"site": site} if site else {})
+    chunk = Chunk("macros#0", "macros", 0, "Macros write code.", 0, 18)
+    assert embed_text(document, chunk, with_title=True) == read
+    assert embed_text(document, chunk, with_title=False) == "Macros write code."
