@@ -46,7 +46,7 @@ _SENTENCE_END = re.compile(rf"([.!?]|(?<!http)(?<!https):)['\"’”)\]*†‡{S
 # it is, since glued on as a digit it reads as part of the word ("calc1") and hides a sentence's end.
 _RAISED_MARK = re.compile(r"[−-]?\d{1,3}(,\d{1,3})*")
 _RUN = "\x00"  # marks where a run starts in a line's text until the line is finished (text holds no NUL)
-_EMAIL = re.compile(r"\S@[\w-]+\.\w")
+_EMAIL = re.compile(r"\S@[\w-]+\.\w|\w \(?(at|AT)\)? [\w-]+(\.[\w-]+)*\.[a-z]{2,}\b")  # "tal197 at users.sf.net" too
 _DATE_WORDS = re.compile(r"\b(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|"
                          r"oct(ober)?|nov(ember)?|dec(ember)?|printed|revised|updated|version|draft)\b\.?", re.I)
 _FILE_NAME = re.compile(r"\.(dvi|tex|docx?|pdf|ps|rtf|odt|indd|pptx?|xlsx?|txt|md)$|^microsoft \w+ - |^untitled", re.I)
@@ -632,8 +632,11 @@ def _has_words(text: str) -> bool:
     return bool(re.search(r"(?<![\w.])[^\W\d_]{3,}", without_addresses))
 
 
+_WEB_ADDRESS = re.compile(r"https?://|\bwww\.")
+
+
 def _title_page_line(text: str, author: str, page: int) -> bool:
-    """A title page's author, affiliation or rights line: an e-mail address, the metadata's author, names with
+    """A title page's author, affiliation or rights line: an e-mail or web address, the metadata's author, names with
     affiliation marks ("Sebastian Rahtz∗ Heiko Oberdiek†"), a statement ending in a full stop ("All rights
     reserved.") or, on the first three pages (a cover, a copyright page, the title), a list of names ("Till
     Tantau, Joseph Wright, Vedran Miletić")."""
@@ -641,7 +644,8 @@ def _title_page_line(text: str, author: str, page: int) -> bool:
     names = [" ".join(name.split()) for name in re.split(r"[;,&]|\band\b", _without_emails(author))]
     parts = _name_parts(plain)
     listed = len(parts) >= 2 and all(2 <= len(words) <= 4 and all(w[0].isupper() for w in words) for words in parts)
-    return bool(_EMAIL.search(text) or len(re.findall(r"\w[∗*†‡§]", text)) >= 2 or plain.endswith(".")
+    return bool(_EMAIL.search(text) or _WEB_ADDRESS.search(text) or len(re.findall(r"\w[∗*†‡§]", text)) >= 2
+                or plain.endswith(".")
                 or any(len(name.split()) >= 2 and name.casefold() in plain.casefold() for name in names)
                 or listed and page <= 2)
 
@@ -766,18 +770,20 @@ def _byline_under_title(placed: list[tuple[list[_Line], Block]]) -> tuple[str, l
     line as text, no section. Names only: two to four capitalised words a part, none of them a word the document
     also writes in lower case ("Reference Manual" under a title is no author)."""
     headings = [i for i, (group, block) in enumerate(placed[:6]) if block.kind == HEADING and group[0].page <= 2]
-    if not headings or headings[0] + 1 >= len(placed):
+    if not headings:
         return "", placed
-    group, block = placed[headings[0] + 1]
-    line = " ".join(TRAILING_FOOTNOTE_MARK.sub("", block.text).split())
-    parts = [words for words in _name_parts(line) if words]
     lower = {word for _, b in placed for word in re.findall(r"\b[a-zà-ÿ]+\b", b.text)}
-    if not parts or not all(2 <= len(words) <= 4 and all(_NAME_WORD.fullmatch(w) and w.lower() not in lower
-                                                         for w in words) for words in parts):
-        return "", placed
-    byline = replace(block, kind=PARAGRAPH, level=0)
-    return "; ".join(" ".join(words) for words in parts), placed[:headings[0] + 1] + [(group, byline)] + placed[
-        headings[0] + 2:]
+    # the name may follow an affiliation line ("X Desktop Group (http://www.freedesktop.org)")
+    for at in range(headings[0] + 1, min(headings[0] + 3, len(placed))):
+        group, block = placed[at]
+        parts = [words for words in _name_parts(" ".join(TRAILING_FOOTNOTE_MARK.sub("", block.text).split())) if words]
+        if parts and all(2 <= len(words) <= 4 and all(_NAME_WORD.fullmatch(w) and w.lower() not in lower
+                                                      for w in words) for words in parts):
+            byline = replace(block, kind=PARAGRAPH, level=0)
+            return "; ".join(" ".join(words) for words in parts), placed[:at] + [(group, byline)] + placed[at + 1:]
+        if not _title_page_line(block.text, "", group[0].page):
+            break
+    return "", placed
 
 
 def _without_emails(author: str) -> str:

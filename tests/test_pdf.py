@@ -248,6 +248,18 @@ def test_a_name_printed_under_the_title_is_the_author_when_the_metadata_names_no
     assert (under_title in [b.text for b in pdf.blocks if b.kind == HEADING]) == (not author)
 
 
+def test_a_name_after_an_affiliation_line_is_the_author_and_no_title_page_line_names_a_section():
+    body = ["The river basin collects rain from the hills and carries it down to the valley where",
+            "farmers divert part of the flow into canals, as the field manual of the council says.",
+            "A small dam upstream keeps the level steady through the dry months of the year."]
+    content = (text_at(20, 720, "River Notes") + text_at(14, 690, "Valley Council (http://www.valley.example)")
+               + text_at(14, 660, "Ana Ribeiro") + text_at(12, 630, "ar1970 at valley.example")
+               + text_at(14, 600, "1 River Basins") + "".join(text_at(10, 580 - 12 * i, t) for i, t in enumerate(body)))
+    pdf = read_pdf(one_page_pdf(content))
+    assert pdf.author == "Ana Ribeiro"
+    assert [b.text for b in pdf.blocks if b.kind == HEADING] == ["River Notes", "1 River Basins"]
+
+
 def test_a_name_broken_after_an_underscore_at_a_line_end_is_whole_again():
     lines = ["The maximum length this function will encode is given by the constant ASN1_",
              "MAX_LENGTH_SIZE of the library, and longer values are refused with an error code."]
