@@ -159,10 +159,13 @@ class _Line:
     first_x: float = 0.0  # where its first run starts: not its left edge when the content stream went back left
 
     def finish(self) -> None:
-        text, cells = "", []
+        text, cells, previous_x = "", [], self.first_x
         for (x, gap), run in zip([(None, False), *self.cells], re.sub(r"\s+", " ", self.text).split(_RUN)):
             if text.endswith(" ") and run.startswith(" "):
                 run = run[1:]
+            elif x is not None and x < previous_x - 2 * max(self.sizes) and text[-1:] not in " ([{" and run[:1].isalnum():
+                run = " " + run  # written after a run further right: "[Function]" then "int asn1_create…"
+            previous_x = previous_x if x is None else x
             if x is not None and run.strip():
                 cells.append((x, len(text) + len(run) - len(run.lstrip()), gap))
             text += run

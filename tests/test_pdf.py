@@ -265,3 +265,12 @@ def test_a_name_broken_after_an_underscore_at_a_line_end_is_whole_again():
              "MAX_LENGTH_SIZE of the library, and longer values are refused with an error code."]
     [block] = read_pdf(minimal_pdf(lines)).blocks
     assert "the constant ASN1_MAX_LENGTH_SIZE of the library" in join_wrapped(block.text)
+
+
+def test_a_label_written_before_the_text_left_of_it_is_a_word_apart():
+    body = ["The parser reads a file of definitions and builds the tree that the other functions of the",
+            "library use. It reports the line of the first syntax error it finds, and stops reading there."]
+    content = (text_at(10, 700, "[Function]", x=380) + text_at(10, 700, "int asn1_parser2tree (const char * file)")
+               + "".join(text_at(10, 680 - 12 * i, text) for i, text in enumerate(body)))
+    texts = [join_wrapped(b.text) for b in read_pdf(one_page_pdf(content)).blocks]
+    assert any(text.startswith("[Function] int asn1_parser2tree (const char * file)") for text in texts)
