@@ -619,7 +619,9 @@ def _block_kind(group: list[_Line], layout: _Layout, author: str = "") -> str:
         return ROW
     if len(group) > 1 and all(line.mono for line in group):
         return CODE
-    if not _has_words(text) or _title_page_line(text, author, first.page):  # its large type names no section
+    if not (_has_words(text) or _NUMBERED_HEADING.match(text) and not re.search(r"\d{4}", text)) \
+            or _title_page_line(text, author, first.page):
+        # its large type names no section ("v3.0f 2022/06/23"), though a numbered one may ("1.1. Version")
         return ITEM if _BULLET.match(text) else PARAGRAPH
     if layout.kind(first) == "large" and len(text.split()) <= 25:
         return HEADING

@@ -254,10 +254,11 @@ def test_a_name_after_an_affiliation_line_is_the_author_and_no_title_page_line_n
             "A small dam upstream keeps the level steady through the dry months of the year."]
     content = (text_at(20, 720, "River Notes") + text_at(14, 690, "Valley Council (http://www.valley.example)")
                + text_at(14, 660, "Ana Ribeiro") + text_at(12, 630, "ar1970 at valley.example")
-               + text_at(14, 600, "1 River Basins") + "".join(text_at(10, 580 - 12 * i, t) for i, t in enumerate(body)))
+               + text_at(14, 600, "1 River Basins") + text_at(12, 580, "1.1. Version")
+               + "".join(text_at(10, 560 - 12 * i, t) for i, t in enumerate(body)))
     pdf = read_pdf(one_page_pdf(content))
     assert pdf.author == "Ana Ribeiro"
-    assert [b.text for b in pdf.blocks if b.kind == HEADING] == ["River Notes", "1 River Basins"]
+    assert [b.text for b in pdf.blocks if b.kind == HEADING] == ["River Notes", "1 River Basins", "1.1. Version"]
 
 
 def test_a_name_broken_after_an_underscore_at_a_line_end_is_whole_again():
