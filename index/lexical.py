@@ -38,6 +38,41 @@ def _readable(text: str) -> str:
     return text.translate(_SUPERSCRIPTS_APART)
 
 
+# British and American spellings of one word ending: "colour"/"color", "initialise"/"initialize", "centre"/"center"
+_SPELLING_PAIRS = (("our", "or"), ("ise", "ize"), ("isation", "ization"), ("yse", "yze"), ("tre", "ter"),
+                   ("ence", "ense"), ("ogue", "og"), ("lled", "led"), ("lling", "ling"))
+_INFLECTIONS = ("", "s", "d", "ed", "es", "ing", "er", "ers", "ite", "ites")
+
+
+def spelling_variants(word: str) -> list[str]:
+    """The word in the other spelling(s) of English ("coloured" -> "colored", "color" -> "colour"); [] for a
+    word of four letters or fewer ("four", "tour") or with no such ending."""
+    if len(word) <= 4 or not word.isalpha():
+        return []
+    variants = []
+    for one, other in _SPELLING_PAIRS:
+        for a, b in ((one, other), (other, one)):
+            for inflection in _INFLECTIONS:
+                lower = word.lower()
+                already = len(b) > len(a) and lower.endswith(b + inflection)  # "travelled" is no "travel-led"
+                if lower.endswith(a + inflection) and not already and len(word) - len(a + inflection) >= 2:
+                    variants.append(word[: len(word) - len(a + inflection)] + b + inflection)
+    return list(dict.fromkeys(variants))
+
+
+def spelled_as_held(query: str, holds) -> str:
+    """The query with each word the articles never write replaced by its other spelling when they write that one
+    ("coloured boxes" searched as "colored boxes" in American documentation); `holds(word)` tells which they do."""
+    def respelled(match: re.Match) -> str:
+        word = match.group()
+        variants = spelling_variants(word)
+        if not variants or holds(word):
+            return word
+        return next((variant for variant in variants if holds(variant)), word)
+
+    return re.sub(r"[A-Za-z]+", respelled, query)
+
+
 class Bm25:
     def __init__(self, data: np.ndarray, indices: np.ndarray, indptr: np.ndarray, vocab: dict[str, int],
                  count: int):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from index.embedders import Embedder
+from index.lexical import spelled_as_held
 from index.stores import ChunkKey, LexicalSearch, Store
 from schema import Hit
 from settings import RETRIEVERS, choice_problem
@@ -42,26 +43,28 @@ class Retriever:
             return []
         pool = max(CANDIDATES, k)
         lexical = self.lexical  # one per search: it may keep the query's scores between its calls
+        words = spelled_as_held(query, lexical.holds)  # what BM25 reads: "colour" as "color" where articles write that
         if method == "bm25":
-            scored = lexical.top(query, pool, allowed)
+            scored = lexical.top(words, pool, allowed)
         else:
             if query_vector is None:  # once per search: it is most of the search's time
                 query_vector = self.embedder.embed_query(query)
             if method == "dense":
                 scored = self.store.dense_top(query_vector, pool, allowed)
             elif method == "mmr":
-                scored = self._diverse(self._fuse(query, query_vector, pool, allowed, "hybrid", lexical)[: MMR_POOL * k],
+                scored = self._diverse(self._fuse(words, query_vector, pool, allowed, "hybrid", lexical)[: MMR_POOL * k],
                                        k)
             else:
-                scored = self._fuse(query, query_vector, pool, allowed, method, lexical)
+                scored = self._fuse(words, query_vector, pool, allowed, method, lexical)
         chunks = self.store.chunks_of([key for key, _ in scored[:k]])
         return [Hit(chunk=chunk, score=float(score), rank=rank)
                 for rank, (chunk, (_, score)) in enumerate(zip(chunks, scored[:k]), 1)]
 
-    def _fuse(self, query: str, query_vector: np.ndarray, pool: int, allowed: set[str] | None, method: str,
+    def _fuse(self, words: str, query_vector: np.ndarray, pool: int, allowed: set[str] | None, method: str,
               lexical: LexicalSearch) -> list[tuple[ChunkKey, float]]:
+        """Dense and BM25 candidates fused; `words` is the query as BM25 reads it."""
         dense = self.store.dense_top(query_vector, pool, allowed)
-        top_lexical = lexical.top(query, pool, allowed)
+        top_lexical = lexical.top(words, pool, allowed)
         if method == "rrf":
             fused: dict = {}
             for ranking in (dense, top_lexical):
@@ -74,7 +77,7 @@ class Retriever:
         dense_scores = self.store.vectors_of(candidates) @ query_vector
         unit_scores = self.store.best_unit_scores(candidates, query_vector)
         unit_scores = np.where(np.isnan(unit_scores), dense_scores, unit_scores)  # no units stored: the chunk's own
-        lexical_scores = lexical.scores_of(query, candidates)
+        lexical_scores = lexical.scores_of(words, candidates)
         fused_scores = ((DENSE_WEIGHT - UNIT_WEIGHT) * _minmax(dense_scores) + UNIT_WEIGHT * _minmax(unit_scores)
                         + (1 - DENSE_WEIGHT) * _minmax(lexical_scores))
         order = np.argsort(-fused_scores, kind="stable")

@@ -69,3 +69,18 @@ def test_hybrid_rewards_agreement_of_dense_and_bm25(settings, embedder, tmp_path
     hits = retriever.search("war soldiers", 5, method="hybrid")
     assert hits[0].chunk.doc_id == "d" and hits[0].score == pytest.approx(1.0), "best in both: both normalise to 1"
     assert all(a.score >= b.score for a, b in zip(hits, hits[1:]))
+
+
+def test_bm25_reads_a_word_in_the_spelling_the_articles_use(settings, embedder, tmp_path):
+    from index.lexical import spelled_as_held, spelling_variants
+
+    assert spelling_variants("coloured") == ["colored"] and spelling_variants("center") == ["centre"]
+    assert spelling_variants("four") == [] and spelling_variants("travelled") == ["traveled"]
+    held = {"color", "colored", "centre"}.__contains__
+    assert spelled_as_held("Which option removes the coloured boxes in the center?", held) == \
+        "Which option removes the colored boxes in the centre?"
+    assert spelled_as_held("The colour of the color box", held) == "The color of the color box"
+    retriever = index_records(settings, embedder, tmp_path, [
+        {"id": "links", "title": "Links", "text": "The hidelinks option removes the color and border of links."},
+        {"id": "rivers", "title": "Rivers", "text": "Water rights on the river and its border towns."}])
+    assert retriever.search("colour", 1, method="bm25")[0].chunk.doc_id == "links"
