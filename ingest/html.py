@@ -235,9 +235,23 @@ def _walk(element, blocks: list[Block], in_quote: bool = False) -> None:
     elif tag == "code":
         blocks.append(Block(CODE, "".join(_code_text(element))))
     elif tag == "table":
-        blocks.extend(Block(ROW, " | ".join(inline_text(cell) for cell in row)) for row in element.iter("row"))
+        _walk_table(element, blocks)
     elif tag not in ("graphic", "lb"):
         _walk_container(element, blocks, in_quote)
+
+
+def _walk_table(table, blocks: list[Block]) -> None:
+    """Each row a row of cells; a row whose cells hold paragraphs of prose or code is layout (a FAQ's question and
+    answer, a note beside its icon), read as the blocks in its cells: as a row, all but the cells' loose text would
+    be lost. (Cells of lists or short lines are a sidebar's links and titles more often than text.)"""
+    for row in table.iter("row"):
+        cells = list(row.iterchildren("cell"))
+        if any(child.tag in ("p", "quote") and len("".join(child.itertext()).split()) >= 8
+               or child.tag == "code" and _is_block(child) for cell in cells for child in cell):
+            for cell in cells:
+                _walk_container(cell, blocks, in_quote=False)
+        else:
+            blocks.append(Block(ROW, " | ".join(inline_text(cell) for cell in cells)))
 
 
 def _walk_container(element, blocks: list[Block], in_quote: bool) -> None:

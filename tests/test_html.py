@@ -225,3 +225,19 @@ def test_an_api_page_keeps_notices_defaults_and_each_variant_of_an_example_and_d
     codes = [text for kind, _, text in shown if kind == "code"]
     assert codes[:2] == ["import { stat } from 'node:fs';", "const { stat } = require('node:fs');"]
     assert page.metadata.get("date", "") == ""  # a date in an example's output is not the page's
+
+
+def test_a_faq_laid_out_as_a_table_keeps_its_answers_and_a_table_of_data_its_rows(tmp_path):
+    faq = ("<table summary='Q and A Set'><tr class='question'><td><b>1.1.</b></td><td><b>How do you pronounce "
+           "\"Valgrind\"?</b></td></tr><tr class='answer'><td></td><td><p>The \"Val\" as in the word \"value\". The "
+           "\"grind\" is pronounced with a short 'i'.</p><p>Don't feel bad: almost everyone gets it wrong at first."
+           "</p></td></tr></table>")
+    data = "<table><tr><th>Option</th><th>Default</th></tr><tr><td>--leak-check</td><td>summary</td></tr></table>"
+    path = tmp_path / "faq.html"
+    path.write_text("<html><head><title>Valgrind FAQ</title></head><body><article><h1>Valgrind FAQ</h1><p>"
+                    + "Valgrind is an instrumentation framework for building dynamic analysis tools. " * 4
+                    + f"</p>{faq}{data}</article></body></html>")
+    shown = [(kind, " ".join(text.split())) for kind, _, text in blocks(load(path))]
+    assert ("paragraph", "The \"Val\" as in the word \"value\". The \"grind\" is pronounced with a short 'i'.") in shown
+    assert ("paragraph", "Don't feel bad: almost everyone gets it wrong at first.") in shown
+    assert ("row", "--leak-check | summary") in shown
