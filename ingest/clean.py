@@ -141,6 +141,9 @@ _FURNITURE_ANYWHERE = re.compile(
 # "[Our Latest Forecast: Who Will Win?]", "A SIMPLE GUIDE: How do I protect myself?": links to other stories
 _PROMO = re.compile(r"^\[[^\[\]]+\]$|^([A-Z]+ ){0,3}(GUIDE|WATCH|LISTEN|READ|LIVE|EXPLAINER|QUIZ|VIDEO|PODCAST|"
                     r"GALLERY|IN PICTURES|ANALYSIS)S?: ")
+# "Next: Simple Example, Up: Using libffi [Index]", "Previous: Types, Up: Top": a manual page's navigation line
+_NAVIGATION = re.compile(r"^((next|previous|prev|up)\s*:\s*[^:]{1,60}?[,;|]?\s*){2,3}(\[(index|contents)\])?(?<![.!?])$",
+                         re.IGNORECASE)
 FURNITURE_MAX_WORDS = 40
 _MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DATE = re.compile(rf"\b(\d{{1,2}}\s+{_MONTH}\s+\d{{4}}|{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}|"
@@ -158,7 +161,7 @@ def is_furniture_block(block: Block) -> bool:
     if _word_count(text) > FURNITURE_MAX_WORDS:
         return False
     return bool(_FURNITURE_BLOCK.match(text) or _FURNITURE_ANYWHERE.search(text) or _BYLINE.match(text)
-                or _PROMO.match(text) or _is_dateline(text))
+                or _PROMO.match(text) or _NAVIGATION.match(text) or _is_dateline(text))
 
 
 def _is_dateline(text: str) -> bool:

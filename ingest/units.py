@@ -18,7 +18,8 @@ _SENTENCE_END = re.compile(
     rf"(?<=[.!?…])([\"'”’)\]*†‡{SUPERSCRIPT_DIGITS}]*)\s+"
     rf"(?=[\"'“‘«(\[]?(?:[{_CAPITAL}]|--?[a-z]|\\[a-zA-Z]))"
     r"|(?<=[。！？])([」』）]*)\s*(?=\S)")  # Chinese and Japanese full stops need no space after them
-_ABBREVIATION = re.compile(r"(\b(mr|mrs|ms|dr|prof|st|jr|sr|gen|col|lt|sgt|rep|sen|gov|no|vs|etc|inc|ltd|co|fig)"
+_ABBREVIATION = re.compile(r"(\b(mr|mrs|ms|dr|prof|st|jr|sr|gen|col|lt|sgt|rep|sen|gov|no|vs|etc|inc|ltd|co|fig|"
+                           r"eg|ie|cf|viz|approx|resp)"
                            r"|(?-i:\b[A-Z])|\b(?:[A-Za-z]\.)+[A-Za-z])\.$", re.IGNORECASE)  # "J." is an initial, "d." no
 # Sentences opening with these lean on the one before; it is quoted with them so the quote stands alone.
 _DEPENDENT_OPENING = re.compile(

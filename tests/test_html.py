@@ -88,14 +88,16 @@ def test_prose_that_merely_starts_like_furniture_is_kept():
              "Copyright law protects the work of authors.", "The novel was first published in 1851.",
              "Sponsored by Senator Smith, the bill passed.", "Follow him and you will see.", "By Friday.",
              "Look at the photo: it shows the dam at dawn.", "WATCH the river: it rises fast.",
-             "We read the terms [see the appendix] with care."]
+             "We read the terms [see the appendix] with care.", "Next: we call ffi_call with the prepared cif.",
+             "Up: the stack grows upward, next: the heap."]
     assert not any(is_furniture_block(Block("paragraph", text)) for text in prose)
     furniture = ["Read more: Harbour wall to be raised", "Related stories", "12 comments", "By Elena Marsh",
                  "Sign up for our daily newsletter to get the news delivered to your inbox.", "Photo: J. Reed",
                  "Photo Source: Markus Spiske from Pexels.", "Do you want to hear of our actions? Sign up here",
                  "The mayor at the daily briefing. Photo: Jonathan Nackstrand/AFP",
                  "[Our Latest Forecast: Who Will Win The Primary?]", "A SIMPLE GUIDE: How do I protect myself?",
-                 "From the book The Great Democracy. Copyright © 2019 by the author. All rights reserved."]
+                 "From the book The Great Democracy. Copyright © 2019 by the author. All rights reserved.",
+                 "Next: Closure Example, Previous: Multiple ABIs, Up: Using libffi [Index]"]
     assert all(is_furniture_block(Block("paragraph", text)) for text in furniture)
 
 

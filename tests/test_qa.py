@@ -69,10 +69,11 @@ def test_json_contract(pipeline):
 
 def test_sentence_spans_split_at_sentence_ends_and_paragraphs():
     text = ("First one. Second “quoted.” Third?\nNew para starts. Dr. Smith met J. Doe in the U.S. Army. Yes. "
-            "It points at commit d. HEAD stays.")
+            "It points at commit d. HEAD stays. It runs slower (eg. 20 to 30 times) than normal.")
     sentences = [text[s:e] for s, e, _ in sentence_spans(text)]
     assert sentences == ["First one.", "Second “quoted.”", "Third?", "New para starts.",
-                         "Dr. Smith met J. Doe in the U.S. Army.", "Yes.", "It points at commit d.", "HEAD stays."]
+                         "Dr. Smith met J. Doe in the U.S. Army.", "Yes.", "It points at commit d.", "HEAD stays.",
+                         "It runs slower (eg. 20 to 30 times) than normal."]
 
 
 def _evidence(start, text, similarity, paragraph=0, doc="d"):
