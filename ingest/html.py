@@ -34,12 +34,19 @@ def read_html(html: str, url: str = "") -> HtmlText | None:
                                             date_extraction_params=set_date_params(extensive=False))
     if extracted is None or extracted.body is None:
         return None
-    blocks = [b for b in body_blocks(extracted.body) if not is_furniture_block(b)]
+    blocks = [b for b in body_blocks(extracted.body) if not is_furniture_block(b) and not _contents_heading(b)]
     if not any(b.kind != HEADING for b in blocks):
         return None
     metadata = page_metadata(html, extracted, url)
     title = strip_permalink(metadata.pop("title", "") or "")
     return HtmlText(title=title, blocks=_without_masthead(blocks, metadata.get("site", "")), metadata=metadata)
+
+
+def _contents_heading(block: Block) -> bool:
+    """A heading over the page's table of contents ("Table of contents", "On this page"): its links are dropped
+    as navigation, and it would head every section of the page."""
+    return block.kind == HEADING and bool(
+        re.fullmatch(r"(table of )?contents|on this page|in this (article|page|section)", block.text.strip(), re.I))
 
 
 def _without_masthead(blocks: list[Block], site: str) -> list[Block]:

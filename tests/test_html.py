@@ -243,3 +243,15 @@ def test_a_faq_laid_out_as_a_table_keeps_its_answers_and_a_table_of_data_its_row
     assert ("paragraph", "The \"Val\" as in the word \"value\". The \"grind\" is pronounced with a short 'i'.") in shown
     assert ("paragraph", "Don't feel bad: almost everyone gets it wrong at first.") in shown
     assert ("row", "--leak-check | summary") in shown
+
+
+def test_a_table_of_contents_heading_heads_no_section(tmp_path):
+    path = tmp_path / "npm-audit.html"
+    path.write_text("<html><head><title>npm-audit</title></head><body><article><h1>npm-audit</h1>"
+                    "<h2>Table of contents</h2><ul><li><a href='#synopsis'>Synopsis</a></li></ul>"
+                    "<h2 id='synopsis'>Synopsis</h2><p>"
+                    + "The audit command submits a description of the dependencies configured in your project. " * 4
+                    + "</p></article></body></html>")
+    shown = blocks(load(path))
+    assert "Table of contents" not in [text for _, _, text in shown]
+    assert shown[-1][:2] == ("paragraph", "Synopsis")
