@@ -39,7 +39,45 @@ def read_html(html: str, url: str = "") -> HtmlText | None:
         return None
     metadata = page_metadata(html, extracted, url)
     title = strip_permalink(metadata.pop("title", "") or "")
-    return HtmlText(title=title, blocks=_without_masthead(blocks, metadata.get("site", "")), metadata=metadata)
+    blocks = _without_masthead(_with_page_headings(blocks, html), metadata.get("site", ""))
+    return HtmlText(title=title, blocks=blocks, metadata=metadata)
+
+
+def _with_page_headings(blocks: list[Block], html: str) -> list[Block]:
+    """The page's own headings put back where trafilatura dropped them (outside <article> or <section>, as in
+    DocBook and Texinfo pages, it keeps few or none): each before the block that begins with the text following it
+    on the page, in the page's order. A heading whose text is followed by nothing kept (a sidebar's) stays out."""
+    if not re.search(r"<h[2-6][\s>]", html, re.IGNORECASE):
+        return blocks
+    kept = {_squeezed(b.text) for b in blocks if b.kind == HEADING}
+    from lxml import etree, html as lxml_html
+
+    try:
+        tree = lxml_html.fromstring(re.sub(r"^\s*<\?xml[^>]*\?>", "", html))
+    except (etree.ParserError, ValueError):
+        return blocks
+    keys = [_squeezed(b.text)[:_MATCHED] for b in blocks]
+    placed, start = [], 0
+    for heading in tree.iter("h1", "h2", "h3", "h4", "h5", "h6"):
+        text = strip_permalink(" ".join(heading.text_content().split()))
+        if not text or _squeezed(text) in kept or text.endswith((".", "!")) or is_furniture_block(Block(PARAGRAPH, text)):
+            continue  # kept already; a sentence set large ("Read this in Turkish."), an "Advertisement" label
+        following = _squeezed(" ".join(heading.xpath("following::text()[normalize-space()][position() <= 8]")))
+        at = next((i for i in range(start, len(blocks)) if len(keys[i]) >= 12 and following.startswith(keys[i])),
+                  None)
+        if at is not None:
+            placed.append((at, Block(HEADING, text, int(heading.tag[1]))))
+            start = at + 1
+    for at, heading in reversed(placed):
+        blocks.insert(at, heading)
+    return blocks
+
+
+_MATCHED = 40  # characters of a block's opening (letters and digits) that must follow the heading on the page
+
+
+def _squeezed(text: str) -> str:
+    return re.sub(r"\W+", "", text.casefold())
 
 
 def _contents_heading(block: Block) -> bool:

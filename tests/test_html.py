@@ -255,3 +255,20 @@ def test_a_table_of_contents_heading_heads_no_section(tmp_path):
     shown = blocks(load(path))
     assert "Table of contents" not in [text for _, _, text in shown]
     assert shown[-1][:2] == ("paragraph", "Synopsis")
+
+
+def test_a_docbook_page_keeps_its_headings_and_section_paths(tmp_path):
+    def section(number: str, name: str, sentence: str) -> str:
+        return (f"<div class='sect1'><div class='titlepage'><div><div><h2 class='title'><a name='s{number}'></a>"
+                f"{number}. {name}</h2></div></div></div><p>{sentence * 3}</p></div>")
+
+    path = tmp_path / "quick-start.html"
+    path.write_text("<html><head><title>The Valgrind Quick Start Guide</title></head><body><div class='article'>"
+                    "<div class='titlepage'><h1 class='title'>The Valgrind Quick Start Guide</h1></div>"
+                    + section("1", "Introduction", "The Valgrind tool suite provides a number of debugging tools. ")
+                    + section("2", "Preparing your program", "Compile your program with -g to include debugging "
+                                                              "information in it. ")
+                    + "<div class='sidebar'><h3>Advertisement</h3></div></div></body></html>")
+    shown = [(kind, section) for kind, section, _ in blocks(load(path))]
+    assert shown == [("heading", "1. Introduction"), ("paragraph", "1. Introduction"),
+                     ("heading", "2. Preparing your program"), ("paragraph", "2. Preparing your program")]
