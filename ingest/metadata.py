@@ -476,7 +476,13 @@ def _strip_site_affixes(title: str, site_names: list[str]) -> tuple[str, str]:
     lead, rest = _split_first(title)
     if lead and len(rest) >= 3 and _matches_any(lead, site_names) and _is_short_label(lead):
         site, title = site or lead, rest
+    manual = _MANUAL_SUFFIX.fullmatch(title)  # Texinfo: "The Basics (libffi: the portable … library)"
+    if manual:
+        site, title = site or manual.group(2), manual.group(1)
     return title, site
+
+
+_MANUAL_SUFFIX = re.compile(r"(.{3,}?)\s+\(([\w.+-]{2,30}):\s+[^()]{10,}\)")
 
 
 def _title_key(text: str) -> str:

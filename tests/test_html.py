@@ -272,3 +272,15 @@ def test_a_docbook_page_keeps_its_headings_and_section_paths(tmp_path):
     shown = [(kind, section) for kind, section, _ in blocks(load(path))]
     assert shown == [("heading", "1. Introduction"), ("paragraph", "1. Introduction"),
                      ("heading", "2. Preparing your program"), ("paragraph", "2. Preparing your program")]
+
+
+def test_a_texinfo_page_title_leaves_its_manuals_name_to_the_site():
+    from ingest.html import read_html
+
+    prose = "libffi assumes that you have a pointer to the function you wish to call and its argument types. " * 4
+    page = read_html("<html><head><title>The Basics (libffi: the portable foreign function interface library)"
+                     f"</title></head><body><article><h3>2.1 The Basics</h3><p>{prose}</p></article></body></html>")
+    assert (page.title, page.metadata["site"]) == ("The Basics", "libffi")
+    wikipedia = read_html("<html><head><title>Python (programming language)</title></head><body><article>"
+                          f"<h1>Python (programming language)</h1><p>{prose}</p></article></body></html>")
+    assert wikipedia.title == "Python (programming language)"
