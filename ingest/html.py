@@ -39,17 +39,19 @@ def read_html(html: str, url: str = "") -> HtmlText | None:
         return None
     metadata = page_metadata(html, extracted, url)
     title = strip_permalink(metadata.pop("title", "") or "")
-    blocks = _without_masthead(_with_page_headings(blocks, html), metadata.get("site", ""))
+    author = metadata.get("author", "")
+    blocks = _without_masthead(_with_page_headings(blocks, html, author), metadata.get("site", ""))
+    blocks = [b for b in blocks if not (b.kind == HEADING and author and _squeezed(b.text) == _squeezed(author))]
     return HtmlText(title=title, blocks=blocks, metadata=metadata)
 
 
-def _with_page_headings(blocks: list[Block], html: str) -> list[Block]:
+def _with_page_headings(blocks: list[Block], html: str, author: str = "") -> list[Block]:
     """The page's own headings put back where trafilatura dropped them (outside <article> or <section>, as in
     DocBook and Texinfo pages, it keeps few or none): each before the block that begins with the text following it
     on the page, in the page's order. A heading whose text is followed by nothing kept (a sidebar's) stays out."""
     if not re.search(r"<h[2-6][\s>]", html, re.IGNORECASE):
         return blocks
-    kept = {_squeezed(b.text) for b in blocks if b.kind == HEADING}
+    kept = {_squeezed(b.text) for b in blocks if b.kind == HEADING} | {_squeezed(author)}  # a title page's author
     from lxml import etree, html as lxml_html
 
     try:

@@ -263,8 +263,11 @@ def test_a_docbook_page_keeps_its_headings_and_section_paths(tmp_path):
                 f"{number}. {name}</h2></div></div></div><p>{sentence * 3}</p></div>")
 
     path = tmp_path / "quick-start.html"
-    path.write_text("<html><head><title>The Valgrind Quick Start Guide</title></head><body><div class='article'>"
-                    "<div class='titlepage'><h1 class='title'>The Valgrind Quick Start Guide</h1></div>"
+    path.write_text("<html><head><title>The Valgrind Quick Start Guide</title><meta name='author' "
+                    "content='Julian Seward'></head><body><div class='article'>"
+                    "<div class='titlepage'><h1 class='title'>The Valgrind Quick Start Guide</h1>"
+                    "<div class='author'><h3 class='author'>Julian Seward</h3></div><p>Copyright © 2000-2023 "
+                    "Valgrind Developers and contributors to this guide</p></div>"
                     + section("1", "Introduction", "The Valgrind tool suite provides a number of debugging tools. ")
                     + section("2", "Preparing your program", "Compile your program with -g to include debugging "
                                                               "information in it. ")
