@@ -42,21 +42,23 @@ def _readable(text: str) -> str:
 _SPELLING_PAIRS = (("our", "or"), ("ise", "ize"), ("isation", "ization"), ("yse", "yze"), ("tre", "ter"),
                    ("ence", "ense"), ("ogue", "og"), ("lled", "led"), ("lling", "ling"))
 _INFLECTIONS = ("", "s", "d", "ed", "es", "ing", "er", "ers", "ite", "ites")
+# (ending, the other spelling's ending, whether that one is longer), in the order variants are offered
+_SPELLING_SWAPS = [(a + inflection, b + inflection, len(b) > len(a)) for one, other in _SPELLING_PAIRS
+                   for a, b in ((one, other), (other, one)) for inflection in _INFLECTIONS]
+_SWAPPED_ENDINGS = tuple(ending for ending, _, _ in _SPELLING_SWAPS)
 
 
 def spelling_variants(word: str) -> list[str]:
     """The word in the other spelling(s) of English ("coloured" -> "colored", "color" -> "colour"); [] for a
     word of four letters or fewer ("four", "tour") or with no such ending."""
-    if len(word) <= 4 or not word.isalpha():
+    lower = word.lower()
+    if len(word) <= 4 or not word.isalpha() or not lower.endswith(_SWAPPED_ENDINGS):  # most words: one check
         return []
     variants = []
-    for one, other in _SPELLING_PAIRS:
-        for a, b in ((one, other), (other, one)):
-            for inflection in _INFLECTIONS:
-                lower = word.lower()
-                already = len(b) > len(a) and lower.endswith(b + inflection)  # "travelled" is no "travel-led"
-                if lower.endswith(a + inflection) and not already and len(word) - len(a + inflection) >= 2:
-                    variants.append(word[: len(word) - len(a + inflection)] + b + inflection)
+    for ending, other, longer in _SPELLING_SWAPS:
+        already = longer and lower.endswith(other)  # "travelled" is no "travel-led"
+        if lower.endswith(ending) and not already and len(word) - len(ending) >= 2:
+            variants.append(word[: len(word) - len(ending)] + other)
     return list(dict.fromkeys(variants))
 
 
