@@ -52,11 +52,8 @@ def _with_page_headings(blocks: list[Block], html: str, author: str = "") -> lis
     if not re.search(r"<h[2-6][\s>]", html, re.IGNORECASE):
         return blocks
     kept = {_squeezed(b.text) for b in blocks if b.kind == HEADING} | {_squeezed(author)}  # a title page's author
-    from lxml import etree, html as lxml_html
-
-    try:
-        tree = lxml_html.fromstring(re.sub(r"^\s*<\?xml[^>]*\?>", "", html))
-    except (etree.ParserError, ValueError):
+    tree = _parsed(html)
+    if tree is None:
         return blocks
     keys = [_squeezed(b.text)[:_MATCHED] for b in blocks]
     placed, start = [], 0
@@ -92,11 +89,9 @@ def _contents_heading(block: Block) -> bool:
 def _without_masthead(blocks: list[Block], site: str) -> list[Block]:
     """The blocks without the site's name printed as a heading above the page's own ("Node.js v20.20.2
     documentation" over "Path"): it is no section of the page."""
-    def key(text: str) -> str:
-        return re.sub(r"\W+", "", text.casefold())
-
     lead = 0
-    while lead < len(blocks) - 1 and blocks[lead].kind == HEADING and site and key(blocks[lead].text) == key(site):
+    while (lead < len(blocks) - 1 and blocks[lead].kind == HEADING and site
+           and _squeezed(blocks[lead].text) == _squeezed(site)):
         lead += 1
     return blocks[lead:]
 
@@ -106,17 +101,26 @@ def _prepared(html: str) -> str:
     is given back as it was."""
     if not any(tag in html for tag in ("<sup", "<pre", "<table", "<math", "<figure", 'href="#')):
         return html
-    from lxml import etree, html as lxml_html
-
-    try:  # lxml refuses text that declares its encoding (XHTML's "<?xml … encoding=…?>"): it is text already
-        tree = lxml_html.fromstring(re.sub(r"^\s*<\?xml[^>]*\?>", "", html))
-    except (etree.ParserError, ValueError):
+    tree = _parsed(html)
+    if tree is None:
         return html
     changes = (_raise_note_marks(tree) + _without_permalinks(tree) + _without_hidden_lines(tree)
                + _text_divs_as_paragraphs(tree)
                + _code_variants_apart(tree) + _mark_preformatted_as_code(tree) + _listings_as_blocks(tree)
                + _admonitions_as_text(tree) + _formulas_as_text(tree))
+    from lxml import html as lxml_html
+
     return lxml_html.tostring(tree, encoding="unicode") if changes else html
+
+
+def _parsed(html: str):
+    """The page's lxml tree, or None when lxml cannot read it."""
+    from lxml import etree, html as lxml_html
+
+    try:  # lxml refuses text that declares its encoding (XHTML's "<?xml … encoding=…?>"): it is text already
+        return lxml_html.fromstring(re.sub(r"^\s*<\?xml[^>]*\?>", "", html))
+    except (etree.ParserError, ValueError):
+        return None
 
 
 def _raise_note_marks(tree) -> int:

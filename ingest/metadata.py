@@ -910,8 +910,7 @@ def _stated_date(page: _Page, date: str) -> str:
 
 
 def _in_code(element) -> bool:
-    return any(_tag(el) in ("pre", "code") for el in (element, *element.iterancestors())) if element is not None \
-        else False
+    return element is not None and any(_tag(el) in ("pre", "code") for el in (element, *element.iterancestors()))
 
 
 def _dates_in(text: str) -> set[str]:

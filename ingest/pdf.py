@@ -417,7 +417,7 @@ def _with_margin_notes_apart(lines: list[_Line], layout: _Layout) -> list[_Line]
     kept = []
     for line in lines:
         edge = max((edge for start, edge in edges.items() if start <= line.x + 1), default=None)
-        if edge is not None and line.x > edge + 2 or _left_of_text(line, text_starts):
+        if edge is not None and line.x > edge + 2 or _left_of_text(line.x, line.end, text_starts):
             line.in_margin = True
             kept.append(line)
         else:
@@ -428,8 +428,9 @@ def _with_margin_notes_apart(lines: list[_Line], layout: _Layout) -> list[_Line]
 _ARGUMENTS = ("[", "{", "〈", "⟨", "(", "*")  # how a command's syntax line goes on after its name
 
 
-def _left_of_text(line: _Line, text_starts: float | None) -> bool:
-    return text_starts is not None and line.x < text_starts - 2 and line.end <= text_starts + 2
+def _left_of_text(left: float, right: float, text_starts: float | None) -> bool:
+    """Whether text from `left` to `right` stands in the left margin: it ends before the page's text columns start."""
+    return text_starts is not None and left < text_starts - 2 and right <= text_starts + 2
 
 
 def _split_at_note(line: _Line, edge: float | None, text_starts: float | None) -> list[_Line]:
@@ -443,9 +444,9 @@ def _split_at_note(line: _Line, edge: float | None, text_starts: float | None) -
     cut = None if edge is None else next((at for x, at, _ in line.cells if x > edge + 2), None)
     if cut is not None and not (line.last_run[3] < 0.95 * line.size and len(line.text) - cut >= 3):
         cut = None  # the line's own end (a full stop, an overfull word), not a note in smaller type
-    if cut is None and text_starts is not None:  # a note that fits left of the text, not an outdented line
-        cut = next((at for x, at, _ in line.cells if x < text_starts - 2
-                    and x + _nominal_width(line.text[at:]) * line.size <= text_starts + 2), None)
+    if cut is None:  # a note that fits left of the text, not an outdented line
+        cut = next((at for x, at, _ in line.cells
+                    if _left_of_text(x, x + _nominal_width(line.text[at:]) * line.size, text_starts)), None)
     if cut is None:
         return [line]
     text_end = line.end if edge is None else edge  # where the note's run starts is no guide to the text's end

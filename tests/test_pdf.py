@@ -73,15 +73,20 @@ def test_the_date_is_the_pdfs_creation_date_when_it_gives_a_sensible_one(made, d
     assert read_pdf(one_page_pdf("BT /F1 12 Tf 72 720 Td (Rules in tables.) Tj ET", info)).date == date
 
 
-def test_a_title_pages_authors_date_and_rights_lines_are_no_sections():
+def title_page(*under_title: tuple[float, float, str], body_from: float) -> bytes:
+    """A one-page PDF: the title "River Notes", the (size, y, text) lines under it, then three lines of body text
+    from `body_from` down (they write "field manual" in lower case)."""
     body = ["The river basin collects rain from the hills and carries it down to the valley where",
-            "farmers divert part of the flow into canals. A small dam upstream keeps the level",
-            "steady through the dry months of the year."]
-    content = (text_at(20, 720, "River Notes") + text_at(14, 692, "Ana Ribeiro, Tomas Lindqvist")
-               + text_at(14, 672, "Printed January 14, 2020") + text_at(14, 652, "All rights reserved.")
-               + text_at(14, 620, "1 River Basins")
-               + "".join(text_at(10, 600 - 12 * i, text) for i, text in enumerate(body)))
-    headings = [b.text for b in read_pdf(one_page_pdf(content)).blocks if b.kind == HEADING]
+            "farmers divert part of the flow into canals, as the field manual of the council says.",
+            "A small dam upstream keeps the level steady through the dry months of the year."]
+    return one_page_pdf(text_at(20, 720, "River Notes") + "".join(text_at(*line) for line in under_title)
+                        + "".join(text_at(10, body_from - 12 * i, text) for i, text in enumerate(body)))
+
+
+def test_a_title_pages_authors_date_and_rights_lines_are_no_sections():
+    pdf = title_page((14, 692, "Ana Ribeiro, Tomas Lindqvist"), (14, 672, "Printed January 14, 2020"),
+                     (14, 652, "All rights reserved."), (14, 620, "1 River Basins"), body_from=600)
+    headings = [b.text for b in read_pdf(pdf).blocks if b.kind == HEADING]
     assert headings == ["River Notes", "1 River Basins"]
 
 
@@ -238,25 +243,15 @@ def test_the_back_of_book_index_and_the_text_of_pictures_of_slides_are_left_out(
 
 @pytest.mark.parametrize("under_title, author", [("Ana Ribeiro", "Ana Ribeiro"), ("Field Manual", "")])
 def test_a_name_printed_under_the_title_is_the_author_when_the_metadata_names_none(under_title, author):
-    body = ["The river basin collects rain from the hills and carries it down to the valley where",
-            "farmers divert part of the flow into canals, as the field manual of the council says.",
-            "A small dam upstream keeps the level steady through the dry months of the year."]
-    content = (text_at(20, 720, "River Notes") + text_at(14, 692, under_title) + text_at(14, 650, "1 River Basins")
-               + "".join(text_at(10, 630 - 12 * i, text) for i, text in enumerate(body)))
-    pdf = read_pdf(one_page_pdf(content))
+    pdf = read_pdf(title_page((14, 692, under_title), (14, 650, "1 River Basins"), body_from=630))
     assert pdf.author == author
     assert (under_title in [b.text for b in pdf.blocks if b.kind == HEADING]) == (not author)
 
 
 def test_a_name_after_an_affiliation_line_is_the_author_and_no_title_page_line_names_a_section():
-    body = ["The river basin collects rain from the hills and carries it down to the valley where",
-            "farmers divert part of the flow into canals, as the field manual of the council says.",
-            "A small dam upstream keeps the level steady through the dry months of the year."]
-    content = (text_at(20, 720, "River Notes") + text_at(14, 690, "Valley Council (http://www.valley.example)")
-               + text_at(14, 660, "Ana Ribeiro") + text_at(12, 630, "ar1970 at valley.example")
-               + text_at(14, 600, "1 River Basins") + text_at(12, 580, "1.1. Version")
-               + "".join(text_at(10, 560 - 12 * i, t) for i, t in enumerate(body)))
-    pdf = read_pdf(one_page_pdf(content))
+    pdf = read_pdf(title_page((14, 690, "Valley Council (http://www.valley.example)"), (14, 660, "Ana Ribeiro"),
+                              (12, 630, "ar1970 at valley.example"), (14, 600, "1 River Basins"),
+                              (12, 580, "1.1. Version"), body_from=560))
     assert pdf.author == "Ana Ribeiro"
     assert [b.text for b in pdf.blocks if b.kind == HEADING] == ["River Notes", "1 River Basins", "1.1. Version"]
 
