@@ -193,9 +193,11 @@ _PROSE = frozenset({"p", "pre", "ul", "ol", "dl", "blockquote", "h1", "h2", "h3"
 def _text_divs_as_paragraphs(tree) -> int:
     """Each <div> of text alone (no block inside) set among the paragraphs of the text, as a paragraph:
     trafilatura drops such a div ("Stability: 0 - Deprecated: Use fs.stat() instead." under an API's heading).
-    Not one whose class or id names furniture (share, newsletter, related…), nor one inside such."""
+    Not one whose class or id names furniture (share, newsletter, related…), nor one inside such. A <span> of text
+    set right under a heading is its subtitle ("Run a security audit" under npm-audit's <h1>), read the same way."""
     changed = 0
-    for div in tree.xpath("//div[not(div | p | ul | ol | dl | table | pre | blockquote | figure | section)]"):
+    for div in tree.xpath("//div[not(div | p | ul | ol | dl | table | pre | blockquote | figure | section)]"
+                          " | //span[not(*)][preceding-sibling::*[1][self::h1 or self::h2]]"):
         beside, text = (div.getprevious(), div.getnext()), " ".join(div.text_content().split())
         if (_reads_as_statement(text) and any(b is not None and b.tag in _PROSE for b in beside)
                 and not is_furniture_element(div)):

@@ -514,13 +514,23 @@ def _title(page: _Page, site_names: list[str]) -> tuple[str, str]:
     if not versions:
         return "", ""
 
+    # a page under a site-wide <h1> banner heads its own text with an <h2> that repeats its <title> ("FAQ" under
+    # "The XSLT C library for GNOME"): that heading backs the <title>
+    own_title = _title_key(_strip_site_affixes(_root_title(page.root), site_names)[0])
+    subheadings = {_title_key(strip_permalink(h2.text_content())) for h2 in
+                   (list(page.root.iter("h2"))[:4] if page.root is not None else [])} & {own_title}
+
     def support(key: str) -> int:
-        return len({source for source, raw in raw_titles if _starts_with_title(raw, key, site_names)})
+        return len({source for source, raw in raw_titles
+                    if _starts_with_title(raw, key, site_names) or _VERSION_TAIL.fullmatch(raw[len(key):])
+                    and _title_key(raw[: len(key)]) == key}) + (key in subheadings)
 
     best = max(versions, key=support)  # max keeps the first, most trusted, on ties
     return versions[best], _title_suffix(raw_titles, best, site_names)
 
 
+# A release after a name ("npm-audit @11.19.1", "Widget v2.3"): a heading may add it to the page's title
+_VERSION_TAIL = re.compile(r"(?:\s*@|\s+(?:v|version\s+)?)\d+(?:\.\d+)+[\w.+-]*\s*", re.IGNORECASE)
 # What may follow a headline in a <title>: "?", then " | ", " - ", " l " (a pipe look-alike)...
 _SUFFIX_START = re.compile(r"^[.!?:;,]*\s*(?:[|\-–—·•»~/:]{1,2}|l)\s+(?=\S)")
 

@@ -287,3 +287,19 @@ def test_a_texinfo_page_title_leaves_its_manuals_name_to_the_site():
     wikipedia = read_html("<html><head><title>Python (programming language)</title></head><body><article>"
                           f"<h1>Python (programming language)</h1><p>{prose}</p></article></body></html>")
     assert wikipedia.title == "Python (programming language)"
+
+
+def test_a_command_page_keeps_its_one_line_summary_and_its_title_without_the_release(tmp_path):
+    path = tmp_path / "npm-audit.html"
+    path.write_text("<html><head><title>npm-audit</title></head><body><div id='banner'>npm command-line interface</div>"
+                    "<section id='content'><header class='title'><h1><span>npm-audit</span>\n"
+                    "<span class='version'>@11.19.1</span></h1><span class='description'>Run a security audit</span>"
+                    "</header><h2 id='synopsis'>Synopsis</h2><pre><code>npm audit [fix|signatures]</code></pre>"
+                    "<h2 id='description'>Description</h2><p>"
+                    + "The audit command submits a description of the dependencies configured in your project. " * 3
+                    + "</p></section></body></html>")
+    document = load(path)
+    assert document.title == "npm-audit"  # the heading's "@11.19.1" is the release, not the name
+    assert blocks(document)[:3] == [("heading", "npm-audit @11.19.1", "npm-audit @11.19.1"),
+                                    ("paragraph", "npm-audit @11.19.1", "Run a security audit"),
+                                    ("heading", "npm-audit @11.19.1 › Synopsis", "Synopsis")]

@@ -91,6 +91,17 @@ def test_documentation_page_gets_no_invented_author():
     assert (result["title"], result["author"], result["site"]) == ("git-stash(1) Manual Page", "", "")
 
 
+def test_a_site_banner_in_h1_leaves_the_title_to_the_pages_own_heading():
+    html = page("<title>FAQ</title>", "<h1>The XSLT C library for GNOME</h1><h2>FAQ</h2>" + TEXT)
+    assert metadata_of(html)["title"] == "FAQ"
+    mdbook = page("<title>cargo add - The Cargo Book</title>",  # a hidden help popup's <h2> backs nothing
+                  "<div id='mdbook-help-container'><div id='mdbook-help-popup'><h2 class='mdbook-help-title'>"
+                  "Keyboard shortcuts</h2><div><p>Press ← or → to navigate between chapters</p></div></div></div>"
+                  "<div id='menu-bar'><h1 class='menu-title'>The Cargo Book</h1></div>"
+                  "<main><h1><a class='header' href='#cargo-add1'>cargo-add(1)</a></h1>" + TEXT + "</main>")
+    assert metadata_of(mdbook)["title"] == "cargo add"
+
+
 # ---------------------------------------------------------------- single rules
 
 
