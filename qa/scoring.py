@@ -5,7 +5,8 @@ resolves it. The model also weighs: rare question words the sentence shares, how
 passage's retrieval score against the best passage's (not its rank: passages scored alike weigh alike), its length, the rare question words it shares once read with the sentence before it ("His
 father was …" after "Shi Tianze was …"), whether it names the thing asked about ("electricity" in "how much
 electricity") and counts it ("2.8 gigawatt-hours of electricity"), and whether it holds the kind of thing asked
-for (a number for "how many", a date for "when", a name for "who", a cause for "why", a means for "how"). Weights are fitted on SQuAD by `python -m bench.fit_scorer`
+for (a number for "how many", a date for "when", a name for "who", a cause for "why", a means for "how"), and whether
+it is the candidate closest to the question. Weights are fitted on SQuAD by `python -m bench.fit_scorer`
 (questions disjoint from the ones measured) and written below.
 """
 from __future__ import annotations
@@ -59,11 +60,11 @@ _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z]+")
 
 FEATURES = ("bias", "similarity", "rare_overlap", "neighbour_similarity", "passage_score", "log_words",
             "quantity_match", "time_match", "name_match", "reason_match", "method_match", "whole_block", "focus_match",
-            "context_overlap", "counted_focus")
+            "context_overlap", "counted_focus", "most_similar")
 # Fitted by bench/fit_scorer.py (a conditional logit on SQuAD v1.1 dev, questions 5, 15, 25, …).
 WEIGHTS = dict(zip(FEATURES, (
-    0.000, 4.161, 2.285, -0.449, 4.571, 0.253, 1.701, 1.594, 0.875, 0.390, 0.346, 0.000, -0.020, 2.108,
-    0.956)))
+    0.000, 3.145, 2.131, -0.324, 4.484, 0.333, 1.699, 1.519, 0.882, 0.296, 0.499, 0.000, 0.031, 2.072,
+    0.868, 0.427)))
 
 
 # The thing asked about: "how much electricity", "which branch", "what exit status" (not "what is", "which of").
@@ -99,6 +100,7 @@ def feature_matrix(question: str, question_words: set[str], sentences: list[str]
     # a sentence read with the one before it in its paragraph ("His father was …" after "Shi Tianze was …")
     context = [words | set().union(*(sentence_words[j] for j in neighbours[i] if j < i))
                for i, words in enumerate(sentence_words)]
+    top_similarity = max(similarities, default=None)  # the closest candidate: a cue a linear sum of cosines misses
     rows = []
     for i, (text, words) in enumerate(zip(sentences, sentence_words)):
         names = {w.lower() for w in _CAPITALISED.findall(text)} - question_names
@@ -118,6 +120,7 @@ def feature_matrix(question: str, question_words: set[str], sentences: list[str]
             float(bool(focus_words) and focus_words <= words),
             rare_share(context[i]),
             float("quantity" in types and _counts(text, focus_words)),
+            float(similarities[i] == top_similarity),
         ])
     return np.asarray(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
 

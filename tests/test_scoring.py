@@ -52,6 +52,14 @@ def test_how_often_asks_for_a_rate_not_any_number():
                       "quantity_match") == [0.0, 1.0]
 
 
+def test_the_candidate_closest_to_the_question_is_marked_as_such():
+    sentences = ["The bridge opened in 1932.", "It carries eight lanes.", "Tolls were dropped in 1990."]
+    words = [set(s.lower().strip(".").split()) for s in sentences]
+    features = feature_matrix("When did the bridge open?", {"bridge", "open"}, sentences, words,
+                              np.array([0.7, 0.4, 0.55]), [[], [], []], [1, 1, 1], [False] * 3)
+    assert list(features[:, FEATURES.index("most_similar")]) == [1.0, 0.0, 0.0]
+
+
 def feature_of(question: str, question_words: set[str], sentences: list[str], feature: str) -> list[float]:
     """One feature of each sentence, the sentences alike in all else (cosine 0.5, no neighbours, one passage)."""
     words = [set(s.lower().strip(".").split()) for s in sentences]
