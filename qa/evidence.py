@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
 
 from index.embedders import Embedder
-from index.lexical import short_options
+from index.lexical import short_options, spelling_variants
 from qa import scoring
 from ingest.structure import CODE, document_spans, spans_between
 from ingest.units import chunk_units, document_units, sentence_spans  # noqa: F401 - the last two re-exported
@@ -220,8 +221,15 @@ def _repeats(a: Evidence, b: Evidence) -> bool:
 
 def content_words(text: str) -> set[str]:
     """Stemmed words without stop words, and one-letter options as written ("-x" and "-X" differ)."""
-    words = {_stem(w) for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in _STOPWORDS and len(w) > 1}
+    words = {_stem(_one_spelling(w)) for w in re.findall(r"[a-z0-9]+", text.lower())
+             if w not in _STOPWORDS and len(w) > 1}
     return words | set(short_options(text))
+
+
+@lru_cache(maxsize=65536)  # the same few thousand words come back in every question's candidates
+def _one_spelling(word: str) -> str:
+    """One spelling for British and American English ("colour" and "color" are "color")."""
+    return min([word, *spelling_variants(word)])
 
 
 def _stem(word: str) -> str:

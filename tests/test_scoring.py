@@ -174,3 +174,11 @@ def test_a_passage_scored_as_well_as_the_first_weighs_as_much_whatever_its_rank(
 
     assert passage_scores([0.95, 0.94]) == [1.0, 0.989], "nearly tied passages weigh nearly alike"
     assert passage_scores([0.95, 0.30]) == [1.0, 0.316], "a much weaker passage weighs less"
+
+
+def test_a_question_and_a_sentence_share_words_whatever_english_they_spell_them_in():
+    from qa.evidence import content_words
+
+    assert content_words("Which option removes the coloured boxes?") & content_words("Hide links (removing color).") \
+        == {"remov", "color"}
+    assert content_words("the centre of the town") == content_words("the center of the town")
