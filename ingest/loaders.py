@@ -1,6 +1,7 @@
 """Turn files, folders and URLs into Documents. A bad item yields a LoadFailure; the others still load."""
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import logging
@@ -8,7 +9,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePath
-from typing import Iterable, Iterator
+from typing import Collection, Iterable, Iterator
 from urllib.parse import urlsplit
 
 from ingest.clean import normalize, one_line, strip_furniture, without_surrogates
@@ -65,11 +66,13 @@ def iter_documents(sources: Iterable[str]) -> Iterator[Document | LoadFailure]:
         if not found:
             yield LoadFailure(source, "no such file or folder")
         elif folder:
+            taken: set[str] = set()
             for file in _folder_files(path):
                 if isinstance(file, LoadFailure):
                     yield file
                 else:
-                    yield from _guard(str(file), load_file, file, doc_id=path_id(file, path))
+                    taken.add(doc_id := path_id(file, path, taken))
+                    yield from _guard(str(file), load_file, file, doc_id=doc_id)
         else:
             yield from _guard(source, load_file, path)  # named by the user: read even if it is a link
 
@@ -92,10 +95,15 @@ def _folder_files(root: Path) -> Iterator[Path | LoadFailure]:
         yield LoadFailure(str(error.filename), error.strerror or str(error))
 
 
-def path_id(file: Path, root: Path) -> str:
-    """An id unique within a folder: the path below it without the suffix ("howto/logging", "library/logging")."""
-    parts = file.relative_to(root).with_suffix("").parts
-    return "/".join(slugify(part) for part in parts)
+def path_id(file: PurePath, root: PurePath, taken: Collection[str] = ()) -> str:
+    """An id unique within a folder: the path below it without the suffix ("howto/logging", "library/logging").
+    Where that is `taken` by another file of the folder ("FAQ.html" beside "faq.html", "intro.pdf" beside
+    "intro.html"), a short hash of the exact path is added ("faq-1c2e9b"): the same on every ingest."""
+    relative = file.relative_to(root)
+    plain = "/".join(slugify(part) for part in relative.with_suffix("").parts)
+    if plain not in taken:
+        return plain
+    return f"{plain}-{hashlib.sha1(relative.as_posix().encode()).hexdigest()[:6]}"
 
 
 def ingested_folder(path: PurePath, doc_id: str) -> PurePath | None:
@@ -105,7 +113,8 @@ def ingested_folder(path: PurePath, doc_id: str) -> PurePath | None:
     if not doc_id or depth >= len(path.parts):
         return None
     folder = PurePath(*path.parts[:-depth])
-    return folder if path_id(path, folder) == doc_id else None
+    plain = path_id(path, folder)
+    return folder if doc_id in (plain, path_id(path, folder, {plain})) else None
 
 
 def _guard(source: str, load, *args, **kwargs) -> Iterator[Document | LoadFailure]:

@@ -67,6 +67,22 @@ def test_same_named_files_in_sub_folders_are_all_indexed_by_path(run_cli, tmp_pa
     assert sorted(json.loads(result.stdout)["added"]) == ["howto/logging", "library/logging"]
 
 
+def test_files_whose_names_make_the_same_id_are_all_indexed_under_ids_that_stay(run_cli, tmp_path):
+    (tmp_path / "FAQ.html").write_text("<html><head><title>FAQ</title></head><body><p>See faq.html.</p></body></html>")
+    (tmp_path / "faq.html").write_text("<html><head><title>Questions</title></head><body><p>"
+                                       + "Valgrind reports uninitialised values when a program reads them. " * 3
+                                       + "</p></body></html>")
+    (tmp_path / "intro.md").write_text("# Intro\n\nThe introduction in Markdown.\n")
+    (tmp_path / "intro.txt").write_text("Intro\n\nThe introduction as plain text, written differently.\n")
+    result = run_cli("ingest", tmp_path, "--json")
+    assert result.returncode == 0, result.stderr
+    added = sorted(json.loads(result.stdout)["added"])
+    assert len(added) == 4 and added[0] == "faq" and added[2] == "intro", added
+    assert added[1].startswith("faq-") and added[3].startswith("intro-")
+    again = run_cli("ingest", tmp_path, "--json")
+    assert sorted(json.loads(again.stdout)["unchanged"]) == added
+
+
 def test_a_file_ingested_again_on_its_own_or_through_a_sub_folder_updates_its_article(run_cli, tmp_path):
     docs = tmp_path / "docs"
     (docs / "news").mkdir(parents=True)
