@@ -131,6 +131,8 @@ def select_evidence(question: str, hits: list[Hit], documents: dict[str, Documen
     if "reason" in scoring.question_types(question):  # a listing shows how something is done, never why
         answers = answers * [not _lists_code(c, documents[c.chunk.doc_id]) for c in inputs.candidates]
     question_words = content_words(inputs.focused)
+    # a sentence that only repeats the question's words ("$ npm audit" for "What does npm audit do?") tells nothing
+    answers = answers * [bool(content_words(c.text) - question_words) for c in inputs.candidates]
     scored = [replace(c, similarity=float(sim), score=float(p),
                       relevance=max(float(sim), float(asked)) + 0.3 * _overlap(question_words, c.text))
               for c, sim, asked, p in zip(inputs.candidates, inputs.similarities, inputs.as_asked, answers)]

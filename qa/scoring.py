@@ -82,6 +82,18 @@ def question_types(question: str) -> set[str]:
     return {name for name, pattern in _QUESTION_TYPES if pattern.search(question)}
 
 
+_YES_NO = re.compile(r"\s*(does|do|did|is|are|was|were|can|could|will|would|should|has|have|had|may|might|must)\b",
+                     re.IGNORECASE)
+
+
+def gives_amount(question: str, texts: list[str]) -> bool:
+    """False when the question asks how many, how much, how long or how often and none of the texts holds a
+    number or a rate: passages on the topic that never give the figure ("may time out") do not answer it."""
+    if "quantity" not in question_types(question) or _YES_NO.match(asking_sentence(question)):
+        return True  # "Does Massif measure how much stack my program uses?" asks whether, not how much
+    return any(_HAS["quantity"].search(text) or _HAS["frequency"].search(text) for text in texts)
+
+
 def feature_matrix(question: str, question_words: set[str], sentences: list[str], sentence_words: list[set[str]],
                    similarities: np.ndarray, neighbours: list[list[int]], passage_scores: list[float],
                    whole_blocks: list[bool], focus_words: set[str] = frozenset(),

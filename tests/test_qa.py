@@ -265,3 +265,18 @@ def test_a_why_question_is_never_answered_with_a_code_listing(tmp_path, embedder
 
     assert "COPY requirements.txt" in best("How do I copy requirements.txt and install it before the code?")
     assert best("Why copy requirements.txt and install it before the rest of the code?").startswith("That way")
+
+
+def test_a_line_that_only_repeats_the_question_is_never_its_answer(tmp_path, embedder):
+    from ingest.loaders import load_file
+    from qa.evidence import select_evidence
+    from schema import Hit
+
+    path = tmp_path / "npm-audit.md"
+    path.write_text("# npm audit\n\n```\n$ npm audit\n```\n\n"
+                    "The audit command asks your registry for a report of known vulnerabilities in your dependencies.\n")
+    document = load_file(path)[0]
+    hits = [Hit(Chunk("npm-audit#0", document.id, 0, document.text, 0, len(document.text)), 1.0, 1)]
+    ranked = select_evidence("What does npm audit do?", hits, {document.id: document}, embedder)
+    assert ranked[0].text.startswith("The audit command") and ranked[-1].text == "$ npm audit"
+    assert ranked[-1].score == 0.0

@@ -182,3 +182,14 @@ def test_a_question_and_a_sentence_share_words_whatever_english_they_spell_them_
     assert content_words("Which option removes the coloured boxes?") & content_words("Hide links (removing color).") \
         == {"remov", "color"}
     assert content_words("the centre of the town") == content_words("the center of the town")
+
+
+def test_a_how_many_question_wants_a_figure_but_a_yes_no_one_does_not():
+    from qa.scoring import gives_amount
+
+    topical = ["The client polls the index and may time out.", "Publishing uploads the package."]
+    assert not gives_amount("How long does cargo publish wait before it times out?", topical)
+    assert gives_amount("How long does cargo publish wait?", topical + ["It waits 60 seconds."])
+    assert gives_amount("How often are elections held?", ["Elections take place every five years."])
+    assert gives_amount("Does Massif also measure how much stack my program uses?", topical)
+    assert gives_amount("What does cargo publish do?", topical)
