@@ -175,7 +175,10 @@ def idf_default(n: int) -> float:
 _NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b(?:[A-Z][\w'’.-]*[\w])(?:\s+(?:[A-Z][\w'’.-]*[\w]))*")
 # Terms that read as code: an option (-shell-escape, --rebase), a file type (.docx), a TeX command (\fpeval), a
 # snake_case identifier. They name something as surely as a capitalised name does.
-_CODE_TERM = re.compile(r"(?<![\w.\\-])(?:-{1,2}|\.|\\)[A-Za-z][\w-]*|\b[a-z]\w*_\w+")
+# A file's name, as a question names one ("rust-toolchain.toml", "package.json"): spelt as a whole or not at all.
+_FILE_NAME = (r"\b[\w-]+\.(?:toml|json|ya?ml|lock|cfg|ini|conf|xml|md|txt|rs|py|js|ts|sh|h|c|cpp|java|go|rb|"
+              r"psd|docx?|xlsx?|pptx?|pdf|csv|html?)\b")
+_CODE_TERM = re.compile(r"(?<![\w.\\-])(?:-{1,2}|\.|\\)[A-Za-z][\w-]*|\b[a-z]\w*_\w+|" + _FILE_NAME)
 _POSSESSIVE = re.compile(r"['’]s$")
 _WORD = re.compile(r"\w+(?:[.'’]\w+)*")  # "Node.js" is one word, "CDPATH-based" two
 
@@ -207,9 +210,18 @@ def unmatched_names(question: str, passages: list[str], in_collection=lambda wor
         absent = [w for w in parts if _fold(w) not in words and not _misspelt(_fold(w), words)
                   and not _spelt_out(w, passages)]
         # the collection's index keeps accents ("münchen"), so it is asked with the word as written
-        if parts and (len(absent) * 2 > len(parts) or any(not in_collection(w) for w in absent)):
+        if parts and (len(absent) * 2 > len(parts) or any(not in_collection(w) for w in absent)
+                      or any(_fold(token) not in _fold(" ".join(passages)) for token in _literals(name))):
             missing.append(_POSSESSIVE.sub("", name))
     return list(dict.fromkeys(missing))
+
+
+def _literals(name: str) -> list[str]:
+    """The parts of a name that must be written as they are, since their words alone do not identify them: a
+    file's name ("rust-toolchain.toml"), a word joined to a letter or digit ("RISC-V", "Python-3")."""
+    tokens = [_POSSESSIVE.sub("", token) for token in name.split()]
+    return [token for token in tokens if re.fullmatch(_FILE_NAME, token)
+            or len(pieces := token.split("-")) > 1 and any(len(piece) == 1 for piece in pieces)]
 
 
 def _ambiguous(word: str) -> bool:

@@ -193,3 +193,13 @@ def test_a_how_many_question_wants_a_figure_but_a_yes_no_one_does_not():
     assert gives_amount("How often are elections held?", ["Elections take place every five years."])
     assert gives_amount("Does Massif also measure how much stack my program uses?", topical)
     assert gives_amount("What does cargo publish do?", topical)
+
+
+def test_a_file_name_or_a_word_joined_to_a_letter_must_be_named_as_written():
+    passages = ["Cargo reads the toolchain from the rust toolchain override; see the toml reference.",
+                "Valgrind runs on Linux for RISC processors such as PowerPC and on V8 builds."]
+    assert unmatched_names("How do I pin a toolchain with a rust-toolchain.toml file?", passages) == \
+        ["rust-toolchain.toml"]
+    assert unmatched_names("Which Valgrind release first added RISC-V Linux support?", passages) == ["RISC-V Linux"]
+    assert unmatched_names("Does Valgrind run on RISC-V?", ["Valgrind now runs on riscv64: RISC-V Linux."]) == []
+    assert unmatched_names("What does the files field of package.json do?", ["The files field of package.json"]) == []
