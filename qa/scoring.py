@@ -20,7 +20,9 @@ import numpy as np
 
 _QUESTION_TYPES = [
     ("quantity", re.compile(r"\bhow (many|much|long|old|far|big|large|high|often|fast|tall|deep|wide)\b|"
-                            r"\bwhat (percentage|percent|number|proportion|amount|size|share|rate)\b", re.I)),
+                            r"\bwhat (percentage|percent|number|proportion|amount|size|share|rate)\b|"
+                            r"\bwhat (is|was|are|were) the (\w+ )?(size|number|length|limit|amount|percentage|"
+                            r"proportion|rate|cost|price|weight|population)s? (of|in)\b", re.I)),
     # "when did …", not a clause ("how old was he when he died", "when I load graphicx, should I …")
     ("time", re.compile(r"\bwhen\b(?!\s+(i|you|we|they|he|she|it|a|an|the|my|your|our|their|his|her|its|this|these|"
                         r"those|there|someone|somebody|people|one)\b)|\bwhat (year|date|time|day|month|century|decade|"
@@ -180,6 +182,7 @@ _FILE_NAME = (r"\b[\w-]+\.(?:toml|json|ya?ml|lock|cfg|ini|conf|xml|md|txt|rs|py|
               r"psd|docx?|xlsx?|pptx?|pdf|csv|html?)\b")
 _CODE_TERM = re.compile(r"(?<![\w.\\-])(?:-{1,2}|\.|\\)[A-Za-z][\w-]*|\b[a-z]\w*_\w+|" + _FILE_NAME)
 _POSSESSIVE = re.compile(r"['’]s$")
+_FIRST_PERSON = re.compile(r"\bI['’](m|ve|d|ll)\b")
 _WORD = re.compile(r"\w+(?:[.'’]\w+)*")  # "Node.js" is one word, "CDPATH-based" two
 
 
@@ -192,7 +195,7 @@ def asking_sentence(question: str) -> str:
 
 def question_names(question: str) -> list[str]:
     """The names and code-like terms of the question's asking sentence, leaving out ambiguous ones ("OK")."""
-    asking = asking_sentence(question)
+    asking = _FIRST_PERSON.sub(" ", asking_sentence(question))  # "I'm" is capitalised, but no name
     names = [m.group() for m in _NAME.finditer(asking)] + _CODE_TERM.findall(asking)
     return [name for name in names if any(not _ambiguous(w) for w in _WORD.findall(name))]
 

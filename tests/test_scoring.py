@@ -203,3 +203,11 @@ def test_a_file_name_or_a_word_joined_to_a_letter_must_be_named_as_written():
     assert unmatched_names("Which Valgrind release first added RISC-V Linux support?", passages) == ["RISC-V Linux"]
     assert unmatched_names("Does Valgrind run on RISC-V?", ["Valgrind now runs on riscv64: RISC-V Linux."]) == []
     assert unmatched_names("What does the files field of package.json do?", ["The files field of package.json"]) == []
+
+
+def test_i_m_is_no_name_and_what_is_the_size_of_asks_for_a_figure():
+    from qa.scoring import question_names
+
+    assert question_names("Is it fine to build with -O2 when I'm going to run it under Memcheck?") == ["Memcheck"]
+    assert "quantity" in question_types("What is the maximum size of a .crate file that crates.io accepts?")
+    assert "quantity" not in question_types("What is the size option of the geometry package for?")
