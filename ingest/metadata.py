@@ -521,9 +521,9 @@ def _title(page: _Page, site_names: list[str]) -> tuple[str, str]:
                    (list(page.root.iter("h2"))[:4] if page.root is not None else [])} & {own_title}
 
     def support(key: str) -> int:
-        return len({source for source, raw in raw_titles
-                    if _starts_with_title(raw, key, site_names) or _VERSION_TAIL.fullmatch(raw[len(key):])
-                    and _title_key(raw[: len(key)]) == key}) + (key in subheadings)
+        backing = {source for source, raw in raw_titles
+                   if _starts_with_title(raw, key, site_names) or is_title_with_release(raw, key)}
+        return len(backing) + (key in subheadings)
 
     best = max(versions, key=support)  # max keeps the first, most trusted, on ties
     return versions[best], _title_suffix(raw_titles, best, site_names)
@@ -531,6 +531,13 @@ def _title(page: _Page, site_names: list[str]) -> tuple[str, str]:
 
 # A release after a name ("npm-audit @11.19.1", "Widget v2.3"): a heading may add it to the page's title
 _VERSION_TAIL = re.compile(r"(?:\s*@|\s+(?:v|version\s+)?)\d+(?:\.\d+)+[\w.+-]*\s*", re.IGNORECASE)
+def is_title_with_release(heading: str, title: str) -> bool:
+    """Whether a heading is the page's title with a release added ("npm-audit @11.19.1" for "npm-audit")."""
+    key = _title_key(title)
+    heading = " ".join(heading.split())
+    return bool(key) and _title_key(heading[: len(key)]) == key and bool(_VERSION_TAIL.fullmatch(heading[len(key):]))
+
+
 # What may follow a headline in a <title>: "?", then " | ", " - ", " l " (a pipe look-alike)...
 _SUFFIX_START = re.compile(r"^[.!?:;,]*\s*(?:[|\-–—·•»~/:]{1,2}|l)\s+(?=\S)")
 

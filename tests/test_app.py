@@ -151,6 +151,12 @@ def test_example_questions_come_from_the_article():
                       blocks=[[0, 8 + len(description), "definition", "--prune"]])
     assert example_questions([manual])[0] == "What does the text say about the Garbage Collector?", \
         "no author to quote"
+    page = "npm-audit @11.19.1\n\nRun a security audit.\n\nAudit signatures\n\nTo ensure the integrity of packages."
+    command = Document("a", "npm-audit", "s", page, blocks=[[0, 18, "heading", 1], [20, 41, "paragraph"],
+                                                            [43, 59, "heading", 2], [61, len(page), "paragraph"]])
+    offered = example_questions([command])
+    assert offered[0].endswith("say about audit signatures?") and not any("@11.19.1" in q for q in offered), \
+        "the title is no section of itself"
 
 
 @pytest.mark.parametrize("name, safe", [

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
+from ingest.metadata import is_title_with_release
 from ingest.structure import CODE, DEFINITION, HEADING, ROW
 from schema import Document
 
@@ -98,12 +99,17 @@ def heading_topics(document: Document) -> list[str]:
     for start, end, kind, *_ in document.blocks:
         heading = _NUMBERING.sub("", document.text[start:end]).strip().rstrip(":.")
         words = heading.split()
-        if kind != HEADING or not words or len(words) > MAX_HEADING_WORDS:
-            continue
+        if kind != HEADING or not words or len(words) > MAX_HEADING_WORDS or _restates_title(heading, document.title):
+            continue  # the title has a question of its own
         if {w.lower().strip("()") for w in words} <= _GENERIC_HEADINGS | _TIME_WORDS:
             continue
         topics.append(_QUESTION_WORD.sub(lambda m: m.group().lower(), _lowered(heading, common)))
     return topics
+
+
+def _restates_title(heading: str, title: str) -> bool:
+    """The page's own title as its top heading, maybe with its release ("npm-audit @11.19.1")."""
+    return heading.casefold() == title.casefold() or is_title_with_release(heading, title)
 
 
 def _lowered(heading: str, common: set[str]) -> str:
