@@ -117,6 +117,22 @@ def test_exports_keep_each_citations_document_span_and_quote():
     assert "   > The base may be negotiated." in markdown and "## Bad?\n\nNope." in markdown
 
 
+def test_the_opened_article_shows_headings_as_headings_and_code_as_code_and_marks_a_quote_over_two_blocks():
+    text = "Usage\n\nRun the audit <now>.\n\n$ npm audit --json\n\nThe report lists advisories."
+    kinds, blocks, at = ["heading", "paragraph", "code", "paragraph"], [], 0
+    for kind, piece in zip(kinds, text.split("\n\n")):
+        blocks.append([at, at + len(piece), kind] + ([1] if kind == "heading" else []))
+        at += len(piece) + 2
+    document = Document("npm", "npm-audit", "npm-audit.html", text, blocks=blocks)
+    opened = article_html(json.dumps({"doc": "npm", "start": 7, "end": 27}), {"npm": document})
+    assert ('<h3 class="reader-heading">Usage</h3><p class="reader-paragraph"><mark id="reader-mark" tabindex="-1" '
+            'data-nonce="">Run the audit &lt;now&gt;.</mark></p><pre class="reader-code">&#36; npm audit --json</pre>') \
+        in opened
+    across = article_html(json.dumps({"doc": "npm", "start": 29, "end": len(text)}), {"npm": document})
+    assert across.count("<mark") == 2 and across.count('id="reader-mark"') == 1
+    assert '<mark class="reader-more">The report lists advisories.</mark>' in across
+
+
 def test_the_article_opens_whole_with_its_quote_marked_and_bad_requests_are_refused():
     quote = CITATIONS[1]
     html = sources_html([answered(CITATIONS)], DOCUMENTS)

@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import PurePath
 from urllib.parse import urlparse
 
+from ingest.structure import CODE, HEADING, document_spans
 from qa.collection import IndexedArticle
 from schema import Answer, Citation, Document
 
@@ -203,11 +204,37 @@ def article_html(request: str, documents: dict[str, Document]) -> str:
         valid = False
     if not valid:
         return '<p class="reader-missing">This article is no longer in the index.</p>'
-    text = document.text
     return (f'<h2 class="reader-title">{escape_html(document.title)}</h2>'
             f'<div class="source-meta">{_meta_line(document.metadata, document.source)}</div>'
-            f'<div class="reader-text">{escape_html(text[:start])}<mark id="reader-mark" tabindex="-1" '
-            f'data-nonce="{escape_html(nonce)}">{escape_html(text[start:end])}</mark>{escape_html(text[end:])}</div>')
+            f'<div class="reader-text">{_reader_body(document, start, end, nonce)}</div>')
+
+
+_READER_TAGS = {HEADING: "h3", CODE: "pre"}  # every other block is a paragraph
+
+
+def _reader_body(document: Document, start: int, end: int, nonce: str) -> str:
+    """The article's text with the quote [start, end) marked; laid out by its blocks (headings as headings, code
+    as code) when it has them. A quote over several blocks is marked in each; the first mark is the anchor."""
+    text = document.text
+    anchor = f'id="reader-mark" tabindex="-1" data-nonce="{escape_html(nonce)}"'
+    spans = document_spans(document.blocks) if document.blocks else []
+    if not any(span.start <= start < span.end for span in spans):  # no blocks, or the quote in none of them
+        return f'{escape_html(text[:start])}<mark {anchor}>{escape_html(text[start:end])}</mark>{escape_html(text[end:])}'
+    pieces, cursor = [], 0
+    for span in spans:
+        if span.start < cursor:  # blocks never overlap; a damaged record is shown once
+            continue
+        low, high = max(span.start, start), min(span.end, end)
+        if low < high:
+            inner = (f'{escape_html(text[span.start:low])}<mark {anchor}>{escape_html(text[low:high])}</mark>'
+                     f'{escape_html(text[high:span.end])}')
+            anchor = 'class="reader-more"'
+        else:
+            inner = escape_html(text[span.start:span.end])
+        tag = _READER_TAGS.get(span.kind, "p")
+        pieces.append(f'<{tag} class="reader-{span.kind}">{inner}</{tag}>')
+        cursor = span.end
+    return "".join(pieces)
 
 
 def copy_text(entry, documents: dict[str, Document]) -> str:
