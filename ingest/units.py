@@ -31,6 +31,7 @@ _BULLET = re.compile(r"\s*(?:[•◦▪▸►‣∙·–—*-]\s+)?")  # "• ",
 _WIDE_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 
 MAX_WHOLE_BLOCK_CHARS = 600  # a longer code block or table row is never quoted: too long to be the answer
+MAX_LIST_QUOTE_CHARS = 1000  # a sentence introducing a list is quoted with its items up to this length
 MIN_QUOTE_WORDS = 4  # a shorter piece of prose is a fragment, not a sentence
 MIN_STANDALONE_WORDS = 12  # a shorter sentence (often a topic sentence) is quoted with the one after it
 
@@ -98,17 +99,19 @@ def chunk_units(document: Document, chunk: Chunk, standalone: bool = True) -> li
     """(start, end, paragraph start, whole block) of the quotable units inside a chunk, fragments left out. With
     `standalone`, each is made to stand alone as a quote: a sentence that leans on the one before is quoted with it,
     a very short one with the next (which may reach past the chunk)."""
-    blocks = spans_between(document_spans(document.blocks), chunk.start, chunk.end)
+    # the blocks a little past the chunk too: a list its last sentence introduces may go on there
+    blocks = spans_between(document_spans(document.blocks), chunk.start, chunk.end + MAX_LIST_QUOTE_CHARS)
     # units of whole blocks (a unit's neighbours are there), or the lines around the chunk of a blockless document
     spans = _block_units(document.text, blocks) if blocks else document_units(document, chunk.start, chunk.end)
     whole_blocks = {(b.start, b.end) for b in blocks if b.kind in (CODE, ROW)}
     block_ends = {end for _, end in whole_blocks}  # a quote ending with a code block may end in a colon ("web:")
+    items = {b.start for b in blocks if b.kind == ITEM}
     units = []
     for i, (start, end, paragraph) in enumerate(spans):
         if start < chunk.start or end > chunk.end:
             continue
         if standalone and (start, end) not in whole_blocks:
-            start, end = _standalone_span(document.text, spans, i)
+            start, end = _standalone_span(document.text, spans, i, items)
             if _introduces(document.text[start:end]) and end not in block_ends:
                 continue  # "run the following command:" with no quotable command after it
         if (start, end) not in whole_blocks and _word_count(document.text[start:end]) < MIN_QUOTE_WORDS:
@@ -126,8 +129,9 @@ def _leans_back(sentence: str) -> bool:
     return bool(_DEPENDENT_OPENING.match(sentence) or _POINTING_CLAUSE.match(sentence))
 
 
-def _standalone_span(text: str, spans: list[tuple[int, int, int]], i: int) -> tuple[int, int]:
-    """The span of a sentence of prose made to stand alone as a quote."""
+def _standalone_span(text: str, spans: list[tuple[int, int, int]], i: int,
+                     items: set[int] = frozenset()) -> tuple[int, int]:
+    """The span of a sentence of prose made to stand alone as a quote; `items` are the starts of list items."""
     start, end, paragraph = spans[i]
     if i > 0 and spans[i - 1][2] == paragraph and _leans_back(text[start:end]):
         start = spans[i - 1][0]
@@ -139,6 +143,12 @@ def _standalone_span(text: str, spans: list[tuple[int, int, int]], i: int) -> tu
     if (following < len(spans) and _introduces(text[start:end]) and not text[end:spans[following][0]].strip()
             and spans[following][1] - start <= MAX_WHOLE_BLOCK_CHARS):
         end = spans[following][1]  # "… issue the following command:" is quoted with what it introduces
+        following += 1
+        # "The main differences are:" with its list: as many whole items as a quote can hold
+        while (following < len(spans) and spans[following - 1][2] in items and spans[following][2] in items
+               and spans[following][1] - start <= MAX_LIST_QUOTE_CHARS):
+            end = spans[following][1]
+            following += 1
     return start, end
 
 

@@ -204,6 +204,26 @@ def test_a_sentence_ending_in_a_colon_is_quoted_with_the_command_it_introduces_o
     assert not any(quote.rstrip().endswith(":") for quote in quotes)  # "I will cover:" announces a block too long
 
 
+def test_a_sentence_introducing_a_list_is_quoted_with_its_items_even_past_its_chunk(tmp_path):
+    from ingest.loaders import load_file
+    from qa.evidence import candidate_sentences
+    from schema import Hit
+
+    items = ["The project must have an existing package-lock.json file.",
+             "If the lock does not match package.json, npm ci exits with an error.",
+             "It never writes to package.json or any of the package locks."]
+    path = tmp_path / "npm-ci.md"
+    path.write_text("# npm ci\n\nThe main differences between npm install and npm ci are:\n\n"
+                    + "".join(f"- {item}\n" for item in items) + "\nUse it in automated environments.\n")
+    document = load_file(path)[0]
+    first_item_end = document.text.index(items[0]) + len(items[0])
+    chunk = Chunk("npm-ci#0", document.id, 0, document.text[:first_item_end], 0, first_item_end)
+    quotes = [e.text for e in candidate_sentences([Hit(chunk, 1.0, 1)], {document.id: document})]
+    assert quotes[0].startswith("The main differences between npm install and npm ci are:")
+    assert quotes[0].endswith(items[-1]) and all(item in quotes[0] for item in items)
+    assert not any("automated" in quote for quote in quotes)
+
+
 def test_a_footnote_mark_after_the_full_stop_still_ends_the_sentence():
     text = "The archive was restored.* This latest development matters. It is **done.** Next step."
     assert [text[s:e] for s, e, _ in sentence_spans(text)] == [
