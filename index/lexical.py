@@ -9,6 +9,7 @@ the scores bm25s itself gives.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import numpy as np
 
@@ -142,6 +143,17 @@ def _stemmer():
     import Stemmer
 
     return Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=65536)  # answers compare the words of every candidate sentence: the same words come back
+def stem(word: str) -> str:
+    """A lower-case word's stem as this index reads it ("compiler" and "compile" are "compil")."""
+    return _english_stemmer().stemWord(word)
+
+
+@lru_cache(maxsize=1)
+def _english_stemmer():
+    return _stemmer()
 
 
 def terms(texts: list[str], stopwords=SPEC["stopwords"]) -> list[list[str]]:

@@ -9,7 +9,7 @@ from typing import Callable
 import numpy as np
 
 from index.embedders import Embedder
-from index.lexical import short_options, spelling_variants
+from index.lexical import short_options, spelling_variants, stem
 from qa import scoring
 from ingest.structure import CODE, document_spans, spans_between
 from ingest.units import chunk_units, document_units, sentence_spans  # noqa: F401 - the last two re-exported
@@ -20,7 +20,8 @@ _STOPWORDS = frozenset(
     "that the their them they this to was were what when where which who whom why will with would about author "
     "article say says said think thinks".split())
 
-_PRO_FORMS = frozenset({"doing", "done", "these", "those", "there", "here", "one", "so"})  # stand for something said
+# words that stand for something said, as content_words reads them
+_PRO_FORMS = frozenset(stem(w) for w in ("doing", "done", "these", "those", "there", "here", "one", "so"))
 
 MAX_SENTENCES = 3
 # Runners-up must be at least this likely relative to the best sentence. Measured on SQuAD (questions 0, 10, …):
@@ -222,8 +223,9 @@ def _repeats(a: Evidence, b: Evidence) -> bool:
 
 
 def content_words(text: str) -> set[str]:
-    """Stemmed words without stop words, and one-letter options as written ("-x" and "-X" differ)."""
-    words = {_stem(_one_spelling(w)) for w in re.findall(r"[a-z0-9]+", text.lower())
+    """Stemmed words (as BM25 stems them: "compiler" and "compile" are one) without stop words, and one-letter
+    options as written ("-x" and "-X" differ)."""
+    words = {stem(_one_spelling(w)) for w in re.findall(r"[a-z0-9]+", text.lower())
              if w not in _STOPWORDS and len(w) > 1}
     return words | set(short_options(text))
 
@@ -234,11 +236,6 @@ def _one_spelling(word: str) -> str:
     return min([word, *spelling_variants(word)])
 
 
-def _stem(word: str) -> str:
-    for suffix in ("ing", "ed", "es", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)]
-    return word
 
 
 def _overlap(question_words: set[str], text: str) -> float:

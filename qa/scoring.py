@@ -65,8 +65,8 @@ FEATURES = ("bias", "similarity", "rare_overlap", "neighbour_similarity", "passa
             "context_overlap", "counted_focus", "most_similar")
 # Fitted by bench/fit_scorer.py (a conditional logit on SQuAD v1.1 dev, questions 5, 15, 25, …).
 WEIGHTS = dict(zip(FEATURES, (
-    0.000, 3.145, 2.131, -0.324, 4.484, 0.333, 1.699, 1.519, 0.882, 0.296, 0.499, 0.000, 0.031, 2.072,
-    0.868, 0.427)))
+    0.000, 2.983, 2.240, -0.263, 4.307, 0.291, 1.689, 1.535, 0.870, 0.387, 0.562, 0.000, 0.087, 1.955,
+    0.829, 0.409)))
 
 
 # The thing asked about: "how much electricity", "which branch", "what exit status" (not "what is", "which of").
