@@ -13,12 +13,12 @@ _ABOUT_THE_AUTHOR = re.compile(r"\b(author|writer|columnist|argue|argues|opinion
 
 
 def abstention(question: str, hits: list[Hit], query: str = "", unmentioned: list[str] | None = None,
-               no_amount: bool = False) -> Answer:
+               missing: str = "") -> Answer:
     text = f"The indexed articles don't cover this: no passage answers “{_short(question)}”."
     if unmentioned:
         text += f" None of the passages found mentions {' or '.join(f'“{name}”' for name in unmentioned[:3])}."
-    elif no_amount:
-        text += " The passages found give no figure for it."
+    elif missing:
+        text += f" The passages found give {missing} for it."
     return Answer(question=question, text=text, answered=False, citations=[], hits=hits, query=query or question)
 
 

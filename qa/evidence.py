@@ -104,18 +104,34 @@ def score_inputs(question: str, hits: list[Hit], documents: dict[str, Document],
     if not candidates:
         empty = np.zeros(0)
         return ScoredCandidates(focused, [], empty, empty, np.zeros((0, len(scoring.FEATURES))))
-    readings = [focused] if focused == question else [focused, question]
-    given = int(question_vector is not None)  # the last reading, the question as asked, is already embedded
+    readings = ([focused] if focused == question else [focused, question]) + clauses(question)
+    asked_at = 0 if focused == question else 1
+    given = int(question_vector is not None)  # the question as asked is already embedded
     stored = stored_vectors([(c.chunk.id, c.text) for c in candidates]) if stored_vectors else [None] * len(candidates)
     missing = [c.text for c, vector in zip(candidates, stored) if vector is None]
-    vectors = embedder.embed_documents(readings[:len(readings) - given] + missing)  # no model call for no text
+    wanted = [r for n, r in enumerate(readings) if not (given and n == asked_at)]
+    vectors = embedder.embed_documents(wanted + missing)  # no model call for no text
     if given:
-        vectors = np.insert(vectors, len(readings) - 1, question_vector, axis=0)
+        vectors = np.insert(vectors, asked_at, question_vector, axis=0)
     fresh = iter(vectors[len(readings):])
     sentences = np.stack([next(fresh) if vector is None else vector for vector in stored])
     similarities = sentences @ vectors[0]
-    return ScoredCandidates(focused, candidates, similarities, sentences @ vectors[len(readings) - 1],
+    # how close each candidate is to the question as asked, or to one of the questions it joins
+    as_asked = (sentences @ vectors[asked_at:len(readings)].T).max(axis=1)
+    return ScoredCandidates(focused, candidates, similarities, as_asked,
                             candidate_features(focused, candidates, similarities, hits, asked=question))
+
+
+# "Does stashing save new files, and if not, how do I make it?": two questions, each to be matched on its own
+_JOINED_QUESTION = re.compile(r",\s+(?:and|or|but)\s+(?:if (?:not|so),\s+)?(?=(?:how|what|why|where|when|which|who|"
+                              r"is|are|does|do|can|should|could|would|will)\b)", re.IGNORECASE)
+
+
+def clauses(question: str) -> list[str]:
+    """The questions a compound asking sentence joins, each as its own question; [] when it joins none."""
+    parts = [p.strip() for p in _JOINED_QUESTION.split(question) if p.strip()]
+    # "Which files, and which folders, does it copy?" joins no questions: a part of it asks nothing alone
+    return parts if len(parts) > 1 and all(len(p.split()) >= 4 for p in parts) else []
 
 
 def select_evidence(question: str, hits: list[Hit], documents: dict[str, Document], embedder: Embedder,
@@ -134,10 +150,38 @@ def select_evidence(question: str, hits: list[Hit], documents: dict[str, Documen
     question_words = content_words(inputs.focused)
     # a sentence that only repeats the question's words ("$ npm audit" for "What does npm audit do?") tells nothing
     answers = answers * [bool(content_words(c.text) - question_words) for c in inputs.candidates]
+    named = _named_documents(question, {c.chunk.doc_id for c in inputs.candidates}, documents)
+    if named:  # "What does the booktabs documentation say …": that document answers, not another one on tables
+        answers = answers * [c.chunk.doc_id in named for c in inputs.candidates]
     scored = [replace(c, similarity=float(sim), score=float(p),
                       relevance=max(float(sim), float(asked)) + 0.3 * _overlap(question_words, c.text))
               for c, sim, asked, p in zip(inputs.candidates, inputs.similarities, inputs.as_asked, answers)]
     return sorted(scored, key=lambda e: -e.score)
+
+
+@lru_cache(maxsize=1)
+def _framing_words() -> frozenset[str]:
+    return frozenset(content_words(
+        "what how does do did the this that its their according to article author writer columnist piece post blog "
+        "story report page manual document text guide user's docs documentation paper essay say says write writes "
+        "mention tell us state claim argue report explain suggest recommend advise warn about"))
+
+
+def _named_documents(question: str, doc_ids: set[str], documents: dict[str, Document]) -> set[str]:
+    """Of these documents, the ones the question names in its framing ("the booktabs documentation", "the
+    graphics guide": by title, file name or site); empty when it names none of them, or all of them."""
+    framings = [m.group() for sentence in re.split(r"(?<=[.!?])\s+", question.strip())
+                for m in _FRAMING.finditer(sentence)]
+    named = set().union(*map(content_words, framings)) - _framing_words()
+    if not named:
+        return set()
+    def names_it(doc_id: str) -> bool:  # "git" names "gitfaq(7)" too: a named word inside one of its name's words
+        document = documents[doc_id]
+        words = content_words(" ".join((document.title, doc_id.replace("-", " "), document.metadata.get("site", ""))))
+        return any(name in word for word in words for name in named)
+
+    matching = set(filter(names_it, doc_ids))
+    return matching if matching != doc_ids else set()
 
 
 def _lists_code(evidence: Evidence, document: Document) -> bool:

@@ -22,7 +22,7 @@ from qa.evidence import choose, is_summary_question, lead_evidence, passage_text
 from qa.followup import condense_offline, format_history
 from qa.generators import Generator, LlmBusy, LlmLane, LlmTimedOut, make_generator
 from qa.prompts import render_messages
-from qa.scoring import gives_amount, unmatched_names
+from qa.scoring import missing_kind, unmatched_names
 from schema import Answer, Hit, UserError
 from settings import ANSWER_MODES, Settings
 
@@ -114,8 +114,8 @@ class QAPipeline:
         if not grounds.ranked or unmentioned or max(e.relevance for e in grounds.ranked) < self.min_relevance:
             # Weak evidence: the fixed answer, without asking a generator to improvise.
             grounds.settled = abstention(question, hits, query, unmentioned)
-        elif not gives_amount(query, [e.text for e in choose(grounds.ranked)]):
-            grounds.settled = abstention(question, hits, query, no_amount=True)
+        elif missing := missing_kind(query, [e.text for e in choose(grounds.ranked)]):
+            grounds.settled = abstention(question, hits, query, missing=missing)
         return grounds
 
     def _checked(self, question: str, k: int | None, mode: str | None) -> tuple[str, int, str]:

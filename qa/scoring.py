@@ -88,12 +88,42 @@ _YES_NO = re.compile(r"\s*(does|do|did|is|are|was|were|can|could|will|would|shou
                      re.IGNORECASE)
 
 
-def gives_amount(question: str, texts: list[str]) -> bool:
-    """False when the question asks how many, how much, how long or how often and none of the texts holds a
-    number or a rate: passages on the topic that never give the figure ("may time out") do not answer it."""
-    if "quantity" not in question_types(question) or _YES_NO.match(asking_sentence(question)):
-        return True  # "Does Massif measure how much stack my program uses?" asks whether, not how much
-    return any(_HAS["quantity"].search(text) or _HAS["frequency"].search(text) for text in texts)
+_ASKS_DEFAULT = re.compile(r"\bdefaults?\b", re.IGNORECASE)
+# how a text says what happens when nothing is set: "by default", "defaults to", "unless", "if not specified"
+_STATES_DEFAULT = re.compile(r"\bdefault|\bunless\b|\botherwise\b|\bif (it is |this is )?(not|never) "
+                             r"(set|given|specified|passed)|\bif omitted\b|\bautomatically\b", re.IGNORECASE)
+
+
+# units a figure is asked in ("how many bytes", "size in bytes"): the figure must come in them, or a kin of them
+_UNITS = {"byte": r"bytes?|[kmgt]i?b|(kilo|mega|giga|tera)bytes?",
+          "second": r"seconds?|secs?|s|ms|milliseconds?|minutes?|hours?",
+          "minute": r"minutes?|mins?|hours?|seconds?",
+          "hour": r"hours?|minutes?|days?",
+          "percent": r"percent|%"}
+_ASKED_UNIT = re.compile(r"\b(?:how many|in|of) (bytes?|seconds?|minutes?|hours?|percent)\b", re.IGNORECASE)
+
+
+def _in_unit(unit: str, texts: list[str]) -> bool:
+    """Whether a number in the texts is given in `unit` ("12 MB" for bytes) or a kin of it."""
+    pattern = re.compile(rf"\d[\d,.]*\s*(?:{_UNITS[unit]})\b|\b({_NUMBER_WORDS})\s+(?:{_UNITS[unit]})\b",
+                         re.IGNORECASE)
+    return any(pattern.search(text) for text in texts)
+
+
+def missing_kind(question: str, texts: list[str]) -> str:
+    """What the question asks for that none of the texts gives, as the abstention names it, or "": a figure for
+    how many, how much, how long or how often ("may time out" gives none); a default for "by default" ("run on
+    3 threads" in an example is no default)."""
+    asking = asking_sentence(question)
+    if "quantity" in question_types(question) and not _YES_NO.match(asking) and not any(
+            _HAS["quantity"].search(text) or _HAS["frequency"].search(text) for text in texts):
+        return "no figure"  # "Does Massif measure how much stack my program uses?" asks whether, not how much
+    unit = _ASKED_UNIT.search(asking)
+    if unit and "quantity" in question_types(question) and not _in_unit(unit[1].lower().rstrip("s"), texts):
+        return "no figure"
+    if _ASKS_DEFAULT.search(asking) and not any(_STATES_DEFAULT.search(text) for text in texts):
+        return "no default"
+    return ""
 
 
 def feature_matrix(question: str, question_words: set[str], sentences: list[str], sentence_words: list[set[str]],

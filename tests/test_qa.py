@@ -300,3 +300,39 @@ def test_a_line_that_only_repeats_the_question_is_never_its_answer(tmp_path, emb
     ranked = select_evidence("What does npm audit do?", hits, {document.id: document}, embedder)
     assert ranked[0].text.startswith("The audit command") and ranked[-1].text == "$ npm audit"
     assert ranked[-1].score == 0.0
+
+
+def test_a_compound_question_is_matched_by_each_question_it_joins(tmp_path, embedder):
+    from ingest.loaders import load_file
+    from qa.evidence import clauses, score_inputs
+    from schema import Hit
+
+    compound = "Does stashing save new files, and if not, how do I make it include them?"
+    assert clauses(compound) == ["Does stashing save new files", "how do I make it include them?"]
+    assert clauses("Can I edit the vendored files, or how does the manual say to patch them?") == [
+        "Can I edit the vendored files", "how does the manual say to patch them?"]
+    assert clauses("Which files, and which folders, does it copy?") == [] == clauses("What is a stash?")
+    path = tmp_path / "stash.md"
+    path.write_text("# Stash\n\nWith --include-untracked, untracked files are stashed too.\n")
+    document = load_file(path)[0]
+    hits = [Hit(Chunk("stash#0", document.id, 0, document.text, 0, len(document.text)), 1.0, 1)]
+    inputs = score_inputs(compound, hits, {document.id: document}, embedder)
+    vectors = embedder.embed_documents([compound, *clauses(compound), inputs.candidates[0].text])
+    assert inputs.as_asked[0] == pytest.approx(max(vectors[:3] @ vectors[3]), abs=1e-5)
+
+
+def test_a_question_naming_its_document_is_answered_from_that_document():
+    from qa.evidence import _named_documents
+    from schema import Document
+
+    docs = {"grfguide": Document("grfguide", "Packages in the `graphics' bundle", "s", "t"),
+            "geometry": Document("geometry", "The geometry package", "s", "t"),
+            "booktabs": Document("booktabs", "Publication quality tables in LaTeX", "s", "t"),
+            "gitfaq": Document("gitfaq", "gitfaq(7) Manual Page", "s", "t"),
+            "git-pull": Document("git-pull", "git-pull(1) Manual Page", "s", "t")}
+    assert _named_documents("Should I pass [dvips] to graphicx? What does the graphics guide advise?",
+                            {"grfguide", "geometry"}, docs) == {"grfguide"}
+    assert _named_documents("What does the booktabs documentation say about vertical lines?",
+                            {"booktabs", "geometry"}, docs) == {"booktabs"}  # by its file name
+    assert _named_documents("What do the Git docs say about hooks?", {"gitfaq", "git-pull"}, docs) == set()
+    assert _named_documents("What does the article say about tables?", {"booktabs", "geometry"}, docs) == set()

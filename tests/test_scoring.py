@@ -184,15 +184,24 @@ def test_a_question_and_a_sentence_share_words_whatever_english_they_spell_them_
     assert content_words("the centre of the town") == content_words("the center of the town")
 
 
-def test_a_how_many_question_wants_a_figure_but_a_yes_no_one_does_not():
-    from qa.scoring import gives_amount
+def test_a_how_many_question_wants_a_figure_and_a_by_default_one_a_default_but_a_yes_no_one_neither():
+    from qa.scoring import missing_kind
 
     topical = ["The client polls the index and may time out.", "Publishing uploads the package."]
-    assert not gives_amount("How long does cargo publish wait before it times out?", topical)
-    assert gives_amount("How long does cargo publish wait?", topical + ["It waits 60 seconds."])
-    assert gives_amount("How often are elections held?", ["Elections take place every five years."])
-    assert gives_amount("Does Massif also measure how much stack my program uses?", topical)
-    assert gives_amount("What does cargo publish do?", topical)
+    assert missing_kind("How long does cargo publish wait before it times out?", topical) == "no figure"
+    assert missing_kind("How long does cargo publish wait?", topical + ["It waits 60 seconds."]) == ""
+    assert missing_kind("How often are elections held?", ["Elections take place every five years."]) == ""
+    assert missing_kind("Does Massif also measure how much stack my program uses?", topical) == ""
+    assert missing_kind("What does cargo publish do?", topical) == ""
+    example = ["This runs the tests on 3 threads: cargo test -- --test-threads 3"]
+    assert missing_kind("By default, how many threads does cargo test use?", example) == "no default"
+    assert missing_kind("By default, how many threads does cargo test use?",
+                        example + ["It defaults to one thread per CPU."]) == ""
+    assert missing_kind("What is the size in bytes of a vtable?", ["There are two major DSTs."]) == "no figure"
+    assert missing_kind("How many bytes does DHAT use per block?", ["It uses 16 bytes of each block."]) == ""
+    assert missing_kind("How many seconds does it wait?", ["It waits 2 minutes."]) == ""
+    assert missing_kind("Where does cargo login save my token by default?",
+                        ["Unless a provider is configured, the token is saved in credentials.toml."]) == ""
 
 
 def test_a_file_name_or_a_word_joined_to_a_letter_must_be_named_as_written():
