@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from dataclasses import dataclass, replace
-from typing import Callable
+from typing import Callable, Iterable, Mapping
 
 import numpy as np
 
@@ -150,7 +150,7 @@ def select_evidence(question: str, hits: list[Hit], documents: dict[str, Documen
     question_words = content_words(inputs.focused)
     # a sentence that only repeats the question's words ("$ npm audit" for "What does npm audit do?") tells nothing
     answers = answers * [bool(content_words(c.text) - question_words) for c in inputs.candidates]
-    named = _named_documents(question, {c.chunk.doc_id for c in inputs.candidates}, documents)
+    named = named_documents(question, {c.chunk.doc_id for c in inputs.candidates}, documents)
     if named:  # "What does the booktabs documentation say …": that document answers, not another one on tables
         answers = answers * [c.chunk.doc_id in named for c in inputs.candidates]
     scored = [replace(c, similarity=float(sim), score=float(p),
@@ -167,14 +167,15 @@ def _framing_words() -> frozenset[str]:
         "mention tell us state claim argue report explain suggest recommend advise warn about"))
 
 
-def _named_documents(question: str, doc_ids: set[str], documents: dict[str, Document]) -> set[str]:
+def named_documents(question: str, doc_ids: Iterable[str], documents: Mapping[str, Document]) -> set[str]:
     """Of these documents, the ones the question names in its framing ("the booktabs documentation", "the
     graphics guide": by title, file name or site); empty when it names none of them, or all of them."""
     framings = [m.group() for sentence in re.split(r"(?<=[.!?])\s+", question.strip())
                 for m in _FRAMING.finditer(sentence)]
     named = set().union(*map(content_words, framings)) - _framing_words()
-    if not named:
+    if not named:  # most questions: the documents are not even looked at
         return set()
+    doc_ids = set(doc_ids)
     def names_it(doc_id: str) -> bool:  # "git" names "gitfaq(7)" too: a named word inside one of its name's words
         document = documents[doc_id]
         words = content_words(" ".join((document.title, doc_id.replace("-", " "), document.metadata.get("site", ""))))

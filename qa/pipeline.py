@@ -18,7 +18,7 @@ from index.stores import Store
 from qa.answer import abstention, compose
 from qa.citations import CANNOT_ANSWER, check, format_passages
 from qa.collection import Collection
-from qa.evidence import choose, is_summary_question, lead_evidence, passage_texts, select_evidence
+from qa.evidence import choose, is_summary_question, lead_evidence, named_documents, passage_texts, select_evidence
 from qa.followup import condense_offline, format_history
 from qa.generators import Generator, LlmBusy, LlmLane, LlmTimedOut, make_generator
 from qa.prompts import render_messages
@@ -101,8 +101,11 @@ class QAPipeline:
         """Retrieval and evidence for the question; `settled` is the answer when no generator is to be asked."""
         searched = self.retriever  # one index version per question, even if an upload swaps it meanwhile
         query_vector = self.embedder.embed_query(query)  # once: retrieval and evidence scoring share it
-        hits = searched.search(query, search.k, method=search.method, doc_ids=search.doc_ids, query_vector=query_vector)
         documents = searched.store.documents
+        # "What does the booktabs documentation say …?" is asked of that document
+        named = named_documents(query, search.doc_ids if search.doc_ids is not None else documents, documents)
+        hits = searched.search(query, search.k, method=search.method, doc_ids=named or search.doc_ids,
+                               query_vector=query_vector)
         grounds = _Grounds(question, query, hits, documents, [])
         if is_summary_question(question) and hits:
             first_chunk = searched.store.chunk(f"{hits[0].chunk.doc_id}#0")

@@ -157,3 +157,15 @@ def test_python_cli_py_exits_with_mains_code(cli_env):
     assert result.returncode == 2
     assert result.stderr == "error: environment variable RAGQA_TOP_K='many' is not a valid top_k (a whole number)\n"
     assert not Path(cli_env["RAGQA_INDEX_DIR"]).exists()
+
+
+def test_a_question_naming_its_document_is_searched_in_that_document(run_cli, tmp_path):
+    (tmp_path / "booktabs.md").write_text("# Publication quality tables\n\nNever use vertical rules in a table; "
+                                          "space the columns well instead and the reader follows them.\n")
+    (tmp_path / "beamer.md").write_text("# The beamer class\n\nVertical lines in a table uncovered row by row cause "
+                                        "problems in beamer slides, so leave vertical lines out of such a table.\n")
+    assert run_cli("ingest", tmp_path).returncode == 0
+    answer = json.loads(run_cli("ask", "What does the booktabs documentation say about vertical lines in a table?",
+                                "--json").stdout)
+    assert answer["answered"] and {hit["doc_id"] for hit in answer["hits"]} == {"booktabs"}
+    assert {citation["doc_id"] for citation in answer["citations"]} == {"booktabs"}

@@ -322,7 +322,7 @@ def test_a_compound_question_is_matched_by_each_question_it_joins(tmp_path, embe
 
 
 def test_a_question_naming_its_document_is_answered_from_that_document():
-    from qa.evidence import _named_documents
+    from qa.evidence import named_documents
     from schema import Document
 
     docs = {"grfguide": Document("grfguide", "Packages in the `graphics' bundle", "s", "t"),
@@ -330,9 +330,9 @@ def test_a_question_naming_its_document_is_answered_from_that_document():
             "booktabs": Document("booktabs", "Publication quality tables in LaTeX", "s", "t"),
             "gitfaq": Document("gitfaq", "gitfaq(7) Manual Page", "s", "t"),
             "git-pull": Document("git-pull", "git-pull(1) Manual Page", "s", "t")}
-    assert _named_documents("Should I pass [dvips] to graphicx? What does the graphics guide advise?",
+    assert named_documents("Should I pass [dvips] to graphicx? What does the graphics guide advise?",
                             {"grfguide", "geometry"}, docs) == {"grfguide"}
-    assert _named_documents("What does the booktabs documentation say about vertical lines?",
+    assert named_documents("What does the booktabs documentation say about vertical lines?",
                             {"booktabs", "geometry"}, docs) == {"booktabs"}  # by its file name
-    assert _named_documents("What do the Git docs say about hooks?", {"gitfaq", "git-pull"}, docs) == set()
-    assert _named_documents("What does the article say about tables?", {"booktabs", "geometry"}, docs) == set()
+    assert named_documents("What do the Git docs say about hooks?", {"gitfaq", "git-pull"}, docs) == set()
+    assert named_documents("What does the article say about tables?", {"booktabs", "geometry"}, docs) == set()
