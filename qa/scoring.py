@@ -237,16 +237,23 @@ def unmatched_names(question: str, passages: list[str], in_collection=lambda wor
     one letter, and two-letter capitals ("OK", "US"), are too ambiguous to decide on. A name is given without its
     possessive ("Tesla's" names Tesla), once."""
     words = {_POSSESSIVE.sub("", w) for w in _WORD.findall(_fold(" ".join(passages)))}
+    proper = {_fold(w) for w in _WORD.findall(" ".join(passages)) if w[:1].isupper()}
     missing = []
     for name in question_names(question):
         parts = [_POSSESSIVE.sub("", w) for w in _WORD.findall(name) if not _ambiguous(w)]
         absent = [w for w in parts if _fold(w) not in words and not _misspelt(_fold(w), words)
-                  and not _spelt_out(w, passages)]
+                  and not _spelt_out(w, passages) and not _shortened(_fold(w), proper)]
         # the collection's index keeps accents ("münchen"), so it is asked with the word as written
         if parts and (len(absent) * 2 > len(parts) or any(not in_collection(w) for w in absent)
                       or any(_fold(token) not in _fold(" ".join(passages)) for token in _literals(name))):
             missing.append(_POSSESSIVE.sub("", name))
     return list(dict.fromkeys(missing))
+
+
+def _shortened(word: str, proper: set[str]) -> bool:
+    """A name of five letters or more that is part of a longer name the passages give ("Nomicon" for "The
+    Rustonomicon", "Postgres" for "PostgreSQL")."""
+    return len(word) >= 5 and any(word in name and word != name for name in proper)
 
 
 def _literals(name: str) -> list[str]:

@@ -220,3 +220,11 @@ def test_i_m_is_no_name_and_what_is_the_size_of_asks_for_a_figure():
     assert question_names("Is it fine to build with -O2 when I'm going to run it under Memcheck?") == ["Memcheck"]
     assert "quantity" in question_types("What is the maximum size of a .crate file that crates.io accepts?")
     assert "quantity" not in question_types("What is the size option of the geometry package for?")
+
+
+def test_a_short_name_for_a_longer_one_the_passages_give_is_mentioned():
+    passages = ["The Rustonomicon", "Drop flags are tracked on the stack.", "PostgreSQL stores rows in pages."]
+    assert unmatched_names("What does the Nomicon say about drop flags?", passages) == []
+    assert unmatched_names("Where does Postgres store rows?", passages) == []
+    assert unmatched_names("What does Lackey measure?", passages) == ["Lackey"]
+    assert unmatched_names("Does Rust run in the browser?", ["The Rustonomicon"]) == ["Rust"]  # too short to tell
