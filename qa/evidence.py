@@ -156,7 +156,7 @@ def select_evidence(question: str, hits: list[Hit], documents: dict[str, Documen
     scored = [replace(c, similarity=float(sim), score=float(p),
                       relevance=max(float(sim), float(asked)) + 0.3 * _overlap(question_words, c.text))
               for c, sim, asked, p in zip(inputs.candidates, inputs.similarities, inputs.as_asked, answers)]
-    return sorted(scored, key=lambda e: -e.score)
+    return sorted((e for e in scored if e.score > 0), key=lambda e: -e.score)  # ruled out above: no answer
 
 
 @lru_cache(maxsize=1)
@@ -164,7 +164,8 @@ def _framing_words() -> frozenset[str]:
     return frozenset(content_words(
         "what how does do did the this that its their according to article author writer columnist piece post blog "
         "story report page manual document text guide user's docs documentation paper essay say says write writes "
-        "mention tell us state claim argue report explain suggest recommend advise warn about"))
+        "mention tell us state claim argue report explain suggest recommend advise warn about your my our new "
+        "official same other"))
 
 
 def named_documents(question: str, doc_ids: Iterable[str], documents: Mapping[str, Document]) -> set[str]:
@@ -172,14 +173,16 @@ def named_documents(question: str, doc_ids: Iterable[str], documents: Mapping[st
     graphics guide": by title, file name or site); empty when it names none of them, or all of them."""
     framings = [m.group() for sentence in re.split(r"(?<=[.!?])\s+", question.strip())
                 for m in _FRAMING.finditer(sentence)]
-    named = set().union(*map(content_words, framings)) - _framing_words()
+    named = {w for w in set().union(*map(content_words, framings)) - _framing_words() if len(w) >= 3}
     if not named:  # most questions: the documents are not even looked at
         return set()
     doc_ids = set(doc_ids)
-    def names_it(doc_id: str) -> bool:  # "git" names "gitfaq(7)" too: a named word inside one of its name's words
-        document = documents[doc_id]
+    def names_it(doc_id: str) -> bool:  # "git" names "gitfaq(7)" too: a word of its name starts with a named word
+        document = documents.get(doc_id)  # a chosen article may have been deleted since
+        if document is None:
+            return False
         words = content_words(" ".join((document.title, doc_id.replace("-", " "), document.metadata.get("site", ""))))
-        return any(name in word for word in words for name in named)
+        return any(word.startswith(name) for word in words for name in named)
 
     matching = set(filter(names_it, doc_ids))
     return matching if matching != doc_ids else set()

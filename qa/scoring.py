@@ -88,14 +88,17 @@ _YES_NO = re.compile(r"\s*(does|do|did|is|are|was|were|can|could|will|would|shou
                      re.IGNORECASE)
 
 
-_ASKS_DEFAULT = re.compile(r"\bdefaults?\b", re.IGNORECASE)
+# asks what happens when nothing is set ("by default", "what is the default …"), not about a default thing
+_ASKS_DEFAULT = re.compile(r"\bby default\b|\bdefault (value|setting)s?\b|\bwhat(['’]s| is| are) the defaults?\b",
+                           re.IGNORECASE)
 # how a text says what happens when nothing is set: "by default", "defaults to", "unless", "if not specified"
-_STATES_DEFAULT = re.compile(r"\bdefault|\bunless\b|\botherwise\b|\bif (it is |this is )?(not|never) "
-                             r"(set|given|specified|passed)|\bif omitted\b|\bautomatically\b", re.IGNORECASE)
+_STATES_DEFAULT = re.compile(r"\bdefault|\bunless\b|\botherwise\b|\bunset\b|\bfalls? back\b|\bout of the box\b|"
+                             r"\b(if|when) (it is |this is |the \w+ is |no \w+ is )?(not |never )?(set|given|specified|"
+                             r"passed)\b|\bif omitted\b|\bautomatically\b", re.IGNORECASE)
 
 
 # units a figure is asked in ("how many bytes", "size in bytes"): the figure must come in them, or a kin of them
-_UNITS = {"byte": r"bytes?|[kmgt]i?b|(kilo|mega|giga|tera)bytes?",
+_UNITS = {"byte": r"bytes?|[kmgt]?i?b|(kilo|mega|giga|tera)bytes?",
           "second": r"seconds?|secs?|s|ms|milliseconds?|minutes?|hours?",
           "minute": r"minutes?|mins?|hours?|seconds?",
           "hour": r"hours?|minutes?|days?",
@@ -104,23 +107,22 @@ _ASKED_UNIT = re.compile(r"\b(?:how many|in|of) (bytes?|seconds?|minutes?|hours?
 
 
 def _in_unit(unit: str, texts: list[str]) -> bool:
-    """Whether a number in the texts is given in `unit` ("12 MB" for bytes) or a kin of it."""
-    pattern = re.compile(rf"\d[\d,.]*\s*(?:{_UNITS[unit]})\b|\b({_NUMBER_WORDS})\s+(?:{_UNITS[unit]})\b",
-                         re.IGNORECASE)
+    """Whether a number in the texts is given in `unit` ("12 MB", "a 64-byte header", "50%") or a kin of it."""
+    pattern = re.compile(rf"(?:\d[\d,.]*|\b(?:{_NUMBER_WORDS}))[\s-]*(?:{_UNITS[unit]})(?!\w)", re.IGNORECASE)
     return any(pattern.search(text) for text in texts)
 
 
 def missing_kind(question: str, texts: list[str]) -> str:
     """What the question asks for that none of the texts gives, as the abstention names it, or "": a figure for
-    how many, how much, how long or how often ("may time out" gives none); a default for "by default" ("run on
-    3 threads" in an example is no default)."""
+    how many, how much, how long or how often ("may time out" gives none), in the unit asked; a default for "by
+    default" ("run on 3 threads" in an example is no default). A yes/no question asks whether, not how much."""
     asking = asking_sentence(question)
-    if "quantity" in question_types(question) and not _YES_NO.match(asking) and not any(
-            _HAS["quantity"].search(text) or _HAS["frequency"].search(text) for text in texts):
-        return "no figure"  # "Does Massif measure how much stack my program uses?" asks whether, not how much
-    unit = _ASKED_UNIT.search(asking)
-    if unit and "quantity" in question_types(question) and not _in_unit(unit[1].lower().rstrip("s"), texts):
-        return "no figure"
+    if "quantity" in question_types(question) and not _YES_NO.match(asking):
+        if not any(_HAS["quantity"].search(text) or _HAS["frequency"].search(text) for text in texts):
+            return "no figure"
+        unit = _ASKED_UNIT.search(asking)
+        if unit and not _in_unit(unit[1].lower().rstrip("s"), texts):
+            return "no figure"
     if _ASKS_DEFAULT.search(asking) and not any(_STATES_DEFAULT.search(text) for text in texts):
         return "no default"
     return ""
@@ -242,18 +244,24 @@ def unmatched_names(question: str, passages: list[str], in_collection=lambda wor
     for name in question_names(question):
         parts = [_POSSESSIVE.sub("", w) for w in _WORD.findall(name) if not _ambiguous(w)]
         absent = [w for w in parts if _fold(w) not in words and not _misspelt(_fold(w), words)
-                  and not _spelt_out(w, passages) and not _shortened(_fold(w), proper)]
+                  and not _spelt_out(w, passages) and not (_shortened(_fold(w), proper) and not in_collection(w))]
         # the collection's index keeps accents ("münchen"), so it is asked with the word as written
         if parts and (len(absent) * 2 > len(parts) or any(not in_collection(w) for w in absent)
-                      or any(_fold(token) not in _fold(" ".join(passages)) for token in _literals(name))):
+                      or any(not _written(token, passages) for token in _literals(name))):
             missing.append(_POSSESSIVE.sub("", name))
     return list(dict.fromkeys(missing))
 
 
+def _written(token: str, passages: list[str]) -> bool:
+    """Whether the passages write the token as a whole ("file.c" is not in "profile.cpp", "RISC-V" not in "RISC-VI")."""
+    pattern = re.compile(rf"(?<![\w.-]){re.escape(_fold(token))}(?![\w-])")
+    return any(pattern.search(_fold(passage)) for passage in passages)
+
+
 def _shortened(word: str, proper: set[str]) -> bool:
-    """A name of five letters or more that is part of a longer name the passages give ("Nomicon" for "The
-    Rustonomicon", "Postgres" for "PostgreSQL")."""
-    return len(word) >= 5 and any(word in name and word != name for name in proper)
+    """A name of five letters or more that begins or ends a longer name the passages give ("Nomicon" for "The
+    Rustonomicon", "Postgres" for "PostgreSQL"); asked only of names the collection never writes alone."""
+    return len(word) >= 5 and any(word != name and (name.startswith(word) or name.endswith(word)) for name in proper)
 
 
 def _literals(name: str) -> list[str]:

@@ -298,8 +298,7 @@ def test_a_line_that_only_repeats_the_question_is_never_its_answer(tmp_path, emb
     document = load_file(path)[0]
     hits = [Hit(Chunk("npm-audit#0", document.id, 0, document.text, 0, len(document.text)), 1.0, 1)]
     ranked = select_evidence("What does npm audit do?", hits, {document.id: document}, embedder)
-    assert ranked[0].text.startswith("The audit command") and ranked[-1].text == "$ npm audit"
-    assert ranked[-1].score == 0.0
+    assert ranked[0].text.startswith("The audit command") and "$ npm audit" not in [e.text for e in ranked]
 
 
 def test_a_compound_question_is_matched_by_each_question_it_joins(tmp_path, embedder):

@@ -224,7 +224,10 @@ def test_i_m_is_no_name_and_what_is_the_size_of_asks_for_a_figure():
 
 def test_a_short_name_for_a_longer_one_the_passages_give_is_mentioned():
     passages = ["The Rustonomicon", "Drop flags are tracked on the stack.", "PostgreSQL stores rows in pages."]
-    assert unmatched_names("What does the Nomicon say about drop flags?", passages) == []
-    assert unmatched_names("Where does Postgres store rows?", passages) == []
-    assert unmatched_names("What does Lackey measure?", passages) == ["Lackey"]
-    assert unmatched_names("Does Rust run in the browser?", ["The Rustonomicon"]) == ["Rust"]  # too short to tell
+    unheard = lambda word: False  # noqa: E731 - no indexed document writes these names alone
+    assert unmatched_names("What does the Nomicon say about drop flags?", passages, unheard) == []
+    assert unmatched_names("Where does Postgres store rows?", passages, unheard) == []
+    assert unmatched_names("What does Lackey measure?", passages, unheard) == ["Lackey"]
+    assert unmatched_names("Does Rust run in the browser?", ["The Rustonomicon"], unheard) == ["Rust"]  # too short
+    assert unmatched_names("Who founded Apple?", ["Pineapple farms grew."]) == ["Apple"]  # the collection has it
+    assert unmatched_names("Does it build file.c?", ["It builds profile.cpp."]) == ["file.c"]

@@ -232,8 +232,10 @@ def _reader_body(document: Document, start: int, end: int, nonce: str) -> str:
         else:
             inner = escape_html(text[span.start:span.end])
         tag = _READER_TAGS.get(span.kind, "p")
-        pieces.append(f'<{tag} class="reader-{span.kind}">{inner}</{tag}>')
+        pieces.append(f'<{tag} class="reader-{escape_html(span.kind)}">{inner}</{tag}>')
         cursor = span.end
+    if anchor.startswith("id="):  # the quote fell in no block shown: the plain text, marked, instead
+        return f'{escape_html(text[:start])}<mark {anchor}>{escape_html(text[start:end])}</mark>{escape_html(text[end:])}'
     return "".join(pieces)
 
 
