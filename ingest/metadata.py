@@ -531,6 +531,8 @@ def _title(page: _Page, site_names: list[str]) -> tuple[str, str]:
 
 # A release after a name ("npm-audit @11.19.1", "Widget v2.3"): a heading may add it to the page's title
 _VERSION_TAIL = re.compile(r"(?:\s*@|\s+(?:v|version\s+)?)\d+(?:\.\d+)+[\w.+-]*\s*", re.IGNORECASE)
+
+
 def is_title_with_release(heading: str, title: str) -> bool:
     """Whether a heading is the page's title with a release added ("npm-audit @11.19.1" for "npm-audit")."""
     key = _title_key(title)

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Callable, Iterable, Mapping
 
 import numpy as np
@@ -150,9 +150,6 @@ def select_evidence(question: str, hits: list[Hit], documents: dict[str, Documen
     question_words = content_words(inputs.focused)
     # a sentence that only repeats the question's words ("$ npm audit" for "What does npm audit do?") tells nothing
     answers = answers * [bool(content_words(c.text) - question_words) for c in inputs.candidates]
-    named = named_documents(question, {c.chunk.doc_id for c in inputs.candidates}, documents)
-    if named:  # "What does the booktabs documentation say …": that document answers, not another one on tables
-        answers = answers * [c.chunk.doc_id in named for c in inputs.candidates]
     scored = [replace(c, similarity=float(sim), score=float(p),
                       relevance=max(float(sim), float(asked)) + 0.3 * _overlap(question_words, c.text))
               for c, sim, asked, p in zip(inputs.candidates, inputs.similarities, inputs.as_asked, answers)]
@@ -177,6 +174,7 @@ def named_documents(question: str, doc_ids: Iterable[str], documents: Mapping[st
     if not named:  # most questions: the documents are not even looked at
         return set()
     doc_ids = set(doc_ids)
+
     def names_it(doc_id: str) -> bool:  # "git" names "gitfaq(7)" too: a word of its name starts with a named word
         document = documents.get(doc_id)  # a chosen article may have been deleted since
         if document is None:
@@ -282,8 +280,6 @@ def content_words(text: str) -> set[str]:
 def _one_spelling(word: str) -> str:
     """One spelling for British and American English ("colour" and "color" are "color")."""
     return min([word, *spelling_variants(word)])
-
-
 
 
 def _overlap(question_words: set[str], text: str) -> float:
