@@ -218,8 +218,9 @@ def _reader_body(document: Document, start: int, end: int, nonce: str) -> str:
     text = document.text
     anchor = f'id="reader-mark" tabindex="-1" data-nonce="{escape_html(nonce)}"'
     spans = document_spans(document.blocks) if document.blocks else []
+    plain = f'{escape_html(text[:start])}<mark {anchor}>{escape_html(text[start:end])}</mark>{escape_html(text[end:])}'
     if not any(span.start <= start < span.end for span in spans):  # no blocks, or the quote in none of them
-        return f'{escape_html(text[:start])}<mark {anchor}>{escape_html(text[start:end])}</mark>{escape_html(text[end:])}'
+        return plain
     pieces, cursor = [], 0
     for span in spans:
         if span.start < cursor:  # blocks never overlap; a damaged record is shown once
@@ -234,9 +235,7 @@ def _reader_body(document: Document, start: int, end: int, nonce: str) -> str:
         tag = _READER_TAGS.get(span.kind, "p")
         pieces.append(f'<{tag} class="reader-{escape_html(span.kind)}">{inner}</{tag}>')
         cursor = span.end
-    if anchor.startswith("id="):  # the quote fell in no block shown: the plain text, marked, instead
-        return f'{escape_html(text[:start])}<mark {anchor}>{escape_html(text[start:end])}</mark>{escape_html(text[end:])}'
-    return "".join(pieces)
+    return plain if anchor.startswith("id=") else "".join(pieces)  # no mark written: the quote in no block shown
 
 
 def copy_text(entry, documents: dict[str, Document]) -> str:
