@@ -141,11 +141,11 @@ def _local_run(dataset: Dataset, pipeline, method: str, k: int, progress: bool, 
     rows = []
     for question in _progress(dataset.questions, method, progress):
         if dataset.kind == "beir":
-            chunks = pipeline.retriever.search(question.question, BEIR_CHUNK_POOL, method=method, doc_ids=doc_ids)
+            chunks = pipeline.search(question.question, BEIR_CHUNK_POOL, method, doc_ids)
             ranked, answer, seconds = by_document(_hit_dicts(chunks))[:BEIR_DEPTH], None, None
         else:
-            ranked = _hit_dicts(pipeline.retriever.search(question.question, max(k, max(RANKS)), method=method,
-                                                          doc_ids=doc_ids))
+            # the passages the answer is drawn from: a question naming its document is searched in it
+            ranked = _hit_dicts(pipeline.search(question.question, max(k, max(RANKS)), method, doc_ids))
             started = time.perf_counter()
             answer = answer_to_dict(pipeline.ask(question.question, k=k, retriever=method, doc_ids=doc_ids))
             seconds = time.perf_counter() - started

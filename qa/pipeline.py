@@ -12,13 +12,16 @@ import time
 from dataclasses import dataclass, replace
 from typing import Iterator
 
+import numpy as np
+
 from index.embedders import Embedder
 from index.search import Retriever
 from index.stores import Store
 from qa.answer import abstention, compose
 from qa.citations import CANNOT_ANSWER, check, format_passages
 from qa.collection import Collection
-from qa.evidence import choose, is_summary_question, lead_evidence, named_documents, passage_texts, select_evidence
+from qa.evidence import (choose, focus, is_summary_question, lead_evidence, named_documents, passage_texts,
+                         select_evidence)
 from qa.followup import condense_offline, format_history
 from qa.generators import Generator, LlmBusy, LlmLane, LlmTimedOut, make_generator
 from qa.prompts import render_messages
@@ -102,10 +105,7 @@ class QAPipeline:
         searched = self.retriever  # one index version per question, even if an upload swaps it meanwhile
         query_vector = self.embedder.embed_query(query)  # once: retrieval and evidence scoring share it
         documents = searched.store.documents
-        # "What does the booktabs documentation say …?" is asked of that document
-        named = named_documents(query, search.doc_ids if search.doc_ids is not None else documents, documents)
-        hits = searched.search(query, search.k, method=search.method, doc_ids=named or search.doc_ids,
-                               query_vector=query_vector)
+        hits = self.search(query, search.k, search.method, search.doc_ids, query_vector, searched)
         grounds = _Grounds(question, query, hits, documents, [])
         if is_summary_question(question) and hits:
             first_chunk = searched.store.chunk(f"{hits[0].chunk.doc_id}#0")
@@ -120,6 +120,18 @@ class QAPipeline:
         elif missing := missing_kind(query, [e.text for e in choose(grounds.ranked)]):
             grounds.settled = abstention(question, hits, query, missing=missing)
         return grounds
+
+    def search(self, query: str, k: int, method: str, doc_ids: set[str] | None = None,
+               query_vector: np.ndarray | None = None, retriever: Retriever | None = None) -> list[Hit]:
+        """The passages an answer to `query` is drawn from. "What does the booktabs documentation say about …?" is
+        asked of that document, and only what follows the framing is searched for: its words are in the filter
+        now, and searched for they would only find the passages that name the document."""
+        retriever = retriever or self.retriever
+        documents = retriever.store.documents
+        named = named_documents(query, doc_ids if doc_ids is not None else documents, documents)
+        if named:
+            return retriever.search(focus(query), k, method=method, doc_ids=named)
+        return retriever.search(query, k, method=method, doc_ids=doc_ids, query_vector=query_vector)
 
     def _checked(self, question: str, k: int | None, mode: str | None) -> tuple[str, int, str]:
         question = " ".join((question or "").split())[:MAX_QUESTION_CHARS]

@@ -335,3 +335,22 @@ def test_a_question_naming_its_document_is_answered_from_that_document():
                             {"booktabs", "geometry"}, docs) == {"booktabs"}  # by its file name
     assert named_documents("What do the Git docs say about hooks?", {"gitfaq", "git-pull"}, docs) == set()
     assert named_documents("What does the article say about tables?", {"booktabs", "geometry"}, docs) == set()
+
+
+def test_a_question_naming_its_document_searches_it_for_what_follows_the_framing(settings, embedder, tmp_path):
+    """The framing's words are the filter: searched for too, they would rank first the passage that names the
+    document most, not the one on the question's topic."""
+    from index.build import update_index
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "booktabs.md").write_text(
+        "# Booktabs\n\nThe booktabs documentation says what the booktabs documentation is for.\n\n"
+        + "Filler words keep these passages apart. " * 60
+        + "\n\nYou should not use vertical rules in tables, end of story.\n")
+    (folder / "geometry.md").write_text("# Geometry\n\nVertical rules in tables are drawn by the array package.\n")
+    update_index([str(folder)], settings, embedder, progress=False)
+    pipeline = QAPipeline(settings, embedder=embedder)
+    hits = pipeline.search("What does the booktabs documentation say about vertical rules in tables?", 5, "bm25")
+    assert {hit.chunk.doc_id for hit in hits} == {"booktabs"}
+    assert "vertical rules" in hits[0].chunk.text
