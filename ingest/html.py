@@ -379,14 +379,20 @@ def _pieces(element):
 
 def _is_block(child) -> bool:
     """Code inside a sentence (`git gc`, even wrapped over two source lines) is inline; code of three lines or
-    more is a block, and so is code with no text just before or after it that spans lines or stands outside a
-    paragraph, heading or cell."""
+    more is a block, and so is code with no text just before or after it that spans lines or stands outside an
+    element of inline text (a definition's term "<dt><code>--dry-run</code></dt>" is inline)."""
     if child.tag != "code":
         return child.tag in _BLOCK_TAGS
     parent = child.getparent()
     lines = "".join(child.itertext()).strip().count("\n") + 1
     alone = not _text_before(child).strip() and not (child.tail or "").strip()
-    return lines >= 3 or alone and (lines > 1 or parent.tag not in ("p", "head", "cell"))
+    return lines >= 3 or alone and (lines > 1 or not _holds_inline_text(parent))
+
+
+def _holds_inline_text(element) -> bool:
+    """A paragraph, heading or cell, or a list item of no other blocks (a term "<dt><code>-p</code> spec</dt>")."""
+    return element.tag in ("p", "head", "cell") or element.tag == "item" and not any(
+        child.tag in _BLOCK_TAGS - {"code", "lb"} for child in element)
 
 
 def _text_before(child) -> str:

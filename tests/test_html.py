@@ -303,3 +303,21 @@ def test_a_command_page_keeps_its_one_line_summary_and_its_title_without_the_rel
     assert blocks(document)[:3] == [("heading", "npm-audit @11.19.1", "npm-audit @11.19.1"),
                                     ("paragraph", "npm-audit @11.19.1", "Run a security audit"),
                                     ("heading", "npm-audit @11.19.1 › Synopsis", "Synopsis")]
+
+
+def test_a_term_written_as_code_inside_its_own_anchor_stays_with_its_description(tmp_path):
+    """mdBook's option lists (Cargo's manual): "<dt><a href='#…'><code>--dry-run</code></a></dt>"; the term alone
+    in its item is inline text, not a code block the definition loses."""
+    options = ("<dl><dt id='p'><a class='option-anchor' href='#p'><code>-p</code> <em>spec</em>…</a></dt>"
+               "<dt id='package'><a class='option-anchor' href='#package'><code>--package</code> <em>spec</em>…</a></dt>"
+               "<dd><p>Clean only the specified packages.</p></dd>"
+               "<dt id='dry-run'><a class='option-anchor' href='#dry-run'><code>--dry-run</code></a></dt>"
+               "<dd><p>Displays a summary of what would be deleted\nwithout deleting anything.</p></dd></dl>")
+    path = tmp_path / "cargo-clean.html"
+    path.write_text(f"<html><head><title>cargo-clean</title></head><body><main><h1>cargo-clean</h1>"
+                    f"<p>{'Remove artifacts from the target directory that Cargo has generated in the past. ' * 4}</p>"
+                    f"<h2>Options</h2>{options}</main></body></html>")
+    definitions = [(section, text) for kind, section, text in blocks(load(path)) if kind == "definition"]
+    assert definitions == [
+        ("Options › -p spec…, --package spec…", "-p spec…, --package spec…\nClean only the specified packages."),
+        ("Options › --dry-run", "--dry-run\nDisplays a summary of what would be deleted without deleting anything.")]
