@@ -13,13 +13,19 @@ _ABOUT_THE_AUTHOR = re.compile(r"\b(author|writer|columnist|argue|argues|opinion
 
 
 def abstention(question: str, hits: list[Hit], query: str = "", unmentioned: list[str] | None = None,
-               missing: str = "") -> Answer:
+               missing: str = "", off_subject: list[str] | None = None) -> Answer:
     text = f"The indexed articles don't cover this: no passage answers “{_short(question)}”."
     if unmentioned:
-        text += f" None of the passages found mentions {' or '.join(f'“{name}”' for name in unmentioned[:3])}."
+        text += f" None of the passages found mentions {_either(unmentioned)}."
     elif missing:
         text += f" The passages found give {missing} for it."
+    elif off_subject:
+        text += f" The closest passages are about something else: none of them mentions {_either(off_subject)}."
     return Answer(question=question, text=text, answered=False, citations=[], hits=hits, query=query or question)
+
+
+def _either(names: list[str]) -> str:
+    return " or ".join(f"“{name}”" for name in names[:3])
 
 
 def compose(question: str, chosen: list[Evidence], documents: dict[str, Document], hits: list[Hit],

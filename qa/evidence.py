@@ -207,11 +207,12 @@ def candidate_features(question: str, candidates: list[Evidence], similarities: 
         scoring.question_types(asked or question))
 
 
-def passage_texts(hits: list[Hit], documents: dict[str, Document]) -> list[str]:
-    """What the passages found say, for telling whether they name what a question names: their text, and their
-    articles' titles, sites and authors ("the Wired article" names the site, not the text)."""
-    named = [documents[h.chunk.doc_id] for h in hits]
-    return [h.chunk.text for h in hits] + [d.title for d in named] + [
+def passage_texts(found: list[Hit] | list[Evidence], documents: dict[str, Document]) -> list[str]:
+    """What the passages found (or those quoted from) say, for telling whether they name what a question names:
+    their text, and their articles' titles, sites and authors ("the Wired article" names the site, not the text)."""
+    chunks = list({item.chunk.id: item.chunk for item in found}.values())
+    named = [documents[chunk.doc_id] for chunk in chunks]
+    return [chunk.text for chunk in chunks] + [d.title for d in named] + [
         d.metadata.get(field, "") for d in named for field in ("site", "author")]
 
 

@@ -25,7 +25,7 @@ from qa.evidence import (choose, focus, is_summary_question, lead_evidence, name
 from qa.followup import condense_offline, format_history
 from qa.generators import Generator, LlmBusy, LlmLane, LlmTimedOut, make_generator
 from qa.prompts import render_messages
-from qa.scoring import missing_kind, unmatched_names
+from qa.scoring import folded_titles, missing_kind, unmatched_names, unquoted_subjects
 from schema import Answer, Hit, UserError
 from settings import ANSWER_MODES, Settings
 
@@ -54,6 +54,7 @@ class QAPipeline:
         self._generator = generator
         self.llm_deadline_s = llm_deadline_s
         self.llm_lane = LlmLane(llm_lanes)
+        self._folded_titles: tuple[Retriever, int, str] | None = None
 
     @property
     def retriever(self) -> Retriever:
@@ -117,8 +118,14 @@ class QAPipeline:
         if not grounds.ranked or unmentioned or max(e.relevance for e in grounds.ranked) < self.min_relevance:
             # Weak evidence: the fixed answer, without asking a generator to improvise.
             grounds.settled = abstention(question, hits, query, unmentioned)
-        elif missing := missing_kind(query, [e.text for e in choose(grounds.ranked)]):
+            return grounds
+        chosen = choose(grounds.ranked)
+        if missing := missing_kind(query, [e.text for e in chosen]):
             grounds.settled = abstention(question, hits, query, missing=missing)
+        # "How much slower is Lackey?" answered with DRD's slowdown: the quotes never name the tool a title names
+        elif off_subject := unquoted_subjects(query, passage_texts(chosen, documents), self._titles(searched),
+                                              in_collection=searched.mentions):
+            grounds.settled = abstention(question, hits, query, off_subject=off_subject)
         return grounds
 
     def search(self, query: str, k: int, method: str, doc_ids: set[str] | None = None,
@@ -132,6 +139,15 @@ class QAPipeline:
         if named:
             return retriever.search(focus(query), k, method=method, doc_ids=named)
         return retriever.search(query, k, method=method, doc_ids=doc_ids, query_vector=query_vector)
+
+    def _titles(self, retriever: Retriever) -> str:
+        """The collection's titles as scoring.folded_titles gives them, once per index version (and size)."""
+        documents = retriever.store.documents
+        cached = self._folded_titles
+        if cached is None or cached[0] is not retriever or cached[1] != len(documents):
+            cached = (retriever, len(documents), folded_titles(doc.title for doc in documents.values()))
+            self._folded_titles = cached  # questions racing here compute the same text
+        return cached[2]
 
     def _checked(self, question: str, k: int | None, mode: str | None) -> tuple[str, int, str]:
         question = " ".join((question or "").split())[:MAX_QUESTION_CHARS]

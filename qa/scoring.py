@@ -15,6 +15,7 @@ import difflib
 import math
 import re
 import unicodedata
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -242,6 +243,8 @@ def unmatched_names(question: str, passages: list[str], in_collection=lambda wor
     proper = {_fold(w) for w in _WORD.findall(" ".join(passages)) if w[:1].isupper()}
     missing = []
     for name in question_names(question):
+        if _abbreviated(name, passages):
+            continue
         parts = [_POSSESSIVE.sub("", w) for w in _WORD.findall(name) if not _ambiguous(w)]
         absent = [w for w in parts if _fold(w) not in words and not _misspelt(_fold(w), words)
                   and not _spelt_out(w, passages) and not (_shortened(_fold(w), proper) and not in_collection(w))]
@@ -250,6 +253,40 @@ def unmatched_names(question: str, passages: list[str], in_collection=lambda wor
                       or any(not _written(token, passages) for token in _literals(name))):
             missing.append(_POSSESSIVE.sub("", name))
     return list(dict.fromkeys(missing))
+
+
+def unquoted_subjects(question: str, quoted: list[str], titles: str, in_collection) -> list[str]:
+    """Names the question asks about that a document's title names ("Lackey" of "9. Lackey: an example tool") and
+    the quoted passages (`quoted`: their text, titles, sites and authors) never mention: the quotes are about
+    another thing the collection also covers (DRD's slowdown quoted for "How much slower is Lackey?"). `titles`
+    is the collection's titles as `folded_titles` gives them."""
+    names = [_POSSESSIVE.sub("", name) for name in question_names(question)]
+    subjects = [name for name in names
+                if re.search(rf"(?<!\S){re.escape(' '.join(_title_words(name)))}(?!\S)", titles)]
+    missing = unmatched_names(question, quoted, in_collection) if subjects else []
+    return [name for name in subjects if name in missing]
+
+
+def folded_titles(titles: Iterable[str]) -> str:
+    """The titles one a line, their words folded and one space apart, for unquoted_subjects to search once."""
+    return "\n".join(" ".join(_title_words(title)) for title in titles)
+
+
+def _title_words(title: str) -> list[str]:
+    return [_fold(word) for word in _TITLE_WORD.findall(title)]  # "Super_Bowl_50" is three words
+
+
+_TITLE_WORD = re.compile(r"[^\W_]+(?:[.'’-][^\W_]+)*")
+
+
+def _abbreviated(name: str, passages: list[str]) -> bool:
+    """A name of two or more words the passages write as its initials: "UK" for "United Kingdom"."""
+    words = name.split()
+    if len(words) < 2 or not all(word[:1].isupper() for word in words):
+        return False
+    initials = "".join(word[0] for word in words)
+    dotted = r"\.".join(initials)
+    return any(re.search(rf"(?<![\w.])(?:{initials}|{dotted}\.?)(?![\w])", passage) for passage in passages)
 
 
 def _written(token: str, passages: list[str]) -> bool:

@@ -354,3 +354,29 @@ def test_a_question_naming_its_document_searches_it_for_what_follows_the_framing
     hits = pipeline.search("What does the booktabs documentation say about vertical rules in tables?", 5, "bm25")
     assert {hit.chunk.doc_id for hit in hits} == {"booktabs"}
     assert "vertical rules" in hits[0].chunk.text
+
+
+def test_a_subject_a_title_names_must_be_in_the_quoted_passages():
+    """"How much slower is Lackey?" answered with DRD's slowdown is an answer about another tool."""
+    from qa.scoring import folded_titles, unmatched_names, unquoted_subjects
+
+    titles = folded_titles(["8. DRD: a thread error detector", "9. Lackey: an example tool", "Super_Bowl_50"])
+    asked = "Roughly how much slower does a program run under Lackey than normally?"
+    drd = ["Most applications will run between 20 and 50 times slower under DRD.", "8. DRD: a thread error detector"]
+    assert unquoted_subjects(asked, drd, titles, in_collection=lambda word: True) == ["Lackey"]
+    lackey = ["Lackey's programs run about 200 times slower.", "9. Lackey: an example tool"]
+    assert unquoted_subjects(asked, lackey, titles, in_collection=lambda word: True) == []
+    # a name no title carries is left to the passages found ("British" for a page saying "UK")
+    assert unquoted_subjects("How many British staff are on fixed-term contracts?", drd, titles,
+                             in_collection=lambda word: True) == []
+    assert unquoted_subjects("Who won the Super Bowl?", ["The Broncos won."], titles, lambda word: True) == [
+        "Super Bowl"]  # a title's words whatever joins them
+
+
+def test_a_name_the_passages_write_as_its_initials_is_mentioned():
+    from qa.scoring import unmatched_names
+
+    asked = "Up to what age do students in the United Kingdom attend preparatory schools?"
+    assert unmatched_names(asked, ["Preparatory schools in the UK prepare pupils aged up to 13."]) == []
+    assert unmatched_names(asked, ["Schools in the U.K. prepare pupils aged up to 13."]) == []
+    assert unmatched_names(asked, ["Schools in UKIP leaflets prepare pupils aged up to 13."]) == ["United Kingdom"]
