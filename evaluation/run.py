@@ -193,4 +193,4 @@ def by_document(hits: list[dict]) -> list[dict]:
 
 
 def _progress(questions, label: str, enabled: bool):
-    return tqdm(questions, desc=label, unit=" question", file=sys.stderr, disable=not enabled)
+    return tqdm(questions, desc=label, unit=" questions", file=sys.stderr, disable=not enabled)

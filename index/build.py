@@ -114,7 +114,7 @@ def _load_changes(sources, store: Store, report: IngestReport, progress: bool) -
     owner_of_hash = {h: doc_id for doc_id, h in store.doc_hashes.items()}
     indexed_from = _single_article_sources(store)
     changed, seen_ids = [], set()
-    for item in tqdm(iter_documents(sources), desc="Reading", unit=" article", file=sys.stderr, disable=not progress):
+    for item in tqdm(iter_documents(sources), desc="Reading", unit=" articles", file=sys.stderr, disable=not progress):
         if isinstance(item, LoadSkip):
             report.skipped.append(str(item))
             continue
@@ -236,7 +236,7 @@ def embed_texts(texts_by_key: dict[str, str], embedder: Embedder,
     keys = sorted(texts_by_key, key=lambda key: len(texts_by_key[key]))
     vectors, unembeddable = {}, {}
     # the texts are the chunks and their sentences (units), so the count is more than the chunks the summary names
-    with tqdm(total=len(keys), desc="Embedding chunks and sentences", unit=" text", file=sys.stderr,
+    with tqdm(total=len(keys), desc="Embedding chunks and sentences", unit=" texts", file=sys.stderr,
               disable=not progress) as bar:
         for start in range(0, len(keys), EMBED_BATCH):
             batch = keys[start:start + EMBED_BATCH]

@@ -20,7 +20,7 @@ from schema import UserError
 from settings import Settings
 
 SUFFIXES = (".txt", ".md", ".html", ".pdf", ".json", ".jsonl")
-# "Reading: 2 article [00:00, 20 article/s]"
+# "Reading: 2 articles [00:00, 20 articles/s]"
 PROGRESS_BAR = re.compile(r"(Reading|Embedding chunks and sentences): [^\[\n]*\[[^\]\n]*\]")
 
 
