@@ -145,11 +145,19 @@ def _standalone_span(text: str, spans: list[tuple[int, int, int]], i: int,
         end = spans[following][1]  # "… issue the following command:" is quoted with what it introduces
         following += 1
         # "The main differences are:" with its list: as many whole items as a quote can hold
+        item_end = end if _ends_item(spans, following) else None
         while (following < len(spans) and spans[following - 1][2] in items and spans[following][2] in items
                and spans[following][1] - start <= MAX_LIST_QUOTE_CHARS):
             end = spans[following][1]
             following += 1
+            item_end = end if _ends_item(spans, following) else item_end
+        end = item_end or end  # never stopped inside an item of two sentences
     return start, end
+
+
+def _ends_item(spans: list[tuple[int, int, int]], following: int) -> bool:
+    """Whether the sentence before `following` is the last of its paragraph or item."""
+    return following >= len(spans) or spans[following][2] != spans[following - 1][2]
 
 
 def _introduces(quote: str) -> bool:

@@ -380,3 +380,14 @@ def test_a_name_the_passages_write_as_its_initials_is_mentioned():
     assert unmatched_names(asked, ["Preparatory schools in the UK prepare pupils aged up to 13."]) == []
     assert unmatched_names(asked, ["Schools in the U.K. prepare pupils aged up to 13."]) == []
     assert unmatched_names(asked, ["Schools in UKIP leaflets prepare pupils aged up to 13."]) == ["United Kingdom"]
+
+
+def test_a_list_quote_too_long_for_all_its_items_ends_with_a_whole_item(tmp_path, monkeypatch):
+    import ingest.units
+
+    monkeypatch.setattr(ingest.units, "MAX_LIST_QUOTE_CHARS", 200)
+    items = ["Run the tests first.", "Then build the package. It takes a few minutes on a slow machine, longer "
+             "when the caches are cold and every dependency has to be compiled again from its sources."]
+    quotes = markdown_quotes("# Release\n\nBefore a release, do the following:\n\n"
+                             + "".join(f"- {item}\n" for item in items), tmp_path)
+    assert quotes[0] == "Before a release, do the following:\n\nRun the tests first."
