@@ -124,7 +124,9 @@ _FURNITURE_BLOCK = re.compile(
     r"credit\s*:.*|©.*|copyright\s*(©|\d{4}).*|all rights reserved.*|"
     r"was this (article|page|post|story) (helpful|useful)\b.*|did you (find|like|enjoy) this\b.*|"
     r"(have|got) a (news )?tip\b.*|\d+ comments?|(leave|post|add|join) (a |the )?(comment|reply|discussion)\b.*|"
-    r"comments are closed)[\s:.!?»›→>]*$", re.IGNORECASE)
+    r"comments are closed|keywords|tags|topics|categories|filed under\b.*|"
+    r"(write to|contact|e-?mail|reach) [^@]{1,60}? (at|via) \S+@\S+|\S+@\S+\.\w+( \(end\))?)"  # a writer's address
+    r"[\s:.!?»›→>]*$", re.IGNORECASE)
 # "By Elena Marsh", "Written by: Maria Okafor": the byline, kept as the author, not as article text.
 _BYLINE = re.compile(r"^((Written|Words|Text|Story|Reporting|Posted) by|By|BY):?\s+[A-Z][\w'’-]*\.?"
                      r"(\s+(and\s+)?[A-Z][\w'’-]*\.?,?){1,5}$")
@@ -149,8 +151,40 @@ _MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DATE = re.compile(rf"\b(\d{{1,2}}\s+{_MONTH}\s+\d{{4}}|{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}|"
                    rf"\d{{1,2}}/\d{{1,2}}/\d{{2,4}})\b", re.IGNORECASE)
 _DATELINE_MARK = re.compile(r"\b(\d+\s+(comments?|min(ute)?s?\s+read|shares?)|updated|published|posted|last modified)\b|"
-                            r"\s[|•·]\s", re.IGNORECASE)
+                            r"\s[|•·]\s|\d{1,2}:\d{2}", re.IGNORECASE)  # "North Korea 09:31 August 20, 2019"
 DATELINE_MAX_WORDS = 12
+
+
+# Headings over a list of links to other stories ("More Must-Reads From TIME", "Related coverage"): never a section
+# an author writes under, on a news page or in a manual.
+_TEASER_HEADING = re.compile(
+    r"(more( [\w-]+){0,2} from .{1,40}|related (stories|articles|posts|content|coverage|reading|links)|"
+    r"read (more|next)|recommended( for you| reading| stories| articles)?|you (may|might) also (like|enjoy)|"
+    r"most (read|popular|viewed|shared)|trending( now| stories)?|top stories|editors?['’]? picks|"
+    r"(latest|recent|popular) (news|stories|posts|articles)|more (stories|news|articles)( like this)?)[:.]?",
+    re.IGNORECASE)
+TEASER_MAX_WORDS = 20
+
+
+def without_teaser_lists(blocks: list[Block]) -> list[Block]:
+    """The blocks without each list of links to other stories: a teaser heading and the short items or headline-like
+    paragraphs under it (up to the first block of prose), and without a heading nothing follows ("Keywords" over a
+    page's dropped tag links)."""
+    kept, in_teasers = [], False
+    for block in blocks:
+        if block.kind == HEADING:
+            in_teasers = bool(_TEASER_HEADING.fullmatch(" ".join(block.text.split())))
+            if in_teasers:
+                continue
+        elif in_teasers and _word_count(block.text) <= TEASER_MAX_WORDS and (
+                block.kind != HEADING and not block.text.rstrip().endswith(".")):
+            continue
+        else:
+            in_teasers = False
+        kept.append(block)
+    while kept and kept[-1].kind == HEADING:
+        kept.pop()
+    return kept
 
 
 def is_furniture_block(block: Block) -> bool:

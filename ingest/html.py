@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from ingest.clean import is_furniture_block, strip_permalink, superscript
+from ingest.clean import is_furniture_block, strip_permalink, superscript, without_teaser_lists
 from ingest.metadata import is_furniture_element, page_metadata
 from ingest.structure import CODE, DEFINITION, HEADING, ITEM, PARAGRAPH, QUOTE, ROW, Block
 
@@ -34,7 +34,8 @@ def read_html(html: str, url: str = "") -> HtmlText | None:
                                             date_extraction_params=set_date_params(extensive=False))
     if extracted is None or extracted.body is None:
         return None
-    blocks = [b for b in body_blocks(extracted.body) if not is_furniture_block(b) and not _contents_heading(b)]
+    blocks = without_teaser_lists(
+        [b for b in body_blocks(extracted.body) if not is_furniture_block(b) and not _contents_heading(b)])
     if not any(b.kind != HEADING for b in blocks):
         return None
     metadata = page_metadata(html, extracted, url)

@@ -591,7 +591,8 @@ _NOT_NAME_WORDS = frozenset(
     "section home homepage archive archives posts articles more view follow share subscribe login menu "
     "search advertisement advertising the no says said via photo photos image images video "
     "monday tuesday wednesday thursday friday saturday sunday today yesterday updated published "
-    "website email e-mail rss twitter facebook instagram linkedin github youtube tiktok mastodon".split()
+    "website email e-mail rss twitter facebook instagram linkedin github youtube tiktok mastodon "
+    "print printable reprint reprints bookmark listen download".split()  # buttons beside a byline
 )
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
            "october", "november", "december")

@@ -321,3 +321,20 @@ def test_a_term_written_as_code_inside_its_own_anchor_stays_with_its_description
     assert definitions == [
         ("Options › -p spec…, --package spec…", "-p spec…, --package spec…\nClean only the specified packages."),
         ("Options › --dry-run", "--dry-run\nDisplays a summary of what would be deleted without deleting anything.")]
+
+
+def test_a_news_page_loses_its_teaser_list_contact_line_dateline_and_tag_heading(tmp_path):
+    """As TIME and Yonhap pages end: links to other stories under "More Must-Reads From TIME", "Write to NAME at
+    ADDRESS", "kokobj@yna.co.kr (END)", a "Keywords" label over dropped tag links; a section dateline on top."""
+    prose = "Scientists warned on Tuesday that the pace of warming has picked up over the past decade. " * 3
+    teasers = "".join(f"<li><a href='/s{n}'>{title}</a></li>" for n, title in enumerate(
+        ["The Struggle to Save Lives Inside Gaza’s Hospitals", "Is Using the Snooze Button Bad for You?"]))
+    path = tmp_path / "story.html"
+    path.write_text(f"<html><head><title>Warming speeds up</title></head><body><article><h1>Warming speeds up</h1>"
+                    f"<p><b>Climate</b>09:31 August 20, 2019</p><p>{prose}</p>"
+                    f"<h2>What comes next</h2><p>{prose}</p>"
+                    f"<h2>More Must-Reads From TIME</h2><ul>{teasers}</ul>"
+                    f"<p>Write to Alejandro de la Garza at alejandro.delagarza@time.com</p>"
+                    f"<p>kokobj@yna.co.kr (END)</p><p>Keywords</p></article></body></html>")
+    texts = [text for _, _, text in blocks(load(path))]
+    assert texts == [prose.strip(), "What comes next", prose.strip()]

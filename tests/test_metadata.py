@@ -234,3 +234,13 @@ def test_odd_urls_and_extraction_objects_do_not_raise():
     assert page_metadata(html, None, "http://[bad")["url"] == "http://[bad"
     odd = SimpleNamespace(title=3, author=["x"], date=None, sitename=b"site", body="not an element")
     assert page_metadata(html, odd)["title"] == "Budget"
+
+
+def test_a_print_button_in_the_byline_box_is_no_author():
+    """cleveland.com's byline box opens with a "Print" link before "By National Desk" (a desk, no writer)."""
+    body = ("<article><h1>Let me Google that for you</h1><div id='Byline'><div class='EmailPrint'>"
+            "<a class='PrintLink' href='/print.html'>Print</a></div> By <span class='author vcard'>"
+            "<a href='/user/nationaldesk'>National Desk</a></span></div>"
+            + "<p>Searches for recipes peaked in the week before the holiday, as they do every year.</p>" * 5
+            + "</article>")
+    assert metadata_of(page("<title>Let me Google that for you</title>", body))["author"] == ""
