@@ -43,7 +43,10 @@ _NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve
                  "thousand|million|billion|trillion|dozen|half|once|twice|percent")
 _HAS = {
     # a number as a number, not a name's digit ("git-log(1)", "v2", "gc.<pattern>.reflogExpire1")
-    "quantity": re.compile(rf"(?<![\w/.-])(?<!\w\()\d[\d,.]*(st|nd|rd|th|s)?(?!\w)|\b({_NUMBER_WORDS})\b", re.I),
+    # "one" as a pronoun ("another one", "the one that") counts nothing
+    "quantity": re.compile(rf"(?<![\w/.-])(?<!\w\()\d[\d,.]*(st|nd|rd|th|s|[kmgt]i?b|ms|px|pt|mm|cm|km|kg)?(?!\w)|"
+                           rf"\b(?!one\b)({_NUMBER_WORDS})\b|(?<!another )(?<!the )(?<!this )(?<!that )(?<!each )"
+                           rf"(?<!every )(?<!any )(?<!which )\bone\b(?! (that|which|who|with|another)\b)", re.I),
     # "how often": a rate, not any number ("five days a week", "twice a year", "daily", "every month")
     "frequency": re.compile(r"\b(twice|thrice|times|daily|weekly|monthly|yearly|annually|hourly|nightly)\b|"
                             r"\b(once|every|each|per|a|an) (other )?(minute|hour|day|night|week|fortnight|month|"
@@ -89,9 +92,23 @@ _YES_NO = re.compile(r"\s*(does|do|did|is|are|was|were|can|could|will|would|shou
                      re.IGNORECASE)
 
 
-# asks what happens when nothing is set ("by default", "what is the default …"), not about a default thing
-_ASKS_DEFAULT = re.compile(r"\bby default\b|\bdefault (value|setting)s?\b|\bwhat(['’]s| is| are) the defaults?\b",
-                           re.IGNORECASE)
+# asks what happens when nothing is set ("by default", "what is the default …", "what default tolerance does it
+# use"), not about a default thing
+_ASKS_DEFAULT = re.compile(r"\bby default\b|\bdefault (value|setting)s?\b|\bwhat(['’]s| is| are) the defaults?\b|"
+                           r"\bwhat default\b", re.IGNORECASE)
+# asks for a figure in other words than "how many": a vote, a score, an exit status, a value, a size in a unit
+_ASKS_FIGURE = re.compile(r"\bby what (vote|margin|majority|score)\b|\bwhat (exit (status|code)|score|tally)\b|"
+                          r"\bwhat value (did|does|do|is|was)\b|\bnumeric value\b|"
+                          r"\bwhat (is|was) the (final |exact |actual )?(score|tally)\b|"
+                          r"\bin (bytes|kb|mb|gb|tb|kilobytes|megabytes|gigabytes)\W*$", re.IGNORECASE)
+# asks for a year or a date: the quotes must give one
+_ASKS_DATE = re.compile(r"\b(what|which) (year|decade|century|date)\b|\bon what (date|day)\b", re.IGNORECASE)
+_GIVES_DATE = re.compile(r"(?<![\d.])(1\d{3}|20\d\d)s?\b|\bcentury\b|\b(january|february|march|april|may|june|july|"
+                         r"august|september|october|november|december|monday|tuesday|wednesday|thursday|friday|"
+                         r"saturday|sunday)\b", re.IGNORECASE)
+# asks for a name: the quotes must hold a capitalised word the question does not
+_ASKS_NAME = re.compile(r"\bwhat (is|was|were|are) the names? of\b|\bwho (was|were|is) the (\w+ )?named\b",
+                        re.IGNORECASE)
 # how a text says what happens when nothing is set: "by default", "defaults to", "unless", "if not specified"
 _STATES_DEFAULT = re.compile(r"\bdefault|\bunless\b|\botherwise\b|\bunset\b|\bfalls? back\b|\bout of the box\b|"
                              r"\b(if|when) (it is |this is |the \w+ is |no \w+ is )?(not |never )?(set|given|specified|"
@@ -104,7 +121,10 @@ _UNITS = {"byte": r"bytes?|[kmgt]?i?b|(kilo|mega|giga|tera)bytes?",
           "minute": r"minutes?|mins?|hours?|seconds?",
           "hour": r"hours?|minutes?|days?",
           "percent": r"percent|%"}
-_ASKED_UNIT = re.compile(r"\b(?:how many|in|of) (bytes?|seconds?|minutes?|hours?|percent)\b", re.IGNORECASE)
+_ASKED_UNIT = re.compile(r"\b(?:how many|in|of) (bytes?|kb|mb|gb|tb|kilobytes?|megabytes?|gigabytes?|seconds?|minutes?|"
+                         r"hours?|percent)\b", re.IGNORECASE)
+_UNIT_FAMILY = {"kb": "byte", "mb": "byte", "gb": "byte", "tb": "byte", "kilobyte": "byte", "megabyte": "byte",
+                "gigabyte": "byte"}
 
 
 def _in_unit(unit: str, texts: list[str]) -> bool:
@@ -118,15 +138,27 @@ def missing_kind(question: str, texts: list[str]) -> str:
     how many, how much, how long or how often ("may time out" gives none), in the unit asked; a default for "by
     default" ("run on 3 threads" in an example is no default). A yes/no question asks whether, not how much."""
     asking = asking_sentence(question)
-    if "quantity" in question_types(question) and not _YES_NO.match(asking):
+    if _YES_NO.match(asking):
+        return ""
+    if "quantity" in question_types(question) or _ASKS_FIGURE.search(asking):
         if not any(_HAS["quantity"].search(text) or _HAS["frequency"].search(text) for text in texts):
             return "no figure"
         unit = _ASKED_UNIT.search(asking)
-        if unit and not _in_unit(unit[1].lower().rstrip("s"), texts):
+        if unit and not _in_unit(_UNIT_FAMILY.get(unit[1].lower().rstrip("s"), unit[1].lower().rstrip("s")), texts):
             return "no figure"
+    if _ASKS_DATE.search(asking) and not any(_GIVES_DATE.search(text) for text in texts):
+        return "no date"
+    if _ASKS_NAME.search(asking) and not _new_name(asking, texts):
+        return "no name"
     if _ASKS_DEFAULT.search(asking) and not any(_STATES_DEFAULT.search(text) for text in texts):
         return "no default"
     return ""
+
+
+def _new_name(question: str, texts: list[str]) -> bool:
+    """Whether the texts hold a capitalised word, not opening a sentence, that the question does not."""
+    asked = {w.lower() for w in re.findall(r"\w+", question)}
+    return any(w.lower() not in asked for text in texts for w in _CAPITALISED.findall(text))
 
 
 def feature_matrix(question: str, question_words: set[str], sentences: list[str], sentence_words: list[set[str]],

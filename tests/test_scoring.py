@@ -204,6 +204,31 @@ def test_a_how_many_question_wants_a_figure_and_a_by_default_one_a_default_but_a
                         ["Unless a provider is configured, the token is saved in credentials.toml."]) == ""
 
 
+def test_a_year_a_name_a_vote_or_a_size_in_a_unit_must_be_in_the_quotes():
+    from qa.scoring import missing_kind
+
+    founded = ["The R Foundation is a not for profit organization working in the public interest."]
+    assert missing_kind("In what year was the R Foundation founded?", founded) == "no date"
+    assert missing_kind("In what year was the R Foundation founded?", founded + ["It was founded in 2002."]) == ""
+    assert missing_kind("To which year is the Gloucester Candlestick dated?", ["It is dated to c1110."]) == ""
+    assert missing_kind("On what day does Question Time take place?", ["It takes place on a Thursday."]) == ""
+    coma = ["In 1997, a woman spent more than three weeks in a coma after the balloon struck a pole."]
+    assert missing_kind("What was the name of the woman left in a coma in 1997?", coma) == "no name"
+    assert missing_kind("What was the name of the woman left in a coma?", coma + ["Kathleen Caronna sued."]) == ""
+    assert missing_kind("By what vote did the Senate confirm him?", ["The Senate confirmed him."]) == "no figure"
+    assert missing_kind("By what vote did the Senate confirm him?", ["The Senate confirmed him 53-36."]) == ""
+    tarball = ["CRAN will not accept submissions containing binary files."]
+    assert missing_kind("What is the largest tarball CRAN accepts, in MB?", tarball) == "no figure"
+    assert missing_kind("What is the largest tarball CRAN accepts, in MB?", tarball + ["Keep it under 10MB."]) == ""
+    assert missing_kind("What value did the statements put on the resort?", ["He praised the resort."]) == (
+        "no figure")
+    assert missing_kind("What default tolerance does nls() use?", ["nls() iterates until it converges."]) == (
+        "no default")
+    # "one" as a pronoun is no figure: "another one with assignments"
+    assert missing_kind("How many characters may an identifier have?",
+                        ["asn1Coding reads a file of definitions and another one with assignments."]) == "no figure"
+
+
 def test_a_file_name_or_a_word_joined_to_a_letter_must_be_named_as_written():
     passages = ["Cargo reads the toolchain from the rust toolchain override; see the toml reference.",
                 "Valgrind runs on Linux for RISC processors such as PowerPC and on V8 builds."]
