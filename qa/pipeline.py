@@ -25,7 +25,7 @@ from qa.evidence import (choose, focus, is_summary_question, lead_evidence, name
 from qa.followup import condense_offline, format_history
 from qa.generators import Generator, LlmBusy, LlmLane, LlmTimedOut, make_generator
 from qa.prompts import render_messages
-from qa.scoring import folded_titles, missing_kind, unmatched_names, unquoted_subjects
+from qa.scoring import folded_titles, missing_kind, unmatched_names, unquoted_subjects, written_in
 from schema import Answer, Hit, UserError
 from settings import ANSWER_MODES, Settings
 
@@ -115,6 +115,9 @@ class QAPipeline:
         grounds.ranked = select_evidence(query, hits, documents, self.embedder, query_vector,
                                          searched.store.unit_vectors_of)
         unmentioned = unmatched_names(query, passage_texts(hits, documents), in_collection=searched.mentions)
+        # "Unix", "XML" the passages leave out but their documents write: context, not a subject they lack
+        unmentioned = [name for name in unmentioned
+                       if not written_in(name, [documents[doc_id].text for doc_id in {h.chunk.doc_id for h in hits}])]
         if not grounds.ranked or unmentioned or max(e.relevance for e in grounds.ranked) < self.min_relevance:
             # Weak evidence: the fixed answer, without asking a generator to improvise.
             grounds.settled = abstention(question, hits, query, unmentioned)

@@ -321,6 +321,12 @@ def _abbreviated(name: str, passages: list[str]) -> bool:
     return any(re.search(rf"(?<![\w.])(?:{initials}|{dotted}\.?)(?![\w])", passage) for passage in passages)
 
 
+def written_in(name: str, texts: list[str]) -> bool:
+    """Whether one of the texts writes the name as the question does, in any case ("Unix" in "Unix-alike")."""
+    pattern = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE)
+    return any(pattern.search(text) for text in texts)
+
+
 def _written(token: str, passages: list[str]) -> bool:
     """Whether the passages write the token as a whole ("file.c" is not in "profile.cpp", "RISC-V" not in "RISC-VI")."""
     pattern = re.compile(rf"(?<![\w.-]){re.escape(_fold(token))}(?![\w-])")

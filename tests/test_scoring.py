@@ -256,3 +256,11 @@ def test_a_short_name_for_a_longer_one_the_passages_give_is_mentioned():
     assert unmatched_names("Does Rust run in the browser?", ["The Rustonomicon"], unheard) == ["Rust"]  # too short
     assert unmatched_names("Who founded Apple?", ["Pineapple farms grew."]) == ["Apple"]  # the collection has it
     assert unmatched_names("Does it build file.c?", ["It builds profile.cpp."]) == ["file.c"]
+
+
+def test_a_name_is_written_in_a_text_whole_in_any_case():
+    from qa.scoring import written_in
+
+    assert written_in("Unix", ["Some Unix-alike systems remove files under /tmp."])
+    assert written_in("XML", ["Each package installs one xml file."])
+    assert not written_in("RISC-V", ["It runs on RISC-VI boards."]) and not written_in("Lackey", ["Lackeys"])
