@@ -28,9 +28,11 @@ MAX_SENTENCES = 3
 # 0.1 → answer_hit 0.850 / citation precision 0.50; 0.2 → 0.836 / 0.57; 0.5 → 0.816 / 0.60.
 RUNNER_UP_SHARE = 0.1
 NEAR_DUPLICATE = 0.7  # word-set Jaccard above which a sentence repeats one already chosen
-# "the article", "the booktabs documentation", "Git's workflow guide", "its manual": up to two words may name it
-_DOCUMENT_WORDS = r"(the |this |that |its |their )?([\w'’.-]+ ){0,2}?(article|author|writer|columnist|piece|post|" \
-                  r"blog|story|report|page|manual|document|text|guide|user's guide|docs|documentation|paper|essay)" \
+# "the article", "the booktabs documentation", "the R FAQ", "the R installation and administration manual": up to
+# four words may name it
+_DOCUMENT_WORDS = r"(the |this |that |its |their )?([\w'’.-]+ ){0,4}?(article|author|writer|columnist|piece|post|" \
+                  r"blog|story|report|page|manual|document|text|guide|user's guide|docs|documentation|paper|essay|" \
+                  r"faq|handbook|tutorial|reference|specification|spec|readme|book|wiki|howto|man page)" \
                   r"( page)?"
 _FRAMING = re.compile(
     rf"^\s*(what|how) (does|do|did) {_DOCUMENT_WORDS} (say|says|write|writes|mention|tell( us)?|state|claim|argue|"

@@ -334,6 +334,12 @@ def test_a_question_naming_its_document_is_answered_from_that_document():
     assert named_documents("What does the booktabs documentation say about vertical lines?",
                             {"booktabs", "geometry"}, docs) == {"booktabs"}  # by its file name
     assert named_documents("What do the Git docs say about hooks?", {"gitfaq", "git-pull"}, docs) == set()
+    manuals = {"R-FAQ": Document("R-FAQ", "R FAQ", "s", "t"),
+               "R-admin": Document("R-admin", "R Installation and Administration", "s", "t"),
+               "R-data": Document("R-data", "R Data Import/Export", "s", "t")}
+    assert named_documents("Loading a table is slow. What does the R FAQ suggest?", manuals, manuals) == {"R-FAQ"}
+    assert named_documents("What does the R installation and administration manual recommend?", manuals,
+                           manuals) == {"R-admin"}
     assert named_documents("What does the article say about tables?", {"booktabs", "geometry"}, docs) == set()
 
 
