@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from ingest.structure import CODE, HEADING, ROW, SUPERSCRIPT_DIGITS, Block
+from ingest.structure import CODE, HEADING, ITEM, ROW, SUPERSCRIPT_DIGITS, Block
 
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 # Whole-paragraph headings that start a site's trailing lists, never an author's prose.
@@ -125,7 +125,7 @@ _FURNITURE_BLOCK = re.compile(
     r"was this (article|page|post|story) (helpful|useful)\b.*|did you (find|like|enjoy) this\b.*|"
     r"(have|got) a (news )?tip\b.*|\d+ comments?|(leave|post|add|join) (a |the )?(comment|reply|discussion)\b.*|"
     r"comments are closed|keywords|tags|topics|categories|filed under\b.*|"
-    r"(write to|contact|e-?mail|reach) [^@]{1,60}? (at|via) \S+@\S+|\S+@\S+\.\w+( \(end\))?)"  # a writer's address
+    r"write to [^@]{1,60}? at \S+@\S+|[^\s:/@]+@[^\s:/@]+\.\w+( \(end\))?)"  # a writer's address
     r"[\s:.!?»›→>]*$", re.IGNORECASE)
 # "By Elena Marsh", "Written by: Maria Okafor": the byline, kept as the author, not as article text.
 _BYLINE = re.compile(r"^((Written|Words|Text|Story|Reporting|Posted) by|By|BY):?\s+[A-Z][\w'’-]*\.?"
@@ -159,7 +159,7 @@ DATELINE_MAX_WORDS = 12
 # an author writes under, on a news page or in a manual.
 _TEASER_HEADING = re.compile(
     r"(more( [\w-]+){0,2} from .{1,40}|related (stories|articles|posts|content|coverage|reading|links)|"
-    r"read (more|next)|recommended( for you| reading| stories| articles)?|you (may|might) also (like|enjoy)|"
+    r"read (more|next)|recommended (for you|reading|stories|articles)|you (may|might) also (like|enjoy)|"
     r"most (read|popular|viewed|shared)|trending( now| stories)?|top stories|editors?['’]? picks|"
     r"(latest|recent|popular) (news|stories|posts|articles)|more (stories|news|articles)( like this)?)[:.]?",
     re.IGNORECASE)
@@ -167,17 +167,17 @@ TEASER_MAX_WORDS = 20
 
 
 def without_teaser_lists(blocks: list[Block]) -> list[Block]:
-    """The blocks without each list of links to other stories: a teaser heading and the short items or headline-like
-    paragraphs under it (up to the first block of prose), and without a heading nothing follows ("Keywords" over a
-    page's dropped tag links)."""
+    """The blocks without each list of links to other stories: a teaser heading and the short list items under it
+    (up to the first other block), and without a heading nothing follows ("Keywords" over a page's dropped tag
+    links)."""
     kept, in_teasers = [], False
-    for block in blocks:
+    for i, block in enumerate(blocks):
         if block.kind == HEADING:
-            in_teasers = bool(_TEASER_HEADING.fullmatch(" ".join(block.text.split())))
+            following = blocks[i + 1] if i + 1 < len(blocks) else None
+            in_teasers = bool(_TEASER_HEADING.fullmatch(" ".join(block.text.split()))) and _teaser(following)
             if in_teasers:
                 continue
-        elif in_teasers and _word_count(block.text) <= TEASER_MAX_WORDS and (
-                block.kind != HEADING and not block.text.rstrip().endswith(".")):
+        elif in_teasers and _teaser(block):
             continue
         else:
             in_teasers = False
@@ -185,6 +185,11 @@ def without_teaser_lists(blocks: list[Block]) -> list[Block]:
     while kept and kept[-1].kind == HEADING:
         kept.pop()
     return kept
+
+
+def _teaser(block: Block | None) -> bool:
+    """A short list item: how a list of links to other stories comes out."""
+    return block is not None and block.kind == ITEM and _word_count(block.text) <= TEASER_MAX_WORDS
 
 
 def is_furniture_block(block: Block) -> bool:

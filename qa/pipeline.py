@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 from typing import Iterator
+from weakref import WeakKeyDictionary
 
 import numpy as np
 
@@ -20,8 +21,8 @@ from index.stores import Store
 from qa.answer import abstention, compose
 from qa.citations import CANNOT_ANSWER, check, format_passages
 from qa.collection import Collection
-from qa.evidence import (choose, focus, is_summary_question, lead_evidence, named_documents, passage_texts,
-                         select_evidence)
+from qa.evidence import (Evidence, choose, focus, is_summary_question, lead_evidence, named_documents,
+                         passage_texts, select_evidence)
 from qa.followup import condense_offline, format_history
 from qa.generators import Generator, LlmBusy, LlmLane, LlmTimedOut, make_generator
 from qa.prompts import render_messages
@@ -54,7 +55,7 @@ class QAPipeline:
         self._generator = generator
         self.llm_deadline_s = llm_deadline_s
         self.llm_lane = LlmLane(llm_lanes)
-        self._folded_titles: tuple[Retriever, int, str] | None = None
+        self._folded_titles: WeakKeyDictionary[Retriever, tuple[int, str]] = WeakKeyDictionary()
 
     @property
     def retriever(self) -> Retriever:
@@ -116,8 +117,7 @@ class QAPipeline:
                                          searched.store.unit_vectors_of)
         unmentioned = unmatched_names(query, passage_texts(hits, documents), in_collection=searched.mentions)
         # "Unix", "XML" the passages leave out but their documents write: context, not a subject they lack
-        unmentioned = [name for name in unmentioned
-                       if not written_in(name, [documents[doc_id].text for doc_id in {h.chunk.doc_id for h in hits}])]
+        unmentioned = [name for name in unmentioned if not written_in(name, _document_texts(hits, documents))]
         if not grounds.ranked or unmentioned or max(e.relevance for e in grounds.ranked) < self.min_relevance:
             # Weak evidence: the fixed answer, without asking a generator to improvise.
             grounds.settled = abstention(question, hits, query, unmentioned)
@@ -126,8 +126,9 @@ class QAPipeline:
         if missing := missing_kind(query, [e.text for e in chosen]):
             grounds.settled = abstention(question, hits, query, missing=missing)
         # "How much slower is Lackey?" answered with DRD's slowdown: the quotes never name the tool a title names
-        elif off_subject := unquoted_subjects(query, passage_texts(chosen, documents), self._titles(searched),
-                                              in_collection=searched.mentions):
+        elif off_subject := [name for name in unquoted_subjects(query, passage_texts(chosen, documents),
+                                                                self._titles(searched), searched.mentions)
+                             if not written_in(name, _document_texts(chosen, documents))]:
             grounds.settled = abstention(question, hits, query, off_subject=off_subject)
         return grounds
 
@@ -144,13 +145,14 @@ class QAPipeline:
         return retriever.search(query, k, method=method, doc_ids=doc_ids, query_vector=query_vector)
 
     def _titles(self, retriever: Retriever) -> str:
-        """The collection's titles as scoring.folded_titles gives them, once per index version (and size)."""
+        """The collection's titles as scoring.folded_titles gives them, once per index version (and size); an old
+        version's are let go with it."""
         documents = retriever.store.documents
-        cached = self._folded_titles
-        if cached is None or cached[0] is not retriever or cached[1] != len(documents):
-            cached = (retriever, len(documents), folded_titles(doc.title for doc in documents.values()))
-            self._folded_titles = cached  # questions racing here compute the same text
-        return cached[2]
+        cached = self._folded_titles.get(retriever)
+        if cached is None or cached[0] != len(documents):
+            cached = (len(documents), folded_titles(doc.title for doc in documents.values()))
+            self._folded_titles[retriever] = cached  # questions racing here compute the same text
+        return cached[1]
 
     def _checked(self, question: str, k: int | None, mode: str | None) -> tuple[str, int, str]:
         question = " ".join((question or "").split())[:MAX_QUESTION_CHARS]
@@ -242,6 +244,11 @@ class _Grounds:
 
     def quoted(self) -> Answer:
         return compose(self.question, choose(self.ranked), self.documents, self.hits, self.query)
+
+
+def _document_texts(found: list[Hit] | list[Evidence], documents: dict) -> list[str]:
+    """The whole text of each document the hits or evidence come from."""
+    return [documents[doc_id].text for doc_id in dict.fromkeys(item.chunk.doc_id for item in found)]
 
 
 def _word_by_word(answer: Answer) -> Iterator[Update]:

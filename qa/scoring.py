@@ -39,14 +39,14 @@ _QUESTION_TYPES = [
                           r"\b(recommends?|advises?|suggests?)\b|\bwhat (should|can) (i|we) do\b|"
                           r"\bshould (i|we)\b|\bis it (ok|okay|safe|wise|a good idea|a bad idea|better)\b", re.I)),
 ]
-_NUMBER_WORDS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
+_NUMBER_WORDS = ("zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
                  "thousand|million|billion|trillion|dozen|half|once|twice|percent")
 _HAS = {
     # a number as a number, not a name's digit ("git-log(1)", "v2", "gc.<pattern>.reflogExpire1")
-    # "one" as a pronoun ("another one", "the one that") counts nothing
+    # "one" as a pronoun ("another one", "the one") counts nothing
     "quantity": re.compile(rf"(?<![\w/.-])(?<!\w\()\d[\d,.]*(st|nd|rd|th|s|[kmgt]i?b|ms|px|pt|mm|cm|km|kg)?(?!\w)|"
                            rf"\b(?!one\b)({_NUMBER_WORDS})\b|(?<!another )(?<!the )(?<!this )(?<!that )(?<!each )"
-                           rf"(?<!every )(?<!any )(?<!which )\bone\b(?! (that|which|who|with|another)\b)", re.I),
+                           rf"(?<!every )(?<!any )(?<!which )\bone\b", re.I),
     # "how often": a rate, not any number ("five days a week", "twice a year", "daily", "every month")
     "frequency": re.compile(r"\b(twice|thrice|times|daily|weekly|monthly|yearly|annually|hourly|nightly)\b|"
                             r"\b(once|every|each|per|a|an) (other )?(minute|hour|day|night|week|fortnight|month|"
@@ -96,14 +96,15 @@ _YES_NO = re.compile(r"\s*(does|do|did|is|are|was|were|can|could|will|would|shou
 # use"), not about a default thing
 _ASKS_DEFAULT = re.compile(r"\bby default\b|\bdefault (value|setting)s?\b|\bwhat(['’]s| is| are) the defaults?\b|"
                            r"\bwhat default\b", re.IGNORECASE)
-# asks for a figure in other words than "how many": a vote, a score, an exit status, a value, a size in a unit
+# asks for a figure in other words than "how many": a vote, a score, an exit status, a size in a unit
 _ASKS_FIGURE = re.compile(r"\bby what (vote|margin|majority|score)\b|\bwhat (exit (status|code)|score|tally)\b|"
-                          r"\bwhat value (did|does|do|is|was)\b|\bnumeric value\b|"
+                          r"\bnumeric value\b|\bwhat (value|price) did .{1,80}?\b(put|place) on\b|"  # a valuation
                           r"\bwhat (is|was) the (final |exact |actual )?(score|tally)\b|"
                           r"\bin (bytes|kb|mb|gb|tb|kilobytes|megabytes|gigabytes)\W*$", re.IGNORECASE)
 # asks for a year or a date: the quotes must give one
-_ASKS_DATE = re.compile(r"\b(what|which) (year|decade|century|date)\b|\bon what (date|day)\b", re.IGNORECASE)
-_GIVES_DATE = re.compile(r"(?<![\d.])(1\d{3}|20\d\d)s?\b|\bcentury\b|\b(january|february|march|april|may|june|july|"
+_ASKS_DATE = re.compile(r"\b(what|which) (year|decade|century|date) (did|does|do|is|was|were|will|has|had)\b|"
+                        r"\bon what (date|day)\b", re.IGNORECASE)  # not "what date format does it use"
+_GIVES_DATE = re.compile(r"(?<![\d.])(1\d{3}|20\d\d)s?\b|\bcentury\b|\bmay \d|\d may\b|\b(january|february|march|april|june|july|"
                          r"august|september|october|november|december|monday|tuesday|wednesday|thursday|friday|"
                          r"saturday|sunday)\b", re.IGNORECASE)
 # asks for a name: the quotes must hold a capitalised word the question does not
@@ -138,7 +139,9 @@ def missing_kind(question: str, texts: list[str]) -> str:
     how many, how much, how long or how often ("may time out" gives none), in the unit asked; a default for "by
     default" ("run on 3 threads" in an example is no default). A yes/no question asks whether, not how much."""
     asking = asking_sentence(question)
-    if _YES_NO.match(asking):
+    if _ASKS_DEFAULT.search(asking) and not any(_STATES_DEFAULT.search(text) for text in texts):
+        return "no default"
+    if _YES_NO.match(asking):  # asks whether, not how much, when or who
         return ""
     if "quantity" in question_types(question) or _ASKS_FIGURE.search(asking):
         if not any(_HAS["quantity"].search(text) or _HAS["frequency"].search(text) for text in texts):
@@ -150,15 +153,15 @@ def missing_kind(question: str, texts: list[str]) -> str:
         return "no date"
     if _ASKS_NAME.search(asking) and not _new_name(asking, texts):
         return "no name"
-    if _ASKS_DEFAULT.search(asking) and not any(_STATES_DEFAULT.search(text) for text in texts):
-        return "no default"
     return ""
 
 
 def _new_name(question: str, texts: list[str]) -> bool:
-    """Whether the texts hold a capitalised word, not opening a sentence, that the question does not."""
-    asked = {w.lower() for w in re.findall(r"\w+", question)}
-    return any(w.lower() not in asked for text in texts for w in _CAPITALISED.findall(text))
+    """Whether the texts hold a name the question does not: a capitalised word not opening a sentence, or a term
+    that reads as code ("--no-color", "core.autocrlf")."""
+    asked = {w.lower() for w in re.findall(r"[\w.-]+", question)}
+    return any(w.lower() not in asked for text in texts
+               for w in _CAPITALISED.findall(text) + _CODE_TERM.findall(text))
 
 
 def feature_matrix(question: str, question_words: set[str], sentences: list[str], sentence_words: list[set[str]],
@@ -293,19 +296,23 @@ def unquoted_subjects(question: str, quoted: list[str], titles: str, in_collecti
     another thing the collection also covers (DRD's slowdown quoted for "How much slower is Lackey?"). `titles`
     is the collection's titles as `folded_titles` gives them."""
     names = [_POSSESSIVE.sub("", name) for name in question_names(question)]
-    subjects = [name for name in names
-                if re.search(rf"(?<!\S){re.escape(' '.join(_title_words(name)))}(?!\S)", titles)]
+    subjects = [name for name in names if (phrase := _title_phrase(name)) and f" {phrase} " in titles]
     missing = unmatched_names(question, quoted, in_collection) if subjects else []
     return [name for name in subjects if name in missing]
 
 
 def folded_titles(titles: Iterable[str]) -> str:
-    """The titles one a line, their words folded and one space apart, for unquoted_subjects to search once."""
-    return "\n".join(" ".join(_title_words(title)) for title in titles)
+    """The titles one a line, their words folded and one space apart (each line padded with a space), for
+    unquoted_subjects to search with a plain substring test."""
+    folded = _COMBINING.sub("", unicodedata.normalize("NFKD", "\n".join(titles).lower()))
+    return "\n".join(f" {' '.join(_TITLE_WORD.findall(line))} " for line in folded.split("\n"))
 
 
-def _title_words(title: str) -> list[str]:
-    return [_fold(word) for word in _TITLE_WORD.findall(title)]  # "Super_Bowl_50" is three words
+def _title_phrase(name: str) -> str:
+    return " ".join(_TITLE_WORD.findall(_COMBINING.sub("", unicodedata.normalize("NFKD", name.lower()))))
+
+
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
 _TITLE_WORD = re.compile(r"[^\W_]+(?:[.'’-][^\W_]+)*")

@@ -338,3 +338,17 @@ def test_a_news_page_loses_its_teaser_list_contact_line_dateline_and_tag_heading
                     f"<p>kokobj@yna.co.kr (END)</p><p>Keywords</p></article></body></html>")
     texts = [text for _, _, text in blocks(load(path))]
     assert texts == [prose.strip(), "What comes next", prose.strip()]
+
+
+def test_prose_code_and_addresses_under_or_like_news_furniture_are_kept(tmp_path):
+    prose = "The backend stores every object in a packed file and rewrites it when it grows too large. " * 3
+    path = tmp_path / "guide.html"
+    path.write_text(f"<html><head><title>Storage guide</title></head><body><article><h1>Storage guide</h1>"
+                    f"<p>{prose}</p><h2>Recommended</h2><pre><code>git clone https://example.org/repo.git</code></pre>"
+                    f"<h2>Read next</h2><p>Which backend should I choose?</p>"
+                    f"<p><code>git@github.com:octocat/hello-world.git</code></p>"
+                    f"<p>Contact the security team at security@example.org.</p></article></body></html>")
+    texts = [text for _, _, text in blocks(load(path))]
+    assert texts == [prose.strip(), "Recommended", "git clone https://example.org/repo.git", "Read next",
+                     "Which backend should I choose?", "git@github.com:octocat/hello-world.git",
+                     "Contact the security team at security@example.org."]

@@ -220,13 +220,22 @@ def test_a_year_a_name_a_vote_or_a_size_in_a_unit_must_be_in_the_quotes():
     tarball = ["CRAN will not accept submissions containing binary files."]
     assert missing_kind("What is the largest tarball CRAN accepts, in MB?", tarball) == "no figure"
     assert missing_kind("What is the largest tarball CRAN accepts, in MB?", tarball + ["Keep it under 10MB."]) == ""
-    assert missing_kind("What value did the statements put on the resort?", ["He praised the resort."]) == (
-        "no figure")
     assert missing_kind("What default tolerance does nls() use?", ["nls() iterates until it converges."]) == (
         "no default")
-    # "one" as a pronoun is no figure: "another one with assignments"
+    assert missing_kind("Does git push overwrite remote commits by default?", ["Use --force to overwrite."]) == (
+        "no default")  # a yes/no question asks whether, but "by default" still wants a default
+    # "one" as a pronoun is no figure: "another one with assignments"; "only one that is reachable" is
     assert missing_kind("How many characters may an identifier have?",
                         ["asn1Coding reads a file of definitions and another one with assignments."]) == "no figure"
+    assert missing_kind("How many copies are kept?", ["Only one that is reachable is kept."]) == ""
+    # documentation's own ways of giving what is asked
+    assert missing_kind("What is the name of the option that disables colour?", ["Pass --no-color to it."]) == ""
+    assert missing_kind("What exit status does it return on failure?", ["It exits with a non-zero status."]) == ""
+    assert missing_kind("What date format does git log use?", ["It uses the local format."]) == ""
+    assert missing_kind("What value does core.autocrlf take on Windows?", ["Set core.autocrlf to true."]) == ""
+    assert missing_kind("What value did the statements put on his resort?", ["He praised the resort."]) == (
+        "no figure")
+    assert missing_kind("In what year was it founded?", ["It may be founded."]) == "no date"
 
 
 def test_a_file_name_or_a_word_joined_to_a_letter_must_be_named_as_written():
