@@ -325,7 +325,8 @@ def _abbreviated(name: str, passages: list[str]) -> bool:
         return False
     initials = "".join(word[0] for word in words)
     dotted = r"\.".join(initials)
-    return any(re.search(rf"(?<![\w.])(?:{initials}|{dotted}\.?)(?![\w])", passage) for passage in passages)
+    # "10 AM" is a time, not "Apple Music"
+    return any(re.search(rf"(?<![\w.])(?<!\d )(?:{initials}|{dotted}\.?)(?![\w])", passage) for passage in passages)
 
 
 def written_in(name: str, texts: list[str]) -> bool:

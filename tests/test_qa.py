@@ -386,6 +386,7 @@ def test_a_name_the_passages_write_as_its_initials_is_mentioned():
     assert unmatched_names(asked, ["Preparatory schools in the UK prepare pupils aged up to 13."]) == []
     assert unmatched_names(asked, ["Schools in the U.K. prepare pupils aged up to 13."]) == []
     assert unmatched_names(asked, ["Schools in UKIP leaflets prepare pupils aged up to 13."]) == ["United Kingdom"]
+    assert unmatched_names("When does Apple Music open?", ["The store opens at 10 AM."]) == ["Apple Music"]
 
 
 def test_a_list_quote_too_long_for_all_its_items_ends_with_a_whole_item(tmp_path, monkeypatch):
