@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import threading
 from dataclasses import asdict, dataclass
+from weakref import WeakKeyDictionary
 
 from index.build import IngestReport, delete_articles, open_store, update_index
 from index.embedders import Embedder, make_embedder
 from index.search import Retriever
 from index.stores import Store, live_version
+from qa.scoring import folded_titles
 from schema import Document
 from settings import Settings
 
@@ -47,6 +49,7 @@ class Collection:
         self._retriever = self._retriever_over(store) if self._fixed else None
         self._generation = None  # the CURRENT generation self._retriever was opened at
         self._reopening = threading.Lock()
+        self._folded_titles: WeakKeyDictionary[Retriever, tuple[int, str]] = WeakKeyDictionary()
 
     @property
     def generation(self) -> str | None:
@@ -107,7 +110,17 @@ class Collection:
 
     def open(self) -> None:
         """Open the live generation now, not during the first question (UserError when there is none)."""
-        self.retriever  # noqa: B018 - opens it
+        self.titles(self.retriever)  # opens it, and folds its titles ahead
+
+    def titles(self, retriever: Retriever) -> str:
+        """The titles of that index version as scoring.folded_titles gives them, folded once per version (and
+        size); an old version's are let go with it."""
+        documents = retriever.store.documents
+        cached = self._folded_titles.get(retriever)
+        if cached is None or cached[0] != len(documents):
+            cached = (len(documents), folded_titles(doc.title for doc in documents.values()))
+            self._folded_titles[retriever] = cached  # questions racing here compute the same text
+        return cached[1]
 
     def warm_up(self) -> None:
         """Load the model and open the index, so the first question pays for neither."""

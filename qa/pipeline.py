@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 from typing import Iterator
-from weakref import WeakKeyDictionary
 
 import numpy as np
 
@@ -26,7 +25,7 @@ from qa.evidence import (Evidence, choose, focus, is_summary_question, lead_evid
 from qa.followup import condense_offline, format_history
 from qa.generators import Generator, LlmBusy, LlmLane, LlmTimedOut, make_generator
 from qa.prompts import render_messages
-from qa.scoring import folded_titles, missing_kind, unmatched_names, unquoted_subjects, written_in
+from qa.scoring import missing_kind, unmatched_names, unquoted_subjects, written_in
 from schema import Answer, Hit, UserError
 from settings import ANSWER_MODES, Settings
 
@@ -55,7 +54,6 @@ class QAPipeline:
         self._generator = generator
         self.llm_deadline_s = llm_deadline_s
         self.llm_lane = LlmLane(llm_lanes)
-        self._folded_titles: WeakKeyDictionary[Retriever, tuple[int, str]] = WeakKeyDictionary()
 
     @property
     def retriever(self) -> Retriever:
@@ -127,7 +125,8 @@ class QAPipeline:
             grounds.settled = abstention(question, hits, query, missing=missing)
         # "How much slower is Lackey?" answered with DRD's slowdown: the quotes never name the tool a title names
         elif off_subject := [name for name in unquoted_subjects(query, passage_texts(chosen, documents),
-                                                                self._titles(searched), searched.mentions)
+                                                                self.collection.titles(searched),
+                                                                searched.mentions)
                              if not written_in(name, _document_texts(chosen, documents))]:
             grounds.settled = abstention(question, hits, query, off_subject=off_subject)
         return grounds
@@ -143,16 +142,6 @@ class QAPipeline:
         if named:
             return retriever.search(focus(query), k, method=method, doc_ids=named)
         return retriever.search(query, k, method=method, doc_ids=doc_ids, query_vector=query_vector)
-
-    def _titles(self, retriever: Retriever) -> str:
-        """The collection's titles as scoring.folded_titles gives them, once per index version (and size); an old
-        version's are let go with it."""
-        documents = retriever.store.documents
-        cached = self._folded_titles.get(retriever)
-        if cached is None or cached[0] != len(documents):
-            cached = (len(documents), folded_titles(doc.title for doc in documents.values()))
-            self._folded_titles[retriever] = cached  # questions racing here compute the same text
-        return cached[1]
 
     def _checked(self, question: str, k: int | None, mode: str | None) -> tuple[str, int, str]:
         question = " ".join((question or "").split())[:MAX_QUESTION_CHARS]
