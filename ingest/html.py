@@ -14,6 +14,7 @@ from ingest.metadata import is_furniture_element, page_metadata
 from ingest.structure import CODE, DEFINITION, HEADING, ITEM, PARAGRAPH, QUOTE, ROW, Block
 
 _BLOCK_TAGS = {"head", "p", "list", "item", "quote", "code", "table", "row", "cell", "graphic", "div", "lb"}
+_BLOCKS_BESIDE_TEXT = _BLOCK_TAGS - {"code", "lb"}  # a list item holding one of these holds no inline text alone
 
 
 @dataclass
@@ -393,7 +394,7 @@ def _is_block(child) -> bool:
 def _holds_inline_text(element) -> bool:
     """A paragraph, heading or cell, or a list item of no other blocks (a term "<dt><code>-p</code> spec</dt>")."""
     return element.tag in ("p", "head", "cell") or element.tag == "item" and not any(
-        child.tag in _BLOCK_TAGS - {"code", "lb"} for child in element)
+        child.tag in _BLOCKS_BESIDE_TEXT for child in element)
 
 
 def _text_before(child) -> str:

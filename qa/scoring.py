@@ -39,8 +39,8 @@ _QUESTION_TYPES = [
                           r"\b(recommends?|advises?|suggests?)\b|\bwhat (should|can) (i|we) do\b|"
                           r"\bshould (i|we)\b|\bis it (ok|okay|safe|wise|a good idea|a bad idea|better)\b", re.I)),
 ]
-_NUMBER_WORDS = ("zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|"
-                 "thousand|million|billion|trillion|dozen|half|once|twice|percent")
+_NUMBER_WORDS = ("zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+                 "hundred|thousand|million|billion|trillion|dozen|half|once|twice|percent")
 _HAS = {
     # a number as a number, not a name's digit ("git-log(1)", "v2", "gc.<pattern>.reflogExpire1")
     # "one" as a pronoun ("another one", "the one") counts nothing
@@ -104,9 +104,9 @@ _ASKS_FIGURE = re.compile(r"\bby what (vote|margin|majority|score)\b|\bwhat (exi
 # asks for a year or a date: the quotes must give one
 _ASKS_DATE = re.compile(r"\b(what|which) (year|decade|century|date) (did|does|do|is|was|were|will|has|had)\b|"
                         r"\bon what (date|day)\b", re.IGNORECASE)  # not "what date format does it use"
-_GIVES_DATE = re.compile(r"(?<![\d.])(1\d{3}|20\d\d)s?\b|\bcentury\b|\bmay \d|\d may\b|\b(january|february|march|april|june|july|"
-                         r"august|september|october|november|december|monday|tuesday|wednesday|thursday|friday|"
-                         r"saturday|sunday)\b", re.IGNORECASE)
+_GIVES_DATE = re.compile(r"(?<![\d.])(1\d{3}|20\d\d)s?\b|\bcentury\b|\bmay \d|\d may\b|"
+                         r"\b(january|february|march|april|june|july|august|september|october|november|december|"
+                         r"monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.IGNORECASE)
 # asks for a name: the quotes must hold a capitalised word the question does not
 _ASKS_NAME = re.compile(r"\bwhat (is|was|were|are) the names? of\b|\bwho (was|were|is) the (\w+ )?named\b",
                         re.IGNORECASE)
@@ -146,9 +146,10 @@ def missing_kind(question: str, texts: list[str]) -> str:
     if "quantity" in question_types(question) or _ASKS_FIGURE.search(asking):
         if not any(_HAS["quantity"].search(text) or _HAS["frequency"].search(text) for text in texts):
             return "no figure"
-        unit = _ASKED_UNIT.search(asking)
-        if unit and not _in_unit(_UNIT_FAMILY.get(unit[1].lower().rstrip("s"), unit[1].lower().rstrip("s")), texts):
-            return "no figure"
+        if unit := _ASKED_UNIT.search(asking):
+            asked = unit[1].lower().rstrip("s")
+            if not _in_unit(_UNIT_FAMILY.get(asked, asked), texts):
+                return "no figure"
     if _ASKS_DATE.search(asking) and not any(_GIVES_DATE.search(text) for text in texts):
         return "no date"
     if _ASKS_NAME.search(asking) and not _new_name(asking, texts):
@@ -296,7 +297,7 @@ def unquoted_subjects(question: str, quoted: list[str], titles: str, in_collecti
     another thing the collection also covers (DRD's slowdown quoted for "How much slower is Lackey?"). `titles`
     is the collection's titles as `folded_titles` gives them."""
     names = [_POSSESSIVE.sub("", name) for name in question_names(question)]
-    subjects = [name for name in names if (phrase := _title_phrase(name)) and f" {phrase} " in titles]
+    subjects = [name for name in names if (phrase := _title_phrase(_fold(name))) and f" {phrase} " in titles]
     missing = unmatched_names(question, quoted, in_collection) if subjects else []
     return [name for name in subjects if name in missing]
 
@@ -304,15 +305,11 @@ def unquoted_subjects(question: str, quoted: list[str], titles: str, in_collecti
 def folded_titles(titles: Iterable[str]) -> str:
     """The titles one a line, their words folded and one space apart (each line padded with a space), for
     unquoted_subjects to search with a plain substring test."""
-    folded = _COMBINING.sub("", unicodedata.normalize("NFKD", "\n".join(titles).lower()))
-    return "\n".join(f" {' '.join(_TITLE_WORD.findall(line))} " for line in folded.split("\n"))
+    return "\n".join(f" {_title_phrase(line)} " for line in _fold("\n".join(titles)).split("\n"))
 
 
-def _title_phrase(name: str) -> str:
-    return " ".join(_TITLE_WORD.findall(_COMBINING.sub("", unicodedata.normalize("NFKD", name.lower()))))
-
-
-_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+def _title_phrase(folded: str) -> str:
+    return " ".join(_TITLE_WORD.findall(folded))
 
 
 _TITLE_WORD = re.compile(r"[^\W_]+(?:[.'’-][^\W_]+)*")
