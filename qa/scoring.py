@@ -23,7 +23,13 @@ _QUESTION_TYPES = [
     ("quantity", re.compile(r"\bhow (many|much|long|old|far|big|large|high|often|fast|tall|deep|wide)\b|"
                             r"\bwhat (percentage|percent|number|proportion|amount|size|share|rate)\b|"
                             r"\bwhat (is|was|are|were) the (\w+ )?(size|number|length|limit|amount|percentage|"
-                            r"proportion|rate|cost|price|weight|population)s? (of|in)\b", re.I)),
+                            r"proportion|rate|cost|price|weight|population)s? (of|in)\b|"
+                            # "what is the company's valuation", "what was the apartment's value" (not "the idealized
+                            # value of imperialism", nor an option's "default value")
+                            r"\bwhat (is|was|are|were) ((the|its|his|her|their) ([\w-]+['’]s )?|[\w-]+['’]s )"
+                            r"(?!default )(\w+ )?(valuation|cost|price)s?\b|"
+                            r"\bwhat (is|was|are|were) (the |its |his |her |their )?([\w-]+['’]s |(market|net|total|"
+                            r"estimated|assessed|appraised|resale|dollar) )(value|worth)\b", re.I)),
     # "when did …", not a clause ("how old was he when he died", "when I load graphicx, should I …")
     ("time", re.compile(r"\bwhen\b(?!\s+(i|you|we|they|he|she|it|a|an|the|my|your|our|their|his|her|its|this|these|"
                         r"those|there|someone|somebody|people|one)\b)|\bwhat (year|date|time|day|month|century|decade|"
@@ -144,7 +150,8 @@ def missing_kind(question: str, texts: list[str]) -> str:
     if _YES_NO.match(asking):  # asks whether, not how much, when or who
         return ""
     if "quantity" in question_types(question) or _ASKS_FIGURE.search(asking):
-        if not any(_HAS["quantity"].search(text) or _HAS["frequency"].search(text) for text in texts):
+        given = _figures(question)
+        if not any(_new_figure(text, kind, given) for text in texts for kind in ("quantity", "frequency")):
             return "no figure"
         if unit := _ASKED_UNIT.search(asking):
             asked = unit[1].lower().rstrip("s")
@@ -155,6 +162,20 @@ def missing_kind(question: str, texts: list[str]) -> str:
     if _ASKS_NAME.search(asking) and not _new_name(asking, texts):
         return "no name"
     return ""
+
+
+def _figures(text: str) -> set[str]:
+    return {_figure(m) for kind in ("quantity", "frequency") for m in _HAS[kind].finditer(text)}
+
+
+def _figure(match: re.Match) -> str:
+    return match.group().lower().rstrip(".,")  # "in 2017." gives the figure of "the 2017 statement"
+
+
+def _new_figure(text: str, kind: str, given: set[str]) -> bool:
+    """Whether the text holds a figure of `kind` besides those `given` by the question: "in 2017" repeats the
+    question's year, it does not answer "what was its value in 2017"."""
+    return any(_figure(m) not in given for m in _HAS[kind].finditer(text))
 
 
 def _new_name(question: str, texts: list[str]) -> bool:
@@ -175,6 +196,7 @@ def feature_matrix(question: str, question_words: set[str], sentences: list[str]
     idf = _pool_idf(sentence_words)
     question_weight = sum(idf.get(w, idf_default(len(sentence_words))) for w in question_words) or 1.0
     question_names = {w.lower() for w in _CAPITALISED.findall(question)}
+    given = _figures(question)
 
     def rare_share(words: set[str]) -> float:
         """The share of the question's rarity-weighted words that `words` hold."""
@@ -194,7 +216,7 @@ def feature_matrix(question: str, question_words: set[str], sentences: list[str]
             max((float(similarities[j]) for j in neighbours[i]), default=0.0),
             passage_scores[i],
             math.log1p(len(text.split())),
-            float("quantity" in types and bool(_HAS[quantity_kind].search(text))),
+            float("quantity" in types and _new_figure(text, quantity_kind, given)),
             float("time" in types and bool(_HAS["time"].search(text))),
             float(bool(types & {"person", "place"}) and bool(names)),
             float("reason" in types and bool(_HAS["reason"].search(text))),

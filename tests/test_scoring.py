@@ -273,3 +273,18 @@ def test_a_name_is_written_in_a_text_whole_in_any_case():
     assert written_in("Unix", ["Some Unix-alike systems remove files under /tmp."])
     assert written_in("XML", ["Each package installs one xml file."])
     assert not written_in("RISC-V", ["It runs on RISC-VI boards."]) and not written_in("Lackey", ["Lackeys"])
+
+
+def test_a_figure_the_question_gives_does_not_answer_it():
+    from qa.scoring import missing_kind
+
+    question = "What was the apartment's value cut to on his 2017 statement?"
+    assert "quantity" in question_types(question)
+    assert "quantity" not in question_types("What was the idealized value of imperialism?")
+    assert "quantity" not in question_types("What is the default value of core.compression?")
+    repeats = "The triplex was devalued on his financial statement in 2017."
+    answers = "The value of the apartment fell to roughly $116.8 million in 2017."
+    assert feature_of(question, {"apartment", "value", "cut", "2017", "statement"}, [repeats, answers],
+                      "quantity_match") == [0.0, 1.0]
+    assert missing_kind("How many cameras were installed in 2023?", ["Cameras went up in 2023."]) == "no figure"
+    assert missing_kind("How many cameras were installed in 2023?", ["In 2023, 21 cameras went up."]) == ""
