@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import re
-import string
 
 from evaluation.datasets import Question, Span
 from evaluation.records import CurvePoint, JudgedAnswer, JudgedCitation, RankedHit, Row
@@ -17,16 +16,16 @@ from evaluation.records import CurvePoint, JudgedAnswer, JudgedCitation, RankedH
 RANKS = (1, 5, 10)
 BEIR_DEPTH = 100  # documents ranked per BEIR query, for recall@100
 ROW_HITS = 10  # hits kept per question in report.json
-_PUNCTUATION_TO_SPACE = str.maketrans(string.punctuation, " " * len(string.punctuation))
+_PUNCTUATION = re.compile(r"[^\w\s]|_")  # any script's punctuation and symbols: “quoted” words are words too
 
 
 # -- metrics on one question -------------------------------------------------------------------------------
 
 def normalize_answer(text: str) -> str:
-    """SQuAD's normalisation (lower case, no articles, single spaces) except that punctuation becomes a space
-    rather than vanishing, so it separates words: "subprocess.CalledProcessError" holds the answer
+    """SQuAD's normalisation (lower case, no articles, single spaces) except that punctuation, any script's,
+    becomes a space rather than vanishing, so it separates words: "subprocess.CalledProcessError" holds the answer
     "CalledProcessError". Both sides are normalised alike, so "1,000" and "U.S." still match themselves."""
-    text = text.lower().translate(_PUNCTUATION_TO_SPACE)
+    text = _PUNCTUATION.sub(" ", text.lower())
     return " ".join(re.sub(r"\b(a|an|the)\b", " ", text).split())
 
 

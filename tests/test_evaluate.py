@@ -34,6 +34,8 @@ def test_squad_normalisation_and_whole_word_containment():
 def test_punctuation_separates_words_in_answers():
     assert normalize_answer("raises subprocess.CalledProcessError!") == "raises subprocess calledprocesserror"
     assert contains_answer("It raises subprocess.CalledProcessError.", ["CalledProcessError"])
+    assert contains_answer("Mann calls it “misguided policy advocacy.”", ["misguided policy advocacy"])
+    assert contains_answer("l’État, «c’est moi»", ["c'est moi"]), "a typographic apostrophe is an apostrophe"
     assert not contains_answer("It raises CalledProcessErrors.", ["CalledProcessError"])
     assert contains_answer("set gc.pruneExpire to 2.weeks.ago", ["2.weeks.ago"])
     assert contains_answer("default is 2 weeks ago", ["2.weeks.ago"]), "both sides normalise alike"
