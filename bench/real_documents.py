@@ -176,7 +176,9 @@ def section(results: dict, command: str) -> str:
         f"git-html, latex-pdf and news-html are the real pages of `{BENCHMARKS}/<set>/docs` with their "
         f"`questions.jsonl`; the seed dev set is asked of `{SEED_CORPUS}`; SQuAD is scored over all 48 articles in "
         f"one index. Each cell reads *before → now*: before is commit {BEFORE_COMMIT} measured with the same "
-        f"evaluation code; a blank cell does not apply to its row.",
+        f"evaluation code (for the three real sets, the code before answer matching took non-ASCII punctuation "
+        f"such as “ ” ’ as a gap between words: their before figures may be low by a question); a blank cell does "
+        f"not apply to its row.",
         markdown_table(headers, rows),
         TARGETS_TEXT])
 
