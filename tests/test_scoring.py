@@ -282,6 +282,9 @@ def test_a_figure_the_question_gives_does_not_answer_it():
     assert "quantity" in question_types(question)
     assert "quantity" not in question_types("What was the idealized value of imperialism?")
     assert "quantity" not in question_types("What is the default value of core.compression?")
+    assert "quantity" in question_types("What's the most results cargo search can return in one go?")
+    assert "quantity" in question_types("What is the maximum depth?")
+    assert "quantity" not in question_types("What is the most dangerous animal there?")
     repeats = "The triplex was devalued on his financial statement in 2017."
     answers = "The value of the apartment fell to roughly $116.8 million in 2017."
     assert feature_of(question, {"apartment", "value", "cut", "2017", "statement"}, [repeats, answers],
