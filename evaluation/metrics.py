@@ -108,7 +108,7 @@ def answer_body(answer: dict) -> str:
     text = answer["answer"]
     for title in {c["title"] for c in answer["citations"] if c.get("title")}:
         quoted = re.escape(f"“{title}”")
-        text = re.sub(rf"According to {quoted}:|(?:^|(?<=\] ))[^\[\]]*?, the author of {quoted}, writes:", " ", text)
+        text = re.sub(rf"According to {quoted}:|(?:^|(?<=\] ))[^\[\]]*?, the authors? of {quoted}, writes?:", " ", text)
     return text
 
 

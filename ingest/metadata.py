@@ -592,7 +592,8 @@ _NOT_NAME_WORDS = frozenset(
     "search advertisement advertising the no says said via photo photos image images video "
     "monday tuesday wednesday thursday friday saturday sunday today yesterday updated published "
     "website email e-mail rss twitter facebook instagram linkedin github youtube tiktok mastodon "
-    "print printable reprint reprints bookmark listen download".split()  # buttons beside a byline
+    "print printable reprint reprints bookmark listen download "  # buttons beside a byline
+    "wire wires newswire service agency".split()  # "CNN Wire", "News Service": a feed, not a writer
 )
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
            "october", "november", "december")

@@ -8,6 +8,7 @@ from ingest.structure import section_at
 from qa.evidence import Evidence
 from schema import Answer, Citation, Document, Hit
 
+_SEVERAL_NAMES = re.compile(r" and |, (?!(jr|sr|phd|md)\b)", re.IGNORECASE)  # "Ann Lee and Bo Wu", "A, B and C"
 _ABOUT_THE_AUTHOR = re.compile(r"\b(author|writer|columnist|argue|argues|opinion|view|think|thinks|believe)\b",
                                re.IGNORECASE)
 
@@ -53,6 +54,11 @@ def _lead_in(question: str, document: Document) -> str:
     if author and author.casefold() == document.metadata.get("site", "").casefold():
         author = ""  # a publication credited as its own author ("CBS News") is not a writer to quote
     if author and (_ABOUT_THE_AUTHOR.search(question) or "say" in question.lower()):
+        names = [name.strip() for name in author.split(";") if name.strip()]  # "A; B" as metadata lists them
+        if len(names) > 1:
+            author = f"{', '.join(names[:-1])} and {names[-1]}"
+        if len(names) > 1 or _SEVERAL_NAMES.search(author):
+            return f"{author}, the authors of “{document.title}”, write:"
         return f"{author}, the author of “{document.title}”, writes:"
     return f"According to “{document.title}”:"
 

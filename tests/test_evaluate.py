@@ -175,6 +175,9 @@ def test_the_article_title_in_the_lead_in_is_not_an_answer():
     by_author = answer("He was born. [1] Ann Lee, the author of “Nikola Tesla”, writes: Tesla came in 1884. [2]",
                        [citation(2, "d", 0, 20, "Tesla came in 1884.", title="Nikola Tesla")])
     assert answer_body(by_author).split() == ["He", "was", "born.", "[1]", "Tesla", "came", "in", "1884.", "[2]"]
+    by_authors = answer("Ann Lee and Bo Wu, the authors of “Nikola Tesla”, write: Tesla came in 1884. [1]",
+                        [citation(1, "d", 0, 20, "Tesla came in 1884.", title="Nikola Tesla")])
+    assert answer_body(by_authors).split() == ["Tesla", "came", "in", "1884.", "[1]"]
 
 
 def test_a_quote_naming_the_title_holds_the_answer():

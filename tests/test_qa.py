@@ -398,3 +398,17 @@ def test_a_list_quote_too_long_for_all_its_items_ends_with_a_whole_item(tmp_path
     quotes = markdown_quotes("# Release\n\nBefore a release, do the following:\n\n"
                              + "".join(f"- {item}\n" for item in items), tmp_path)
     assert quotes[0] == "Before a release, do the following:\n\nRun the tests first."
+
+
+def test_the_lead_in_names_one_author_or_several_in_the_right_number():
+    from qa.answer import _lead_in
+    from schema import Document
+
+    def lead_in(author: str) -> str:
+        return _lead_in("What does the author say?", Document(id="x", title="T", text="t", source="s",
+                                                              metadata={"author": author}))
+
+    assert lead_in("Ann Lee") == "Ann Lee, the author of “T”, writes:"
+    assert lead_in("Martin Luther King, Jr.") == "Martin Luther King, Jr., the author of “T”, writes:"
+    assert lead_in("Ann Lee; Bo Wu") == "Ann Lee and Bo Wu, the authors of “T”, write:"
+    assert lead_in("Dana Ford, Tom Watkins and Bo Wu") == "Dana Ford, Tom Watkins and Bo Wu, the authors of “T”, write:"
