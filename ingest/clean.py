@@ -125,6 +125,8 @@ _FURNITURE_BLOCK = re.compile(
     r"was this (article|page|post|story) (helpful|useful)\b.*|did you (find|like|enjoy) this\b.*|"
     r"(have|got) a (news )?tip\b.*|\d+ comments?|(leave|post|add|join) (a |the )?(comment|reply|discussion)\b.*|"
     r"comments are closed|keywords|tags|topics|categories|filed under\b.*|"
+    r"add to (cart|basket|bag)\b.*|(buy|shop) now(:.*)?|loading( [\w-]+){0,3}|"  # a shop box, a placeholder
+    r"[-–—]*\s*by [^@]{1,60}? follow @\w+|"  # a sign-off with the writer's handle
     r"write to [^@]{1,60}? at \S+@\S+|[^\s:/@]+@[^\s:/@]+\.\w+( \(end\))?)"  # a writer's address
     r"[\s:.!?»›→>]*$", re.IGNORECASE)
 # "By Elena Marsh", "Written by: Maria Okafor": the byline, kept as the author, not as article text.
@@ -138,6 +140,8 @@ _FURNITURE_ANYWHERE = re.compile(
     r"(send|submit|write) (us )?(a |your )?letters?( to the editor)?\b.{0,40}\b(letters@|publish|editor)|"
     r"follow (us|me|him|her|them) on (twitter|x|facebook|instagram|linkedin|mastodon|threads|bluesky)|"
     r"\bsign up (here|now|today)\W*$|copyright\s*©|\ball rights reserved\b|"
+    r"\bshare your (videos|photos|pictures|stories|experiences?)\b[^.]{0,60}\b(with us|at \w+)|"  # a call for reports
+    r"\bare affiliate links\b|\bwe (may )?earn (a |an )?(small )?(commission|fee)\b|"  # an affiliate disclosure
     r"\b(photo|image|picture)s?( credit| source)?:\s*[^.]{1,60}$)",  # a caption ending in its credit
     re.IGNORECASE)
 # "[Our Latest Forecast: Who Will Win?]", "A SIMPLE GUIDE: How do I protect myself?": links to other stories

@@ -89,7 +89,8 @@ def test_prose_that_merely_starts_like_furniture_is_kept():
              "Sponsored by Senator Smith, the bill passed.", "Follow him and you will see.", "By Friday.",
              "Look at the photo: it shows the dam at dawn.", "WATCH the river: it rises fast.",
              "We read the terms [see the appendix] with care.", "Next: we call ffi_call with the prepared cif.",
-             "Up: the stack grows upward, next: the heap."]
+             "Up: the stack grows upward, next: the heap.", "Loading the truck took three hours.",
+             "Buy now, pay later schemes have grown fast.", "He shared your stories at the meeting."]
     assert not any(is_furniture_block(Block("paragraph", text)) for text in prose)
     furniture = ["Read more: Harbour wall to be raised", "Related stories", "12 comments", "By Elena Marsh",
                  "Sign up for our daily newsletter to get the news delivered to your inbox.", "Photo: J. Reed",
@@ -97,7 +98,10 @@ def test_prose_that_merely_starts_like_furniture_is_kept():
                  "The mayor at the daily briefing. Photo: Jonathan Nackstrand/AFP",
                  "[Our Latest Forecast: Who Will Win The Primary?]", "A SIMPLE GUIDE: How do I protect myself?",
                  "From the book The Great Democracy. Copyright © 2019 by the author. All rights reserved.",
-                 "Next: Closure Example, Previous: Multiple ABIs, Up: Using libffi [Index]"]
+                 "Next: Closure Example, Previous: Multiple ABIs, Up: Using libffi [Index]",
+                 "ADD TO CART: US$25 Gift Card", "Loading weather data ...", "-- By Ann Lee Follow @annlee",
+                 "Caught in the storm? Please share your videos, pictures and stories at iReport.",
+                 "Some of the links on this site are affiliate links: we may earn a small commission."]
     assert all(is_furniture_block(Block("paragraph", text)) for text in furniture)
 
 
