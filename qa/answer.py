@@ -57,7 +57,7 @@ def _lead_in(question: str, document: Document) -> str:
         names = [name.strip() for name in author.split(";") if name.strip()]  # "A; B" as metadata lists them
         if len(names) > 1:
             author = f"{', '.join(names[:-1])} and {names[-1]}"
-        if len(names) > 1 or _SEVERAL_NAMES.search(author):
+        if _SEVERAL_NAMES.search(author):
             return f"{author}, the authors of “{document.title}”, write:"
         return f"{author}, the author of “{document.title}”, writes:"
     return f"According to “{document.title}”:"

@@ -31,8 +31,8 @@ _QUESTION_TYPES = [
                             r"\bwhat (is|was|are|were) (the |its |his |her |their )?([\w-]+['’]s |(market|net|total|"
                             r"estimated|assessed|appraised|resale|dollar) )(value|worth)\b|"
                             # "what's the maximum …", "what's the most results it returns" (not "the most famous")
-                            r"\bwhat(['’]s| is| was| are| were) the (maximum|minimum|max|min)\b|"
-                            r"\bwhat(['’]s| is| was| are| were) the (most|fewest|least) \w+[^\Wsu]s\b", re.I)),
+                            r"\bwhat(['’]s| is| was| are| were) the ((maximum|minimum|max|min)|(most|fewest|least) "
+                            r"\w+[^\Wsu]s)\b", re.I)),
     # "when did …", not a clause ("how old was he when he died", "when I load graphicx, should I …")
     ("time", re.compile(r"\bwhen\b(?!\s+(i|you|we|they|he|she|it|a|an|the|my|your|our|their|his|her|its|this|these|"
                         r"those|there|someone|somebody|people|one)\b)|\bwhat (year|date|time|day|month|century|decade|"
