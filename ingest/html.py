@@ -101,13 +101,13 @@ def _without_masthead(blocks: list[Block], site: str) -> list[Block]:
 def _prepared(html: str) -> str:
     """The page as trafilatura should read it (each step below says what it fixes); a page with nothing to change
     is given back as it was."""
-    if not any(tag in html for tag in ("<sup", "<pre", "<table", "<math", "<figure", 'href="#')):
+    if not any(tag in html for tag in ("<sup", "<pre", "<table", "<math", "<figure", 'href="#', "<br")):
         return html
     tree = _parsed(html)
     if tree is None:
         return html
     changes = (_raise_note_marks(tree) + _without_permalinks(tree) + _without_hidden_lines(tree)
-               + _text_divs_as_paragraphs(tree)
+               + _text_divs_as_paragraphs(tree) + _broken_text_as_paragraphs(tree)
                + _code_variants_apart(tree) + _mark_preformatted_as_code(tree) + _listings_as_blocks(tree)
                + _admonitions_as_text(tree) + _formulas_as_text(tree))
     from lxml import html as lxml_html
@@ -206,6 +206,72 @@ def _text_divs_as_paragraphs(tree) -> int:
             div.tag = "p"
             changed += 1
     return changed
+
+
+# the elements that hold a page's text laid out with blank lines ("…at all times, <b>the contract…</b><br><br>")
+_TEXT_BOXES = ("div", "section", "article", "main", "body", "blockquote", "center")
+# elements that break the text around them: never inside a paragraph
+_BREAKING = frozenset({"div", "p", "ul", "ol", "dl", "table", "pre", "blockquote", "figure", "section", "article",
+                       "aside", "header", "footer", "nav", "form", "hr", "h1", "h2", "h3", "h4", "h5", "h6", "iframe"})
+_EMPHASIS = frozenset({"b", "strong", "em", "i", "u", "span", "font"})
+_INLINE = _EMPHASIS | {"a", "mark", "small", "big", "cite", "abbr", "q", "s", "strike", "ins", "del"}
+
+
+def _broken_text_as_paragraphs(tree) -> int:
+    """Text a page lays out with blank lines (two <br> or more) instead of paragraphs, read as one paragraph per
+    line: trafilatura starts a new paragraph at each link, italic or bold in such text ("Morales had just signed on
+    to guard" | "Queen Miri, the $70 million yacht"), and runs the text on over a picture set between two lines
+    ("exciting news.\"From now on"). So the line's links and emphasis become plain text, and the text after a
+    block starts a line of its own."""
+    boxes = [box for box in tree.xpath("|".join(f"//{tag}[count(br) > 1]" for tag in _TEXT_BOXES))
+             if _blank_line_laid(box)]
+    for box in boxes:
+        _as_lines(box)
+    return len(boxes)
+
+
+def _blank_line_laid(box) -> bool:
+    """Whether the box holds prose of its own (not only in child elements) parted by blank lines."""
+    own_text = (box.text or "") + "".join(child.tail or "" for child in box)
+    breaks, blank_line = 0, False
+    for child in box:
+        breaks = breaks + 1 if child.tag == "br" else 0
+        blank_line = blank_line or breaks > 1
+        if (child.tail or "").strip():
+            breaks = 0
+    return blank_line and len(own_text.split()) >= 20
+
+
+def _as_lines(box) -> None:
+    """The box's links and emphasis as plain text, a line of bold alone as a heading, and a line of its own for
+    the text after a block."""
+    for child in box:
+        if child.tag in _EMPHASIS and not child.xpath(".//a") and _line_of_its_own(child) \
+                and _reads_as_heading(child.text_content()):
+            child.tag = "h3"  # '<span class="BoldGrey">Journey to "the dark side"</span>' between blank lines
+    while inline := [child for child in box if child.tag in _INLINE]:
+        for child in inline:
+            child.drop_tag()  # its text and children stay in the box
+    for child in box:
+        if child.tag in _BREAKING and (child.tail or "").strip():
+            line = box.makeelement("br")
+            line.tail, child.tail = child.tail, None
+            child.addnext(line)
+
+
+def _line_of_its_own(element) -> bool:
+    """Whether an element of a box's text is all of its line: nothing but a line break or the box's edge on
+    either side."""
+    before, after = element.getprevious(), element.getnext()
+    text_before = before.tail if before is not None else element.getparent().text
+    return (not (text_before or "").strip() and not (element.tail or "").strip()
+            and (before is None or before.tag == "br") and (after is None or after.tag == "br"))
+
+
+def _reads_as_heading(text: str) -> bool:
+    """A few words not ending as a sentence or clause does: "Spying, stealing diapers, and burglary plans"."""
+    words = text.split()
+    return 0 < len(words) <= 12 and not text.rstrip().endswith((".", ",", ";", ":", "!"))
 
 
 def _reads_as_statement(text: str) -> bool:

@@ -356,3 +356,30 @@ def test_prose_code_and_addresses_under_or_like_news_furniture_are_kept(tmp_path
     assert texts == [prose.strip(), "Recommended", "git clone https://example.org/repo.git", "Read next",
                      "Which backend should I choose?", "git@github.com:octocat/hello-world.git",
                      "Contact the security team at security@example.org."]
+
+
+def test_a_page_laid_out_with_blank_lines_keeps_each_paragraph_whole_with_its_links_and_emphasis(tmp_path):
+    picture = ("<div class='article-image'><a href='/image/full.png'><img src='/image/large.png' alt=''></a>"
+               "<div class='image-caption'><br /><span class='caption'>The firm's owner at a fair</span></div></div>")
+    path = tmp_path / "br-laid.html"
+    path.write_text(
+        "<html><head><title>The American friends</title></head><body><div class='article-body'>"
+        "Days later, he returned to his company's headquarters in Jerez de Frontera, Spain with exciting news."
+        f"{picture}\"From now on, we're in the first division,\" he announced to his employees.\n<br /><br />\n"
+        "Morales had just signed on to guard <a href='https://example.org/yacht'><em>Queen Miri</em></a>, the $70 "
+        "million yacht of a casino tycoon. Given that the tycoon already had a security team, "
+        "<strong>the contract was clearly the cover for an espionage campaign. </strong>\n<br /><br />\n"
+        "<span class='BoldGrey'>Journey to \"the dark side\"</span>\n<br /><br />\n"
+        "In November 2002, the <em>LA Times</em> reported on the task force.<br />It occupied a whole floor."
+        "</div></body></html>")
+    assert [(kind, text) for kind, _, text in blocks(load(path))] == [
+        ("paragraph", "Days later, he returned to his company's headquarters in Jerez de Frontera, Spain with "
+                      "exciting news."),
+        ("paragraph", "\"From now on, we're in the first division,\" he announced to his employees."),
+        ("paragraph", "Morales had just signed on to guard Queen Miri, the $70 million yacht of a casino tycoon. "
+                      "Given that the tycoon already had a security team, the contract was clearly the cover for "
+                      "an espionage campaign."),
+        ("heading", "Journey to \"the dark side\""),
+        ("paragraph", "In November 2002, the LA Times reported on the task force."),
+        ("paragraph", "It occupied a whole floor."),
+    ]
