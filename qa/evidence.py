@@ -199,14 +199,18 @@ def candidate_features(question: str, candidates: list[Evidence], similarities: 
     # a passage's retrieval score against the best one's: two passages scored alike weigh alike, whatever their ranks
     best = max((hit.score for hit in hits), default=0.0)
     score_of = {hit.chunk.id: min(1.0, max(0.0, hit.score / best)) if best > 0 else 1.0 / hit.rank for hit in hits}
-    same_block = [(c.chunk.doc_id, c.paragraph) for c in candidates]
-    neighbours = [[j for j in (i - 1, i + 1) if 0 <= j < len(candidates) and same_block[j] == same_block[i]]
-                  for i in range(len(candidates))]
-    return scoring.feature_matrix(
-        question, content_words(question), [c.text for c in candidates], [content_words(c.text) for c in candidates],
-        similarities, neighbours, [score_of.get(c.chunk.id, 0.0) for c in candidates],
-        [c.whole for c in candidates], content_words(scoring.focus_phrase(question)),
+    # in reading order, so a sentence's neighbours are those beside it in its paragraph, whichever passage holds them
+    order = sorted(range(len(candidates)), key=lambda i: (candidates[i].chunk.doc_id, candidates[i].start))
+    read = [candidates[i] for i in order]
+    same_block = [(c.chunk.doc_id, c.paragraph) for c in read]
+    neighbours = [[j for j in (i - 1, i + 1) if 0 <= j < len(read) and same_block[j] == same_block[i]]
+                  for i in range(len(read))]
+    features = scoring.feature_matrix(
+        question, content_words(question), [c.text for c in read], [content_words(c.text) for c in read],
+        similarities[order], neighbours, [score_of.get(c.chunk.id, 0.0) for c in read],
+        [c.whole for c in read], content_words(scoring.focus_phrase(question)),
         scoring.question_types(asked or question))
+    return features[np.argsort(order)]
 
 
 def passage_texts(found: list[Hit] | list[Evidence], documents: dict[str, Document]) -> list[str]:

@@ -176,6 +176,26 @@ def test_a_passage_scored_as_well_as_the_first_weighs_as_much_whatever_its_rank(
     assert passage_scores([0.95, 0.30]) == [1.0, 0.316], "a much weaker passage weighs less"
 
 
+def test_sentences_side_by_side_in_a_paragraph_are_neighbours_whichever_passages_were_found_between():
+    from qa.evidence import candidate_features, candidate_sentences
+    from schema import Chunk, Document, Hit
+
+    first = "The small package xfp defined the commands fpeval and inteval for document authors. "
+    second = "These two commands have now been moved into the kernel of the format itself."
+    other = "The class guide explains how a package loads the options it was given."
+    documents = {"news": Document(id="news", title="News", source="news.pdf", text=first + second,
+                                  blocks=[[0, len(first + second), "paragraph", ""]]),
+                 "guide": Document(id="guide", title="Guide", source="guide.pdf", text=other)}
+    chunks = [Chunk(id=f"news#{i}", doc_id="news", index=i, text=text, start=start, end=start + len(text))
+              for i, (start, text) in enumerate([(0, first.strip()), (len(first), second)])]
+    chunks.append(Chunk(id="guide#0", doc_id="guide", index=0, text=other, start=0, end=len(other)))
+    hits = [Hit(chunks[1], 0.9, 1), Hit(chunks[2], 0.85, 2), Hit(chunks[0], 0.8, 3)]  # found apart
+    candidates = candidate_sentences(hits, documents, standalone=False)
+    assert [c.text for c in candidates] == [second, other, first.strip()]
+    features = candidate_features("Can I use fpeval without xfp?", candidates, np.array([0.2, 0.4, 0.6]), hits)
+    assert list(features[:, FEATURES.index("neighbour_similarity")]) == [0.6, 0.0, 0.2]
+
+
 def test_a_question_and_a_sentence_share_words_whatever_english_they_spell_them_in():
     from qa.evidence import content_words
 
