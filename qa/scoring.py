@@ -32,7 +32,12 @@ _QUESTION_TYPES = [
                             r"estimated|assessed|appraised|resale|dollar) )(value|worth)\b|"
                             # "what's the maximum …", "what's the most results it returns" (not "the most famous")
                             r"\bwhat(['’]s| is| was| are| were) the ((maximum|minimum|max|min)|(most|fewest|least) "
-                            r"\w+[^\Wsu]s)\b", re.I)),
+                            r"\w+[^\Wsu]s)\b|"
+                            # "what is the highest weight I can give it" (not "the highest mountain")
+                            r"\bwhat(['’]s| is| was| are| were) the (highest|lowest|largest|smallest|biggest|greatest|"
+                            r"longest|shortest|average|typical|total) (size|number|length|limit|amount|percentage|"
+                            r"proportion|rate|cost|price|weight|population|value|score|count|speed|temperature|age)s?\b",
+                            re.I)),
     # "when did …", not a clause ("how old was he when he died", "when I load graphicx, should I …")
     ("time", re.compile(r"\bwhen\b(?!\s+(i|you|we|they|he|she|it|a|an|the|my|your|our|their|his|her|its|this|these|"
                         r"those|there|someone|somebody|people|one)\b)|\bwhat (year|date|time|day|month|century|decade|"
@@ -65,7 +70,8 @@ _HAS = {
                        r"today|yesterday|tomorrow|century|decade|weeks?|days?|months?|years?|hours?|minutes?|"
                        r"seconds?|ago|since|until|morning|evening|night|default)\b", re.I),
     "reason": re.compile(r"\b(because|since|due to|owing to|so that|in order to|as a result|that way|reason|"
-                         r"caused?|leads? to|so as to|thanks to|for fear|to avoid|to prevent|allows?|lets?)\b", re.I),
+                         r"caused?|leads? to|so as to|thanks to|for fear|to avoid|to prevent|allows?|lets?|"
+                         r"based on|named (after|for)|(comes?|came|derived?|derives|stems?) from)\b", re.I),
     # a means (an option such as --follow, a TeX command) or advice ("you should not", "always commit")
     "method": re.compile(r"\b(by|using|use|with|via|through|run|set|add|pass|option|command|should|must|always|"
                          r"never|avoid|better|best|(good|bad) idea|recommended|do not|don't)\b|`|"

@@ -17,6 +17,15 @@ def test_question_types_name_the_kind_of_thing_asked_for():
     assert question_types("Should I commit fixes to the oldest branch?") == {"method"}
     assert question_types("Which hyperref option hides the link boxes?") == {"method"}
     assert question_types("Which state flag shows a bear?") == {"place"}
+    assert question_types("What is the highest weight I can give a glob?") == {"quantity"}
+    assert question_types("What is the highest mountain in Wales?") == set(), "a superlative of a thing, not a figure"
+
+
+def test_a_why_question_is_answered_by_where_a_name_comes_from():
+    sentences = ["R is case sensitive, as are most UNIX based packages.",
+                 "The name is partly based on the first names of the first two R authors."]
+    assert feature_of("Why is the R language called R?", {"r", "language", "call"}, sentences,
+                      "reason_match") == [0.0, 1.0]
 
 
 def test_a_number_in_a_name_is_no_quantity():
