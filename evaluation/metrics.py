@@ -12,6 +12,7 @@ import re
 
 from evaluation.datasets import Question, Span
 from evaluation.records import CurvePoint, JudgedAnswer, JudgedCitation, RankedHit, Row
+from qa.answer import lead_in_pattern
 
 RANKS = (1, 5, 10)
 BEIR_DEPTH = 100  # documents ranked per BEIR query, for recall@100
@@ -107,8 +108,7 @@ def answer_body(answer: dict) -> str:
     Tesla still counts."""
     text = answer["answer"]
     for title in {c["title"] for c in answer["citations"] if c.get("title")}:
-        quoted = re.escape(f"“{title}”")
-        text = re.sub(rf"According to {quoted}:|(?:^|(?<=\] ))[^\[\]]*?, the authors? of {quoted}, writes?:", " ", text)
+        text = re.sub(lead_in_pattern(title), " ", text)
     return text
 
 

@@ -63,6 +63,18 @@ def _lead_in(question: str, document: Document) -> str:
     return f"According to “{document.title}”:"
 
 
+# What ends a lead-in, and the lead-ins themselves: the chat lays quotes out after them and the evaluation judges
+# an answer without them, so both read them with these patterns rather than with copies of _lead_in's wording.
+LEAD_IN_END = r"”:|writes?:"
+
+
+def lead_in_pattern(title: str = "") -> str:
+    """A regex of the lead-in naming the article called `title` (any article when empty), at the answer's start or
+    after a citation marker."""
+    quoted = f"“{re.escape(title)}”" if title else "“[^”\n]*”"
+    return rf"According to {quoted}:|(?:^|(?<=\] ))[^\[\]\n]{{0,200}}?, the authors? of {quoted}, writes?:"
+
+
 def _short(text: str, limit: int = 120) -> str:
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"

@@ -412,3 +412,19 @@ def test_the_lead_in_names_one_author_or_several_in_the_right_number():
     assert lead_in("Martin Luther King, Jr.") == "Martin Luther King, Jr., the author of “T”, writes:"
     assert lead_in("Ann Lee; Bo Wu") == "Ann Lee and Bo Wu, the authors of “T”, write:"
     assert lead_in("Dana Ford, Tom Watkins and Bo Wu") == "Dana Ford, Tom Watkins and Bo Wu, the authors of “T”, write:"
+
+
+def test_every_lead_in_is_read_back_as_one_by_the_chat_and_the_evaluation():
+    import re
+
+    from evaluation.metrics import answer_body
+    from qa.answer import _lead_in, lead_in_pattern
+    from schema import Document
+
+    for author in ("", "Ann Lee", "Martin Luther King, Jr.", "Ann Lee; Bo Wu"):
+        document = Document(id="x", title="Tesla [2]", text="t", source="s", metadata={"author": author})
+        lead_in = _lead_in("What does the author say?", document)
+        answer = f"{lead_in} Tesla was born in 1856. [1] {lead_in} He died in 1943. [2]"
+        assert re.match(lead_in_pattern(), answer) and re.match(lead_in_pattern("Tesla [2]"), answer)
+        assert answer_body({"answer": answer, "citations": [{"title": "Tesla [2]"}]}).split() == [
+            "Tesla", "was", "born", "in", "1856.", "[1]", "He", "died", "in", "1943.", "[2]"]

@@ -11,6 +11,7 @@ from pathlib import PurePath
 from urllib.parse import urlparse
 
 from ingest.structure import CODE, HEADING, document_spans
+from qa.answer import LEAD_IN_END, lead_in_pattern
 from qa.collection import IndexedArticle
 from schema import Answer, Citation, Document
 
@@ -26,10 +27,10 @@ _PLACED_MARKER = re.compile("\ue000(\\d+)\ue001")  # a citation's marker kept ap
 # A quote that spans lines (a definition-list term and its description, a code block) starts on a line of its own
 # after the lead-in or the previous marker, and what follows it starts on a new line after its marker, so the
 # term is not glued to the sentence before it. Only single newlines: paragraphs ("\n\n") are left as written.
-_MULTILINE_QUOTE_START = re.compile(r"(\[\d+\]|”:|writes?:) (?=(?:(?!\[\d+\])[^\n])+\n(?!\n))")
+_MULTILINE_QUOTE_START = re.compile(rf"(\[\d+\]|{LEAD_IN_END}) (?=(?:(?!\[\d+\])[^\n])+\n(?!\n))")
 _MULTILINE_QUOTE_END = re.compile(r"((?<!\n)\n(?!\n)(?:(?!\[\d+\])[^\n])+\[\d+\]) (?=\S)")
 # Quoted (offline) answers open with the lead-in naming the article; an LLM's own line breaks are left alone.
-_QUOTED_ANSWER = re.compile(r"According to “|[^\n]{0,200}?, the authors? of “")
+_QUOTED_ANSWER = re.compile(lead_in_pattern())
 
 
 def escape_html(text: str) -> str:
