@@ -50,13 +50,8 @@ def compose(question: str, chosen: list[Evidence], documents: dict[str, Document
 def _lead_in(question: str, document: Document) -> str:
     """A fixed connective naming the article, the only words of an answer that are not quoted. It names an author
     only when the document has one: reference pages and manuals have none, and inventing one misleads."""
-    author = document.metadata.get("author")
-    if author and author.casefold() == document.metadata.get("site", "").casefold():
-        author = ""  # a publication credited as its own author ("CBS News") is not a writer to quote
+    author = author_phrase(document.metadata)
     if author and (_ABOUT_THE_AUTHOR.search(question) or "say" in question.lower()):
-        names = [name.strip() for name in author.split(";") if name.strip()]  # "A; B" as metadata lists them
-        if len(names) > 1:
-            author = f"{', '.join(names[:-1])} and {names[-1]}"
         if _SEVERAL_NAMES.search(author):
             return f"{author}, the authors of “{document.title}”, write:"
         return f"{author}, the author of “{document.title}”, writes:"
@@ -73,6 +68,16 @@ def lead_in_pattern(title: str = "") -> str:
     after a citation marker."""
     quoted = f"“{re.escape(title)}”" if title else "“[^”\n]*”"
     return rf"According to {quoted}:|(?:^|(?<=\] ))[^\[\]\n]{{0,200}}?, the authors? of {quoted}, writes?:"
+
+
+def author_phrase(metadata: dict) -> str:
+    """The writer's name, or names as one phrase ("Ann Lee and Bo Wu" from metadata's "Ann Lee; Bo Wu"); "" when
+    there is none, or when the publication is credited as its own author ("CBS News"): no writer to name."""
+    author = metadata.get("author", "")
+    if not author or author.casefold() == metadata.get("site", "").casefold():
+        return ""
+    names = [name.strip() for name in author.split(";") if name.strip()]
+    return f"{', '.join(names[:-1])} and {names[-1]}" if len(names) > 1 else "".join(names)
 
 
 def _short(text: str, limit: int = 120) -> str:

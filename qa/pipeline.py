@@ -20,6 +20,7 @@ from index.stores import Store
 from qa.answer import abstention, compose
 from qa.citations import CANNOT_ANSWER, check, format_passages
 from qa.collection import Collection
+from qa.details import AskedDetail, asked_detail, detail_answer, which_article
 from qa.evidence import (Evidence, choose, focus, is_summary_question, lead_evidence, named_documents,
                          passage_texts, select_evidence)
 from qa.followup import condense_offline, format_history
@@ -103,6 +104,8 @@ class QAPipeline:
     def _grounds(self, question: str, query: str, search: "_Search") -> "_Grounds":
         """Retrieval and evidence for the question; `settled` is the answer when no generator is to be asked."""
         searched = self.retriever  # one index version per question, even if an upload swaps it meanwhile
+        if (asked := asked_detail(query)) and (told := self._detail(question, query, asked, search, searched)):
+            return _Grounds(question, query, told.hits, searched.store.documents, [], settled=told)
         query_vector = self.embedder.embed_query(query)  # once: retrieval and evidence scoring share it
         documents = searched.store.documents
         hits = self.search(query, search.k, search.method, search.doc_ids, query_vector, searched)
@@ -130,6 +133,23 @@ class QAPipeline:
                              if not written_in(name, _document_texts(chosen, documents))]:
             grounds.settled = abstention(question, hits, query, off_subject=off_subject)
         return grounds
+
+    def _detail(self, question: str, query: str, asked: AskedDetail, search: "_Search",
+                searched: Retriever) -> Answer | None:
+        """"Who wrote the article about …?": the byline (date, publication) of the article the question describes,
+        found as an answer about that subject would be; None when the page gives no such detail."""
+        documents = searched.store.documents
+        if asked.topic:
+            about = self._grounds(asked.topic, asked.topic, search)
+            if about.settled or not about.ranked:
+                return None  # no article is about that: the usual answer will say so
+            doc_id, hits = about.ranked[0].chunk.doc_id, about.hits
+        else:
+            scope = sorted(search.doc_ids if search.doc_ids is not None else documents)
+            if len(scope) != 1:
+                return which_article(question, query)
+            doc_id, hits = scope[0], [Hit(searched.store.chunk(f"{scope[0]}#0"), 1.0, 1)]
+        return detail_answer(question, asked, documents[doc_id], [h for h in hits if h.chunk.doc_id == doc_id], query)
 
     def search(self, query: str, k: int, method: str, doc_ids: set[str] | None = None,
                query_vector: np.ndarray | None = None, retriever: Retriever | None = None) -> list[Hit]:

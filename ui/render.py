@@ -106,10 +106,19 @@ def _turn_section(turn: int, entry, documents: dict[str, Document], open_: bool)
         if answer.query and answer.query != answer.question:
             searched = f'<p class="searched">Searched for: <q>{escape_html(answer.query)}</q></p>'
         body = "".join(_article(turn, group, documents.get(group[0].doc_id)) for group in by_article(answer.citations))
+    elif answer.answered and answer.hits and (document := documents.get(answer.hits[0].chunk.doc_id)):
+        body = _details_only(document)  # "Who wrote the article about …?": told from its page's byline and date
     else:
         body = '<p class="no-sources">No passage in the indexed articles answers this, so nothing is cited.</p>'
     return (f'<details class="turn-sources"{" open" if open_ else ""}>'
             f'<summary>Sources for <q>{escape_html(entry.question)}</q></summary>{searched}{body}</details>')
+
+
+def _details_only(document: Document) -> str:
+    return (f'<section class="source-article"><div class="source-title">{escape_html(document.title)}</div>'
+            f'<div class="source-meta">{_meta_line(document.metadata, document.source)}</div>'
+            '<p class="no-sources">Answered from the article\'s details (byline, date, publication), which its '
+            'page gives apart from the text, so no passage is quoted.</p></section>')
 
 
 def _why_no_sources(entry) -> str:

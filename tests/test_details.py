@@ -1,0 +1,70 @@
+"""Questions about an article itself (who wrote it, when, where it appeared) are answered from its page's details."""
+import pytest
+
+from index.build import update_index
+from qa.details import asked_detail
+from qa.pipeline import QAPipeline
+from ui.render import sources_html
+
+
+@pytest.fixture
+def pipeline(settings, embedder, corpus):
+    update_index([str(corpus)], settings, embedder, progress=False)
+    return QAPipeline(settings, embedder=embedder)
+
+
+@pytest.mark.parametrize("question, detail, topic", [
+    ("Who wrote the article about the cold wave in Korea?", "author", "the cold wave in Korea"),
+    ("Who is the author of the piece on Prelogar?", "author", "Prelogar"),
+    ("Who's the author of the Guardian column on academics?", "author", "Guardian academics"),
+    ("Who wrote it?", "author", ""),
+    ("When was the article about Tesla published?", "date", "Tesla"),
+    ("When did the Guardian piece on academics come out?", "date", "Guardian academics"),
+    ("What is the publication date of this article?", "date", ""),
+    ("Which site published the story about the robot hand?", "site", "the robot hand"),
+])
+def test_a_question_about_an_article_itself_says_which_detail_and_which_article(question, detail, topic):
+    asked = asked_detail(question)
+    assert (asked.detail, asked.topic) == (detail, topic)
+
+
+@pytest.mark.parametrize("question", [
+    "Who wrote the Declaration of Independence?",
+    "Who wrote the letter the article mentions?",  # asks about what the article says
+    "Who is the author of the book?",
+    "What publication published an article about Tesla in 1912?",  # some article the text cites
+    "When was it released?",  # a product, a film: not the article
+    "Who was the reporter who broke the story?",
+])
+def test_a_question_about_what_an_article_says_is_no_question_about_its_details(question):
+    assert asked_detail(question) is None
+
+
+def test_who_wrote_an_article_is_answered_from_its_byline_and_shown_with_its_details(pipeline):
+    answer = pipeline.ask("Who wrote the article about the river dam?")
+    assert (answer.answered, answer.text) == (True, "According to its page, “Rivers” is by Ann Lee (2021-03-04).")
+    assert {hit.chunk.doc_id for hit in answer.hits} == {"rivers"} and answer.citations == []
+    turn = type("Turn", (), {"question": answer.question, "answer": answer, "error": "", "stopped": False})
+    shown = sources_html([turn], pipeline.retriever.store.documents)
+    assert "Rivers" in shown and "Ann Lee · 2021-03-04" in shown and "no passage is quoted" in shown
+
+
+def test_an_article_without_a_byline_names_no_author_and_one_without_a_date_is_answered_from_its_text(pipeline):
+    no_author = pipeline.ask("Who wrote the article about trade across the border?")
+    assert (no_author.answered, no_author.text) == (False, "“Border” names no author on its page.")
+    no_date = pipeline.ask("When was the article about trade across the border published?")
+    assert not no_date.text.startswith("According to its page")
+
+
+def test_which_article_is_asked_back_unless_one_is_chosen_or_the_chat_is_about_one(pipeline):
+    assert pipeline.ask("Who wrote the article?").text.startswith("Which article do you mean?")
+    assert "is by Ann Lee" in pipeline.ask("Who wrote the article?", doc_ids={"rivers"}).text
+    history = [{"role": "user", "content": "What do the farmers along the river want?"},
+               {"role": "assistant", "content": "According to “Rivers”: Farmers along the river want a share."}]
+    assert pipeline.ask("When was it published?", history=history).text == (
+        "According to its page, “Rivers” was published on 2021-03-04 (by Ann Lee).")
+
+
+def test_an_article_nobody_indexed_is_not_given_a_byline(pipeline):
+    answer = pipeline.ask("Who wrote the article about bitcoin mining in Iceland?")
+    assert not answer.answered and "According to its page" not in answer.text
