@@ -149,22 +149,23 @@ def _in_unit(unit: str, texts: list[str]) -> bool:
     return any(pattern.search(text) for text in texts)
 
 
-def missing_kind(question: str, texts: list[str]) -> str:
+def missing_kind(question: str, texts: list[str], figure_texts: list[str] | None = None) -> str:
     """What the question asks for that none of the texts gives, as the abstention names it, or "": a figure for
-    how many, how much, how long or how often ("may time out" gives none), in the unit asked; a default for "by
-    default" ("run on 3 threads" in an example is no default). A yes/no question asks whether, not how much."""
+    how many, how much, how long or how often ("may time out" gives none), in the unit asked, from `figure_texts`
+    when given (the quotes that may give it); a default for "by default" ("run on 3 threads" in an example is no
+    default). A yes/no question asks whether, not how much."""
     asking = asking_sentence(question)
     if _ASKS_DEFAULT.search(asking) and not any(_STATES_DEFAULT.search(text) for text in texts):
         return "no default"
     if _YES_NO.match(asking):  # asks whether, not how much, when or who
         return ""
     if "quantity" in question_types(question) or _ASKS_FIGURE.search(asking):
-        given = _figures(question)
-        if not any(_new_figure(text, kind, given) for text in texts for kind in ("quantity", "frequency")):
+        given, telling = _figures(question), texts if figure_texts is None else figure_texts
+        if not any(_new_figure(text, kind, given) for text in telling for kind in ("quantity", "frequency")):
             return "no figure"
         if unit := _ASKED_UNIT.search(asking):
             asked = unit[1].lower().rstrip("s")
-            if not _in_unit(_UNIT_FAMILY.get(asked, asked), texts):
+            if not _in_unit(_UNIT_FAMILY.get(asked, asked), telling):
                 return "no figure"
     if _ASKS_DATE.search(asking) and not any(_GIVES_DATE.search(text) for text in texts):
         return "no date"

@@ -229,6 +229,9 @@ def test_a_how_many_question_wants_a_figure_and_a_by_default_one_a_default_but_a
     assert missing_kind("What is the size in bytes of a vtable?", ["There are two major DSTs."]) == "no figure"
     assert missing_kind("How many bytes does DHAT use per block?", ["It uses 16 bytes of each block."]) == ""
     assert missing_kind("How many seconds does it wait?", ["It waits 2 minutes."]) == ""
+    walked = ["He passed the facial recognition camera and walked eight minutes to the checkpoint."]
+    assert missing_kind("How many cameras are at the checkpoints?", walked + topical, figure_texts=topical) \
+        == "no figure", "a number only in a loosely related runner-up gives no figure"
     assert missing_kind("Where does cargo login save my token by default?",
                         ["Unless a provider is configured, the token is saved in credentials.toml."]) == ""
 
