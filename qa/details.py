@@ -42,7 +42,8 @@ _CONNECTIVE = re.compile(r"^\W*(?:about|on|of|from|that|which|in|by|covering|dis
 @dataclass(frozen=True)
 class AskedDetail:
     detail: str  # "author", "date" or "site"
-    topic: str  # what the article is about, as the question says it ("KBS the cold wave in Korea"), or ""
+    topic: str  # what the article is about, as the question says it ("the cold wave in Korea"), or ""
+    naming: str = ""  # the words naming the article itself ("KBS" in "the KBS article"), or ""
 
 
 def asked_detail(question: str) -> AskedDetail | None:
@@ -52,24 +53,23 @@ def asked_detail(question: str) -> AskedDetail | None:
         if match := pattern.search(question):
             naming, about = _NAMING_WORDS.search(match.group()), _ABOUT_WORDS.search(match.group())
             rest = _CONNECTIVE.sub("", question[match.end():]).strip(" ?!.,;:()")
-            parts = (naming.group(1) if naming else "", about.group(1) if about else "", rest)
-            topic = " ".join(part.strip() for part in parts if part.strip())
-            return AskedDetail(detail, topic)
+            topic = " ".join(part.strip() for part in (about.group(1) if about else "", rest) if part.strip())
+            return AskedDetail(detail, topic, naming.group(1).strip() if naming else "")
     return None
 
 
 def detail_answer(question: str, asked: AskedDetail, document: Document, hits: list[Hit],
                   query: str) -> Answer | None:
     """The article's byline, date or publication as its page gives them, said to come from there. A page without
-    a byline names no author (its text does not either: ingest took the byline from it); one without a date gives
-    None, for the usual answer from its text, which may state one."""
+    a byline is said to name no author (its text does not either: ingest took the byline from it); one without a
+    date gives None, for the usual answer from its text, which may state one."""
     title, metadata = f"“{document.title}”", document.metadata
     author, date = author_phrase(metadata), metadata.get("date", "")
     site = metadata.get("site") or urlparse(metadata.get("url", "")).hostname or ""
     if asked.detail == "author" and not author:
         shown = ", ".join(part for part in (site, date) if part)
         text = f"{title}{f' ({shown})' if shown else ''} names no author on its page."
-        return Answer(question=question, text=text, answered=False, citations=[], hits=hits, query=query)
+        return Answer(question=question, text=text, answered=True, citations=[], hits=hits, query=query)
     if asked.detail == "author":
         said, context = f"{title} is by {author}", (site, date)
     elif asked.detail == "date" and date:

@@ -172,7 +172,13 @@ def named_documents(question: str, doc_ids: Iterable[str], documents: Mapping[st
     graphics guide": by title, file name or site); empty when it names none of them, or all of them."""
     framings = [m.group() for sentence in re.split(r"(?<=[.!?])\s+", question.strip())
                 for m in _FRAMING.finditer(sentence)]
-    named = {w for w in set().union(*map(content_words, framings)) - _framing_words() if len(w) >= 3}
+    return documents_named(" ".join(framings), doc_ids, documents)
+
+
+def documents_named(words: str, doc_ids: Iterable[str], documents: Mapping[str, Document]) -> set[str]:
+    """Of these documents, the ones `words` name ("the Guardian", "the takeaways"), by a word of their title, file
+    name or site; empty when the words name none of them, or all of them."""
+    named = {w for w in content_words(words) - _framing_words() if len(w) >= 3}
     if not named:  # most questions: the documents are not even looked at
         return set()
     doc_ids = set(doc_ids)

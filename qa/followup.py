@@ -10,34 +10,51 @@ _ANAPHORA = re.compile(r"\b(there|it|its|he|him|his|she|her|they|them|their|this
                        r"the same|also|else|more|further)\b", re.IGNORECASE)
 # Words that point outside the question even when it names things of its own ("Why would Russia want it there?")
 _OUTWARD = re.compile(r"\b(there|then|he|him|his|she|her|the same|also|else|further)\b", re.IGNORECASE)
+_PERSONAL = frozenset({"he", "his", "she", "her"})  # may stand for a person the question itself names before them
 _PLACE_OR_TIME = re.compile(r"\b(there|then)\b", re.IGNORECASE)
 _QUESTION_WORDS = frozenset("what why how who whom whose when where which".split())
 # "… about X", "… on X": X is what the question asks about, to the end of its asking sentence.
 _TOPIC = re.compile(r"\b(?:about|on|regarding|concerning)\s+(.+?)[?.!]*$", re.IGNORECASE)
 
 
-def last_user_turns(history: list[dict] | None, n: int = 3) -> list[str]:
-    """The last user messages, newest first; history is chat messages {"role", "content"}."""
-    turns = [m.get("content") for m in (history or []) if m.get("role") == "user"]
-    return [t for t in reversed(turns) if isinstance(t, str) and t.strip()][:n]
-
-
 def condense_offline(question: str, history: list[dict] | None) -> str:
     """Without an LLM: a follow-up that points back ("there", "he", "that", a bare "Why?") and names nothing of its
     own gets the subject of the previous question appended, e.g. "Why would the US want personnel there? (Bagram)".
     One that names its own subject ("What does he think about Pakistan?") keeps it: only the previous question's
-    names that its pointing words can stand for are carried, never that question's topic in place of its own."""
-    previous = last_user_turns(history, 1)
+    names that its pointing words can stand for are carried, never that question's topic in place of its own.
+    The previous question is read as it was searched for, so a chain of follow-ups keeps the first one's subject."""
     # a bare "Why?" or "How so?" names nothing at all: it asks about what was asked before
-    if not previous or not (_ANAPHORA.search(question) or not content_words(question)):
+    if not (_ANAPHORA.search(question) or not content_words(question)):
+        return question
+    previous = _previous_search(history)
+    if not previous:
         return question
     if not (question_names(question) or _topic(question)):
-        subject = _subject_words(previous[0], exclude=content_words(question))
+        subject = _subject_words(previous, exclude=content_words(question))
         return f"{question} ({' '.join(subject)})" if subject else question
-    if not _OUTWARD.search(question):
+    if not _points_outward(question):
         return question  # "it" in a question naming its own subject ("… the Wikimedia Foundation … it …") is that
-    carried = _carried_names(previous[0], question)
+    carried = _carried_names(previous, question)
     return f"{question} ({' '.join(carried)})" if carried else question
+
+
+def _previous_search(history: list[dict] | None) -> str:
+    """The previous question as it was searched for: itself condensed against the chat before it, so "Which site
+    published it?" after "When was it published?" after "… the Assange article …" still asks about Assange."""
+    history = history or []
+    for at in range(len(history) - 1, -1, -1):
+        content = history[at].get("content")
+        if history[at].get("role") == "user" and isinstance(content, str) and content.strip():
+            return condense_offline(content, history[:at])
+    return ""
+
+
+def _points_outward(question: str) -> bool:
+    """Whether a word of the question stands for something outside it. "his" or "she" after a name the question
+    gives is that name's ("What did Pompeo call WikiLeaks in his first speech?")."""
+    named_at = [question.find(name) for name in question_names(question) if name in question]
+    return any(m.group().lower() not in _PERSONAL or not any(0 <= at < m.start() for at in named_at)
+               for m in _OUTWARD.finditer(question))
 
 
 def _topic(question: str) -> str:

@@ -21,8 +21,8 @@ from qa.answer import abstention, compose
 from qa.citations import CANNOT_ANSWER, check, format_passages
 from qa.collection import Collection
 from qa.details import AskedDetail, asked_detail, detail_answer, which_article
-from qa.evidence import (Evidence, choose, focus, is_summary_question, lead_evidence, named_documents,
-                         passage_texts, select_evidence)
+from qa.evidence import (Evidence, choose, documents_named, focus, is_summary_question, lead_evidence,
+                         named_documents, passage_texts, select_evidence)
 from qa.followup import condense_offline, format_history
 from qa.generators import Generator, LlmBusy, LlmLane, LlmTimedOut, make_generator
 from qa.prompts import render_messages
@@ -146,16 +146,22 @@ class QAPipeline:
         """"Who wrote the article about …?": the byline (date, publication) of the article the question describes,
         found as an answer about that subject would be; None when the page gives no such detail."""
         documents = searched.store.documents
-        if asked.topic:
-            about = self._grounds(asked.topic, asked.topic, search)
+        scope = set(search.doc_ids if search.doc_ids is not None else documents)
+        topic = asked.topic
+        if named := documents_named(asked.naming, scope, documents):  # "the Guardian article", "the KBS piece"
+            scope = named
+        elif asked.naming:
+            topic = f"{asked.naming} {topic}".strip()  # "the Adelson article": its subject, no name of it
+        if topic:
+            about = self._grounds(topic, topic, replace(search, doc_ids=scope))
             if about.settled or not about.ranked:
                 return None  # no article is about that: the usual answer will say so
             doc_id, hits = about.ranked[0].chunk.doc_id, about.hits
+        elif len(scope) == 1:
+            doc_id = next(iter(scope))
+            hits = [Hit(searched.store.chunk(f"{doc_id}#0"), 1.0, 1)]
         else:
-            scope = sorted(search.doc_ids if search.doc_ids is not None else documents)
-            if len(scope) != 1:
-                return which_article(question, query)
-            doc_id, hits = scope[0], [Hit(searched.store.chunk(f"{scope[0]}#0"), 1.0, 1)]
+            return which_article(question, query)
         return detail_answer(question, asked, documents[doc_id], [h for h in hits if h.chunk.doc_id == doc_id], query)
 
     def search(self, query: str, k: int, method: str, doc_ids: set[str] | None = None,

@@ -13,19 +13,20 @@ def pipeline(settings, embedder, corpus):
     return QAPipeline(settings, embedder=embedder)
 
 
-@pytest.mark.parametrize("question, detail, topic", [
-    ("Who wrote the article about the cold wave in Korea?", "author", "the cold wave in Korea"),
-    ("Who is the author of the piece on Prelogar?", "author", "Prelogar"),
-    ("Who's the author of the Guardian column on academics?", "author", "Guardian academics"),
-    ("Who wrote it?", "author", ""),
-    ("When was the article about Tesla published?", "date", "Tesla"),
-    ("When did the Guardian piece on academics come out?", "date", "Guardian academics"),
-    ("What is the publication date of this article?", "date", ""),
-    ("Which site published the story about the robot hand?", "site", "the robot hand"),
+@pytest.mark.parametrize("question, asked", [
+    ("Who wrote the article about the cold wave in Korea?", ("author", "the cold wave in Korea", "")),
+    ("Who is the author of the piece on Prelogar?", ("author", "Prelogar", "")),
+    ("Who's the author of the Guardian column on academics?", ("author", "academics", "Guardian")),
+    ("Who wrote the KBS article?", ("author", "", "KBS")),
+    ("Who wrote it?", ("author", "", "")),
+    ("When was the article about Tesla published?", ("date", "Tesla", "")),
+    ("When did the Guardian piece on academics come out?", ("date", "academics", "Guardian")),
+    ("What is the publication date of this article?", ("date", "", "")),
+    ("Which site published the story about the robot hand?", ("site", "the robot hand", "")),
 ])
-def test_a_question_about_an_article_itself_says_which_detail_and_which_article(question, detail, topic):
-    asked = asked_detail(question)
-    assert (asked.detail, asked.topic) == (detail, topic)
+def test_a_question_about_an_article_itself_says_which_detail_and_which_article(question, asked):
+    found = asked_detail(question)
+    assert (found.detail, found.topic, found.naming) == asked
 
 
 @pytest.mark.parametrize("question", [
@@ -51,7 +52,7 @@ def test_who_wrote_an_article_is_answered_from_its_byline_and_shown_with_its_det
 
 def test_an_article_without_a_byline_names_no_author_and_one_without_a_date_is_answered_from_its_text(pipeline):
     no_author = pipeline.ask("Who wrote the article about trade across the border?")
-    assert (no_author.answered, no_author.text) == (False, "“Border” names no author on its page.")
+    assert (no_author.answered, no_author.text) == (True, "“Border” names no author on its page.")
     no_date = pipeline.ask("When was the article about trade across the border published?")
     assert not no_date.text.startswith("According to its page")
 
@@ -63,6 +64,11 @@ def test_which_article_is_asked_back_unless_one_is_chosen_or_the_chat_is_about_o
                {"role": "assistant", "content": "According to “Rivers”: Farmers along the river want a share."}]
     assert pipeline.ask("When was it published?", history=history).text == (
         "According to its page, “Rivers” was published on 2021-03-04 (by Ann Lee).")
+
+
+def test_an_article_named_by_its_title_or_site_is_the_one_whose_byline_is_given(pipeline):
+    assert "“Rivers” is by Ann Lee" in pipeline.ask("Who wrote the Rivers article?").text
+    assert pipeline.ask("Who wrote the Border piece?").text == "“Border” names no author on its page."
 
 
 def test_an_article_nobody_indexed_is_not_given_a_byline(pipeline):

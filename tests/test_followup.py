@@ -51,3 +51,19 @@ def test_without_history_or_pointing_words_the_question_is_searched_as_asked():
     assert condense_offline("Why would they want it?", []) == "Why would they want it?"
     assert condense_offline("Who won the 2022 World Cup?", history("What about Bagram?")) == \
         "Who won the 2022 World Cup?"
+
+
+def test_a_chain_of_follow_ups_keeps_the_first_questions_subject():
+    chat = history("Who wrote the article about the Assange spying operation?", "When was it published?")
+    assert condense_offline("Which site published it?", chat) == \
+        "Which site published it? (wrote Assange spying operation)"
+    assert condense_offline("Why?", history("What happened to Pamela Anderson's passwords?", "Who took them?")) == \
+        "Why? (took happened Pamela Anderson's passwords)"
+
+
+def test_his_after_a_name_the_question_gives_is_that_names_and_brings_no_old_subject():
+    assert condense_offline("What did Pompeo call WikiLeaks in his first speech?",
+                            history("What did Pompeo say at College Station?")) == \
+        "What did Pompeo call WikiLeaks in his first speech?"
+    assert condense_offline("What does Pakistan want from him?", history("What did Khalilzad say?")) == \
+        "What does Pakistan want from him? (Khalilzad)"
