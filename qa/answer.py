@@ -14,9 +14,13 @@ _ABOUT_THE_AUTHOR = re.compile(r"\b(author|writer|columnist|argue|argues|opinion
 
 
 def abstention(question: str, hits: list[Hit], query: str = "", unmentioned: list[str] | None = None,
-               missing: str = "", off_subject: list[str] | None = None) -> Answer:
+               missing: str = "", off_subject: list[str] | None = None, nothing_more: bool = False) -> Answer:
+    """The fixed answer that declines, saying why; `nothing_more`: a follow-up whose only answers were quoted
+    in the answer before it."""
     text = f"The indexed articles don't cover this: no passage answers “{_short(question)}”."
-    if unmentioned:
+    if nothing_more:
+        text = "The indexed articles say no more about this than the answer above."
+    elif unmentioned:
         text += f" None of the passages found mentions {_either(unmentioned)}."
     elif missing:
         text += f" The passages found give {missing} for it."

@@ -103,11 +103,13 @@ class QAPipeline:
         if mode == "llm":
             yield from self._llm_stream(question, history, search)
             return
-        grounds = self._grounds(question, condense_offline(question, history), search)
+        query = condense_offline(question, history)
+        grounds = self._grounds(question, query, search, said=_said_before(history) if query != question else "")
         yield from _word_by_word(grounds.settled or grounds.quoted())
 
-    def _grounds(self, question: str, query: str, search: "_Search") -> "_Grounds":
-        """Retrieval and evidence for the question; `settled` is the answer when no generator is to be asked."""
+    def _grounds(self, question: str, query: str, search: "_Search", said: str = "") -> "_Grounds":
+        """Retrieval and evidence for the question; `settled` is the answer when no generator is to be asked.
+        `said` is the answer a follow-up follows: what it quoted is not quoted again."""
         searched = self.retriever  # one index version per question, even if an upload swaps it meanwhile
         if (asked := asked_detail(query)) and (told := self._detail(question, query, asked, search, searched)):
             return _Grounds(question, query, told.hits, searched.store.documents, [], settled=told)
@@ -121,12 +123,16 @@ class QAPipeline:
             return grounds
         grounds.ranked = select_evidence(query, hits, documents, self.embedder, query_vector,
                                          searched.store.unit_vectors_of)
+        answered_before = bool(said) and self._relevant(grounds.ranked)
+        if said:  # "Why?" after an answer: its quotes told what it was, not why
+            grounds.ranked = [e for e in grounds.ranked if " ".join(e.text.split()) not in said]
         unmentioned = unmatched_names(query, passage_texts(hits, documents), in_collection=searched.mentions)
         # "Unix", "XML" the passages leave out but their documents write: context, not a subject they lack
         unmentioned = [name for name in unmentioned if not written_in(name, _document_texts(hits, documents))]
-        if not grounds.ranked or unmentioned or max(e.relevance for e in grounds.ranked) < self.min_relevance:
+        if unmentioned or not self._relevant(grounds.ranked):
             # Weak evidence: the fixed answer, without asking a generator to improvise.
-            grounds.settled = abstention(question, hits, query, unmentioned)
+            grounds.settled = abstention(question, hits, query, unmentioned,
+                                         nothing_more=answered_before and not unmentioned)
             return grounds
         chosen = choose(grounds.ranked)
         likeliest = max(e.score for e in chosen)
@@ -164,6 +170,10 @@ class QAPipeline:
             return which_article(question, query)
         return detail_answer(question, asked, documents[doc_id], [h for h in hits if h.chunk.doc_id == doc_id], query)
 
+    def _relevant(self, ranked: list[Evidence]) -> bool:
+        """Whether the best evidence is close enough to the question to answer it."""
+        return bool(ranked) and max(e.relevance for e in ranked) >= self.min_relevance
+
     def search(self, query: str, k: int, method: str, doc_ids: set[str] | None = None,
                query_vector: np.ndarray | None = None, retriever: Retriever | None = None) -> list[Hit]:
         """The passages an answer to `query` is drawn from. "What does the booktabs documentation say about …?" is
@@ -198,7 +208,7 @@ class QAPipeline:
             query, why_not = self._standalone_query(question, history, deadline), ""
         except (LlmBusy, LlmTimedOut) as exc:
             query, why_not = condense_offline(question, history), self._why_not(exc)
-        grounds = self._grounds(question, query, search)
+        grounds = self._grounds(question, query, search, said=_said_before(history) if query != question else "")
         if grounds.settled:
             yield from _word_by_word(grounds.settled)
             return
@@ -266,6 +276,12 @@ class _Grounds:
 
     def quoted(self) -> Answer:
         return compose(self.question, choose(self.ranked), self.documents, self.hits, self.query)
+
+
+def _said_before(history: list[dict] | None) -> str:
+    """The last answer of the chat, its whitespace folded, for telling which sentences it quoted."""
+    answers = [m.get("content") for m in history or [] if m.get("role") == "assistant"]
+    return " ".join(str(answers[-1]).split()) if answers else ""
 
 
 def _document_texts(found: list[Hit] | list[Evidence], documents: dict) -> list[str]:

@@ -428,3 +428,16 @@ def test_every_lead_in_is_read_back_as_one_by_the_chat_and_the_evaluation():
         assert re.match(lead_in_pattern(), answer) and re.match(lead_in_pattern("Tesla [2]"), answer)
         assert answer_body({"answer": answer, "citations": [{"title": "Tesla [2]"}]}).split() == [
             "Tesla", "was", "born", "in", "1856.", "[1]", "He", "died", "in", "1943.", "[2]"]
+
+
+def test_a_follow_up_never_quotes_again_what_the_answer_before_it_quoted(pipeline):
+    first = pipeline.ask("What does the author say about Bagram?")
+    chat = [{"role": "user", "content": first.question}, {"role": "assistant", "content": first.text}]
+    for follow_up in ("Why?", "What else does he say about it?"):
+        answer = pipeline.ask(follow_up, history=chat)
+        assert first.citations and not {c.quote for c in answer.citations} & {c.quote for c in first.citations}
+        assert_checkable(answer, pipeline.retriever.store.documents)
+    everything = [{"role": "user", "content": first.question},
+                  {"role": "assistant", "content": next(iter(pipeline.retriever.store.documents.values())).text}]
+    assert pipeline.ask("Why?", history=everything).text == \
+        "The indexed articles say no more about this than the answer above."
