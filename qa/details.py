@@ -75,7 +75,7 @@ def detail_answer(question: str, asked: AskedDetail, document: Document, hits: l
     elif asked.detail == "date" and date:
         said, context = f"{title} was published on {date}", (site, f"by {author}" if author else "")
     elif asked.detail == "site" and site:
-        said, context = f"{title} appeared on {site}", (metadata.get("url", ""), date)
+        said, context = f"{title} was published by {site}", (metadata.get("url", ""), date)
     elif asked.detail == "site":
         said, context = f"{title} comes from {_shown_source(document.source)}", (date,)
     else:

@@ -7,7 +7,7 @@ from qa.evidence import content_words
 from qa.scoring import asking_sentence, question_names
 
 _ANAPHORA = re.compile(r"\b(there|it|its|he|him|his|she|her|they|them|their|this|that|these|those|then|"
-                       r"the same|also|else|more|further)\b", re.IGNORECASE)
+                       r"the same|also|else|more|further|the (article|piece|story|post|column|page))\b", re.IGNORECASE)
 # Words that point outside the question even when it names things of its own ("Why would Russia want it there?")
 _OUTWARD = re.compile(r"\b(there|then|he|him|his|she|her|the same|also|else|further)\b", re.IGNORECASE)
 _PERSONAL = frozenset({"he", "his", "she", "her"})  # may stand for a person the question itself names before them

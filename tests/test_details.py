@@ -64,6 +64,7 @@ def test_which_article_is_asked_back_unless_one_is_chosen_or_the_chat_is_about_o
                {"role": "assistant", "content": "According to “Rivers”: Farmers along the river want a share."}]
     assert pipeline.ask("When was it published?", history=history).text == (
         "According to its page, “Rivers” was published on 2021-03-04 (by Ann Lee).")
+    assert "“Rivers” is by Ann Lee" in pipeline.ask("Who wrote the article?", history=history).text
 
 
 def test_an_article_named_by_its_title_or_site_is_the_one_whose_byline_is_given(pipeline):

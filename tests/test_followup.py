@@ -20,6 +20,8 @@ def history(*questions):
      "Where do they come from? (ISKP fighters recruited)"),
     # a bare question word asks about the previous subject
     ("What does git bisect skip do?", "Why?", "Why? (git bisect skip)"),
+    # "the article" with nothing to tell which is the one the chat is about
+    ("What do the farmers want?", "Who wrote the article?", "Who wrote the article? (farmers want)"),
     # "there" in a question naming something else still stands for the previous place
     ("What does the author say about Bagram?", "Why would Russia want it there?",
      "Why would Russia want it there? (Bagram)"),
