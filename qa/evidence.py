@@ -27,6 +27,10 @@ MAX_SENTENCES = 3
 # Runners-up must be at least this likely relative to the best sentence. Measured on SQuAD (questions 0, 10, …):
 # 0.1 → answer_hit 0.850 / citation precision 0.50; 0.2 → 0.836 / 0.57; 0.5 → 0.816 / 0.60.
 RUNNER_UP_SHARE = 0.1
+# A chosen sentence's next one in its paragraph at least this likely relative to the best is quoted with it.
+# Measured on SQuAD every-3rd: 0.05 → answer_hit +0.008 (29 of 3,524 gained, none lost), citation precision
+# +0.008, answers 83 → 100 words; 0.03 the same; the best sentence's follower only: +14.
+FOLLOWING_SHARE = 0.05
 NEAR_DUPLICATE = 0.7  # word-set Jaccard above which a sentence repeats one already chosen
 # "the article", "the booktabs documentation", "the R FAQ", "the R installation and administration manual": up to
 # four words may name it
@@ -256,6 +260,27 @@ def choose(ranked: list[Evidence]) -> list[Evidence]:
             chosen.append(evidence)
     doc_order = {doc_id: i for i, doc_id in enumerate(dict.fromkeys(e.chunk.doc_id for e in ranked))}
     return sorted(chosen, key=lambda e: (doc_order[e.chunk.doc_id], e.start))
+
+
+
+def with_what_follows(chosen: list[Evidence], ranked: list[Evidence],
+                      documents: Mapping[str, Document]) -> list[Evidence]:
+    """Each chosen sentence quoted with the one right after it in its paragraph when that one is at least
+    FOLLOWING_SHARE as likely as the best: the setup and the sentence that resolves it ("The game's media day …
+    was moved to the Monday evening. The event was held on February 1, 2016 at SAP Center")."""
+    if not chosen:
+        return chosen
+    best = max(e.score for e in ranked)
+    quoted = list(chosen)
+    for i, evidence in enumerate(quoted):
+        after = [e for e in ranked if (e.chunk.doc_id, e.paragraph) == (evidence.chunk.doc_id, evidence.paragraph)
+                 and e.start >= evidence.end]
+        following = min(after, key=lambda e: e.start, default=None)
+        if following and following.score >= FOLLOWING_SHARE * best and not any(_overlaps(following, q)
+                                                                               for q in quoted):
+            text = documents[evidence.chunk.doc_id].text[evidence.start:following.end]
+            quoted[i] = replace(evidence, end=following.end, text=text)
+    return quoted
 
 
 def _without_overlaps(evidence: list[Evidence]) -> list[Evidence]:

@@ -22,7 +22,7 @@ from qa.citations import CANNOT_ANSWER, check, format_passages
 from qa.collection import Collection
 from qa.details import AskedDetail, asked_detail, detail_answer, which_article
 from qa.evidence import (Evidence, choose, documents_named, focus, is_summary_question, lead_evidence,
-                         named_documents, passage_texts, select_evidence)
+                         named_documents, passage_texts, select_evidence, with_what_follows)
 from qa.followup import condense_offline, format_history
 from qa.generators import Generator, LlmBusy, LlmLane, LlmTimedOut, make_generator
 from qa.prompts import render_messages
@@ -275,7 +275,8 @@ class _Grounds:
     settled: Answer | None = None  # the article's opening or the abstention: an answer no generator is asked for
 
     def quoted(self) -> Answer:
-        return compose(self.question, choose(self.ranked), self.documents, self.hits, self.query)
+        quotes = with_what_follows(choose(self.ranked), self.ranked, self.documents)
+        return compose(self.question, quotes, self.documents, self.hits, self.query)
 
 
 def _said_before(history: list[dict] | None) -> str:

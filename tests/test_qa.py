@@ -98,6 +98,27 @@ def test_choose_quotes_overlapping_likely_sentences_together():
                                                         "It now warns.")]
 
 
+def test_a_chosen_sentence_is_quoted_with_the_one_after_it_when_that_one_is_likely_enough():
+    from qa.evidence import FOLLOWING_SHARE, with_what_follows
+    from schema import Document
+
+    text = ("The media day was moved to the Monday evening. The event was held at SAP Center. Tickets sold out.\n\n"
+            "A new paragraph starts here.")
+    document = Document(id="d", title="T", source="t.txt", text=text)
+    sentences = ["The media day was moved to the Monday evening.", "The event was held at SAP Center.",
+                 "Tickets sold out.", "A new paragraph starts here."]
+    starts = [text.index(sentence) for sentence in sentences]
+    paragraphs = [0, 0, 0, starts[3]]
+    shares = [1.0, FOLLOWING_SHARE * 2, FOLLOWING_SHARE / 2, 0.9]
+    ranked = [_evidence(start, sentence, share, paragraph)
+              for start, sentence, share, paragraph in zip(starts, sentences, shares, paragraphs)]
+    quoted = with_what_follows([ranked[0], ranked[3]], ranked, {"d": document})
+    assert [e.text for e in quoted] == ["The media day was moved to the Monday evening. The event was held at SAP "
+                                        "Center.", "A new paragraph starts here."]
+    assert all(text[e.start:e.end] == e.text for e in quoted)
+    assert with_what_follows([ranked[1]], ranked, {"d": document}) == [ranked[1]], "an unlikely follower stays out"
+
+
 def test_focus_drops_the_framing_and_a_sentence_it_leaves_empty():
     from qa.evidence import focus
 
