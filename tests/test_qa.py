@@ -119,6 +119,20 @@ def test_a_chosen_sentence_is_quoted_with_the_one_after_it_when_that_one_is_like
     assert with_what_follows([ranked[1]], ranked, {"d": document}) == [ranked[1]], "an unlikely follower stays out"
 
 
+def test_a_one_sentence_paragraph_is_quoted_with_the_next_one_but_never_across_a_heading():
+    from qa.evidence import with_what_follows
+    from schema import Document
+
+    text = "The alert was in effect on Tuesday.\n\nCheorwon was the coldest place.\n\nOutlook\n\nIt warms up."
+    document = Document(id="d", title="T", source="t.txt", text=text)
+    sentences = ["The alert was in effect on Tuesday.", "Cheorwon was the coldest place.", "It warms up."]
+    ranked = [_evidence(text.index(sentence), sentence, score, paragraph=text.index(sentence))
+              for sentence, score in zip(sentences, (1.0, 0.5, 0.5))]
+    assert [e.text for e in with_what_follows([ranked[0]], ranked, {"d": document})] == [
+        "The alert was in effect on Tuesday.\n\nCheorwon was the coldest place."]
+    assert with_what_follows([ranked[1]], ranked, {"d": document}) == [ranked[1]], "a heading ends the passage"
+
+
 def test_focus_drops_the_framing_and_a_sentence_it_leaves_empty():
     from qa.evidence import focus
 
