@@ -10,7 +10,8 @@ from urllib.parse import urlparse
 from qa.answer import author_phrase
 from schema import Answer, Document, Hit
 
-_NOUN = r"(?:article|piece|post|blog post|column|op-?ed|story|essay|editorial|page)s?"
+_NOUN = (r"(?:article|piece|post|blog post|column|op-?ed|story|essay|editorial|page|investigation|analysis|review|"
+         r"commentary|explainer)s?")
 # "the KBS article", "this piece", "the Guardian's column", "it" (a follow-up): up to four words may name it
 _DETERMINER = r"(?:this|the|that|its|their)"  # not "an article about Tesla": some article, maybe one it cites
 _NAMED = rf"{_DETERMINER} (?:(?!{_DETERMINER}\b)[\w'’.&-]+ ){{0,4}}?{_NOUN}"

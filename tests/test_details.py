@@ -23,6 +23,8 @@ def pipeline(settings, embedder, corpus):
     ("When did the Guardian piece on academics come out?", ("date", "academics", "Guardian")),
     ("What is the publication date of this article?", ("date", "", "")),
     ("Which site published the story about the robot hand?", ("site", "the robot hand", "")),
+    ("Who is the author of the Grayzone investigation?", ("author", "", "Grayzone")),
+    ("Who wrote the analysis of the Supreme Court sparring?", ("author", "the Supreme Court sparring", "")),
 ])
 def test_a_question_about_an_article_itself_says_which_detail_and_which_article(question, asked):
     found = asked_detail(question)
