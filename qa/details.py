@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from urllib.parse import urlparse
 
+from ingest.loaders import is_url
 from qa.answer import author_phrase
 from schema import Answer, Document, Hit
 
@@ -14,9 +15,9 @@ _NOUN = (r"(?:article|piece|post|blog post|column|op-?ed|story|essay|editorial|p
          r"commentary|explainer)s?")
 # "the KBS article", "this piece", "the Guardian's column", "it" (a follow-up): up to four words may name it
 _DETERMINER = r"(?:this|the|that|its|their)"  # not "an article about Tesla": some article, maybe one it cites
-_NAMED = rf"{_DETERMINER} (?:(?!{_DETERMINER}\b)[\w'’.&-]+ ){{0,4}}?{_NOUN}"
+_NAMED = rf"{_DETERMINER} ((?:(?!{_DETERMINER}\b)[\w'’.&-]+ ){{0,4}}?){_NOUN}"  # its group: the naming words
 _ARTICLE = rf"(?:{_NAMED}|it)"
-_NAMING_WORDS = re.compile(rf"{_DETERMINER} ((?:(?!{_DETERMINER}\b)[\w'’.&-]+ ){{0,4}}?){_NOUN}", re.IGNORECASE)
+_NAMING_WORDS = re.compile(_NAMED, re.IGNORECASE)
 # "when was the article about Tesla published": what it is about, said inside the asking words
 _ABOUT = r"(?: (?:about|on|covering) [^?]{1,80}?)?"
 _PUBLISHED = r"(?:published|written|posted|released|dated|updated|come out|appear|run)"
@@ -67,22 +68,19 @@ def detail_answer(question: str, asked: AskedDetail, document: Document, hits: l
     title, metadata = f"“{document.title}”", document.metadata
     author, date = author_phrase(metadata), metadata.get("date", "")
     site = metadata.get("site") or urlparse(metadata.get("url", "")).hostname or ""
-    if asked.detail == "author" and not author:
-        shown = ", ".join(part for part in (site, date) if part)
-        text = f"{title}{f' ({shown})' if shown else ''} names no author on its page."
-        return Answer(question=question, text=text, answered=True, citations=[], hits=hits, query=query)
-    if asked.detail == "author":
-        said, context = f"{title} is by {author}", (site, date)
+    if asked.detail == "author":  # no author: said to name none
+        said, context = f"is by {author}" if author else "", (site, date)
     elif asked.detail == "date" and date:
-        said, context = f"{title} was published on {date}", (site, f"by {author}" if author else "")
+        said, context = f"was published on {date}", (site, f"by {author}" if author else "")
     elif asked.detail == "site" and site:
-        said, context = f"{title} was published by {site}", (metadata.get("url", ""), date)
+        said, context = f"was published by {site}", (metadata.get("url", ""), date)
     elif asked.detail == "site":
-        said, context = f"{title} comes from {_shown_source(document.source)}", (date,)
+        said, context = f"comes from {_shown_source(document.source)}", (date,)
     else:
         return None
     shown = ", ".join(part for part in context if part)
-    text = f"According to its page, {said}{f' ({shown})' if shown else ''}."
+    shown = f" ({shown})" if shown else ""
+    text = f"According to its page, {title} {said}{shown}." if said else f"{title}{shown} names no author on its page."
     return Answer(question=question, text=text, answered=True, citations=[], hits=hits, query=query)
 
 
@@ -94,4 +92,4 @@ def which_article(question: str, query: str) -> Answer:
 
 def _shown_source(source: str) -> str:
     """A web address as it is; of a file, its name only (no server's folders)."""
-    return source if urlparse(source).scheme in ("http", "https") else PurePath(source).name
+    return source if is_url(source) else PurePath(source).name

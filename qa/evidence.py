@@ -263,7 +263,6 @@ def choose(ranked: list[Evidence]) -> list[Evidence]:
     return sorted(chosen, key=lambda e: (doc_order[e.chunk.doc_id], e.start))
 
 
-
 def with_what_follows(chosen: list[Evidence], ranked: list[Evidence],
                       documents: Mapping[str, Document]) -> list[Evidence]:
     """Each chosen sentence quoted with the one right after it when that one is at least FOLLOWING_SHARE as likely
