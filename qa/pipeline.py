@@ -9,7 +9,7 @@ deadline.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Iterator
 
 import numpy as np
@@ -104,7 +104,7 @@ class QAPipeline:
             yield from self._llm_stream(question, history, search)
             return
         query = condense_offline(question, history)
-        grounds = self._grounds(question, query, search, said=_said_before(history) if query != question else "")
+        grounds = self._grounds(question, query, search, said=_followed_answer(question, query, history))
         yield from _word_by_word(grounds.settled or grounds.quoted())
 
     def _grounds(self, question: str, query: str, search: "_Search", said: str = "") -> "_Grounds":
@@ -134,7 +134,7 @@ class QAPipeline:
             grounds.settled = abstention(question, hits, query, unmentioned,
                                          nothing_more=answered_before and not unmentioned)
             return grounds
-        chosen = choose(grounds.ranked)
+        grounds.chosen = chosen = choose(grounds.ranked)
         likeliest = max(e.score for e in chosen)
         telling = [e.text for e in chosen if e.score == likeliest or e.relevance >= FIGURE_MIN_RELEVANCE]
         if missing := missing_kind(query, [e.text for e in chosen], figure_texts=telling):
@@ -208,7 +208,7 @@ class QAPipeline:
             query, why_not = self._standalone_query(question, history, deadline), ""
         except (LlmBusy, LlmTimedOut) as exc:
             query, why_not = condense_offline(question, history), self._why_not(exc)
-        grounds = self._grounds(question, query, search, said=_said_before(history) if query != question else "")
+        grounds = self._grounds(question, query, search, said=_followed_answer(question, query, history))
         if grounds.settled:
             yield from _word_by_word(grounds.settled)
             return
@@ -273,16 +273,18 @@ class _Grounds:
     documents: dict
     ranked: list
     settled: Answer | None = None  # the article's opening or the abstention: an answer no generator is asked for
+    chosen: list = field(default_factory=list)  # choose(ranked), once the evidence is strong enough to answer
 
     def quoted(self) -> Answer:
-        quotes = with_what_follows(choose(self.ranked), self.ranked, self.documents)
+        quotes = with_what_follows(self.chosen, self.ranked, self.documents)
         return compose(self.question, quotes, self.documents, self.hits, self.query)
 
 
-def _said_before(history: list[dict] | None) -> str:
-    """The last answer of the chat, its whitespace folded, for telling which sentences it quoted."""
+def _followed_answer(question: str, query: str, history: list[dict] | None) -> str:
+    """For a follow-up (its query rewritten), the chat's last answer, whitespace folded, for telling which
+    sentences it quoted; "" for a question that stands alone."""
     answers = [m.get("content") for m in history or [] if m.get("role") == "assistant"]
-    return " ".join(str(answers[-1]).split()) if answers else ""
+    return " ".join(str(answers[-1]).split()) if answers and query != question else ""
 
 
 def _document_texts(found: list[Hit] | list[Evidence], documents: dict) -> list[str]:
