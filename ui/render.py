@@ -115,10 +115,15 @@ def _turn_section(turn: int, entry, documents: dict[str, Document], open_: bool)
 
 
 def _details_only(document: Document) -> str:
-    return (f'<section class="source-article"><div class="source-title">{escape_html(document.title)}</div>'
-            f'<div class="source-meta">{_meta_line(document.metadata, document.source)}</div>'
+    return (f'<section class="source-article">{_article_head(document.title, document.metadata, document.source)}'
             '<p class="no-sources">Answered from the article\'s details (byline, date, publication), which its '
             'page gives apart from the text, so no passage is quoted.</p></section>')
+
+
+def _article_head(title: str, metadata: dict, source: str) -> str:
+    """An article's title and meta line (site, author, date, link) atop its sources."""
+    return (f'<div class="source-title">{escape_html(title)}</div>'
+            f'<div class="source-meta">{_meta_line(metadata, source)}</div>')
 
 
 def _why_no_sources(entry) -> str:
@@ -157,9 +162,8 @@ def _article(turn: int, citations: list[Citation], document: Document | None) ->
     first = citations[0]
     text = document.text if document else ""
     cards = "".join(_card(turn, group, text) for group in by_passage(citations, text))
-    return (f'<section class="source-article"><div class="source-title">{escape_html(first.title)}</div>'
-            f'<div class="source-meta">{_meta_line(document.metadata if document else {}, first.source)}</div>'
-            f'<ol class="source-list">{cards}</ol></section>')
+    head = _article_head(first.title, document.metadata if document else {}, first.source)
+    return f'<section class="source-article">{head}<ol class="source-list">{cards}</ol></section>'
 
 
 def _card(turn: int, citations: list[Citation], text: str) -> str:
