@@ -131,6 +131,14 @@ _STATES_DEFAULT = re.compile(r"\bdefault|\bunless\b|\botherwise\b|\bunset\b|\bfa
                              r"passed)\b|\bif omitted\b|\bautomatically\b", re.IGNORECASE)
 
 
+# "how many cameras": a count of things, which no time, distance or weight gives ("how many years" is a time; a share
+# is a count's: "9.6% of students")
+_MEASURE_WORDS = (r"seconds?|minutes?|hours?|days?|nights?|weeks?|months?|years?|decades?|centur(y|ies)|"
+                  r"miles?|km|kilomet(er|re)s?|met(er|re)s?|feet|foot|inch(es)?|yards?|kgs?|kilos?|kilograms?|"
+                  r"pounds?|lbs?|tons?|tonnes?|ounces?|degrees?|acres?|hectares?")
+_COUNTS_THINGS = re.compile(rf"\bhow many (?!(?:[\w-]+ ){{0,2}}(?:{_MEASURE_WORDS})\b)", re.IGNORECASE)
+_MEASURE = re.compile(rf"\s*-?\s*(?:{_MEASURE_WORDS})(?!\w)", re.IGNORECASE)
+_MEASURE_SUFFIX = re.compile(r"\d(s|ms|mm|cm|km|kg)$", re.IGNORECASE)  # "10ms", "5km"
 # units a figure is asked in ("how many bytes", "size in bytes"): the figure must come in them, or a kin of them
 _UNITS = {"byte": r"bytes?|[kmgt]?i?b|(kilo|mega|giga|tera)bytes?",
           "second": r"seconds?|secs?|s|ms|milliseconds?|minutes?|hours?",
@@ -161,7 +169,8 @@ def missing_kind(question: str, texts: list[str], figure_texts: list[str] | None
         return ""
     if "quantity" in question_types(question) or _ASKS_FIGURE.search(asking):
         given, telling = _figures(question), texts if figure_texts is None else figure_texts
-        if not any(_new_figure(text, kind, given) for text in telling for kind in ("quantity", "frequency")):
+        measures = not _COUNTS_THINGS.search(asking)
+        if not any(_new_figure(text, kind, given, measures) for text in telling for kind in ("quantity", "frequency")):
             return "no figure"
         if unit := _ASKED_UNIT.search(asking):
             asked = unit[1].lower().rstrip("s")
@@ -182,10 +191,12 @@ def _figure(match: re.Match) -> str:
     return match.group().lower().rstrip(".,")  # "in 2017." gives the figure of "the 2017 statement"
 
 
-def _new_figure(text: str, kind: str, given: set[str]) -> bool:
+def _new_figure(text: str, kind: str, given: set[str], measures: bool = True) -> bool:
     """Whether the text holds a figure of `kind` besides those `given` by the question: "in 2017" repeats the
-    question's year, it does not answer "what was its value in 2017"."""
-    return any(_figure(m) not in given for m in _HAS[kind].finditer(text))
+    question's year, it does not answer "what was its value in 2017". Without `measures`, a time, distance or
+    weight counts nothing: "walked eight minutes" does not say how many cameras there are."""
+    return any(_figure(m) not in given and (measures or not _MEASURE.match(text, m.end()) and not _MEASURE_SUFFIX.search(
+        m.group())) for m in _HAS[kind].finditer(text))
 
 
 def _new_name(question: str, texts: list[str]) -> bool:
@@ -403,5 +414,7 @@ def _spelt_out(word: str, passages: list[str]) -> bool:
 
 
 def _misspelt(word: str, words: set[str]) -> bool:
-    """A long name one or two letters off a word of the passages ("Wessel" for "Wesel") is that word."""
-    return len(word) >= 5 and bool(difflib.get_close_matches(word, words, n=1, cutoff=0.8))
+    """A long name one or two letters off a word of the passages ("Wessel" for "Wesel") is that word; one that adds
+    letters to it is another name ("Arkansas" is not "Kansas", "Nigeria" not "Niger")."""
+    alike = [w for w in words if abs(len(w) - len(word)) <= 1]
+    return len(word) >= 5 and bool(difflib.get_close_matches(word, alike, n=1, cutoff=0.8))

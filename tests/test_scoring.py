@@ -121,6 +121,12 @@ def test_names_count_as_mentioned_despite_accents_misspellings_possessives_and_c
     assert unmatched_names("What is the drawback of his CDPATH-based setup?", ["My CDPATH setup is based on"]) == []
 
 
+def test_a_name_that_adds_letters_to_a_word_of_the_passages_is_another_name():
+    assert unmatched_names("What will Arkansas's minimum wage be?", ["Kansas raised its minimum wage."]) == ["Arkansas"]
+    assert unmatched_names("What is Nigeria's capital?", ["Niger's capital is Niamey."]) == ["Nigeria"]
+    assert unmatched_names("What is Colombia's capital?", ["Columbia's capital is Bogota."]) == []
+
+
 def test_a_name_word_in_no_indexed_document_is_missing_even_if_the_rest_is_there():
     question = "How do I convert my thesis into a Microsoft Word file?"
     passages = ["Each word of the thesis is set in the file."]
@@ -229,6 +235,13 @@ def test_a_how_many_question_wants_a_figure_and_a_by_default_one_a_default_but_a
     assert missing_kind("What is the size in bytes of a vtable?", ["There are two major DSTs."]) == "no figure"
     assert missing_kind("How many bytes does DHAT use per block?", ["It uses 16 bytes of each block."]) == ""
     assert missing_kind("How many seconds does it wait?", ["It waits 2 minutes."]) == ""
+    # a count of things is no time, distance or weight; a share of them is one
+    assert missing_kind("How many cameras were installed?", ["He walked eight minutes to the gate."]) == "no figure"
+    assert missing_kind("How many cameras were installed?", ["They mounted cameras 5km apart."]) == "no figure"
+    assert missing_kind("How many cameras were installed?", ["Twelve cameras went up in 3 days."]) == ""
+    assert missing_kind("How many students were affected?", ["It was 9.6% of students."]) == ""
+    assert missing_kind("How many kgs of rock came back?", ["It brought back 382 kg of rock."]) == ""
+    assert missing_kind("How many more years will it take?", ["It will take another 20 years."]) == ""
     walked = ["He passed the facial recognition camera and walked eight minutes to the checkpoint."]
     assert missing_kind("How many cameras are at the checkpoints?", walked + topical, figure_texts=topical) \
         == "no figure", "a number only in a loosely related runner-up gives no figure"
