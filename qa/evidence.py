@@ -275,19 +275,24 @@ def with_what_follows(chosen: list[Evidence], ranked: list[Evidence],
     quoted = list(chosen)
     for i, evidence in enumerate(quoted):
         text = documents[evidence.chunk.doc_id].text
-        following = _following(evidence, ranked, text)
-        if following and following.score >= FOLLOWING_SHARE * best and not any(_overlaps(following, q)
-                                                                               for q in quoted):
+        others = quoted[:i] + quoted[i + 1:]
+        following = next((e for e in _following(evidence, ranked, text) if e.score >= FOLLOWING_SHARE * best
+                          and not any(_overlaps(e, q) for q in others)), None)
+        if following:
             quoted[i] = replace(evidence, end=following.end, text=text[evidence.start:following.end])
     return quoted
 
 
-def _following(evidence: Evidence, ranked: list[Evidence], text: str) -> Evidence | None:
-    """The candidate after a sentence: later in its paragraph, or opening the next one (nothing but blank space
-    between: no heading, no code)."""
-    after = [e for e in ranked if e.chunk.doc_id == evidence.chunk.doc_id and e.start >= evidence.end and (
+def _following(evidence: Evidence, ranked: list[Evidence], text: str) -> list[Evidence]:
+    """The candidates that go on from a sentence, nearest first: the next sentence in its paragraph or opening the
+    next one (nothing but blank space between: no heading, no code); else its last sentence quoted with the one
+    that leans on it ("And he gets riled when … He shakes his head")."""
+    same = [e for e in ranked if e.chunk.doc_id == evidence.chunk.doc_id and e.end > evidence.end]
+    after = [e for e in same if e.start >= evidence.end and (
         e.paragraph == evidence.paragraph or not text[evidence.end:e.start].strip())]
-    return min(after, key=lambda e: e.start, default=None)
+    leaning = [e for e in same if evidence.start < e.start < evidence.end]
+    options = [*sorted(after, key=lambda e: e.start)[:1], *sorted(leaning, key=lambda e: e.end)[:1]]
+    return sorted(options, key=lambda e: e.end)  # stable: of two ending alike, the sentence on its own
 
 
 def _without_overlaps(evidence: list[Evidence]) -> list[Evidence]:

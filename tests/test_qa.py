@@ -133,6 +133,20 @@ def test_a_one_sentence_paragraph_is_quoted_with_the_next_one_but_never_across_a
     assert with_what_follows([ranked[1]], ranked, {"d": document}) == [ranked[1]], "a heading ends the passage"
 
 
+def test_a_sentence_that_leans_on_the_quoted_one_is_quoted_with_it():
+    from qa.evidence import with_what_follows
+    from schema import Document
+
+    text = "He is a fierce questioner. And he gets riled when he fails. He shakes his head. Next topic."
+    document = Document(id="d", title="T", source="t.txt", text=text)
+    # "He shakes his head." leans on the sentence before: it is a candidate only with it, overlapping the quote
+    pieces = ["He is a fierce questioner. And he gets riled when he fails.",
+              "And he gets riled when he fails. He shakes his head.", "Next topic."]
+    ranked = [_evidence(text.index(piece), piece, score) for piece, score in zip(pieces, (1.0, 0.3, 0.2))]
+    assert [e.text for e in with_what_follows([ranked[0]], ranked, {"d": document})] == [
+        "He is a fierce questioner. And he gets riled when he fails. He shakes his head."]
+
+
 def test_focus_drops_the_framing_and_a_sentence_it_leaves_empty():
     from qa.evidence import focus
 
