@@ -163,6 +163,23 @@ def select_evidence(question: str, hits: list[Hit], documents: dict[str, Documen
     return sorted((e for e in scored if e.score > 0), key=lambda e: -e.score)  # ruled out above: no answer
 
 
+def uncovered_aspect(question: str, passages: list[str]) -> str:
+    """What the question asks about a name that no passage touches: "What does the article say about Elizabeth
+    Warren's wealth tax?" answered by passages that name Warren but never a wealth or a tax. "" when the topic
+    names nothing, has fewer than two other words, or one of them is in a passage."""
+    match = scoring.ABOUT_TOPIC.search(scoring.asking_sentence(question))
+    if not match or match.group().lower().startswith("on ") or not (
+            names := [n for n in scoring.question_names(question) if n in match.group(1)]):
+        return ""  # "… on October 25th" is a time, not a topic
+    aspect = {w for w in content_words(match.group(1)) - content_words(" ".join(names)) - _framing_words()
+              if w.isalpha()}
+    # one word may well be said in other words ("Turkey's ban" for a block): two or more, none of them written, not
+    if len(aspect) < 2 or aspect & content_words(" ".join(passages)):
+        return ""
+    named = {word for name in names for word in name.split()}
+    return " ".join(w for w in re.findall(r"[\w’'-]+", match.group(1)) if w not in named and content_words(w) & aspect)
+
+
 @lru_cache(maxsize=1)
 def _framing_words() -> frozenset[str]:
     return frozenset(content_words(

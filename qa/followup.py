@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from qa.evidence import content_words
-from qa.scoring import asking_sentence, question_names
+from qa.scoring import ABOUT_TOPIC, asking_sentence, question_names
 
 _ANAPHORA = re.compile(r"\b(there|it|its|he|him|his|she|her|they|them|their|this|that|these|those|then|"
                        r"the same|also|else|more|further|the (article|piece|story|post|column|page))\b", re.IGNORECASE)
@@ -13,8 +13,6 @@ _OUTWARD = re.compile(r"\b(there|then|he|him|his|she|her|the same|also|else|furt
 _PERSONAL = frozenset({"he", "his", "she", "her"})  # may stand for a person the question itself names before them
 _PLACE_OR_TIME = re.compile(r"\b(there|then)\b", re.IGNORECASE)
 _QUESTION_WORDS = frozenset("what why how who whom whose when where which".split())
-# "… about X", "… on X": X is what the question asks about, to the end of its asking sentence.
-_TOPIC = re.compile(r"\b(?:about|on|regarding|concerning)\s+(.+?)[?.!]*$", re.IGNORECASE)
 
 
 def condense_offline(question: str, history: list[dict] | None) -> str:
@@ -60,7 +58,7 @@ def _points_outward(question: str) -> bool:
 def _topic(question: str) -> str:
     """What the question is "about" ("… think about Pakistan?" -> "Pakistan"), unless that is a word pointing back
     ("… say about it?"), which names nothing."""
-    match = _TOPIC.search(asking_sentence(question))
+    match = ABOUT_TOPIC.search(asking_sentence(question))
     topic = match.group(1) if match else ""
     return topic if content_words(_ANAPHORA.sub(" ", topic)) else ""
 

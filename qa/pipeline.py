@@ -22,7 +22,7 @@ from qa.citations import CANNOT_ANSWER, check, format_passages
 from qa.collection import Collection
 from qa.details import AskedDetail, asked_detail, detail_answer, which_article
 from qa.evidence import (Evidence, choose, documents_named, focus, is_summary_question, lead_evidence,
-                         named_documents, passage_texts, select_evidence, with_what_follows)
+                         named_documents, passage_texts, select_evidence, uncovered_aspect, with_what_follows)
 from qa.followup import condense_offline, format_history
 from qa.generators import Generator, LlmBusy, LlmLane, LlmTimedOut, make_generator
 from qa.prompts import render_messages
@@ -129,6 +129,8 @@ class QAPipeline:
         unmentioned = unmatched_names(query, passage_texts(hits, documents), in_collection=searched.mentions)
         # "Unix", "XML" the passages leave out but their documents write: context, not a subject they lack
         unmentioned = [name for name in unmentioned if not written_in(name, _document_texts(hits, documents))]
+        if not unmentioned and (aspect := uncovered_aspect(query, passage_texts(hits, documents))):
+            unmentioned = [aspect]  # Warren named, her wealth tax never: the passages are about her, not it
         if unmentioned or not self._relevant(grounds.ranked):
             # Weak evidence: the fixed answer, without asking a generator to improvise.
             grounds.settled = abstention(question, hits, query, unmentioned,

@@ -298,6 +298,10 @@ _FIRST_PERSON = re.compile(r"\bI['’](m|ve|d|ll)\b")
 _WORD = re.compile(r"\w+(?:[.'’]\w+)*")  # "Node.js" is one word, "CDPATH-based" two
 
 
+# "… about X", "… on X": X is what the question asks about, to the end of its asking sentence.
+ABOUT_TOPIC = re.compile(r"\b(?:about|on|regarding|concerning)\s+(.+?)[?.!]*$", re.IGNORECASE)
+
+
 def asking_sentence(question: str) -> str:
     """The sentence that asks: users often set the scene first ("My drive is unplugged. What does …?")."""
     sentences = [s for s in re.split(r"(?<=[.!?])\s+", question.strip()) if s]

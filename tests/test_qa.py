@@ -147,6 +147,17 @@ def test_a_sentence_that_leans_on_the_quoted_one_is_quoted_with_it():
         "He is a fierce questioner. And he gets riled when he fails. He shakes his head."]
 
 
+def test_a_topic_whose_words_besides_its_names_no_passage_holds_is_uncovered():
+    from qa.evidence import uncovered_aspect
+
+    question = "What does the article say about Elizabeth Warren's wealth tax?"
+    assert uncovered_aspect(question, ["Sen. Elizabeth Warren accused Bloomberg."]) == "wealth tax"
+    assert uncovered_aspect(question, ["Warren would tax fortunes."]) == "", "one of its words is there"
+    assert uncovered_aspect("What does it say about Turkey's ban?", ["Turkey blocked it."]) == "", "one word: maybe said"
+    assert uncovered_aspect("What does it say about the wealth tax?", ["Nothing here."]) == "", "no name: retrieval's job"
+    assert uncovered_aspect("How many contracts were awarded on October 25th?", ["Three, on October 25."]) == ""
+
+
 def test_focus_drops_the_framing_and_a_sentence_it_leaves_empty():
     from qa.evidence import focus
 
