@@ -171,7 +171,7 @@ def uncovered_aspect(question: str, passages: list[str]) -> str:
     if not match or match.group().lower().startswith("on ") or not (
             names := [n for n in scoring.question_names(question) if n in match.group(1)]):
         return ""  # "… on October 25th" is a time, not a topic
-    aspect = {w for w in content_words(match.group(1)) - content_words(" ".join(names)) - _framing_words()
+    aspect = {w for w in content_words(match.group(1)) - content_words(" ".join(names)) - framing_words()
               if w.isalpha()}
     # one word may well be said in other words ("Turkey's ban" for a block): two or more, none of them written, not
     if len(aspect) < 2 or aspect & content_words(" ".join(passages)):
@@ -181,7 +181,7 @@ def uncovered_aspect(question: str, passages: list[str]) -> str:
 
 
 @lru_cache(maxsize=1)
-def _framing_words() -> frozenset[str]:
+def framing_words() -> frozenset[str]:
     return frozenset(content_words(
         "what how does do did the this that its their according to article author writer columnist piece post blog "
         "story report page manual document text guide user's docs documentation paper essay say says write writes "
@@ -200,7 +200,7 @@ def named_documents(question: str, doc_ids: Iterable[str], documents: Mapping[st
 def documents_named(words: str, doc_ids: Iterable[str], documents: Mapping[str, Document]) -> set[str]:
     """Of these documents, the ones `words` name ("the Guardian", "the takeaways"), by a word of their title, file
     name or site; empty when the words name none of them, or all of them."""
-    named = {w for w in content_words(words) - _framing_words() if len(w) >= 3}
+    named = {w for w in content_words(words) - framing_words() if len(w) >= 3}
     if not named:  # most questions: the documents are not even looked at
         return set()
     doc_ids = set(doc_ids)

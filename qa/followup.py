@@ -3,11 +3,16 @@ from __future__ import annotations
 
 import re
 
-from qa.evidence import content_words
+from qa.evidence import content_words, framing_words
 from qa.scoring import ABOUT_TOPIC, asking_sentence, question_names
 
 _ANAPHORA = re.compile(r"\b(there|it|its|he|him|his|she|her|they|them|their|this|that|these|those|then|"
-                       r"the same|also|else|more|further|the (article|piece|story|post|column|page))\b", re.IGNORECASE)
+                       r"the same|also|else|more|further)\b", re.IGNORECASE)
+# "Who wrote the article?" points back; "How do I put the page number in the footer?" asks about its own things
+_THE_ARTICLE = re.compile(r"\bthe (article|piece|story|post|column|page)\b", re.IGNORECASE)
+# words that ask rather than name: left out of the subject a follow-up carries
+_ASKING_WORDS = frozenset("else more also further much many may might must can could would should will shall "
+                          "wrote written".split())
 # Words that point outside the question even when it names things of its own ("Why would Russia want it there?")
 _OUTWARD = re.compile(r"\b(there|then|he|him|his|she|her|the same|also|else|further)\b", re.IGNORECASE)
 _PERSONAL = frozenset({"he", "his", "she", "her"})  # may stand for a person the question itself names before them
@@ -22,7 +27,7 @@ def condense_offline(question: str, history: list[dict] | None) -> str:
     names that its pointing words can stand for are carried, never that question's topic in place of its own.
     The previous question is read as it was searched for, so a chain of follow-ups keeps the first one's subject."""
     # a bare "Why?" or "How so?" names nothing at all: it asks about what was asked before
-    if not (_ANAPHORA.search(question) or not content_words(question)):
+    if not (_ANAPHORA.search(question) or _points_at_article(question) or not content_words(question)):
         return question
     previous = _previous_search(history)
     if not previous:
@@ -45,6 +50,12 @@ def _previous_search(history: list[dict] | None) -> str:
         if history[at].get("role") == "user" and isinstance(content, str) and content.strip():
             return condense_offline(content, history[:at])
     return ""
+
+
+def _points_at_article(question: str) -> bool:
+    """"When was the article published?": the article the chat is about, when the question asks nothing else."""
+    return bool(_THE_ARTICLE.search(question)) and len(
+        content_words(_THE_ARTICLE.sub(" ", question)) - framing_words()) <= 1
 
 
 def _points_outward(question: str) -> bool:
@@ -81,7 +92,8 @@ def _subject_words(text: str, exclude: set[str]) -> list[str]:
     seen, words = set(), []
     for word in re.findall(r"[\w’'-]+", text):
         key = next(iter(content_words(word)), None)
-        if key and key not in exclude and key not in seen and word.lower() not in _QUESTION_WORDS:
+        if (key and key not in exclude and key not in seen and word.lower() not in _QUESTION_WORDS
+                and word.lower() not in _ASKING_WORDS and key not in framing_words()):
             seen.add(key)
             words.append(word)
     return words

@@ -40,6 +40,7 @@ FALLBACK_MIN_RELEVANCE = 0.5
 # 20 hold-out questions whose documents lack the figure declined, no dev set changed; SQuAD every-3rd −7 of 3,524,
 # 6 of them answers that are no figure at all ("several", "only a few") a stray number had let through.
 FIGURE_MIN_RELEVANCE = 0.7
+FOLLOWED_ANSWERS = 3  # a follow-up quotes nothing these last answers of the chat quoted
 LLM_MAX_SENTENCES = 4
 CONDENSE_MAX_TOKENS = 60
 LLM_DEADLINE_S = 60.0  # an LLM answer, from the question to the checked text; then the quoted answer is given
@@ -283,10 +284,11 @@ class _Grounds:
 
 
 def _followed_answer(question: str, query: str, history: list[dict] | None) -> str:
-    """For a follow-up (its query rewritten), the chat's last answer, whitespace folded, for telling which
-    sentences it quoted; "" for a question that stands alone."""
-    answers = [m.get("content") for m in history or [] if m.get("role") == "assistant"]
-    return " ".join(str(answers[-1]).split()) if answers and query != question else ""
+    """For a follow-up (its query rewritten), the chat's last answers, whitespace folded, for telling which
+    sentences they quoted ("What else?" after "Why?" was declined must not quote the answer before again); "" for
+    a question that stands alone."""
+    answers = [str(m.get("content")) for m in history or [] if m.get("role") == "assistant"]
+    return " ".join(" ".join(answers[-FOLLOWED_ANSWERS:]).split()) if answers and query != question else ""
 
 
 def _document_texts(found: list[Hit] | list[Evidence], documents: dict) -> list[str]:

@@ -24,6 +24,7 @@ def pipeline(settings, embedder, corpus):
     ("What is the publication date of this article?", ("date", "", "")),
     ("Which site published the story about the robot hand?", ("site", "the robot hand", "")),
     ("Who is the author of the Grayzone investigation?", ("author", "", "Grayzone")),
+    ("Who is the author? (DiEM25 plan)", ("author", "DiEM25 plan", "")),  # a follow-up, its subject carried
     ("Who wrote the analysis of the Supreme Court sparring?", ("author", "the Supreme Court sparring", "")),
 ])
 def test_a_question_about_an_article_itself_says_which_detail_and_which_article(question, asked):

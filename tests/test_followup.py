@@ -58,7 +58,7 @@ def test_without_history_or_pointing_words_the_question_is_searched_as_asked():
 def test_a_chain_of_follow_ups_keeps_the_first_questions_subject():
     chat = history("Who wrote the article about the Assange spying operation?", "When was it published?")
     assert condense_offline("Which site published it?", chat) == \
-        "Which site published it? (wrote Assange spying operation)"
+        "Which site published it? (Assange spying operation)"
     assert condense_offline("Why?", history("What happened to Pamela Anderson's passwords?", "Who took them?")) == \
         "Why? (took happened Pamela Anderson's passwords)"
 
@@ -69,3 +69,17 @@ def test_his_after_a_name_the_question_gives_is_that_names_and_brings_no_old_sub
         "What did Pompeo call WikiLeaks in his first speech?"
     assert condense_offline("What does Pakistan want from him?", history("What did Khalilzad say?")) == \
         "What does Pakistan want from him? (Khalilzad)"
+
+
+def test_the_page_or_the_column_of_a_question_with_its_own_subject_points_nowhere():
+    chat = history("What does the booktabs documentation say about vertical rules?")
+    assert condense_offline("How do I put the page number in the footer with fancyhdr?", chat) == \
+        "How do I put the page number in the footer with fancyhdr?"
+    assert condense_offline("How do I make the column wider?", chat) == "How do I make the column wider?"
+    assert condense_offline("When was the article published?", chat) == \
+        "When was the article published? (booktabs vertical rules)"
+
+
+def test_the_carried_subject_leaves_out_words_that_ask():
+    chat = history("How much electricity may OpenAI's robot hand have used?", "What else does it say about that?")
+    assert condense_offline("Who wrote it?", chat) == "Who wrote it? (electricity OpenAI's robot hand used)"
