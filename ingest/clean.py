@@ -67,11 +67,13 @@ def normalize(text: str, keep_indent: bool = False) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
-_PERMALINK = re.compile(r"(\s*[¶§🔗]+|\s+#+)\s*$")  # a "#" only after a space: "C#" is a name
+# a "#" only after a space: "C#" is a name; a wiki's "[edit]" link
+_PERMALINK = re.compile(r"(\s*[¶§🔗]+|\s+#+|\s*\[\s*edit( source)?\s*\])\s*$", re.IGNORECASE)
 
 
 def strip_permalink(text: str) -> str:
-    """Headings and API entries on documentation sites end with a permalink mark (¶, #, §)."""
+    """Headings and API entries on documentation sites end with a permalink mark (¶, #, §), a wiki's with a link
+    to edit the section ("References[edit]")."""
     return _PERMALINK.sub("", " ".join(text.split())).strip()
 
 
@@ -189,6 +191,27 @@ def without_teaser_lists(blocks: list[Block]) -> list[Block]:
     while kept and kept[-1].kind == HEADING:
         kept.pop()
     return kept
+
+
+# The sections that close an article with what it cites or points to, not what it says: a quote from them is a
+# bibliography entry ("^ Wattenberg, Martin; … Distill."). "Notes" and "Footnotes" say things: they stay.
+_REFERENCE_HEADING = re.compile(r"(references|citations|bibliography|works cited|sources|external links|"
+                                r"further reading|see also|references and notes|notes and references)[:.]?",
+                                re.IGNORECASE)
+
+
+def without_reference_sections(blocks: list[Block]) -> list[Block]:
+    """The blocks without the run of reference sections that ends a page ("See also", "References", "External
+    links"): dropped only where nothing but such sections follows, so a manual's "SEE ALSO" between its own
+    sections stays."""
+    end = len(blocks)
+    for i in range(len(blocks) - 1, -1, -1):
+        if blocks[i].kind == HEADING:
+            if not _REFERENCE_HEADING.fullmatch(" ".join(blocks[i].text.split())):
+                break
+            end = i
+    # a page that is all references ("References", a guide's chapter on them) is text, not furniture
+    return blocks[:end] if any(b.kind != HEADING for b in blocks[:end]) else blocks
 
 
 def _teaser(block: Block | None) -> bool:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from ingest.clean import is_furniture_block, strip_permalink, superscript, without_teaser_lists
+from ingest.clean import (is_furniture_block, strip_permalink, superscript, without_reference_sections,
+                          without_teaser_lists)
 from ingest.metadata import is_furniture_element, page_metadata
 from ingest.structure import CODE, DEFINITION, HEADING, ITEM, PARAGRAPH, QUOTE, ROW, Block
 
@@ -35,8 +36,8 @@ def read_html(html: str, url: str = "") -> HtmlText | None:
                                             date_extraction_params=set_date_params(extensive=False))
     if extracted is None or extracted.body is None:
         return None
-    blocks = without_teaser_lists(
-        [b for b in body_blocks(extracted.body) if not is_furniture_block(b) and not _contents_heading(b)])
+    blocks = without_reference_sections(without_teaser_lists(
+        [b for b in body_blocks(extracted.body) if not is_furniture_block(b) and not _contents_heading(b)]))
     if not any(b.kind != HEADING for b in blocks):
         return None
     metadata = page_metadata(html, extracted, url)
@@ -101,12 +102,13 @@ def _without_masthead(blocks: list[Block], site: str) -> list[Block]:
 def _prepared(html: str) -> str:
     """The page as trafilatura should read it (each step below says what it fixes); a page with nothing to change
     is given back as it was."""
-    if not any(tag in html for tag in ("<sup", "<pre", "<table", "<math", "<figure", 'href="#', "<br")):
+    if not any(tag in html for tag in ("<sup", "<pre", "<table", "<math", "<figure", 'href="#', "<br", "navbox",
+                                       "sidebar", "editsection", "noprint")):
         return html
     tree = _parsed(html)
     if tree is None:
         return html
-    changes = (_raise_note_marks(tree) + _without_permalinks(tree) + _without_hidden_lines(tree)
+    changes = (_without_page_tools(tree) + _raise_note_marks(tree) + _without_permalinks(tree) + _without_hidden_lines(tree)
                + _text_divs_as_paragraphs(tree) + _broken_text_as_paragraphs(tree)
                + _code_variants_apart(tree) + _mark_preformatted_as_code(tree) + _listings_as_blocks(tree)
                + _admonitions_as_text(tree) + _formulas_as_text(tree))
@@ -126,19 +128,39 @@ def _parsed(html: str):
 
 
 def _raise_note_marks(tree) -> int:
-    """Each link to a footnote ("<sup><a href="#cite_note-2">[2]</a></sup>", or "<a href="#fn-2"><sup>2</sup></a>")
+    """Each link to a footnote ("<sup><a href="#fn-2">[2]</a></sup>", or "<a href="#fn-2"><sup>2</sup></a>")
     as the superscript it stands for ("²"), a "[citation needed]" dropped: as text, "research,[2]" reads like one
-    of the answer's own citations and "Line.2 Warren" hides a sentence's end. Returns how many were changed."""
+    of the answer's own citations and "Line.2 Warren" hides a sentence's end. A wiki's citation of a source
+    ("#cite_note-2") is dropped with the reference list it points to. Returns how many were changed."""
     changed = 0
     for mark in tree.xpath('//sup[a[starts-with(@href, "#")]] | //a[starts-with(@href, "#")][sup]'):
         label = mark.text_content().strip().strip("[]").strip()
-        if re.fullmatch(r"\d{1,3}", label):
+        if mark.xpath('.//@href[starts-with(., "#cite_note") or starts-with(., "#cite-note")]') or (
+                mark.get("href") or "").startswith(("#cite_note", "#cite-note")):
+            pass  # a citation of a source the page lists at its end (dropped there): it says nothing here
+        elif re.fullmatch(r"\d{1,3}", label):
             mark.tail = superscript(label) + (mark.tail or "")
         elif not re.fullmatch(r"[a-z]|citation needed|note \d+|nb \d+", label, re.IGNORECASE):
             continue
         mark.drop_tree()
         changed += 1
     return changed
+
+
+# classes a page gives its tools, not its text: navigation boxes, sidebars, a wiki's "[edit]" links, what print omits
+_TOOL_CLASSES = ("navbox", "vertical-navbox", "sidebar", "mw-editsection", "noprint", "no-print")
+
+
+def _without_page_tools(tree) -> int:
+    """The page's navigation boxes and sidebars (a wiki's "Machine learning and data mining" box above the
+    article), edit links and what it hides from print: furniture a reader skips, by the classes it is given."""
+    tests = " or ".join(f'contains(concat(" ", normalize-space(@class), " "), " {name} ")' for name in _TOOL_CLASSES)
+    tools = [element for element in tree.xpath(f"//*[{tests}]") if element.tag not in ("html", "body", "main",
+                                                                                         "article")]
+    for element in tools:
+        if element.getparent() is not None:
+            element.drop_tree()
+    return len(tools)
 
 
 _PERMALINK_MARKS = frozenset({"", "#", "¶", "§", "🔗", "link", "permalink"})

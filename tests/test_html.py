@@ -112,8 +112,8 @@ def test_permalink_marks_go_but_names_ending_in_a_hash_stay():
 
 def test_links_to_footnotes_become_superscripts_and_sentences_still_end_there(tmp_path):
     body = ("<p>The tool was developed by Ana Ribeiro and Tomas Lindqvist.<sup class='reference'>"
-            "<a href='#cite_note-1'>&#91;1&#93;</a></sup> It has been used in security research,<sup>"
-            "<a href='#cite_note-2'>[2]</a></sup> music analysis<sup><a href='#cite_note-3'>[3]</a></sup> and "
+            "<a href='#fn-1'>&#91;1&#93;</a></sup> It has been used in security research,<sup>"
+            "<a href='#fn-2'>[2]</a></sup> music analysis<sup><a href='#fn-3'>[3]</a></sup> and "
             "weather forecasting.<sup><a href='#cite_needed'>[citation needed]</a></sup> Version 2<sup>nd</sup> "
             "came in <a href='#fn-4'><sup>4</sup></a> 2019, "
             "added a command line, see <sup><a href='https://example.org/x'>[web]</a></sup> for the list.</p>")
@@ -126,6 +126,17 @@ def test_links_to_footnotes_become_superscripts_and_sentences_still_end_there(tm
                             "security research,² music analysis³ and weather forecasting. Version 2nd came in ⁴ 2019, added")
     sentences = [page.text[s:e] for s, e, _ in document_units(page)]
     assert "The tool was developed by Ana Ribeiro and Tomas Lindqvist.¹" in sentences
+
+
+def test_a_wikis_citations_of_its_sources_go_with_its_reference_list(tmp_path):
+    body = ("<p>The tool was developed by Ana Ribeiro.<sup class='reference'><a href='#cite_note-1'>&#91;1&#93;</a>"
+            "</sup> It has been used in security research,<sup><a href='#cite_note-2'>[2]</a></sup> music analysis"
+            "<sup><a href='#cite_note-3'>[3]</a></sup> and weather forecasting for many years now.</p>")
+    path = tmp_path / "wiki.html"
+    path.write_text(f"<html><head><title>A tool</title></head><body><article><h1>A tool</h1>{body * 3}</article>"
+                    "</body></html>")
+    assert load(path).text.startswith("The tool was developed by Ana Ribeiro. It has been used in security research, "
+                                      "music analysis and weather forecasting")
 
 
 def test_code_wrapped_inside_a_sentence_stays_in_it_and_examples_stay_in_page_order(tmp_path):
@@ -383,3 +394,32 @@ def test_a_page_laid_out_with_blank_lines_keeps_each_paragraph_whole_with_its_li
         ("paragraph", "In November 2002, the LA Times reported on the task force."),
         ("paragraph", "It occupied a whole floor."),
     ]
+
+
+def test_a_wiki_page_loses_its_navigation_box_edit_links_and_closing_references(tmp_path):
+    """As a Wikipedia article: a sidebar box of links above the text, "[edit]" after each heading, and the article
+    closing with "References" and "External links"; a section between the text's own stays."""
+    prose = "The algorithm models each object by a point so that similar objects are modelled by nearby points. " * 3
+    edit = "<span class='mw-editsection'>[<a href='/w/index.php?action=edit&section=1'>edit</a>]</span>"
+    path = tmp_path / "wiki.html"
+    path.write_text(
+        f"<html><head><title>t-SNE - Wikipedia</title></head><body><div id='content'><h1>t-SNE</h1>"
+        f"<table class='vertical-navbox nowraplinks'><tr><th>Machine learning and data mining</th></tr>"
+        f"<tr><td><a href='/a'>Problems</a></td></tr></table><p>{prose}</p>"
+        f"<h2>Details{edit}</h2><p>{prose}</p><h2>See also{edit}</h2><ul><li>Dimensionality reduction</li></ul>"
+        f"<h2>Software{edit}</h2><p>ELKI contains an implementation with the Barnes-Hut approximation.</p>"
+        f"<h2>References{edit}</h2><ol class='references'><li>^ van der Maaten, L.J.P.; Hinton, G.E. (2008). "
+        f"\"Visualizing Data Using t-SNE\". Journal of Machine Learning Research. 9: 2579–2605.</li></ol>"
+        f"<h2>External links{edit}</h2><ul><li><a href='https://x.org'>Visualizing Data Using t-SNE</a></li></ul>"
+        f"</div></body></html>")
+    texts = [text for _, _, text in blocks(load(path))]
+    assert texts == [prose.strip(), "Details", prose.strip(), "See also", "Dimensionality reduction", "Software",
+                     "ELKI contains an implementation with the Barnes-Hut approximation."]
+
+
+def test_a_page_about_references_keeps_its_text(tmp_path):
+    prose = "A reference cannot outlive its referent, and a mutable reference cannot be aliased at all. " * 2
+    path = tmp_path / "references.html"
+    path.write_text(f"<html><head><title>References</title></head><body><main><h1>References</h1><p>{prose}</p>"
+                    f"</main></body></html>")
+    assert prose.strip() in load(path).text
