@@ -52,6 +52,15 @@ def test_headings_are_topics_and_long_titles_are_shortened_at_a_word():
     assert long_title == ["What is “Why our sourdough starter failed (and how…” about?"]
 
 
+def test_a_heading_opening_with_a_reads_in_lower_case_and_acronyms_stay():
+    from ui.examples import heading_topics
+
+    text = ("A city upended\n\nA NASA team found a city upended by the storm, and the people of the city said the "
+            "storm had come without warning.")
+    blocks = [[0, 14, "heading", "A city upended"], [16, len(text), "paragraph", "A city upended"]]
+    assert heading_topics(Document("d", "Storm", "s", text, blocks=blocks)) == ["a city upended"]
+
+
 def test_the_sample_article_asks_about_its_names_and_its_whole_title():
     _, questions = questions_for(SAMPLE_ARTICLE)
     assert questions[:3] == ["What does the author say about Bagram Airbase?",
