@@ -143,6 +143,7 @@ class ChatApp:
         tab = self.articles_tab
         if self.settings.allow_uploads:
             tab.add.click(self.add_files, tab.files, [tab.result, *self.listing, tab.files], **PRIVATE)
+            tab.files.change(lambda files: gr.Button(interactive=bool(files)), tab.files, tab.add, **PRIVATE)
         if self.settings.allow_delete:
             confirming = gr.State(None)  # the article the button asked about: a second click deletes it
             tab.delete.click(self.delete, [tab.delete_choice, confirming],
@@ -480,7 +481,7 @@ def _articles_tab(settings: Settings) -> ArticlesTab:
         return tab
     tab.files = gr.File(file_count="multiple", elem_id="upload", file_types=list(ALLOWED_SUFFIXES),
                         label=f"Add articles: {' '.join(ALLOWED_SUFFIXES)}, up to {settings.max_upload_mb} MB each")
-    tab.add = gr.Button("Add to the index", variant="primary")
+    tab.add = gr.Button("Add to the index", variant="primary", interactive=False)  # until files are chosen
     tab.result = gr.Markdown(elem_id="upload-result")
     return tab
 

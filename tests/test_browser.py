@@ -188,6 +188,7 @@ def test_upload_adds_an_article_and_rejects_other_files_one_by_one(page, app_url
     wait_until_ready(page)
     page.get_by_role("tab", name="Articles").click()
     files = ["kabul-notes.md", "tool.exe", "[x](javascript:alert(1)).txt"]
+    expect(page.get_by_role("button", name="Add to the index")).to_be_disabled()  # nothing chosen to add yet
     page.locator("#upload input[type=file]").set_input_files([tmp_path / name for name in files])
     # the picker takes only the supported types: tool.exe is refused in the browser, never sent
     expect(page.locator(".toast-body", has_text="tool.exe")).to_contain_text("Invalid file type")
