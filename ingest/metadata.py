@@ -695,7 +695,8 @@ def _element_credits(page: _Page, zone: _Zone, site_names: list[str]) -> list[_C
     credits = []
     for element in page.root.iter():
         marks = " ".join(element.get(name) or "" for name in ("class", "id", "itemprop", "rel"))
-        if not _BYLINE_ATTRIBUTE.search(marks) or _NOT_BYLINE_ATTRIBUTE.search(marks):
+        if not (_BYLINE_ATTRIBUTE.search(marks) or _headline_credit(element, marks)) or _NOT_BYLINE_ATTRIBUTE.search(
+                marks):
             continue
         if page.line_of.get(element) not in window or is_furniture_element(element):
             continue
@@ -706,6 +707,13 @@ def _element_credits(page: _Page, zone: _Zone, site_names: list[str]) -> list[_C
             found = _credits(after_by.group(1), "element", site_names)
         credits += found
     return credits
+
+
+def _headline_credit(element, marks: str) -> bool:
+    """A credit line beside the headline ("<h1>…</h1> <p class="credit">JIJI</p>"): the agency or writer the
+    story is by. A credit in a figure is the picture's."""
+    return (bool(re.search(r"\bcredits?\b", marks, re.IGNORECASE)) and element.getparent() is not None
+            and bool(element.getparent().xpath(".//h1")) and not element.xpath("ancestor::figure|ancestor::figcaption"))
 
 
 def _element_text(element) -> str:

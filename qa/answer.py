@@ -55,11 +55,19 @@ def _lead_in(question: str, document: Document) -> str:
     """A fixed connective naming the article, the only words of an answer that are not quoted. It names an author
     only when the document has one: reference pages and manuals have none, and inventing one misleads."""
     author = author_phrase(document.metadata)
-    if author and (_ABOUT_THE_AUTHOR.search(question) or "say" in question.lower()):
+    if author and not _WIRE_SERVICE.fullmatch(author) and (_ABOUT_THE_AUTHOR.search(question)
+                                                           or "say" in question.lower()):
         if _SEVERAL_NAMES.search(author):
             return f"{author}, the authors of “{document.title}”, write:"
         return f"{author}, the author of “{document.title}”, writes:"
     return f"According to “{document.title}”:"
+
+
+# A news agency credited for a story is no author who "writes" it ("AFP, the author of …"): its card says it is by them
+_WIRE_SERVICE = re.compile(r"afp|agence france-presse|ap|associated press|reuters|jiji( press)?|kyodo( news)?|"
+                           r"yonhap( news agency)?|xinhua( news agency)?|dpa|ansa|efe|pti|press trust of india|ians|"
+                           r"upi|united press international|tass|anadolu( agency)?|bernama|antara|wire (staff|reports)",
+                           re.IGNORECASE)
 
 
 # What ends a lead-in, and the lead-ins themselves: the chat lays quotes out after them and the evaluation judges

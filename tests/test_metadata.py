@@ -244,3 +244,15 @@ def test_a_print_button_in_the_byline_box_is_no_author():
             + "<p>Searches for recipes peaked in the week before the holiday, as they do every year.</p>" * 5
             + "</article>")
     assert metadata_of(page("<title>Let me Google that for you</title>", body))["author"] == ""
+
+
+def test_a_credit_line_under_the_headline_names_the_agency_and_a_pictures_credit_does_not():
+    credited = page("<title>Masks stolen</title>",
+                    "<article><header><h1>Masks stolen from a hospital</h1><p class='credit'>JIJI</p></header>"
+                    f"{TEXT}</article>")
+    assert metadata_of(credited)["author"] == "JIJI"
+    pictured = page("<title>Masks stolen</title>",
+                    "<article><header><h1>Masks stolen from a hospital</h1><figure><img src='m.jpg'>"
+                    "<figcaption><span class='credit'>Kim Lee</span></figcaption></figure></header>"
+                    f"{TEXT}</article>")
+    assert metadata_of(pictured).get("author", "") != "Kim Lee"
