@@ -503,3 +503,14 @@ def test_a_follow_up_never_quotes_again_what_the_answer_before_it_quoted(pipelin
                   {"role": "assistant", "content": next(iter(pipeline.retriever.store.documents.values())).text}]
     assert pipeline.ask("Why?", history=everything).text == \
         "The indexed articles say no more about this than the answer above."
+
+
+def test_what_else_after_an_answer_quotes_more_of_its_article_even_after_a_declined_why(pipeline):
+    first = pipeline.ask("What does the author say about Bagram?")
+    chat = [{"role": "user", "content": first.question}, {"role": "assistant", "content": first.text},
+            {"role": "user", "content": "Why?"},
+            {"role": "assistant", "content": "The indexed articles say no more about this than the answer above."}]
+    more = pipeline.ask("What else does it say about that?", history=chat)
+    assert more.answered and more.citations
+    assert {c.doc_id for c in more.citations} <= {c.doc_id for c in first.citations}, "the same article"
+    assert not {c.quote for c in more.citations} & {c.quote for c in first.citations}, "nothing quoted twice"
