@@ -22,8 +22,9 @@ from qa.answer import abstention, compose
 from qa.citations import CANNOT_ANSWER, check, format_passages
 from qa.collection import Collection
 from qa.details import AskedDetail, asked_detail, detail_answer, which_article
-from qa.evidence import (Evidence, choose, documents_named, focus, is_summary_question, lead_evidence,
-                         named_documents, passage_texts, select_evidence, uncovered_aspect, with_what_follows)
+from qa.evidence import (Evidence, choose, content_words, documents_named, focus, framing_words,
+                         is_summary_question, lead_evidence, named_documents, passage_texts, select_evidence,
+                         uncovered_aspect, with_what_follows)
 from qa.followup import condense_offline, format_history
 from qa.generators import Generator, LlmBusy, LlmLane, LlmTimedOut, make_generator
 from qa.prompts import render_messages
@@ -291,11 +292,13 @@ class _Grounds:
 
 
 def _followed_answer(question: str, query: str, history: list[dict] | None) -> str:
-    """For a follow-up (its query rewritten), the chat's last answers, whitespace folded, for telling which
-    sentences they quoted ("What else?" after "Why?" was declined must not quote the answer before again); "" for
-    a question that stands alone."""
+    """For a follow-up (its query rewritten) that asks past the answers before it ("Why?", "What else does it
+    say?"), the chat's last answers, whitespace folded, for telling which sentences they quoted ("What else?"
+    after "Why?" was declined must not quote the first answer again); "" for a question that stands alone or asks
+    something of its own ("How long was it blocked?" may well be answered by a sentence quoted before)."""
     answers = [str(m.get("content")) for m in history or [] if m.get("role") == "assistant"]
-    return " ".join(" ".join(answers[-FOLLOWED_ANSWERS:]).split()) if answers and query != question else ""
+    past = _ASKS_MORE.search(question) or not content_words(question) - framing_words()
+    return " ".join(" ".join(answers[-FOLLOWED_ANSWERS:]).split()) if answers and query != question and past else ""
 
 
 def _document_texts(found: list[Hit] | list[Evidence], documents: dict) -> list[str]:

@@ -514,3 +514,16 @@ def test_what_else_after_an_answer_quotes_more_of_its_article_even_after_a_decli
     assert more.answered and more.citations
     assert {c.doc_id for c in more.citations} <= {c.doc_id for c in first.citations}, "the same article"
     assert not {c.quote for c in more.citations} & {c.quote for c in first.citations}, "nothing quoted twice"
+
+
+def test_only_a_follow_up_that_asks_past_the_answer_leaves_its_quotes_out():
+    from qa.pipeline import _followed_answer
+
+    chat = [{"role": "user", "content": "Why was Wikipedia blocked in Turkey?"},
+            {"role": "assistant", "content": "It lifted the  two and a half year block. [1]"}]
+    for question in ("Why?", "What else does it say?", "Tell me more."):
+        assert _followed_answer(question, f"{question} (Wikipedia Turkey)", chat) == \
+            "It lifted the two and a half year block. [1]"
+    assert _followed_answer("How long was it blocked?", "How long was it blocked? (Wikipedia Turkey)", chat) == "", \
+        "a question of its own may be answered by a sentence quoted before"
+    assert _followed_answer("Why?", "Why?", []) == ""
