@@ -131,6 +131,7 @@ _FURNITURE_BLOCK = re.compile(
     r"[-–—]*\s*by [^@]{1,60}? follow @\w+|"  # a sign-off with the writer's handle
     r"write to [^@]{1,60}? at \S+@\S+|[^\s:/@]+@[^\s:/@]+\.\w+( \(end\))?)"  # a writer's address
     r"[\s:.!?»›→>]*$", re.IGNORECASE)
+_SHOP_BOX = re.compile(r"(add to (cart|basket|bag)|(buy|shop) now)\b", re.IGNORECASE)
 # "By Elena Marsh", "Written by: Maria Okafor": the byline, kept as the author, not as article text.
 _BYLINE = re.compile(r"^((Written|Words|Text|Story|Reporting|Posted) by|By|BY):?\s+[A-Z][\w'’-]*\.?"
                      r"(\s+(and\s+)?[A-Z][\w'’-]*\.?,?){1,5}$")
@@ -221,7 +222,9 @@ def _teaser(block: Block | None) -> bool:
 
 def is_furniture_block(block: Block) -> bool:
     """Whether a short block of an HTML page is site furniture rather than the article."""
-    if block.kind in (HEADING, CODE, ROW):
+    if block.kind == ROW:  # a table's row is data, but a shop box laid out as a table is not
+        return bool(_SHOP_BOX.match(" ".join(block.text.split())))
+    if block.kind in (HEADING, CODE):
         return False
     text = " ".join(block.text.split())
     if _word_count(text) > FURNITURE_MAX_WORDS:

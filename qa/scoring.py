@@ -100,7 +100,14 @@ def focus_phrase(question: str) -> str:
 
 
 def question_types(question: str) -> set[str]:
-    return {name for name, pattern in _QUESTION_TYPES if pattern.search(question)}
+    types = {name for name, pattern in _QUESTION_TYPES if pattern.search(question)}
+    # "what was the score", "by what vote": a figure asked for in other words than "how many" (not an exit status,
+    # whose sentences hold other numbers: "one of the three directories")
+    return types | {"quantity"} if _ASKS_SCORE.search(asking_sentence(question)) else types
+
+
+_ASKS_SCORE = re.compile(r"\bby what (vote|margin|majority|score)\b|\bwhat (is|was) the (final |exact )?(score|tally)\b|"
+                         r"\bwhat (score|tally)\b", re.IGNORECASE)
 
 
 _YES_NO = re.compile(r"\s*(does|do|did|is|are|was|were|can|could|will|would|should|has|have|had|may|might|must)\b",

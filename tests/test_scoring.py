@@ -7,6 +7,9 @@ from qa.scoring import FEATURES, asking_sentence, feature_matrix, likelihoods, q
 
 def test_question_types_name_the_kind_of_thing_asked_for():
     assert question_types("How many legislators backed him?") == {"quantity"}
+    assert question_types("What was the score of the Worlds 2023 final?") == {"quantity"}  # "3-0"
+    assert question_types("By what vote did the Senate confirm her?") == {"quantity"}
+    assert "quantity" not in question_types("What exit status does it return on a syntax error?")
     assert question_types("When did the pier close?") == {"time"}
     assert question_types("Who founded the group?") == {"person"}
     assert question_types("Where in South Korea was it coldest?") == {"place"}
