@@ -133,8 +133,8 @@ _FURNITURE_BLOCK = re.compile(
     r"[\s:.!?»›→>]*$", re.IGNORECASE)
 _SHOP_BOX = re.compile(r"(add to (cart|basket|bag)|(buy|shop) now)\b", re.IGNORECASE)
 # "By Elena Marsh", "Written by: Maria Okafor": the byline, kept as the author, not as article text.
-_BYLINE = re.compile(r"^((Written|Words|Text|Story|Reporting|Posted) by|By|BY):?\s+[A-Z][\w'’-]*\.?"
-                     r"(\s+(and\s+)?[A-Z][\w'’-]*\.?,?){1,5}$")
+_BYLINE = re.compile(r"^([-–—]{1,2}\s*)?((Written|Words|Text|Story|Reporting|Posted) by|By|BY):?\s+[A-Z][\w'’-]*\.?"
+                     r"(\s+(and\s+)?[A-Z][\w'’-]*\.?,?){1,5}(\s+(?i:follow)\s+@\w+)?$")  # a sign-off's link to the writer
 _FURNITURE_ANYWHERE = re.compile(
     r"\b((sign up|subscribe|register) (for|to) (our|the|my) [\w\s-]{0,40}(newsletter|email|updates|digest)|"
     r"newsletter (sign[- ]?up|subscription)|delivered (straight )?to your inbox|"

@@ -602,7 +602,7 @@ _NAME_SUFFIXES = frozenset("jr jr. sr sr. ii iii iv phd ph.d. md".split())
 _NAME_WORD = re.compile(r"^[^\W\d_]+(?:[.'’\-‐][^\W\d_]*)*\.?$")
 _DOMAIN = re.compile(r"\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|edu|gov|io|co|uk|de|info|news|blog)\b")
 _BYLINE_LABEL = re.compile(
-    r"^\s*(?:(?:(?:view|see|read|browse|show)\s+)?(?:(?:all|more)\s+)?(?:(?:posts|articles|stories|entries)\s+)?"
+    r"^\s*(?:[-–—]{1,2}\s*)?(?:(?:(?:view|see|read|browse|show)\s+)?(?:(?:all|more)\s+)?(?:(?:posts|articles|stories|entries)\s+)?"
     r"(?:(?:written|words|posted|published|reported|reporting|story|text|interview)\s+)?by\b"
     r"|(?:authors?|written|writer)\s*(?=:|$))"  # "Author Archives" is a link, "Author: NAME" a byline
     r"\s*[:\-–]?\s*",
@@ -611,7 +611,8 @@ _BYLINE_LABEL = re.compile(
 # Between names of co-authors; anything else ends the list once a name was found.
 _AND_SEPARATOR = re.compile(r"\s*(?:,|;|&|\band\b)\s*", re.IGNORECASE)
 # After these come affiliations, places or dates: "By A | Reuters", "By A in Paris", "By A for The Times".
-_HARD_SEPARATOR = re.compile(r"\s*(?:\n|\||/|·|•|\s[-–—]\s|\s(?:in|at|for|from)\s)\s*")
+_HARD_SEPARATOR = re.compile(r"\s*(?:\n|\||/|·|•|\s[-–—]\s|\s(?:in|at|for|from)\s|\s(?=(?:follow\s+)?@\w))\s*",
+                             re.IGNORECASE)  # "NAME Follow @handle": the sign-off's link to the writer's account
 _SOURCE_WEIGHTS = {"json-ld": 3, "text": 3, "meta": 2, "element": 2, "trafilatura": 1}
 
 
@@ -710,10 +711,14 @@ def _element_credits(page: _Page, zone: _Zone, site_names: list[str]) -> list[_C
 
 
 def _headline_credit(element, marks: str) -> bool:
-    """A credit line beside the headline ("<h1>…</h1> <p class="credit">JIJI</p>"): the agency or writer the
-    story is by. A credit in a figure is the picture's."""
-    return (bool(re.search(r"\bcredits?\b", marks, re.IGNORECASE)) and element.getparent() is not None
+    """A credit or info line beside the headline ("<h1>…</h1> <p class="credit">JIJI</p>", "<div
+    class="article-info">NAME<br>SITE<br>DATE"): the agency or writer the story is by. A credit in a figure is the
+    picture's."""
+    return (bool(_HEADLINE_CREDIT.search(marks)) and element.getparent() is not None
             and bool(element.getparent().xpath(".//h1")) and not element.xpath("ancestor::figure|ancestor::figcaption"))
+
+
+_HEADLINE_CREDIT = re.compile(r"\bcredits?\b|\b(article|post|entry|story)[-_](info|meta)\b", re.IGNORECASE)
 
 
 def _element_text(element) -> str:

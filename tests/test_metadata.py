@@ -256,3 +256,15 @@ def test_a_credit_line_under_the_headline_names_the_agency_and_a_pictures_credit
                     "<figcaption><span class='credit'>Kim Lee</span></figcaption></figure></header>"
                     f"{TEXT}</article>")
     assert metadata_of(pictured).get("author", "") != "Kim Lee"
+
+
+def test_an_info_line_under_the_headline_and_a_signed_off_byline_name_the_writer():
+    info = page("<title>Court files</title>",
+                "<article><h1>New court files expose a spy operation</h1><div class='article-info'><div class='m-bar'>"
+                "Max Blumenthal<br><a href='https://x.example'>The Grayzone</a><br>Thu, 14 May 2020</div></div>"
+                f"{TEXT}</article>")
+    assert metadata_of(info)["author"] == "Max Blumenthal"
+    signed = page("<title>Food searches</title>",
+                  f"<article><h1>Food searches of the year</h1>{TEXT}<p>-- By Michael Russell "
+                  "<a class='twitter-follow-button' href='https://twitter.com/tdm'>Follow @tdmrussell</a></p></article>")
+    assert metadata_of(signed)["author"] == "Michael Russell"
