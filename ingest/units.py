@@ -21,6 +21,7 @@ _SENTENCE_END = re.compile(
 _ABBREVIATION = re.compile(r"(\b(mr|mrs|ms|dr|prof|st|jr|sr|gen|col|lt|sgt|rep|sen|gov|no|vs|etc|inc|ltd|co|fig|"
                            r"eg|ie|cf|viz|approx|resp)"
                            r"|(?-i:\b[A-Z])|\b(?:[A-Za-z]\.)+[A-Za-z])\.$", re.IGNORECASE)  # "J." is an initial, "d." no
+_MONTH_ABBREVIATION = re.compile(r"\b(jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.$", re.IGNORECASE)
 # Sentences opening with these lean on the one before; it is quoted with them so the quote stands alone.
 _DEPENDENT_OPENING = re.compile(
     r"^(this|these|that|those|it|its|he|she|they|his|her|their|such|conversely|however|but|and|so|"
@@ -42,8 +43,10 @@ def sentence_spans(text: str) -> list[tuple[int, int, int]]:
     for paragraph in re.finditer(r"[^\n]+", text):
         start, base = paragraph.start(), paragraph.start()
         for boundary in _SENTENCE_END.finditer(paragraph.group()):
-            if _ABBREVIATION.search(paragraph.group()[max(0, boundary.start() - 12):boundary.start()]):
-                continue  # "Dr. Smith", "U.S. policy", "J. Smith": not a sentence end
+            before = paragraph.group()[max(0, boundary.start() - 12):boundary.start()]
+            if _ABBREVIATION.search(before) or (_MONTH_ABBREVIATION.search(before)
+                                                and paragraph.group()[boundary.end():][:1].isdigit()):
+                continue  # "Dr. Smith", "U.S. policy", "J. Smith", "on Nov. 1": not a sentence end
             closing = 1 if boundary.group(1) is not None else 2
             spans.append((start, base + boundary.end(closing), base))
             start = base + boundary.end()

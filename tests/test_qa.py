@@ -69,11 +69,13 @@ def test_json_contract(pipeline):
 
 def test_sentence_spans_split_at_sentence_ends_and_paragraphs():
     text = ("First one. Second “quoted.” Third?\nNew para starts. Dr. Smith met J. Doe in the U.S. Army. Yes. "
-            "It points at commit d. HEAD stays. It runs slower (eg. 20 to 30 times) than normal.")
+            "It points at commit d. HEAD stays. It runs slower (eg. 20 to 30 times) than normal. It came out on "
+            "Nov. 1 in print. The talks ended in Dec. Then it rained.")
     sentences = [text[s:e] for s, e, _ in sentence_spans(text)]
     assert sentences == ["First one.", "Second “quoted.”", "Third?", "New para starts.",
                          "Dr. Smith met J. Doe in the U.S. Army.", "Yes.", "It points at commit d.", "HEAD stays.",
-                         "It runs slower (eg. 20 to 30 times) than normal."]
+                         "It runs slower (eg. 20 to 30 times) than normal.", "It came out on Nov. 1 in print.",
+                         "The talks ended in Dec.", "Then it rained."]
 
 
 def _evidence(start, text, similarity, paragraph=0, doc="d"):
