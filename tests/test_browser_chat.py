@@ -351,7 +351,10 @@ def test_phone_marker_shows_its_card_and_a_button_leads_back_to_the_answer(page)
     expect(page.locator("#cite-preview")).to_be_hidden()  # no preview left over the page, wider than a phone
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], "no sideways page scrolling"
 
+    marker.click()
+    expect(back).to_be_visible()
     page.get_by_role("tab", name="Articles").click()
+    expect(back).to_be_hidden()  # no answer above the articles to go back to
     table = page.locator("#articles-table")
     expect(table).to_contain_text(TITLE)
     expect(page.locator("#articles-scroll-hint")).to_be_visible()  # the table scrolls sideways: say so

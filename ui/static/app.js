@@ -20,6 +20,10 @@
     preview.hidden = true;  // focus opens the marker's preview: after the trip to its card it would only cover the page
   });
   document.body.appendChild(backButton);
+  // Another tab or the article reader has no answer above it to go back to: the button would only cover them
+  document.addEventListener("click", (event) => {
+    if (event.target.closest && event.target.closest('[role="tab"], .open-article')) backButton.hidden = true;
+  }, true);
 
   const showSource = (link) => {
     const target = document.getElementById(link.getAttribute("href").slice(1));
