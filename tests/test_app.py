@@ -82,6 +82,11 @@ def test_markers_link_to_their_source_cards_and_text_is_escaped():
     assert not unescaped("<>*#[]", user)
 
 
+def test_a_quoted_listing_keeps_its_lines_and_indentation_in_the_chat():
+    text = "According to “fs”: Read it line by line:\n\nfor await (const line of file) {\n  console.log(line);\n} [1]"
+    assert "{\n\u00a0\u00a0console.log(line);\n}" in answer_markdown(text, turn=0)
+
+
 def test_a_marker_the_document_itself_writes_inside_a_quote_is_no_link():
     def cited(n, quote):
         return Citation(n=n, chunk_id="w#0", doc_id="w", title="W", source="w.md", start=0, end=len(quote), quote=quote)

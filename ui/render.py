@@ -29,6 +29,7 @@ _PLACED_MARKER = re.compile("\ue000(\\d+)\ue001")  # a citation's marker kept ap
 # term is not glued to the sentence before it. Only single newlines: paragraphs ("\n\n") are left as written.
 _MULTILINE_QUOTE_START = re.compile(rf"(\[\d+\]|{LEAD_IN_END}) (?=(?:(?!\[\d+\])[^\n])+\n(?!\n))")
 _MULTILINE_QUOTE_END = re.compile(r"((?<!\n)\n(?!\n)(?:(?!\[\d+\])[^\n])+\[\d+\]) (?=\S)")
+_INDENT = re.compile(r"(?m)(?<=\n) +")
 # Quoted (offline) answers open with the lead-in naming the article; an LLM's own line breaks are left alone.
 _QUOTED_ANSWER = re.compile(lead_in_pattern())
 
@@ -62,6 +63,8 @@ def answer_markdown(text: str, turn: int, answer: Answer | None = None) -> str:
 
     if _QUOTED_ANSWER.match(text):
         text = _MULTILINE_QUOTE_END.sub("\\1\n", _MULTILINE_QUOTE_START.sub("\\1\n", text))
+        # markdown drops a line's leading spaces: a quoted listing keeps its indentation in no-break spaces
+        text = _INDENT.sub(lambda m: "\u00a0" * len(m.group()), text)
     if answer is None:  # still streaming: every marker links
         body = _MARKER.sub(link, escape_markdown(text))
     else:
