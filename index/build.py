@@ -39,7 +39,7 @@ class IngestReport:
     def summary(self) -> str:
         return (f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
                 f"{len(self.removed)} removed, {len(self.skipped)} skipped, {len(self.failed)} failed; "
-                f"{self.chunks_embedded} chunks embedded, {self.chunks_reused} reused; "
+                f"{self.chunks_embedded} chunks embedded, {self.chunks_reused} reused (their text embedded before); "
                 f"index: {self.total_documents} articles, {self.total_chunks} chunks")
 
     def as_dict(self) -> dict:
@@ -114,7 +114,7 @@ def _load_changes(sources, store: Store, report: IngestReport, progress: bool) -
     owner_of_hash = {h: doc_id for doc_id, h in store.doc_hashes.items()}
     indexed_from = _single_article_sources(store)
     changed, seen_ids = [], set()
-    for item in tqdm(iter_documents(sources), desc="Reading", unit=" articles", file=sys.stderr, disable=not progress):
+    for item in tqdm(iter_documents(sources), desc="Reading articles", unit="", file=sys.stderr, disable=not progress):
         if isinstance(item, LoadSkip):
             report.skipped.append(str(item))
             continue

@@ -20,8 +20,8 @@ from schema import UserError
 from settings import Settings
 
 SUFFIXES = (".txt", ".md", ".html", ".pdf", ".json", ".jsonl")
-# "Reading: 2 articles [00:00, 20 articles/s]"
-PROGRESS_BAR = re.compile(r"(Reading|Embedding chunks and sentences): [^\[\n]*\[[^\]\n]*\]")
+# "Reading articles: 2 [00:00, 20/s]"
+PROGRESS_BAR = re.compile(r"(Reading articles|Embedding chunks and sentences): [^\[\n]*\[[^\]\n]*\]")
 
 
 def printed_lines(stderr: str) -> list[str]:
