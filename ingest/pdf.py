@@ -778,18 +778,32 @@ def _byline_under_title(placed: list[tuple[list[_Line], Block]]) -> tuple[str, l
     headings = [i for i, (group, block) in enumerate(placed[:6]) if block.kind == HEADING and group[0].page <= 2]
     if not headings:
         return "", placed
-    lower = {word for _, b in placed for word in re.findall(r"\b[a-zà-ÿ]+\b", b.text)}
+    # words the document writes in lower case, but not in an address ("pieter@cs.uu.nl" names no ordinary word)
+    lower = {word for _, b in placed for word in re.findall(r"\b[a-zà-ÿ]+\b", re.sub(r"\S+@\S+|\S*(https?://|www\.)\S*",
+                                                                                " ", b.text))}
     # the name may follow an affiliation line ("X Desktop Group (http://www.freedesktop.org)")
     for at in range(headings[0] + 1, min(headings[0] + 3, len(placed))):
         group, block = placed[at]
-        parts = [words for words in _name_parts(" ".join(TRAILING_FOOTNOTE_MARK.sub("", block.text).split())) if words]
-        if parts and all(2 <= len(words) <= 4 and all(_NAME_WORD.fullmatch(w) and w.lower() not in lower
-                                                      for w in words) for words in parts):
-            byline = replace(block, kind=PARAGRAPH, level=0)
-            return "; ".join(" ".join(words) for words in parts), placed[:at] + [(group, byline)] + placed[at + 1:]
+        # the block, or its first line over an affiliation ("Pieter van Oostrum∗ | Dept. of Computer Science")
+        for text in dict.fromkeys((block.text, block.text.split("\n", 1)[0])):
+            parts = [words for words in _name_parts(" ".join(TRAILING_FOOTNOTE_MARK.sub("", text).split())) if words]
+            if parts and all(_reads_as_name(words, lower) for words in parts):
+                byline = replace(block, kind=PARAGRAPH, level=0)
+                return "; ".join(" ".join(words) for words in parts), placed[:at] + [(group, byline)] + placed[at + 1:]
         if not _title_page_line(block.text, "", group[0].page):
             break
     return "", placed
+
+
+_PARTICLES = frozenset("van von der den de del della di da du dos das le la ten ter".split())
+
+
+def _reads_as_name(words: list[str], lower: set[str]) -> bool:
+    """Two to five words, each capitalised and never written in lower case by the document, but for a particle
+    inside ("Pieter van Oostrum")."""
+    return 2 <= len(words) <= 5 and all(
+        (_NAME_WORD.fullmatch(word) and word.lower() not in lower) or (0 < i < len(words) - 1 and word in _PARTICLES)
+        for i, word in enumerate(words))
 
 
 def _without_emails(author: str) -> str:

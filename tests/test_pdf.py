@@ -256,6 +256,13 @@ def test_a_name_after_an_affiliation_line_is_the_author_and_no_title_page_line_n
     assert [b.text for b in pdf.blocks if b.kind == HEADING] == ["River Notes", "1 River Basins", "1.1. Version"]
 
 
+def test_a_name_with_a_particle_over_its_affiliation_lines_is_the_author_even_if_its_address_spells_it():
+    pdf = read_pdf(title_page((14, 692, "Pieter van Oostrum*"), (14, 678, "Dept. of Computer Science"),
+                              (14, 664, "Utrecht University"), (10, 640, "pieter@cs.example"),
+                              (14, 610, "1 River Basins"), body_from=590))
+    assert pdf.author == "Pieter van Oostrum"
+
+
 def test_a_name_broken_after_an_underscore_at_a_line_end_is_whole_again():
     lines = ["The maximum length this function will encode is given by the constant ASN1_",
              "MAX_LENGTH_SIZE of the library, and longer values are refused with an error code."]
