@@ -8,7 +8,6 @@ deadline.
 """
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, field, replace
 from typing import Iterator
@@ -42,8 +41,8 @@ FALLBACK_MIN_RELEVANCE = 0.5
 # 20 hold-out questions whose documents lack the figure declined, no dev set changed; SQuAD every-3rd −7 of 3,524,
 # 6 of them answers that are no figure at all ("several", "only a few") a stray number had let through.
 FIGURE_MIN_RELEVANCE = 0.7
-_ASKS_MORE = re.compile(r"\b(what|anything|who|where|how) else\b|\b(tell|say|says|said|write|writes) (me )?"
-                        r"(more|anything else)\b|\bmore about\b|^\s*(and )?more\b", re.IGNORECASE)
+# "What else?", "Anything more?", "Tell me more.": asking for more of what was answered, naming nothing new
+_MORE_WORDS = frozenset("else more anything further other tell me".split())
 FOLLOWED_ANSWERS = 3  # a follow-up quotes nothing these last answers of the chat quoted
 LLM_MAX_SENTENCES = 4
 CONDENSE_MAX_TOKENS = 60
@@ -138,7 +137,7 @@ class QAPipeline:
             unmentioned = [aspect]  # Warren named, her wealth tax never: the passages are about her, not it
         # "What else does it say?" after an answer: the subject is covered, so the next best sentences are what
         # is asked for, however far they are from the words of the question
-        if more := answered_before and bool(_ASKS_MORE.search(question)):  # of the articles the answers quoted
+        if more := answered_before and _asks_more(question):  # of the articles the answers quoted
             grounds.ranked = [e for e in grounds.ranked if f"“{documents[e.chunk.doc_id].title}”" in said]
         if unmentioned or not (self._relevant(grounds.ranked) or more and grounds.ranked):
             # Weak evidence: the fixed answer, without asking a generator to improvise.
@@ -297,8 +296,18 @@ def _followed_answer(question: str, query: str, history: list[dict] | None) -> s
     after "Why?" was declined must not quote the first answer again); "" for a question that stands alone or asks
     something of its own ("How long was it blocked?" may well be answered by a sentence quoted before)."""
     answers = [str(m.get("content")) for m in history or [] if m.get("role") == "assistant"]
-    past = _ASKS_MORE.search(question) or not content_words(question) - framing_words()
+    past = not _own_words(question)  # "Why?", "What else does it say?": nothing asked of its own
     return " ".join(" ".join(answers[-FOLLOWED_ANSWERS:]).split()) if answers and query != question and past else ""
+
+
+def _own_words(question: str) -> set[str]:
+    """The question's content words besides those that frame it or ask for more ("Where else was it banned?" has
+    "banned": a question of its own)."""
+    return content_words(question) - framing_words() - content_words(" ".join(_MORE_WORDS))
+
+
+def _asks_more(question: str) -> bool:
+    return not _own_words(question) and bool(content_words(question) & content_words(" ".join(_MORE_WORDS)))
 
 
 def _document_texts(found: list[Hit] | list[Evidence], documents: dict) -> list[str]:

@@ -85,6 +85,12 @@ def test_markers_link_to_their_source_cards_and_text_is_escaped():
 def test_a_quoted_listing_keeps_its_lines_and_indentation_in_the_chat():
     text = "According to “fs”: Read it line by line:\n\nfor await (const line of file) {\n  console.log(line);\n} [1]"
     assert "{\n\u00a0\u00a0console.log(line);\n}" in answer_markdown(text, turn=0)
+    quote = "Loop over rows:\n    print(row[1])"
+    answer = Answer(question="q", text=f"According to “fs”: {quote} [1]", answered=True, hits=[],
+                    citations=[Citation(n=1, chunk_id="f#0", doc_id="f", title="fs", source="s", start=0,
+                                        end=len(quote), quote=quote)])
+    assert "\u00a0\u00a0\u00a0\u00a0print(row\\[1\\]) [\\[1\\]](#src-0-1)" in answer_markdown(answer.text, 0, answer), \
+        "the listing's own [1] stays text"
 
 
 def test_a_marker_the_document_itself_writes_inside_a_quote_is_no_link():

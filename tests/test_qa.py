@@ -529,3 +529,5 @@ def test_only_a_follow_up_that_asks_past_the_answer_leaves_its_quotes_out():
     assert _followed_answer("How long was it blocked?", "How long was it blocked? (Wikipedia Turkey)", chat) == "", \
         "a question of its own may be answered by a sentence quoted before"
     assert _followed_answer("Why?", "Why?", []) == ""
+    assert _followed_answer("Where else was it banned?", "Where else was it banned? (Turkey)", chat) == ""
+    assert _followed_answer("Anything more?", "Anything more? (Wikipedia Turkey)", chat) != ""

@@ -63,12 +63,12 @@ def answer_markdown(text: str, turn: int, answer: Answer | None = None) -> str:
 
     if _QUOTED_ANSWER.match(text):
         text = _MULTILINE_QUOTE_END.sub("\\1\n", _MULTILINE_QUOTE_START.sub("\\1\n", text))
-        # markdown drops a line's leading spaces: a quoted listing keeps its indentation in no-break spaces
-        text = _INDENT.sub(lambda m: "\u00a0" * len(m.group()), text)
     if answer is None:  # still streaming: every marker links
         body = _MARKER.sub(link, escape_markdown(text))
     else:
         body = _PLACED_MARKER.sub(link, escape_markdown(_placed_markers(text, answer)))
+    if _QUOTED_ANSWER.match(text):  # markdown drops a line's leading spaces: a listing keeps them as no-break ones
+        body = _INDENT.sub(lambda m: "\u00a0" * len(m.group()), body)
     if answer is not None and answer.query and answer.query != answer.question:
         body = f"*Searched for: {escape_markdown(answer.query)}*\n\n{body}"
     if answer is not None and answer.unsupported:  # LLM sentences no passage backs: say so beside the answer
