@@ -131,7 +131,8 @@ _FURNITURE_BLOCK = re.compile(
     r"[-–—]*\s*by [^@]{1,60}? follow @\w+|"  # a sign-off with the writer's handle
     r"write to [^@]{1,60}? at \S+@\S+|[^\s:/@]+@[^\s:/@]+\.\w+( \(end\))?)"  # a writer's address
     r"[\s:.!?»›→>]*$", re.IGNORECASE)
-_SHOP_BOX = re.compile(r"(add to (cart|basket|bag)|(buy|shop) now)\b", re.IGNORECASE)
+# the button's label, then what it sells ("ADD TO CART: US$25 Gift Card"), not a row about "Buy now, pay later"
+_SHOP_BOX = re.compile(r"(add to (cart|basket|bag)|(buy|shop) now)\s*[:|]", re.IGNORECASE)
 # "By Elena Marsh", "Written by: Maria Okafor": the byline, kept as the author, not as article text.
 _BYLINE = re.compile(r"^([-–—]{1,2}\s*)?((Written|Words|Text|Story|Reporting|Posted) by|By|BY):?\s+[A-Z][\w'’-]*\.?"
                      r"(\s+(and\s+)?[A-Z][\w'’-]*\.?,?){1,5}(\s+(?i:follow)\s+@\w+)?$")  # a sign-off's link to the writer
@@ -223,7 +224,8 @@ def _teaser(block: Block | None) -> bool:
 def is_furniture_block(block: Block) -> bool:
     """Whether a short block of an HTML page is site furniture rather than the article."""
     if block.kind == ROW:  # a table's row is data, but a shop box laid out as a table is not
-        return bool(_SHOP_BOX.match(" ".join(block.text.split())))
+        text = " ".join(block.text.split())
+        return _word_count(text) <= FURNITURE_MAX_WORDS and bool(_SHOP_BOX.match(text))
     if block.kind in (HEADING, CODE):
         return False
     text = " ".join(block.text.split())

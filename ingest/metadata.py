@@ -696,15 +696,15 @@ def _element_credits(page: _Page, zone: _Zone, site_names: list[str]) -> list[_C
     credits = []
     for element in page.root.iter():
         marks = " ".join(element.get(name) or "" for name in ("class", "id", "itemprop", "rel"))
-        if not (_BYLINE_ATTRIBUTE.search(marks) or _headline_credit(element, marks)) or _NOT_BYLINE_ATTRIBUTE.search(
-                marks):
+        marked = bool(_BYLINE_ATTRIBUTE.search(marks))
+        if not (marked or _headline_credit(element, marks)) or _NOT_BYLINE_ATTRIBUTE.search(marks):
             continue
         if page.line_of.get(element) not in window or is_furniture_element(element):
             continue
         text = _element_text(element)
         found = _credits(text, "element", site_names)
         after_by = re.search(r"\bby\s+(.+)", text, re.IGNORECASE | re.DOTALL)
-        if not found and after_by:  # "Posted on 5 May 2020 by NAME"
+        if not found and after_by and marked:  # "Posted on 5 May 2020 by NAME" (not "Reporting supported by …")
             found = _credits(after_by.group(1), "element", site_names)
         credits += found
     return credits
@@ -712,13 +712,18 @@ def _element_credits(page: _Page, zone: _Zone, site_names: list[str]) -> list[_C
 
 def _headline_credit(element, marks: str) -> bool:
     """A credit or info line beside the headline ("<h1>…</h1> <p class="credit">JIJI</p>", "<div
-    class="article-info">NAME<br>SITE<br>DATE"): the agency or writer the story is by. A credit in a figure is the
-    picture's."""
-    return (bool(_HEADLINE_CREDIT.search(marks)) and element.getparent() is not None
-            and bool(element.getparent().xpath(".//h1")) and not element.xpath("ancestor::figure|ancestor::figcaption"))
+    class="article-info">NAME<br>SITE<br>DATE"): the agency or writer the story is by. A credit in a figure, or
+    a picture's ("media-credit"), is the picture's; an info line is one only when laid out line by line, as a
+    byline over its site and date is ("Posted in Local News" or a row of section links is none)."""
+    parent = element.getparent()
+    if parent is None or not parent.xpath(".//h1") or element.xpath("ancestor::figure|ancestor::figcaption"):
+        return False
+    words = marks.lower().split()
+    return any(w in ("credit", "credits") for w in words) or (
+        any(_INFO_CLASS.fullmatch(w) for w in words) and bool(element.xpath(".//br")))
 
 
-_HEADLINE_CREDIT = re.compile(r"\bcredits?\b|\b(article|post|entry|story)[-_](info|meta)\b", re.IGNORECASE)
+_INFO_CLASS = re.compile(r"(article|post|entry|story)[-_](info|meta)")
 
 
 def _element_text(element) -> str:

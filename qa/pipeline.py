@@ -133,8 +133,10 @@ class QAPipeline:
         unmentioned = unmatched_names(query, passage_texts(hits, documents), in_collection=searched.mentions)
         # "Unix", "XML" the passages leave out but their documents write: context, not a subject they lack
         unmentioned = [name for name in unmentioned if not written_in(name, _document_texts(hits, documents))]
-        if not unmentioned and (aspect := uncovered_aspect(query, passage_texts(hits, documents))):
-            unmentioned = [aspect]  # Warren named, her wealth tax never: the passages are about her, not it
+        # Warren named, her wealth tax never, in the passages or their articles: they are about her, not it
+        if not unmentioned and (aspect := uncovered_aspect(query, passage_texts(hits, documents))) and \
+                uncovered_aspect(query, _document_texts(hits, documents)):
+            unmentioned = [aspect]
         # "What else does it say?" after an answer: the subject is covered, so the next best sentences are what
         # is asked for, however far they are from the words of the question
         if more := answered_before and _asks_more(question):  # of the articles the answers quoted

@@ -360,10 +360,10 @@ def test_a_shop_box_laid_out_as_a_table_goes_and_a_table_of_data_stays(tmp_path)
     path = tmp_path / "final.html"
     path.write_text(f"<html><head><title>T1 win</title></head><body><article><h1>T1 win</h1><p>{prose}</p>"
                     f"<table><tr><td>ADD TO CART: US$25 Gift Card for NA server</td></tr></table><p>{prose}</p>"
-                    f"<table><tr><th>Team</th><th>Wins</th></tr><tr><td>T1</td><td>3</td></tr></table>"
-                    f"</article></body></html>")
+                    f"<table><tr><th>Team</th><th>Wins</th></tr><tr><td>T1</td><td>3</td></tr>"
+                    f"<tr><td>Buy now, pay later</td><td>5</td></tr></table></article></body></html>")
     text = load(path).text
-    assert "ADD TO CART" not in text and "T1 | 3" in text
+    assert "ADD TO CART" not in text and "T1 | 3" in text and "Buy now, pay later | 5" in text
 
 
 def test_prose_code_and_addresses_under_or_like_news_furniture_are_kept(tmp_path):

@@ -268,3 +268,15 @@ def test_an_info_line_under_the_headline_and_a_signed_off_byline_name_the_writer
                   f"<article><h1>Food searches of the year</h1>{TEXT}<p>-- By Michael Russell "
                   "<a class='twitter-follow-button' href='https://twitter.com/tdm'>Follow @tdmrussell</a></p></article>")
     assert metadata_of(signed)["author"] == "Michael Russell"
+
+
+
+@pytest.mark.parametrize("beside_headline", [
+    "<img src='a.jpg'><span class='media-credit'>John Doe</span>",  # the picture's
+    "<div class='entry-meta'>Posted in Local News</div>",
+    "<div class='post-meta'><a href='/t'>Transport</a> <a href='/p'>Policy</a></div>",
+    "<p class='credits'>Reporting supported by Open Society Foundations</p>",
+])
+def test_a_pictures_credit_a_filing_line_or_a_funders_credit_beside_the_headline_names_no_author(beside_headline):
+    html = page("<title>Storm hits</title>", f"<article><h1>Storm hits the coast</h1>{beside_headline}{TEXT}</article>")
+    assert metadata_of(html).get("author", "") == ""
