@@ -12,7 +12,7 @@ _ANAPHORA = re.compile(r"\b(there|it|its|he|him|his|she|her|they|them|their|this
 _THE_ARTICLE = re.compile(r"\bthe (article|piece|story|post|column|page)\b", re.IGNORECASE)
 # words that ask rather than name: left out of the subject a follow-up carries
 _ASKING_WORDS = frozenset("else more also further much many may might must can could would should will shall "
-                          "wrote written tell me".split())
+                          "wrote written write writes say says said tell me".split())
 # Words that point outside the question even when it names things of its own ("Why would Russia want it there?")
 _OUTWARD = re.compile(r"\b(there|then|he|him|his|she|her|the same|also|else|further)\b", re.IGNORECASE)
 _PERSONAL = frozenset({"he", "his", "she", "her"})  # may stand for a person the question itself names before them
@@ -93,7 +93,7 @@ def _subject_words(text: str, exclude: set[str]) -> list[str]:
     for word in re.findall(r"[\w’'-]+", text):
         key = next(iter(content_words(word)), None)
         if (key and key not in exclude and key not in seen and word.lower() not in _QUESTION_WORDS
-                and word.lower() not in _ASKING_WORDS and key not in framing_words()):
+                and not (word.islower() and word in _ASKING_WORDS)):  # "Theresa May" is a name
             seen.add(key)
             words.append(word)
     return words

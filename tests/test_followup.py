@@ -77,9 +77,15 @@ def test_the_page_or_the_column_of_a_question_with_its_own_subject_points_nowher
         "How do I put the page number in the footer with fancyhdr?"
     assert condense_offline("How do I make the column wider?", chat) == "How do I make the column wider?"
     assert condense_offline("When was the article published?", chat) == \
-        "When was the article published? (booktabs vertical rules)"
+        "When was the article published? (booktabs documentation vertical rules)"
 
 
 def test_the_carried_subject_leaves_out_words_that_ask():
     chat = history("How much electricity may OpenAI's robot hand have used?", "What else does it say about that?")
     assert condense_offline("Who wrote it?", chat) == "Who wrote it? (electricity OpenAI's robot hand used)"
+
+
+
+def test_a_name_that_is_also_an_asking_word_is_carried_whole():
+    assert condense_offline("Why?", history("What did Theresa May say about the backstop?")) == \
+        "Why? (Theresa May backstop)"
