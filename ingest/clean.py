@@ -197,23 +197,28 @@ def without_teaser_lists(blocks: list[Block]) -> list[Block]:
 
 # The sections that close an article with what it cites or points to, not what it says: a quote from them is a
 # bibliography entry ("^ Wattenberg, Martin; … Distill."). "Notes" and "Footnotes" say things: they stay.
-_REFERENCE_HEADING = re.compile(r"(references|citations|bibliography|works cited|sources|external links|"
-                                r"further reading|see also|references and notes|notes and references)[:.]?",
-                                re.IGNORECASE)
+_REFERENCE_HEADING = re.compile(r"(references|citations|bibliography|works cited|external links|further reading|"
+                                r"see also|references and notes|notes and references)[:.]?", re.IGNORECASE)
+_NOTES_HEADING = re.compile(r"(notes|footnotes)[:.]?", re.IGNORECASE)
 
 
 def without_reference_sections(blocks: list[Block]) -> list[Block]:
     """The blocks without the run of reference sections that ends a page ("See also", "References", "External
-    links"): dropped only where nothing but such sections follows, so a manual's "SEE ALSO" between its own
-    sections stays."""
-    end = len(blocks)
+    links", a "Notes" section among them kept): dropped only where nothing but such sections follows, so a
+    manual's "SEE ALSO" between its own sections stays."""
+    dropped, section_end = set(), len(blocks)
     for i in range(len(blocks) - 1, -1, -1):
-        if blocks[i].kind == HEADING:
-            if not _REFERENCE_HEADING.fullmatch(" ".join(blocks[i].text.split())):
-                break
-            end = i
+        if blocks[i].kind != HEADING:
+            continue
+        heading = " ".join(blocks[i].text.split())
+        if _REFERENCE_HEADING.fullmatch(heading):
+            dropped.update(range(i, section_end))
+        elif not _NOTES_HEADING.fullmatch(heading):  # a wiki's "Notes" among them stays, and so does the walk
+            break
+        section_end = i
+    kept = [b for i, b in enumerate(blocks) if i not in dropped]
     # a page that is all references ("References", a guide's chapter on them) is text, not furniture
-    return blocks[:end] if any(b.kind != HEADING for b in blocks[:end]) else blocks
+    return kept if any(b.kind != HEADING for b in kept) else blocks
 
 
 def _teaser(block: Block | None) -> bool:

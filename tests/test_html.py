@@ -419,13 +419,16 @@ def test_a_wiki_page_loses_its_navigation_box_edit_links_and_closing_references(
         f"<tr><td><a href='/a'>Problems</a></td></tr></table><p>{prose}</p>"
         f"<h2>Details{edit}</h2><p>{prose}</p><h2>See also{edit}</h2><ul><li>Dimensionality reduction</li></ul>"
         f"<h2>Software{edit}</h2><p>ELKI contains an implementation with the Barnes-Hut approximation.</p>"
+        f"<h2>See also{edit}</h2><ul><li>Principal component analysis</li></ul>"
+        f"<h2>Notes{edit}</h2><p>The method was first shown at a workshop in 2002, six years before the paper.</p>"
         f"<h2>References{edit}</h2><ol class='references'><li>^ van der Maaten, L.J.P.; Hinton, G.E. (2008). "
         f"\"Visualizing Data Using t-SNE\". Journal of Machine Learning Research. 9: 2579–2605.</li></ol>"
         f"<h2>External links{edit}</h2><ul><li><a href='https://x.org'>Visualizing Data Using t-SNE</a></li></ul>"
         f"</div></body></html>")
     texts = [text for _, _, text in blocks(load(path))]
     assert texts == [prose.strip(), "Details", prose.strip(), "See also", "Dimensionality reduction", "Software",
-                     "ELKI contains an implementation with the Barnes-Hut approximation."]
+                     "ELKI contains an implementation with the Barnes-Hut approximation.", "Notes",
+                     "The method was first shown at a workshop in 2002, six years before the paper."]
 
 
 def test_a_page_about_references_keeps_its_text(tmp_path):
