@@ -55,7 +55,7 @@ def _lead_in(question: str, document: Document) -> str:
     """A fixed connective naming the article, the only words of an answer that are not quoted. It names an author
     only when the document has one: reference pages and manuals have none, and inventing one misleads."""
     author = author_phrase(document.metadata)
-    if author and not _WIRE_SERVICE.fullmatch(author) and (_ABOUT_THE_AUTHOR.search(question)
+    if author and not _news_agencies(author) and (_ABOUT_THE_AUTHOR.search(question)
                                                            or "say" in question.lower()):
         if _SEVERAL_NAMES.search(author):
             return f"{author}, the authors of “{document.title}”, write:"
@@ -68,6 +68,14 @@ _WIRE_SERVICE = re.compile(r"afp|agence france-presse|ap|associated press|reuter
                            r"yonhap( news agency)?|xinhua( news agency)?|dpa|ansa|efe|pti|press trust of india|ians|"
                            r"upi|united press international|tass|anadolu( agency)?|bernama|antara|wire (staff|reports)",
                            re.IGNORECASE)
+
+
+def _news_agencies(author: str) -> bool:
+    """Whether every name credited is a news agency's ("The Associated Press", "Reuters Staff", "AFP and Reuters",
+    "Agence France-Presse (AFP)")."""
+    names = [re.sub(r"^the\s+|\s+(staff|wire|news)$|\s*\([^()]*\)$", "", name.strip(), flags=re.IGNORECASE)
+             for name in re.split(r"\s*(?:;|,|\band\b)\s*", author) if name.strip()]
+    return bool(names) and all(_WIRE_SERVICE.fullmatch(name) for name in names)
 
 
 # What ends a lead-in, and the lead-ins themselves: the chat lays quotes out after them and the evaluation judges

@@ -59,6 +59,9 @@ def test_a_heading_opening_with_a_reads_in_lower_case_and_acronyms_stay():
             "storm had come without warning.")
     blocks = [[0, 14, "heading", "A city upended"], [16, len(text), "paragraph", "A city upended"]]
     assert heading_topics(Document("d", "Storm", "s", text, blocks=blocks)) == ["a city upended"]
+    vitamin = "Vitamin A deficiency\n\nA lack of vitamin a in the diet, and of the deficiency it causes, is common."
+    blocks = [[0, 20, "heading", "Vitamin A deficiency"], [22, len(vitamin), "paragraph", "Vitamin A deficiency"]]
+    assert heading_topics(Document("d", "Diet", "s", vitamin, blocks=blocks)) == ["vitamin A deficiency"]
 
 
 def test_the_sample_article_asks_about_its_names_and_its_whole_title():

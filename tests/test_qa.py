@@ -474,7 +474,8 @@ def test_the_lead_in_names_one_author_or_several_in_the_right_number():
     assert lead_in("Martin Luther King, Jr.") == "Martin Luther King, Jr., the author of “T”, writes:"
     assert lead_in("Ann Lee; Bo Wu") == "Ann Lee and Bo Wu, the authors of “T”, write:"
     assert lead_in("Dana Ford, Tom Watkins and Bo Wu") == "Dana Ford, Tom Watkins and Bo Wu, the authors of “T”, write:"
-    assert lead_in("AFP") == lead_in("Associated Press") == "According to “T”:", "an agency is no author who writes"
+    assert lead_in("AFP") == lead_in("The Associated Press") == lead_in("Reuters Staff") == lead_in(
+        "AFP and Reuters") == lead_in("Agence France-Presse (AFP)") == "According to “T”:", "no agency writes"
     assert lead_in("Ann Lee; AFP") == "Ann Lee and AFP, the authors of “T”, write:"
 
 

@@ -115,15 +115,16 @@ def _restates_title(heading: str, title: str) -> bool:
 def _lowered(heading: str, common: set[str]) -> str:
     """The heading in lower case when each of its capitalised words is one the text writes in lower case
     ("Quick start", "Sharing the Water"); as written when one is a name ("River Basins", "Pakistan’s role")."""
-    capitalised = [w for w in heading.split() if w[:1].isupper() and not _acronym(w)]
+    words = heading.split()
+    capitalised = [w for i, w in enumerate(words) if w[:1].isupper() and not _acronym(w, i)]
     if all(w.lower() in common for w in capitalised):
-        return " ".join(w if _acronym(w) else w.lower() for w in heading.split())
+        return " ".join(w if _acronym(w, i) else w.lower() for i, w in enumerate(words))
     return heading
 
 
-def _acronym(word: str) -> bool:
-    """"NASA", "I"; not the article "A" opening a heading ("A city upended")."""
-    return word.isupper() and word != "A"
+def _acronym(word: str, at: int) -> bool:
+    """"NASA", "I", the "A" of "Vitamin A"; not the article "A" opening a heading ("A city upended")."""
+    return word.isupper() and not (word == "A" and at == 0)
 
 
 def paragraph_topics(document: Document) -> list[str]:
