@@ -12,7 +12,7 @@ from qa.answer import author_phrase
 from schema import Answer, Document, Hit
 
 _NOUN = (r"(?:article|piece|post|blog post|column|op-?ed|story|essay|editorial|page|investigation|analysis|review|"
-         r"commentary|explainer)s?")
+         r"commentary|explainer|manual|documentation|docs|guide|handbook)s?")
 # "the KBS article", "this piece", "the Guardian's column", "it" (a follow-up): up to four words may name it
 _DETERMINER = r"(?:this|the|that|its|their)"  # not "an article about Tesla": some article, maybe one it cites
 _NAMED = rf"{_DETERMINER} ((?:(?!{_DETERMINER}\b)[\w'’.&-]+ ){{0,4}}?){_NOUN}"  # its group: the naming words
@@ -24,7 +24,7 @@ _PUBLISHED = r"(?:published|written|posted|released|dated|updated|come out|appea
 _ABOUT_WORDS = re.compile(rf"\b(?:about|on|covering) (.+?) (?:first )?{_PUBLISHED}$", re.IGNORECASE)
 _ASKED = {
     "author": re.compile(
-        rf"\bwho(?:m)? (?:wrote|writes|authored|penned|is behind) {_ARTICLE}|"
+        rf"\bwho(?:m)? (?:wrote|writes|authored|penned|is behind) {_ARTICLE}|\bwho (?:reported|filed) {_NAMED}|"
         rf"\bwho(?:['’]s| is| are| was| were) (?:the )?(?:author|writer|columnist|reporter|journalist)s?"
         rf"(?: (?:of|behind) {_ARTICLE})?(?=\W*$| (?:about|on)\b)|"
         rf"\bwhat (?:is|was) the (?:author|writer)['’]?s? name\b|\bwho (?:is|was) {_ARTICLE} by\b", re.IGNORECASE),

@@ -25,6 +25,9 @@ def pipeline(settings, embedder, corpus):
     ("Which site published the story about the robot hand?", ("site", "the robot hand", "")),
     ("Who is the author of the Grayzone investigation?", ("author", "", "Grayzone")),
     ("Who is the author? (DiEM25 plan)", ("author", "DiEM25 plan", "")),  # a follow-up, its subject carried
+    ("Who wrote the fancyhdr manual?", ("author", "", "fancyhdr")),
+    ("Who is the author of the booktabs documentation?", ("author", "", "booktabs")),
+    ("Who reported the story about masks stolen from a hospital?", ("author", "masks stolen from a hospital", "")),
     ("Who wrote the analysis of the Supreme Court sparring?", ("author", "the Supreme Court sparring", "")),
 ])
 def test_a_question_about_an_article_itself_says_which_detail_and_which_article(question, asked):
@@ -39,6 +42,8 @@ def test_a_question_about_an_article_itself_says_which_detail_and_which_article(
     "What publication published an article about Tesla in 1912?",  # some article the text cites
     "When was it released?",  # a product, a film: not the article
     "Who was the reporter who broke the story?",
+    "Who reported it?",  # "it" may be the event
+    "Who wrote the report?",  # a report the text cites
 ])
 def test_a_question_about_what_an_article_says_is_no_question_about_its_details(question):
     assert asked_detail(question) is None
