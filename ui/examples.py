@@ -28,7 +28,8 @@ _TIME_WORDS = frozenset(
 _GENERIC_HEADINGS = frozenset(
     "introduction conclusion conclusions summary contents table of references notes see also further reading "
     "examples example basic overview background footnotes acknowledgements acknowledgments related abstract "
-    "appendix bibliography sources links resources comments more".split())
+    "appendix bibliography sources links resources comments more details description synopsis usage options "
+    "installation install setup requirements".split())
 _NUMBERING = re.compile(r"^\s*(?:\d+(?:\.\d+)*\.?|[IVXivx]+\.|[A-Za-z][.)])\s+")
 _QUESTION_WORD = re.compile(r"^(What|Why|How|Who|When|Where|Which)\b")  # "What happens next" -> "… about what …"
 # Words a shortened title must not end on: "Why our starter failed (and…" reads as cut.
