@@ -13,6 +13,14 @@ def load(path: Path):
     return document
 
 
+def article_page(tmp_path: Path, name: str, title: str, body: str) -> Path:
+    """An HTML file of one <article>: `title` as the page's <title> and <h1>, then `body`."""
+    path = tmp_path / name
+    path.write_text(f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>{body}</article>"
+                    "</body></html>")
+    return path
+
+
 def blocks(document) -> list[tuple[str, str, str]]:
     return [(b.kind, b.section, document.text[b.start:b.end]) for b in spans_from_records(document.blocks)]
 
@@ -117,10 +125,7 @@ def test_links_to_footnotes_become_superscripts_and_sentences_still_end_there(tm
             "weather forecasting.<sup><a href='#cite_needed'>[citation needed]</a></sup> Version 2<sup>nd</sup> "
             "came in <a href='#fn-4'><sup>4</sup></a> 2019, "
             "added a command line, see <sup><a href='https://example.org/x'>[web]</a></sup> for the list.</p>")
-    path = tmp_path / "tool.html"
-    path.write_text(f"<html><head><title>A tool</title></head><body><article><h1>A tool</h1>{body * 3}</article>"
-                    "</body></html>")
-    page = load(path)
+    page = load(article_page(tmp_path, "tool.html", "A tool", body * 3))
     first = page.text[page.text.index("The tool"):]
     assert first.startswith("The tool was developed by Ana Ribeiro and Tomas Lindqvist.¹ It has been used in "
                             "security research,² music analysis³ and weather forecasting. Version 2nd came in ⁴ 2019, added")
@@ -132,10 +137,7 @@ def test_a_wikis_citations_of_its_sources_go_with_its_reference_list(tmp_path):
     body = ("<p>The tool was developed by Ana Ribeiro.<sup class='reference'><a href='#cite_note-1'>&#91;1&#93;</a>"
             "</sup> It has been used in security research,<sup><a href='#cite_note-2'>[2]</a></sup> music analysis"
             "<sup><a href='#cite_note-3'>[3]</a></sup> and weather forecasting for many years now.</p>")
-    path = tmp_path / "wiki.html"
-    path.write_text(f"<html><head><title>A tool</title></head><body><article><h1>A tool</h1>{body * 3}</article>"
-                    "</body></html>")
-    assert load(path).text.startswith("The tool was developed by Ana Ribeiro. It has been used in security research, "
+    assert load(article_page(tmp_path, "wiki.html", "A tool", body * 3)).text.startswith("The tool was developed by Ana Ribeiro. It has been used in security research, "
                                       "music analysis and weather forecasting")
 
 
@@ -146,9 +148,8 @@ def test_code_wrapped_inside_a_sentence_stays_in_it_and_examples_stay_in_page_or
             "<div class='literalblock'><pre><code>diff --combined file</code></pre></div>"
             "<p>or like this when the option is used:</p>"
             "<div class='literalblock'><pre><code>diff --cc file</code></pre></div></li></ul>")
-    path = tmp_path / "diff.html"
-    path.write_text(f"<html><head><title>git-diff</title></head><body><article><h1>git-diff</h1>{body}"
-                    f"<p>{'The combined format shows the changes against each parent. ' * 8}</p></article></body></html>")
+    path = article_page(tmp_path, "diff.html", "git-diff",
+                        f"{body}<p>{'The combined format shows the changes against each parent. ' * 8}</p>")
     kinds_texts = [(kind, " ".join(text.split())) for kind, _, text in blocks(load(path))]
     assert ("paragraph", "Intent to add is useful for showing such files with git diff and committing them with "
                          "git commit -a.") in kinds_texts
@@ -250,10 +251,9 @@ def test_a_faq_laid_out_as_a_table_keeps_its_answers_and_a_table_of_data_its_row
            "\"grind\" is pronounced with a short 'i'.</p><p>Don't feel bad: almost everyone gets it wrong at first."
            "</p></td></tr></table>")
     data = "<table><tr><th>Option</th><th>Default</th></tr><tr><td>--leak-check</td><td>summary</td></tr></table>"
-    path = tmp_path / "faq.html"
-    path.write_text("<html><head><title>Valgrind FAQ</title></head><body><article><h1>Valgrind FAQ</h1><p>"
-                    + "Valgrind is an instrumentation framework for building dynamic analysis tools. " * 4
-                    + f"</p>{faq}{data}</article></body></html>")
+    path = article_page(tmp_path, "faq.html", "Valgrind FAQ",
+                        "<p>" + "Valgrind is an instrumentation framework for building dynamic analysis tools. " * 4
+                        + f"</p>{faq}{data}")
     shown = [(kind, " ".join(text.split())) for kind, _, text in blocks(load(path))]
     assert ("paragraph", "The \"Val\" as in the word \"value\". The \"grind\" is pronounced with a short 'i'.") in shown
     assert ("paragraph", "Don't feel bad: almost everyone gets it wrong at first.") in shown
@@ -261,12 +261,11 @@ def test_a_faq_laid_out_as_a_table_keeps_its_answers_and_a_table_of_data_its_row
 
 
 def test_a_table_of_contents_heading_heads_no_section(tmp_path):
-    path = tmp_path / "npm-audit.html"
-    path.write_text("<html><head><title>npm-audit</title></head><body><article><h1>npm-audit</h1>"
-                    "<h2>Table of contents</h2><ul><li><a href='#synopsis'>Synopsis</a></li></ul>"
-                    "<h2 id='synopsis'>Synopsis</h2><p>"
-                    + "The audit command submits a description of the dependencies configured in your project. " * 4
-                    + "</p></article></body></html>")
+    path = article_page(tmp_path, "npm-audit.html", "npm-audit",
+                        "<h2>Table of contents</h2><ul><li><a href='#synopsis'>Synopsis</a></li></ul>"
+                        "<h2 id='synopsis'>Synopsis</h2><p>"
+                        + "The audit command submits a description of the dependencies configured in your project. " * 4
+                        + "</p>")
     shown = blocks(load(path))
     assert "Table of contents" not in [text for _, _, text in shown]
     assert shown[-1][:2] == ("paragraph", "Synopsis")
@@ -344,36 +343,32 @@ def test_a_news_page_loses_its_teaser_list_contact_line_dateline_and_tag_heading
     prose = "Scientists warned on Tuesday that the pace of warming has picked up over the past decade. " * 3
     teasers = "".join(f"<li><a href='/s{n}'>{title}</a></li>" for n, title in enumerate(
         ["The Struggle to Save Lives Inside Gaza’s Hospitals", "Is Using the Snooze Button Bad for You?"]))
-    path = tmp_path / "story.html"
-    path.write_text(f"<html><head><title>Warming speeds up</title></head><body><article><h1>Warming speeds up</h1>"
-                    f"<p><b>Climate</b>09:31 August 20, 2019</p><p>{prose}</p>"
-                    f"<h2>What comes next</h2><p>{prose}</p>"
-                    f"<h2>More Must-Reads From TIME</h2><ul>{teasers}</ul>"
-                    f"<p>Write to Alejandro de la Garza at alejandro.delagarza@time.com</p>"
-                    f"<p>kokobj@yna.co.kr (END)</p><p>Keywords</p></article></body></html>")
+    path = article_page(tmp_path, "story.html", "Warming speeds up",
+                        f"<p><b>Climate</b>09:31 August 20, 2019</p><p>{prose}</p>"
+                        f"<h2>What comes next</h2><p>{prose}</p>"
+                        f"<h2>More Must-Reads From TIME</h2><ul>{teasers}</ul>"
+                        f"<p>Write to Alejandro de la Garza at alejandro.delagarza@time.com</p>"
+                        f"<p>kokobj@yna.co.kr (END)</p><p>Keywords</p>")
     texts = [text for _, _, text in blocks(load(path))]
     assert texts == [prose.strip(), "What comes next", prose.strip()]
 
 
 def test_a_shop_box_laid_out_as_a_table_goes_and_a_table_of_data_stays(tmp_path):
     prose = "T1 entered the final as the last-standing team and beat the other representatives on the way. " * 3
-    path = tmp_path / "final.html"
-    path.write_text(f"<html><head><title>T1 win</title></head><body><article><h1>T1 win</h1><p>{prose}</p>"
-                    f"<table><tr><td>ADD TO CART: US$25 Gift Card for NA server</td></tr></table><p>{prose}</p>"
-                    f"<table><tr><th>Team</th><th>Wins</th></tr><tr><td>T1</td><td>3</td></tr>"
-                    f"<tr><td>Buy now, pay later</td><td>5</td></tr></table></article></body></html>")
-    text = load(path).text
+    text = load(article_page(tmp_path, "final.html", "T1 win",
+                             f"<p>{prose}</p><table><tr><td>ADD TO CART: US$25 Gift Card for NA server</td></tr></table>"
+                             f"<p>{prose}</p><table><tr><th>Team</th><th>Wins</th></tr><tr><td>T1</td><td>3</td></tr>"
+                             f"<tr><td>Buy now, pay later</td><td>5</td></tr></table>")).text
     assert "ADD TO CART" not in text and "T1 | 3" in text and "Buy now, pay later | 5" in text
 
 
 def test_prose_code_and_addresses_under_or_like_news_furniture_are_kept(tmp_path):
     prose = "The backend stores every object in a packed file and rewrites it when it grows too large. " * 3
-    path = tmp_path / "guide.html"
-    path.write_text(f"<html><head><title>Storage guide</title></head><body><article><h1>Storage guide</h1>"
-                    f"<p>{prose}</p><h2>Recommended</h2><pre><code>git clone https://example.org/repo.git</code></pre>"
-                    f"<h2>Read next</h2><p>Which backend should I choose?</p>"
-                    f"<p><code>git@github.com:octocat/hello-world.git</code></p>"
-                    f"<p>Contact the security team at security@example.org.</p></article></body></html>")
+    path = article_page(tmp_path, "guide.html", "Storage guide",
+                        f"<p>{prose}</p><h2>Recommended</h2><pre><code>git clone https://example.org/repo.git</code>"
+                        f"</pre><h2>Read next</h2><p>Which backend should I choose?</p>"
+                        f"<p><code>git@github.com:octocat/hello-world.git</code></p>"
+                        f"<p>Contact the security team at security@example.org.</p>")
     texts = [text for _, _, text in blocks(load(path))]
     assert texts == [prose.strip(), "Recommended", "git clone https://example.org/repo.git", "Read next",
                      "Which backend should I choose?", "git@github.com:octocat/hello-world.git",
