@@ -106,10 +106,6 @@ def question_types(question: str) -> set[str]:
     return types | {"quantity"} if _ASKS_SCORE.search(asking_sentence(question)) else types
 
 
-_ASKS_SCORE = re.compile(r"\bby what (vote|margin|majority|score)\b|\bwhat (is|was) the (final |exact )?(score|tally)\b|"
-                         r"\bwhat (score|tally)\b", re.IGNORECASE)
-
-
 _YES_NO = re.compile(r"\s*(does|do|did|is|are|was|were|can|could|will|would|should|has|have|had|may|might|must)\b",
                      re.IGNORECASE)
 
@@ -118,10 +114,13 @@ _YES_NO = re.compile(r"\s*(does|do|did|is|are|was|were|can|could|will|would|shou
 # use"), not about a default thing
 _ASKS_DEFAULT = re.compile(r"\bby default\b|\bdefault (value|setting)s?\b|\bwhat(['’]s| is| are) the defaults?\b|"
                            r"\bwhat default\b", re.IGNORECASE)
+# asks for a score or a vote: a figure, in other words than "how many"
+_SCORE = (r"\bby what (vote|margin|majority|score)\b|\bwhat (score|tally)\b|"
+          r"\bwhat (is|was) the (final |exact )?(score|tally)\b")
+_ASKS_SCORE = re.compile(_SCORE, re.IGNORECASE)
 # asks for a figure in other words than "how many": a vote, a score, an exit status, a size in a unit
-_ASKS_FIGURE = re.compile(r"\bby what (vote|margin|majority|score)\b|\bwhat (exit (status|code)|score|tally)\b|"
+_ASKS_FIGURE = re.compile(rf"{_SCORE}|\bwhat exit (status|code)\b|\bwhat (is|was) the actual (score|tally)\b|"
                           r"\bnumeric value\b|\bwhat (value|price) did .{1,80}?\b(put|place) on\b|"  # a valuation
-                          r"\bwhat (is|was) the (final |exact |actual )?(score|tally)\b|"
                           r"\bin (bytes|kb|mb|gb|tb|kilobytes|megabytes|gigabytes)\W*$", re.IGNORECASE)
 # asks for a year or a date: the quotes must give one
 _ASKS_DATE = re.compile(r"\b(what|which) (year|decade|century|date) (did|does|do|is|was|were|will|has|had)\b|"
