@@ -42,7 +42,7 @@ FALLBACK_MIN_RELEVANCE = 0.5
 # 6 of them answers that are no figure at all ("several", "only a few") a stray number had let through.
 FIGURE_MIN_RELEVANCE = 0.7
 # "What else?", "Anything more?", "Tell me more.": asking for more of what was answered, naming nothing new
-_MORE_WORDS = frozenset("else more anything further other tell me".split())
+_MORE_WORDS = frozenset(content_words("else more anything further other tell me"))
 FOLLOWED_ANSWERS = 3  # a follow-up quotes nothing these last answers of the chat quoted
 LLM_MAX_SENTENCES = 4
 CONDENSE_MAX_TOKENS = 60
@@ -130,12 +130,12 @@ class QAPipeline:
         answered_before = bool(said) and self._relevant(grounds.ranked)
         if said:  # "Why?" after an answer: its quotes told what it was, not why
             grounds.ranked = [e for e in grounds.ranked if " ".join(e.text.split()) not in said]
-        unmentioned = unmatched_names(query, passage_texts(hits, documents), in_collection=searched.mentions)
+        passages, articles = passage_texts(hits, documents), _document_texts(hits, documents)
+        unmentioned = unmatched_names(query, passages, in_collection=searched.mentions)
         # "Unix", "XML" the passages leave out but their documents write: context, not a subject they lack
-        unmentioned = [name for name in unmentioned if not written_in(name, _document_texts(hits, documents))]
+        unmentioned = [name for name in unmentioned if not written_in(name, articles)]
         # Warren named, her wealth tax never, in the passages or their articles: they are about her, not it
-        if not unmentioned and (aspect := uncovered_aspect(query, passage_texts(hits, documents))) and \
-                uncovered_aspect(query, _document_texts(hits, documents)):
+        if not unmentioned and (aspect := uncovered_aspect(query, passages)) and uncovered_aspect(query, articles):
             unmentioned = [aspect]
         # "What else does it say?" after an answer: the subject is covered, so the next best sentences are what
         # is asked for, however far they are from the words of the question
@@ -305,11 +305,11 @@ def _followed_answer(question: str, query: str, history: list[dict] | None) -> s
 def _own_words(question: str) -> set[str]:
     """The question's content words besides those that frame it or ask for more ("Where else was it banned?" has
     "banned": a question of its own)."""
-    return content_words(question) - framing_words() - content_words(" ".join(_MORE_WORDS))
+    return content_words(question) - framing_words() - _MORE_WORDS
 
 
 def _asks_more(question: str) -> bool:
-    return not _own_words(question) and bool(content_words(question) & content_words(" ".join(_MORE_WORDS)))
+    return not _own_words(question) and bool(content_words(question) & _MORE_WORDS)
 
 
 def _document_texts(found: list[Hit] | list[Evidence], documents: dict) -> list[str]:
