@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 
 from ingest.loaders import is_url
 from qa.answer import author_phrase
+from qa.followup import subject_carried
 from schema import Answer, Document, Hit
 
 _NOUN = (r"(?:article|piece|post|blog post|column|op-?ed|story|essay|editorial|page|investigation|analysis|review|"
@@ -38,8 +39,6 @@ _ASKED = {
         rf"\b(?:which|what) (?:site|website|publication|newspaper|paper|outlet|magazine|blog|news site) "
         rf"(?:published|posted|ran|carried|is) {_ARTICLE}", re.IGNORECASE),
 }
-# a follow-up as condense_offline rewrites it: the question, then the subject it carries in brackets
-_CARRIED = re.compile(r"(.*?)(?:\s+\(([^()]*)\))?", re.DOTALL)
 _CONNECTIVE = re.compile(r"^\W*(?:about|on|of|from|that|which|in|by|covering|discussing)\b", re.IGNORECASE)
 
 
@@ -53,12 +52,12 @@ class AskedDetail:
 def asked_detail(question: str) -> AskedDetail | None:
     """The detail of an article a question asks for, and what it says the article is about; None when it asks
     about what an article says ("Who wrote the letter the article mentions?" asks about its text)."""
-    asked, carried = _CARRIED.fullmatch(question).groups()  # "Who is the author? (DiEM25 plan)": a follow-up's
+    asked, carried = subject_carried(question)  # "Who is the author? (DiEM25 plan)": a follow-up's
     for detail, pattern in _ASKED.items():
         if match := pattern.search(asked):
             naming, about = _NAMING_WORDS.search(match.group()), _ABOUT_WORDS.search(match.group())
             rest = _CONNECTIVE.sub("", asked[match.end():]).strip(" ?!.,;:()")
-            topic = " ".join(part.strip() for part in (about.group(1) if about else "", rest, carried or "")
+            topic = " ".join(part.strip() for part in (about.group(1) if about else "", rest, carried)
                              if part.strip())
             return AskedDetail(detail, topic, naming.group(1).strip() if naming else "")
     return None

@@ -34,11 +34,26 @@ def condense_offline(question: str, history: list[dict] | None) -> str:
         return question
     if not (question_names(question) or _topic(question)):
         subject = _subject_words(previous, exclude=content_words(question))
-        return f"{question} ({' '.join(subject)})" if subject else question
+        return with_subject(question, subject)
     if not _points_outward(question):
         return question  # "it" in a question naming its own subject ("… the Wikimedia Foundation … it …") is that
     carried = _carried_names(previous, question)
-    return f"{question} ({' '.join(carried)})" if carried else question
+    return with_subject(question, carried)
+
+
+def with_subject(question: str, words: list[str]) -> str:
+    """The follow-up as it is searched for: the question, then the subject it carries in brackets."""
+    return f"{question} ({' '.join(words)})" if words else question
+
+
+# a query with_subject wrote: the question, then the subject it carries in brackets
+_WITH_SUBJECT = re.compile(r"(.*?)(?:\s+\(([^()]*)\))?", re.DOTALL)
+
+
+def subject_carried(query: str) -> tuple[str, str]:
+    """The question and the subject `with_subject` gave it ("Who is the author?", "DiEM25 plan"), or "" for none."""
+    question, subject = _WITH_SUBJECT.fullmatch(query).groups()
+    return question, subject or ""
 
 
 def _previous_search(history: list[dict] | None) -> str:

@@ -89,3 +89,10 @@ def test_the_carried_subject_leaves_out_words_that_ask():
 def test_a_name_that_is_also_an_asking_word_is_carried_whole():
     assert condense_offline("Why?", history("What did Theresa May say about the backstop?")) == \
         "Why? (Theresa May backstop)"
+
+
+def test_the_subject_a_follow_up_carries_is_read_back_as_written():
+    from qa.followup import subject_carried, with_subject
+
+    assert subject_carried(with_subject("Who is the author?", ["DiEM25", "plan"])) == ("Who is the author?", "DiEM25 plan")
+    assert subject_carried(with_subject("Who is the author?", [])) == ("Who is the author?", "")
