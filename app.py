@@ -89,6 +89,12 @@ class AskTab:
 
 
 @dataclass
+class Visit:
+    """One page load: whether the visitor has started (asked or cleared) a conversation on it yet."""
+    started: bool = False
+
+
+@dataclass
 class ArticlesTab:
     """The Articles tab's components; the delete and upload ones only where they are switched on."""
     table: gr.Dataframe
@@ -163,9 +169,11 @@ class ChatApp:
         # what a settled conversation updates: the chat, the sources, the turns here and in the browser, the
         # working indicator (hidden) and the two exports
         settled_outputs = [tab.chatbot, tab.sources, turns, saved, tab.working, tab.export_md, tab.export_json]
-        self.demo.load(self.restore, saved, settled_outputs, concurrency_limit=None, **PRIVATE)
+        visit = gr.State(Visit())  # one per page load, shared by reference between its events
+        self.demo.load(self.restore, [saved, visit], settled_outputs, concurrency_limit=None, **PRIVATE)
         asked = gr.State("")
-        chat_inputs = [asked, turns, tab.mode, tab.k, tab.article_filter, tab.author, tab.since, tab.until]
+        chat_inputs = [asked, turns, saved, visit, tab.mode, tab.k, tab.article_filter, tab.author, tab.since,
+                       tab.until]
         # the page's script sends one question at a time (app.js queues the next), so an answer never waits on
         # gradio's record of the one Stop just ended: "multiple"
         answer = {"show_progress": "hidden", "trigger_mode": "multiple", **self._answers, **PRIVATE}
@@ -177,7 +185,7 @@ class ChatApp:
         tab.stop.click(self.stop_answer, turns, settled_outputs, cancels=answers, concurrency_limit=None,
                        **PRIVATE)
         for clearing in (tab.new_chat.click, tab.chatbot.clear):
-            clearing(self.new_chat, None, settled_outputs, cancels=answers, concurrency_limit=None, **PRIVATE)
+            clearing(self.new_chat, visit, settled_outputs, cancels=answers, concurrency_limit=None, **PRIVATE)
         tab.article_filter.change(self.filter_chips, tab.article_filter, [tab.filter_row, tab.filter_chips],
                                   queue=False, **PRIVATE)
         tab.clear_filter.click(list, None, tab.article_filter, queue=False, **PRIVATE)
@@ -279,14 +287,20 @@ class ChatApp:
         return (chat_messages(updated), sources_html(updated, self.library.documents()), updated, saved_form(updated),
                 gr.Row(visible=False), *self.exports.buttons(updated))
 
-    def restore(self, kept) -> tuple:
-        """The conversation the browser kept, shown again after a reload."""
-        return self.settled(restored(kept))
+    def restore(self, kept, visit: Visit) -> tuple:
+        """The conversation the browser kept, shown again after a reload, unless the visitor already asked or
+        cleared on this page: a late restore (a slow first start) would wipe the question being answered."""
+        shown = self.settled(restored(kept))
+        return (gr.skip(),) * len(shown) if visit.started else shown
 
-    def new_chat(self) -> tuple:
+    def new_chat(self, visit: Visit) -> tuple:
+        visit.started = True
         return self.settled([])
 
-    def ask_in_chat(self, question, current, mode, k, doc_ids, author, since, until, request: gr.Request):
+    def ask_in_chat(self, question, current, kept, visit: Visit, mode, k, doc_ids, author, since, until,
+                    request: gr.Request):
+        if not visit.started:  # asked before the kept conversation was shown: it goes on from there all the same
+            visit.started, current = True, current or restored(kept)
         try:  # the author and date inputs narrow the articles chosen; a bad date is said in the chat
             doc_ids = _filtered_ids(self.library, doc_ids, author, since, until)
         except UserError as exc:

@@ -310,6 +310,30 @@ def test_ask_endpoint_reports_user_errors_as_one_line(client):
         client.predict("   ", 5, api_name="/ask")
 
 
+def test_a_late_restore_never_wipes_a_question_asked_on_the_page(indexed, embedder):
+    """On a slow first start the browser's kept conversation may come back after the visitor asked: the question
+    and its working indicator stayed hidden until the answer came (a browser test caught it in CI)."""
+    import gradio as gr
+
+    import app
+    from ui.conversation import saved_form
+
+    chat_app = app.ChatApp(QAPipeline(indexed, embedder=embedder))
+    earlier = Turn("Who wrote it?", text="Someone did.", stopped=True)
+    kept = saved_form([earlier])
+    assert chat_app.restore(kept, app.Visit())[2] == [earlier], "a reload shows the kept conversation"
+    visit = app.Visit()
+    steps = chat_app.ask_in_chat("What about Bagram?", [], kept, visit, "offline", 4, None, "", "", "",
+                                 SimpleNamespace(session_hash="late-restore"))
+    asked = next(steps)[2]
+    assert [turn.question for turn in asked] == ["Who wrote it?", "What about Bagram?"], "asked before the restore"
+    assert all(update == gr.skip() for update in chat_app.restore(kept, visit)), "the restore comes too late"
+    assert list(steps)[-1][2][-1].answer.answered
+    cleared = app.Visit()
+    chat_app.new_chat(cleared)
+    assert all(update == gr.skip() for update in chat_app.restore(kept, cleared)), "New chat was pressed first"
+
+
 def test_uploads_off_hides_the_upload_box(settings, embedder):
     from dataclasses import replace
 
