@@ -154,8 +154,9 @@ class ChatApp:
             confirming = gr.State(None)  # the article the button asked about: a second click deletes it
             tab.delete.click(self.delete, [tab.delete_choice, confirming],
                              [tab.deleted, confirming, tab.delete, *self.listing], **PRIVATE)
-            tab.delete_choice.input(lambda: ("", None, gr.Button(DELETE)), None, [tab.deleted, confirming, tab.delete],
-                                    queue=False, **PRIVATE)  # another choice is asked about afresh
+            # another choice is asked about afresh; with none, there is nothing to delete
+            tab.delete_choice.input(lambda choice: ("", None, gr.Button(DELETE, interactive=bool(choice))),
+                                    tab.delete_choice, [tab.deleted, confirming, tab.delete], queue=False, **PRIVATE)
             tab.table.change(self.delete_choices, outputs=[tab.delete_choice, confirming, tab.delete], **PRIVATE)
         self._api()
 
@@ -272,7 +273,8 @@ class ChatApp:
         try:
             if doc_id and doc_id == confirming:
                 line = self.library.delete_article(doc_id)
-                return (escape_markdown(line), None, gr.Button(DELETE), *_listing(self.library, self.examples()))
+                return (escape_markdown(line), None, gr.Button(DELETE, interactive=False),
+                        *_listing(self.library, self.examples()))
             question = self.library.delete_question(doc_id)
         except UserError as exc:
             return (self._error(exc), None, gr.Button(DELETE), *[gr.skip()] * 4)
@@ -280,8 +282,9 @@ class ChatApp:
 
     def delete_choices(self) -> tuple:
         """The delete box's choices follow the articles table; a question asked about the old choice is dropped,
-        so the button is "Delete" again."""
-        return gr.Dropdown(choices=article_choices(self.library.articles()), value=None), None, gr.Button(DELETE)
+        so the button is "Delete" again, waiting for a choice."""
+        return (gr.Dropdown(choices=article_choices(self.library.articles()), value=None), None,
+                gr.Button(DELETE, interactive=False))
 
     def settled(self, updated: list[Turn]) -> tuple:
         return (chat_messages(updated), sources_html(updated, self.library.documents()), updated, saved_form(updated),
@@ -488,7 +491,7 @@ def _articles_tab(settings: Settings) -> ArticlesTab:
         with gr.Row(elem_id="delete-row"):
             tab.delete_choice = gr.Dropdown(choices=[], label="Delete an article", elem_id="delete-choice", scale=3,
                                             info="It is taken out of the index; the other articles stay.")
-            tab.delete = gr.Button(DELETE, variant="stop", elem_id="delete", scale=1)
+            tab.delete = gr.Button(DELETE, variant="stop", elem_id="delete", scale=1, interactive=False)
         tab.deleted = gr.Markdown(elem_id="delete-result")
     if not settings.allow_uploads:
         gr.Markdown("Uploads are switched off on this deployment.", elem_id="uploads-off")

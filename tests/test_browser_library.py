@@ -107,8 +107,10 @@ def test_deleting_an_article_removes_it_and_its_answers(page, app_url):
     expect(cited).to_have_text("River dams overflow")
 
     page.get_by_role("tab", name="Articles").click()
+    expect(page.locator("#delete")).to_be_disabled()  # nothing chosen, nothing to delete
     page.locator("#delete-choice input").click()
     page.get_by_role("option", name="River dams overflow").click()
+    expect(page.locator("#delete")).to_be_enabled()
     page.locator("#delete").click()  # asks first
     expect(page.locator("#delete-result")).to_contain_text("Delete “River dams overflow”? Click “Confirm delete”")
     expect(page.locator("#delete")).to_have_text("Confirm delete")
@@ -117,6 +119,7 @@ def test_deleting_an_article_removes_it_and_its_answers(page, app_url):
     page.locator("#delete").click()
     expect(page.locator("#delete-result")).to_contain_text("Deleted “River dams overflow”", timeout=60_000)
     expect(page.locator("#delete")).to_have_text("Delete")
+    expect(page.locator("#delete")).to_be_disabled()
     expect(table).not_to_contain_text("River dams overflow")
     expect(table).to_contain_text("Onion prices double in the valley")
     expect(table).to_contain_text("Khalilzad on ISKP, TTP, and Pakistan")
