@@ -131,6 +131,25 @@ _GIVES_DATE = re.compile(r"(?<![\d.])(1\d{3}|20\d\d)s?\b|\bcentury\b|\bmay \d|\d
 # asks for a name: the quotes must hold a capitalised word the question does not
 _ASKS_NAME = re.compile(r"\bwhat (is|was|were|are) the names? of\b|\bwho (was|were|is) the (\w+ )?named\b",
                         re.IGNORECASE)
+# asks who a person's relative is ("Who is Prelogar's husband?", "What was Tesla's mother's name?", "Whom did Emma
+# marry?"): a quote must say some word of that kin, which few words say (one word for a sibling may name another)
+_KIN = {"spouse": "husband wife spouse partner widow widower fiancé fiancée fiance fiancee bride groom married marry marriage wed",
+        "child": "son daughter child children kid offspring stepson stepdaughter",
+        "parent": "mother father parent mom dad stepmother stepfather",
+        "sibling": "brother sister sibling half-brother half-sister"}
+_KIN_WORD = "|".join(sorted({word for words in _KIN.values() for word in words.split()}, key=len, reverse=True))
+_ASKS_RELATIVE = re.compile(
+    rf"^\s*(?:who|whom|what)(?:['’]s|\s+(?:is|was|are|were))\s+(?:the\s+names?\s+of\s+)?(?:[\w.-]+\s+){{0,3}}?"
+    rf"[\w.-]+['’]s?\s+(?:(?:late|former|first|second|new|current|eldest|youngest|older|younger|elder|twin)\s+)?"
+    rf"({_KIN_WORD})(?:s|ren)?(?:['’]s?\s+names?)?\s*\??\s*$"
+    rf"|^\s*(?:who|whom)\s+(?:is|was|did)\s+(?:[\w.-]+\s+){{1,4}}?(?:married to|(marry|wed))\b", re.IGNORECASE)
+# asks an age: "once" or "twice" is no age, as a quantity it would count ("How old is Prelogar?" was answered with
+# "Alito … once stood at the lectern")
+_ASKS_AGE = re.compile(r"\bhow old\b|\b(what|which) age\b|\bat what age\b", re.IGNORECASE)
+_GIVES_AGE = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|(thir|four|fif|six|seven|"
+                        r"eigh|nine)teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|"
+                        r"million|billion|dozen|teens|(twen|thir|for|fif|six|seven|eigh|nine)ties|centur(y|ies)|"
+                        r"decades?)\b|\bages?-old\b", re.IGNORECASE)
 # how a text says what happens when nothing is set: "by default", "defaults to", "unless", "if not specified"
 _STATES_DEFAULT = re.compile(r"\bdefault|\bunless\b|\botherwise\b|\bunset\b|\bfalls? back\b|\bout of the box\b|"
                              r"\b(if|when) (it is |this is |the \w+ is |no \w+ is )?(not |never )?(set|given|specified|"
@@ -166,15 +185,16 @@ def _in_unit(unit: str, texts: list[str]) -> bool:
 def missing_kind(question: str, texts: list[str], figure_texts: list[str] | None = None) -> str:
     """What the question asks for that none of the texts gives, as the abstention names it, or "": a figure for
     how many, how much, how long or how often ("may time out" gives none), in the unit asked, from `figure_texts`
-    when given (the quotes that may give it); a default for "by default" ("run on 3 threads" in an example is no
-    default). A yes/no question asks whether, not how much."""
-    asking = asking_sentence(question)
+    when given (the quotes that may give it), an age for how old; a default for "by default" ("run on 3 threads" in
+    an example is no default); a word for the relative asked for ("Who is Prelogar's husband?"). A yes/no question
+    asks whether, not how much."""
+    asking, telling = asking_sentence(question), texts if figure_texts is None else figure_texts
     if _ASKS_DEFAULT.search(asking) and not any(_STATES_DEFAULT.search(text) for text in texts):
         return "no default"
     if _YES_NO.match(asking):  # asks whether, not how much, when or who
         return ""
     if "quantity" in question_types(question) or _ASKS_FIGURE.search(asking):
-        given, telling = _figures(question), texts if figure_texts is None else figure_texts
+        given = _figures(question)
         measures = not _COUNTS_THINGS.search(asking)
         if not any(_new_figure(text, kind, given, measures) for text in telling for kind in ("quantity", "frequency")):
             return "no figure"
@@ -182,11 +202,21 @@ def missing_kind(question: str, texts: list[str], figure_texts: list[str] | None
             asked = unit[1].lower().rstrip("s")
             if not _in_unit(_UNIT_FAMILY.get(asked, asked), telling):
                 return "no figure"
+    if _ASKS_AGE.search(asking) and not any(_GIVES_AGE.search(text) for text in telling):
+        return "no age"
+    if (relative := _ASKS_RELATIVE.search(asking)) and not _says_kin(relative.group(1) or "marry", texts):
+        return f"no {(relative.group(1) or 'spouse').lower()}"
     if _ASKS_DATE.search(asking) and not any(_GIVES_DATE.search(text) for text in texts):
         return "no date"
     if _ASKS_NAME.search(asking) and not _new_name(asking, texts):
         return "no name"
     return ""
+
+
+def _says_kin(asked: str, texts: list[str]) -> bool:
+    kin = next(words for words in _KIN.values() if asked.lower() in words.split())
+    said = re.compile(rf"\b({kin.replace(' ', '|')})(s|ren|ies)?\b", re.IGNORECASE)
+    return any(said.search(text) for text in texts)
 
 
 def _figures(text: str) -> set[str]:

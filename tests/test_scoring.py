@@ -252,6 +252,26 @@ def test_a_how_many_question_wants_a_figure_and_a_by_default_one_a_default_but_a
                         ["Unless a provider is configured, the token is saved in credentials.toml."]) == ""
 
 
+def test_an_age_or_a_relative_asked_for_must_be_in_the_quotes():
+    from qa.scoring import missing_kind
+
+    lectern = ["Alito, a Trenton native, once stood at the lectern that Prelogar commands today."]
+    assert missing_kind("How old is Prelogar?", lectern) == "no age", "once is no age"
+    assert missing_kind("How old was Tesla when he died?", ["Tesla died at the age of 86."]) == ""
+    assert missing_kind("At what age did Chopin move?", ["He moved when he was seven months old."]) == ""
+    assert missing_kind("How old are the fossils?", ["They date back 515 million years."]) == ""
+    assert missing_kind("What is Prelogar's husband's name?", lectern) == "no husband"
+    assert missing_kind("Who is Prelogar married to?", lectern) == "no spouse"
+    assert missing_kind("Who was Margaret's husband?", ["King Malcolm III married Edgar's sister Margaret."]) == ""
+    assert missing_kind("What were Tesla's sisters' names?", ["He had three sisters, Milka, Angelina and Marica."]) \
+        == "", "a plural kin word"
+    assert missing_kind("Who was Richard's fiancée?", ["His fiancée Berengaria was on the boat."]) == ""
+    assert missing_kind("Who was Genghis Khan's father?", ["He was the son of his father Yesügei."]) == ""
+    assert missing_kind("What did Tesla's father ask him to do?", lectern) == "", "asks what the father did, not who"
+    assert missing_kind("Who did Tesla partner with in 1886?", lectern) == "", "a business partner"
+    assert missing_kind("Is Prelogar married?", lectern) == "", "asks whether"
+
+
 def test_a_year_a_name_a_vote_or_a_size_in_a_unit_must_be_in_the_quotes():
     from qa.scoring import missing_kind
 
