@@ -13,6 +13,7 @@ from ingest.clean import (is_furniture_block, strip_permalink, superscript, with
                           without_teaser_lists)
 from ingest.metadata import is_furniture_element, page_metadata
 from ingest.structure import CODE, DEFINITION, HEADING, ITEM, PARAGRAPH, QUOTE, ROW, Block
+from ingest.tex import readable_tex
 
 _BLOCK_TAGS = {"head", "p", "list", "item", "quote", "code", "table", "row", "cell", "graphic", "div", "lb"}
 _BLOCKS_BESIDE_TEXT = _BLOCK_TAGS - {"code", "lb"}  # a list item holding one of these holds no inline text alone
@@ -338,8 +339,8 @@ def _admonitions_as_text(tree) -> int:
 
 
 def _formulas_as_text(tree) -> int:
-    """Each MathML formula as the TeX its `alttext` gives ("{\\displaystyle x_{i}}" as "x_{i}"): trafilatura drops
-    formulas, leaving "the conditional probability, , that would pick"."""
+    """Each MathML formula as the TeX its `alttext` gives, written plainly ("{\\displaystyle x_{i}}" as "x_i"):
+    trafilatura drops formulas, leaving "the conditional probability, , that would pick"."""
     changed = 0
     for formula in tree.xpath("//math[@alttext]"):
         tex = re.sub(r"^\{\\displaystyle\s*(.*)\}$", r"\1", formula.get("alttext").strip(), flags=re.DOTALL)
@@ -348,7 +349,7 @@ def _formulas_as_text(tree) -> int:
             if "mwe-math-element" in (ancestor.get("class") or ""):
                 outer = ancestor
                 break
-        outer.tail = " ".join(tex.split()) + (outer.tail or "")
+        outer.tail = readable_tex(tex) + (outer.tail or "")
         outer.drop_tree()
         changed += 1
     return changed

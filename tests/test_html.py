@@ -1,6 +1,8 @@
 """Real-structured HTML pages: the text keeps the page's structure, loses its furniture, and sentences are whole."""
 from pathlib import Path
 
+import pytest
+
 from ingest.loaders import iter_documents
 from ingest.structure import spans_from_records
 from qa.evidence import document_units
@@ -181,14 +183,30 @@ def test_a_note_laid_out_as_a_table_reads_as_one_paragraph_opening_with_its_labe
                          "published.") in [(kind, " ".join(text.split())) for kind, _, text in blocks(load(path))]
 
 
-def test_a_formula_reads_as_its_tex_not_as_a_gap(tmp_path):
+def test_a_formula_reads_as_plainly_written_tex_not_as_a_gap(tmp_path):
     formula = ('<span class="mwe-math-element"><span style="display: none;"><math alttext="{\\displaystyle x_{i}}">'
                '<mi>x</mi></math></span><img src="x.svg" alt="x_{i}"/></span>')
     path = tmp_path / "tsne.html"
     path.write_text("<html><head><title>t-SNE</title></head><body><h1>t-SNE</h1><p>"
                     + "t-SNE places similar objects near each other in the plot. " * 5
                     + f"The probability that {formula} would pick its neighbour is high.</p></body></html>")
-    assert "The probability that x_{i} would pick its neighbour is high." in load(path).text
+    assert "The probability that x_i would pick its neighbour is high." in load(path).text
+
+
+@pytest.mark.parametrize("tex, plain", [
+    (r"\mathbf {y} _{1},\dots ,\mathbf {y} _{N}", "y_1,…,y_N"),
+    (r"\mathbf {y} _{i}\in \mathbb {R} ^{d}", "y_i ∈ ℝ^d"),
+    (r"p_{ij}={\frac {p_{j\mid i}+p_{i\mid j}}{2N}}", "p_ij = (p_(j|i)+p_(i|j))/2N"),
+    (r"KL(P||Q)=\sum _{i\neq j}p_{ij}\log {\frac {p_{ij}}{q_{ij}}}", "KL(P||Q) = Σ_(i ≠ j) p_ij log p_ij/q_ij"),
+    (r"\lVert x_{i}-x_{j}\rVert ^{2}/2\sigma _{i}^{2}", "‖x_i-x_j‖^2/2σ_i^2"),
+    (r"\max_{x} \left(\sqrt{x}\right)", "max_x(√x)"),
+    (r"\{x\} \unknown", "{x} unknown"),
+    ("{a", "a"),  # unbalanced: what there is, never an error
+])
+def test_tex_reads_as_a_reader_would_write_it(tex, plain):
+    from ingest.tex import readable_tex
+
+    assert readable_tex(tex) == plain
 
 
 def test_a_book_page_keeps_its_listings_as_shown_and_its_title_without_the_books_name(tmp_path):
