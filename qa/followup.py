@@ -18,6 +18,11 @@ _OUTWARD = re.compile(r"\b(there|then|he|him|his|she|her|the same|also|else|furt
 _PERSONAL = frozenset({"he", "his", "she", "her"})  # may stand for a person the question itself names before them
 _PLACE_OR_TIME = re.compile(r"\b(there|then)\b", re.IGNORECASE)
 _QUESTION_WORDS = frozenset("what why how who whom whose when where which".split())
+# the previous question asked again of another subject: "What about the synchronous version?" after "What does
+# fs.readFile do?", "How about Pakistan?" after "What did Khalilzad say about the Taliban?"
+_ELLIPTIC = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\b", re.IGNORECASE)
+# words that ask for more of what was asked, naming nothing: "Can you give an example?", "Please explain."
+_REQUEST_WORDS = content_words("can could would you me us give show example instance explain elaborate detail please")
 
 
 def condense_offline(question: str, history: list[dict] | None) -> str:
@@ -27,11 +32,15 @@ def condense_offline(question: str, history: list[dict] | None) -> str:
     names that its pointing words can stand for are carried, never that question's topic in place of its own.
     The previous question is read as it was searched for, so a chain of follow-ups keeps the first one's subject."""
     # a bare "Why?" or "How so?" names nothing at all: it asks about what was asked before
-    if not (_ANAPHORA.search(question) or _points_at_article(question) or not content_words(question)):
+    if not (_ANAPHORA.search(question) or _points_at_article(question) or _ELLIPTIC.match(question)
+            or not content_words(question) - _REQUEST_WORDS):
         return question
     previous = _previous_search(history)
     if not previous:
         return question
+    if _ELLIPTIC.match(question):  # the previous subject but for its topic, which this question's replaces
+        dropped = content_words(question) | content_words(_topic(previous))
+        return with_subject(question, _subject_words(previous, exclude=dropped))
     if not (question_names(question) or _topic(question)):
         subject = _subject_words(previous, exclude=content_words(question))
         return with_subject(question, subject)

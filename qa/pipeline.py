@@ -127,7 +127,8 @@ class QAPipeline:
             return grounds
         grounds.ranked = select_evidence(query, hits, documents, self.embedder, query_vector,
                                          searched.store.unit_vectors_of)
-        answered_before = bool(said) and self._relevant(grounds.ranked)
+        # "What else?" asks for more of the articles just quoted, however little its carried subject ("MVP") says
+        answered_before = bool(said) and (self._relevant(grounds.ranked) or _asks_more(question))
         if said:  # "Why?" after an answer: its quotes told what it was, not why
             grounds.ranked = [e for e in grounds.ranked if " ".join(e.text.split()) not in said]
         passages, articles = passage_texts(hits, documents), _document_texts(hits, documents)

@@ -140,16 +140,25 @@ _KIN = {"spouse": "husband wife spouse partner widow widower fiancé fiancée fi
 _KIN_WORD = "|".join(sorted({word for words in _KIN.values() for word in words.split()}, key=len, reverse=True))
 _ASKS_RELATIVE = re.compile(
     rf"^\s*(?:who|whom|what)(?:['’]s|\s+(?:is|was|are|were))\s+(?:the\s+names?\s+of\s+)?(?:[\w.-]+\s+){{0,3}}?"
-    rf"[\w.-]+['’]s?\s+(?:(?:late|former|first|second|new|current|eldest|youngest|older|younger|elder|twin)\s+)?"
-    rf"({_KIN_WORD})(?:s|ren)?(?:['’]s?\s+names?)?\s*\??\s*$"
-    rf"|^\s*(?:who|whom)\s+(?:is|was|did)\s+(?:[\w.-]+\s+){{1,4}}?(?:married to|(marry|wed))\b", re.IGNORECASE)
-# asks an age: "once" or "twice" is no age, as a quantity it would count ("How old is Prelogar?" was answered with
-# "Alito … once stood at the lectern")
+    rf"(?P<owner>[\w.-]+)['’]s?\s+(?:(?:late|former|first|second|new|current|eldest|youngest|older|younger|elder|"
+    rf"twin)\s+)?(?P<kin>{_KIN_WORD})(?:s|ren)?(?:['’]s?\s+names?)?\s*\??\s*$"
+    rf"|^\s*(?:who|whom)\s+(?:is|was|did)\s+(?P<spouse>(?:[\w.-]+\s+){{1,4}}?)(?:married to|marry|wed)\b",
+    re.IGNORECASE)
+# the person the quote says it of: named, or as he or she ("their parents … secretly married the young couple" says
+# nothing of Prelogar's husband)
+_SINGULAR_PERSON = re.compile(r"\b(he|she|his|her|him|hers)\b", re.IGNORECASE)
+# asks an age: the quotes must state one as ages are stated ("at the age of 60", "Prelogar, 43,", "26 years old",
+# "turned 39", "515 million years ago", "born in"), not merely hold a number ("How old is Alito?" was answered with
+# the year he was appointed) or "once"
 _ASKS_AGE = re.compile(r"\bhow old\b|\b(what|which) age\b|\bat what age\b", re.IGNORECASE)
-_GIVES_AGE = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|(thir|four|fif|six|seven|"
-                        r"eigh|nine)teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|"
-                        r"million|billion|dozen|teens|(twen|thir|for|fif|six|seven|eigh|nine)ties|centur(y|ies)|"
-                        r"decades?)\b|\bages?-old\b", re.IGNORECASE)
+_AGE_NUMBER = (r"(?:\d[\d.,]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|thirty|"
+               r"forty|fifty|sixty|seventy|eighty|ninety)")
+_GIVES_AGE = re.compile(
+    rf"\bage[sd]?\s+(?:of\s+)?(?:about\s+|around\s+|up\s+to\s+)?{_AGE_NUMBER}\b|"
+    rf"\b{_AGE_NUMBER}(?:[\s-]+(?:hundred|thousand))?[\s-]+(?:years?|months?|weeks?|days?|decades?|"
+    rf"centur(?:y|ies))[\s-]+(?:old|of\s+age|ago)\b|\b{_AGE_NUMBER}[\s-]+(?:million|billion)[\s-]+years?\b|\bturn(?:ed|s|ing)?\s+{_AGE_NUMBER}\b|"
+    rf"\b(?:is|was|are|were)\s+{_AGE_NUMBER}\b|[A-Z][\w’'-]+,\s+\d{{1,3}},|\bborn\b|\bdat(?:ing|ed)\s+(?:back\s+)?to\b|"
+    r"\b(?:teens|twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties)\b", re.IGNORECASE)
 # how a text says what happens when nothing is set: "by default", "defaults to", "unless", "if not specified"
 _STATES_DEFAULT = re.compile(r"\bdefault|\bunless\b|\botherwise\b|\bunset\b|\bfalls? back\b|\bout of the box\b|"
                              r"\b(if|when) (it is |this is |the \w+ is |no \w+ is )?(not |never )?(set|given|specified|"
@@ -204,8 +213,8 @@ def missing_kind(question: str, texts: list[str], figure_texts: list[str] | None
                 return "no figure"
     if _ASKS_AGE.search(asking) and not any(_GIVES_AGE.search(text) for text in telling):
         return "no age"
-    if (relative := _ASKS_RELATIVE.search(asking)) and not _says_kin(relative.group(1) or "marry", texts):
-        return f"no {(relative.group(1) or 'spouse').lower()}"
+    if (relative := _ASKS_RELATIVE.search(asking)) and not _says_kin(relative, texts):
+        return f"no {(relative['kin'] or 'spouse').lower()}"
     if _ASKS_DATE.search(asking) and not any(_GIVES_DATE.search(text) for text in texts):
         return "no date"
     if _ASKS_NAME.search(asking) and not _new_name(asking, texts):
@@ -213,10 +222,14 @@ def missing_kind(question: str, texts: list[str], figure_texts: list[str] | None
     return ""
 
 
-def _says_kin(asked: str, texts: list[str]) -> bool:
-    kin = next(words for words in _KIN.values() if asked.lower() in words.split())
+def _says_kin(relative: re.Match, texts: list[str]) -> bool:
+    """Whether a text says a word of the kin asked for, and of the person asked about (named, or he or she)."""
+    asked = (relative["kin"] or "marry").lower()
+    kin = next(words for words in _KIN.values() if asked in words.split())
     said = re.compile(rf"\b({kin.replace(' ', '|')})(s|ren|ies)?\b", re.IGNORECASE)
-    return any(said.search(text) for text in texts)
+    person = {_fold(word) for word in re.findall(r"\w+", relative["owner"] or relative["spouse"])}
+    return any(said.search(text) and (person & {_fold(w) for w in re.findall(r"\w+", text)}
+                                      or _SINGULAR_PERSON.search(text)) for text in texts)
 
 
 def _figures(text: str) -> set[str]:

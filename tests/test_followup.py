@@ -25,6 +25,13 @@ def history(*questions):
     # "there" in a question naming something else still stands for the previous place
     ("What does the author say about Bagram?", "Why would Russia want it there?",
      "Why would Russia want it there? (Bagram)"),
+    # "what about …" asks the previous question again of another subject: its topic is replaced, the rest carried
+    ("What does fs.readFile do?", "What about the synchronous version?",
+     "What about the synchronous version? (fs readFile)"),
+    ("What did Khalilzad say about the Taliban?", "And how about Pakistan?", "And how about Pakistan? (Khalilzad)"),
+    # asking for an example or an explanation names nothing of its own
+    ("What is lazy evaluation in R?", "Can you give an example?", "Can you give an example? (lazy evaluation)"),
+    ("What is lazy evaluation in R?", "Please explain.", "Please explain. (lazy evaluation)"),
 ])
 def test_a_follow_up_pointing_back_gets_the_previous_subject(previous, question, searched):
     assert condense_offline(question, history(previous)) == searched
@@ -44,6 +51,8 @@ def test_a_follow_up_pointing_back_gets_the_previous_subject(previous, question,
     ("Why copy requirements.txt before the code in a Docker image?",
      "Did the Wikimedia Foundation suggest a VPN while it was blocked?",
      "Did the Wikimedia Foundation suggest a VPN while it was blocked?"),
+    ("What is lazy evaluation in R?", "Can you show me how to install R packages?",
+     "Can you show me how to install R packages?"),
 ])
 def test_a_follow_up_naming_its_own_subject_keeps_it(previous, question, searched):
     assert condense_offline(question, history(previous)) == searched

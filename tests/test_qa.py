@@ -519,6 +519,16 @@ def test_what_else_after_an_answer_quotes_more_of_its_article_even_after_a_decli
     assert not {c.quote for c in more.citations} & {c.quote for c in first.citations}, "nothing quoted twice"
 
 
+def test_what_else_quotes_more_of_the_article_however_little_its_carried_subject_says(pipeline):
+    """"What else?" after "Who was the MVP?" carries "MVP", which no sentence is near: it was declined outright."""
+    article = next(iter(pipeline.retriever.store.documents.values()))
+    said = f"According to “{article.title}”: {article.text.split('. ')[3]}. [1]"
+    more = pipeline.ask("What else?", history=[{"role": "user", "content": "Who was the MVP?"},
+                                               {"role": "assistant", "content": said}])
+    assert more.query == "What else? (MVP)" and more.answered
+    assert {c.doc_id for c in more.citations} == {article.id} and not any(c.quote in said for c in more.citations)
+
+
 def test_only_a_follow_up_that_asks_past_the_answer_leaves_its_quotes_out():
     from qa.pipeline import _followed_answer
 

@@ -260,9 +260,16 @@ def test_an_age_or_a_relative_asked_for_must_be_in_the_quotes():
     assert missing_kind("How old was Tesla when he died?", ["Tesla died at the age of 86."]) == ""
     assert missing_kind("At what age did Chopin move?", ["He moved when he was seven months old."]) == ""
     assert missing_kind("How old are the fossils?", ["They date back 515 million years."]) == ""
+    assert missing_kind("How old is Prelogar?", ["Prelogar, 43, argues the government’s cases."]) == ""
+    assert missing_kind("How old is Alito?", ["Bush tapped him for an appellate post in 1990."]) == "no age", \
+        "a year is no age"
     assert missing_kind("What is Prelogar's husband's name?", lectern) == "no husband"
     assert missing_kind("Who is Prelogar married to?", lectern) == "no spouse"
     assert missing_kind("Who was Margaret's husband?", ["King Malcolm III married Edgar's sister Margaret."]) == ""
+    romeo = ["It tested a suit by their parents against Friar Laurence, who had secretly married the young couple."]
+    assert missing_kind("Who is Prelogar married to?", romeo) == "no spouse", "a marriage, not hers"
+    assert missing_kind("Who was Ogedei's wife?", ["Töregene Khatun, Ögedei's wife, had it printed."]) == ""
+    assert missing_kind("Who was Shi Tianze's father?", ["His father was Shi Bingzhi."]) == ""
     assert missing_kind("What were Tesla's sisters' names?", ["He had three sisters, Milka, Angelina and Marica."]) \
         == "", "a plural kin word"
     assert missing_kind("Who was Richard's fiancée?", ["His fiancée Berengaria was on the boat."]) == ""
