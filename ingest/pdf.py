@@ -39,7 +39,7 @@ _BULLET = re.compile(r"^([•◦▪▸►‣∙·*–—-]|\(?\d{1,2}[.)]|\(?[a-
 _NUMBERED_HEADING = re.compile(r"^(\d+(\.\d+)*|[A-Z](\.\d+)+)\.?\s+[A-Z]")
 _PAGE_NUMBER = re.compile(r"^((page|seite|p\.)\s*)?(\d{1,4}|[ivxlc]{1,7})(\s*(of|/|von)\s*\d{1,4})?$", re.I)
 _PAGE_REFERENCE = re.compile(r"\s(\d{1,4}|[ivxlc]{1,6})$", re.I)
-_DOT_LEADERS = re.compile(r"(\.\s?){4,}\s*([\divxlc]{1,6})?$", re.I)
+_DOT_LEADERS = re.compile(r"(\.\s?){4,}\s*([\divxlc]{1,6}(\s*,\s*[\divxlc]{1,6})*)?$", re.I)  # "… . . 6, 55" too
 # a line ending a sentence (closing quotes and footnote marks may follow); "see https:" runs on
 _SENTENCE_END = re.compile(rf"([.!?]|(?<!http)(?<!https):)['\"’”)\]*†‡{SUPERSCRIPT_DIGITS}]*$")
 # A footnote mark or an exponent set raised and small after a word ("by hand.⁷", "(n − l)²"): kept as the superscript
@@ -665,7 +665,13 @@ def _short_title(text: str) -> bool:
     return len(text.split()) <= 12 and not re.search(r"[.,;:-]$|\d$", text) and text[0] not in "•◦▪‣∙*–—-"
 
 
-_INDEX_HEADING = re.compile(r"(\d+\s+)?(general\s+)?index", re.IGNORECASE)  # "Index", "15 Index"; not "11.1.21 index"
+# "Index", "15 Index", Texinfo's "Function and Variable Index"; not "11.1.21 index"
+_INDEX_KIND = (r"(general|concept|function|variable|environment variable|command|option|program|key|keyword|type|"
+               r"data type|data|subject|symbol|macro|package|class|method|file|author|name)")
+# a paragraph of an index whose heading the PDF does not mark: terms each followed by their pages ("abs, 37 acos, 37
+# acosh, 37 …"), a quarter of its words or more page numbers after a comma
+_INDEX_PAGES = re.compile(r"\d+([–-]\d+)?,?")
+_INDEX_HEADING = re.compile(rf"(\d+\s+)?({_INDEX_KIND}(\s+and\s+{_INDEX_KIND})?\s+)?index", re.IGNORECASE)
 REPEATS_IN_PICTURES = 10  # a statement made this often is a picture's: a document repeats its own notes less
 
 
@@ -680,12 +686,20 @@ def _without_index_or_repeats(placed: list[tuple[list[_Line], Block]]) -> list[t
             at_end = number >= 0.75 * len(placed)
             index_level = block.level if at_end and _INDEX_HEADING.fullmatch(block.text.strip()) else None
         text = " ".join(block.text.split())
+        if block.kind in (PARAGRAPH, ITEM) and number >= 0.75 * len(placed) and _index_entries(text):
+            continue
         repeated = (block.kind in (PARAGRAPH, ITEM) and seen[text] >= REPEATS_IN_PICTURES
                     and 4 <= len(text.split()) <= 12 and not text.endswith(":"))
         if index_level is None and not (repeated and text in shown):
             kept.append((group, block))
             shown.add(text)
     return kept
+
+
+def _index_entries(text: str) -> bool:
+    words = text.split()
+    pages = sum(bool(_INDEX_PAGES.fullmatch(word)) and before.endswith(",") for before, word in zip(words, words[1:]))
+    return pages >= 8 and pages >= len(words) / 4
 
 
 # ---- words a PDF sets without spaces between them ----

@@ -239,6 +239,22 @@ def test_the_back_of_book_index_and_the_text_of_pictures_of_slides_are_left_out(
     assert kept == prose + picture[:1]
     subsection = [Block(HEADING, "11.1.21 index", 3), Block(PARAGRAPH, "The index option makes an index.")]
     assert [b for _, b in _without_index_or_repeats([(None, b) for b in prose + subsection])] == prose + subsection
+    # Texinfo names its indexes; an index the PDF marks with no heading is its terms each followed by their pages
+    texinfo = [Block(HEADING, "Function and Variable Index", 1), Block(PARAGRAPH, "assign . . . 6, 55")]
+    assert [b for _, b in _without_index_or_repeats([(None, b) for b in prose + texinfo])] == prose
+    unmarked = Block(PARAGRAPH, "abs, 37 acos, 37 acosh, 37 acsplines, 112 aifm, 237 airy, 37 all, 127 angles, 130, 193")
+    settings = Block(PARAGRAPH, "gnuplot*line1Dashes: 0 gnuplot*line2Dashes: 42 gnuplot*line3Dashes: 13 "
+                                "gnuplot*line4Dashes: 44 gnuplot*line5Dashes: 82 gnuplot*line6Dashes: 0 gnuplot*line7: 1")
+    assert [b for _, b in _without_index_or_repeats([(None, b) for b in prose + [settings, unmarked]])] == \
+        prose + [settings], "settings with numbers are no index"
+
+
+def test_an_index_entry_with_several_pages_after_its_dot_leaders_is_no_text():
+    from ingest.pdf import _DOT_LEADERS
+
+    assert _DOT_LEADERS.search("configure . . . . . . . . . . . 3, 4, 7, 56, 58")
+    assert _DOT_LEADERS.search("2.1 Objects . . . . . . . . . . . . . 12")
+    assert not _DOT_LEADERS.search("It waits, then prints 3, 4 and 5.")
 
 
 @pytest.mark.parametrize("under_title, author", [("Ana Ribeiro", "Ana Ribeiro"), ("Field Manual", "")])
