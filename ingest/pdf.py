@@ -73,11 +73,12 @@ def read_pdf(data: bytes) -> PdfText:
         date = _creation_date(reader)
     _estimate_line_ends(pages, font_widths)
     groups, layout = _groups(pages, labels)
-    author = _sensible(author, max_length=100)
+    title = _sensible(title)
+    author = _person(_sensible(author, max_length=100), title)
     placed = _with_words_apart(_without_index_or_repeats(_to_blocks(groups, layout, author)))
     if not author:
         author, placed = _byline_under_title(placed)
-    title = _sensible(title) or _first_page_title(placed)
+    title = title or _first_page_title(placed)
     return PdfText(TRAILING_FOOTNOTE_MARK.sub("", title), _without_emails(author),
                    [block for _, block in placed], date)
 
@@ -117,6 +118,15 @@ def _metadata(reader: PdfReader, page_count: int) -> tuple[str, str, list[str]]:
     except _READ_ERRORS:
         labels = []
     return title, author, labels if len(labels) == page_count else [str(n) for n in range(1, page_count + 1)]
+
+
+def _person(author: str, title: str) -> str:
+    """The metadata's author unless it names the software or its project, not a person: one word in lower case
+    ("gnuplot", "root") or one word of the title ("gnuplot" of "gnuplot documentation")."""
+    word = author.strip()
+    if " " not in word and (word.islower() or word.lower() in title.lower().split()):
+        return ""
+    return author
 
 
 def _creation_date(reader: PdfReader) -> str:

@@ -293,3 +293,13 @@ def test_a_label_written_before_the_text_left_of_it_is_a_word_apart():
                + "".join(text_at(10, 680 - 12 * i, text) for i, text in enumerate(body)))
     texts = [join_wrapped(b.text) for b in read_pdf(one_page_pdf(content)).blocks]
     assert any(text.startswith("[Function] int asn1_parser2tree (const char * file)") for text in texts)
+
+
+@pytest.mark.parametrize("author, title, shown", [
+    ("gnuplot", "gnuplot documentation", ""), ("root", "Site guide", ""), ("Gnuplot", "Gnuplot manual", ""),
+    ("Thomas Leonard", "Shared MIME-info Database", "Thomas Leonard"), ("Plato", "The Republic", "Plato"),
+])
+def test_an_author_that_names_the_software_is_no_author(author, title, shown):
+    from ingest.pdf import _person
+
+    assert _person(author, title) == shown
