@@ -252,8 +252,15 @@ def test_a_how_many_question_wants_a_figure_and_a_by_default_one_a_default_but_a
                         ["Unless a provider is configured, the token is saved in credentials.toml."]) == ""
 
 
-def test_an_age_or_a_relative_asked_for_must_be_in_the_quotes():
+def test_a_sum_an_age_or_a_relative_asked_for_must_be_in_the_quotes():
     from qa.scoring import missing_kind
+
+    titles = ["T1 won titles in 2013, 2015 and 2016."]
+    assert missing_kind("How much prize money did T1 win?", titles) == "no amount", "years are no sum of money"
+    assert missing_kind("How much prize money did T1 win?", titles + ["It took home $450,000."]) == ""
+    assert missing_kind("How much does it cost to enter?", ["Entry is free, but booking is advised."]) == ""
+    assert missing_kind("How much money could Francovich claim?", ["He could claim 6 million Lira."]) == ""
+    assert missing_kind("How much did ad revenue grow?", ["Revenue rose almost 500%."]) == ""
 
     lectern = ["Alito, a Trenton native, once stood at the lectern that Prelogar commands today."]
     assert missing_kind("How old is Prelogar?", lectern) == "no age", "once is no age"
