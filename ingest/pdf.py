@@ -679,7 +679,7 @@ def _short_title(text: str) -> bool:
 _INDEX_KIND = (r"(general|concept|function|variable|environment variable|command|option|program|key|keyword|type|"
                r"data type|data|subject|symbol|macro|package|class|method|file|author|name)")
 # a paragraph of an index whose heading the PDF does not mark: terms each followed by their pages ("abs, 37 acos, 37
-# acosh, 37 …"), a quarter of its words or more page numbers after a comma
+# acosh, 37 …"), a quarter of its words or more a term's first page
 _INDEX_PAGES = re.compile(r"\d+([–-]\d+)?,?")
 _INDEX_HEADING = re.compile(rf"(\d+\s+)?({_INDEX_KIND}(\s+and\s+{_INDEX_KIND})?\s+)?index", re.IGNORECASE)
 REPEATS_IN_PICTURES = 10  # a statement made this often is a picture's: a document repeats its own notes less
@@ -707,9 +707,12 @@ def _without_index_or_repeats(placed: list[tuple[list[_Line], Block]]) -> list[t
 
 
 def _index_entries(text: str) -> bool:
+    """Terms each followed by their pages: a page number after a word and its comma ("acos, 37"), not after another
+    number ("baud rates 300, 600, 1200, …" is a list)."""
     words = text.split()
-    pages = sum(bool(_INDEX_PAGES.fullmatch(word)) and before.endswith(",") for before, word in zip(words, words[1:]))
-    return pages >= 8 and pages >= len(words) / 4
+    terms = sum(bool(_INDEX_PAGES.fullmatch(word)) and before.endswith(",") and not _INDEX_PAGES.fullmatch(before)
+                for before, word in zip(words, words[1:]))
+    return terms >= 4 and terms >= len(words) / 4
 
 
 # ---- words a PDF sets without spaces between them ----

@@ -16,7 +16,8 @@ _SYMBOLS = {**dict(zip(_GREEK, _GREEK_LETTERS)),
             "mid": "|", "vert": "|", "lVert": "‖", "rVert": "‖", "Vert": "‖", "|": "‖", "pm": "±",
             "mp": "∓",
             "forall": "∀", "exists": "∃", "cup": "∪", "cap": "∩", "subset": " ⊂ ", "subseteq": " ⊆ ",
-            "langle": "⟨", "rangle": "⟩", "{": "{", "}": "}", "%": "%", "&": "&", "_": "_", "#": "#"}
+            "langle": "⟨", "rangle": "⟩", "prime": "′", "\\": "; ", "{": "{", "}": "}", "%": "%", "&": "&", "_": "_",
+            "#": "#"}
 _BLACKBOARD = {"R": "ℝ", "N": "ℕ", "Z": "ℤ", "Q": "ℚ", "C": "ℂ"}
 _SIZING = {"left", "right", "big", "Big", "bigg", "Bigg", "bigl", "bigr", "Bigl", "Bigr", "displaystyle",
            "textstyle", "limits", "nolimits"}
@@ -26,7 +27,10 @@ _TOKEN = re.compile(r"\\([A-Za-z]+|.)|([{}^_])|(\s+)|(.)", re.DOTALL)
 
 def readable_tex(tex: str) -> str:
     tokens = [m for m in _TOKEN.finditer(tex) if not m.group(3)]
-    text, _ = _render(tokens, 0, stop_at_brace=False)
+    try:
+        text, _ = _render(tokens, 0, stop_at_brace=False)
+    except RecursionError:  # hundreds of nested groups: the formula as written
+        return " ".join(tex.split())
     text = re.sub(r" {2,}", " ", re.sub(r"\s*=\s*", " = ", text)).strip()
     return re.sub(r"\s+([,;.)_^])|([(])\s+|(?<=\w) (?=\()", lambda m: m.group(1) or m.group(2) or "", text)
 
@@ -43,7 +47,7 @@ def _render(tokens: list[re.Match], i: int, stop_at_brace: bool) -> tuple[str, i
             continue
         scripted = mark in ("_", "^")
         piece, i = _argument(tokens, i) if mark == "{" else _command(tokens, command, i + 1) if command else (
-            _script(tokens, mark, i + 1) if scripted else (char, i + 1))
+            _script(tokens, mark, i + 1) if scripted else (" " if char == "&" else char, i + 1))  # & aligns
         if out and out[-1].startswith(("_", "^")) and piece[:1].isalnum():
             out.append(" ")  # "max_x f(x)", not "max_xf(x)"
         out.append(piece)
@@ -62,7 +66,15 @@ def _argument(tokens: list[re.Match], i: int) -> tuple[str, int]:
 
 
 def _command(tokens: list[re.Match], name: str, i: int) -> tuple[str, int]:
-    if name == "frac":
+    if i < len(tokens) and tokens[i].group(0) == "*":  # \operatorname*: the same, its limits placed otherwise
+        i += 1
+    if name in ("begin", "end"):  # an environment's name is no text: \begin{cases} … \end{cases}
+        return "", _argument(tokens, i)[1]
+    if name in ("binom", "dbinom", "tbinom"):
+        n, i = _argument(tokens, i)
+        k, i = _argument(tokens, i)
+        return f"C({n}, {k})", i
+    if name in ("frac", "dfrac", "tfrac", "cfrac"):
         top, i = _argument(tokens, i)
         bottom, i = _argument(tokens, i)
         return f"{_grouped(top)}/{_grouped(bottom)}", i
@@ -84,7 +96,7 @@ def _command(tokens: list[re.Match], name: str, i: int) -> tuple[str, int]:
 def _script(tokens: list[re.Match], mark: str, i: int) -> tuple[str, int]:
     """x_{i}, x^{2}: as x_i and x^2, a script of more than a word in brackets (p_(j|i))."""
     script, i = _argument(tokens, i)
-    return mark + _grouped(script.strip()), i
+    return (script if script == "′" else mark + _grouped(script.strip())), i  # x′, not x^′
 
 
 def _grouped(text: str) -> str:

@@ -19,10 +19,12 @@ _PERSONAL = frozenset({"he", "his", "she", "her"})  # may stand for a person the
 _PLACE_OR_TIME = re.compile(r"\b(there|then)\b", re.IGNORECASE)
 _QUESTION_WORDS = frozenset("what why how who whom whose when where which".split())
 # the previous question asked again of another subject: "What about the synchronous version?" after "What does
-# fs.readFile do?", "How about Pakistan?" after "What did Khalilzad say about the Taliban?"
-_ELLIPTIC = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\b", re.IGNORECASE)
+# fs.readFile do?", "How about Pakistan?" after "What did Khalilzad say about the Taliban?"; not a question of its
+# own ("What about Rust makes it memory safe?")
+_ELLIPTIC = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\b(?!.*\b(is|are|was|were|do|does|did|make|makes|made|can|"
+                       r"could|will|would|has|have|had|should|must|may|might)\b)", re.IGNORECASE)
 # words that ask for more of what was asked, naming nothing: "Can you give an example?", "Please explain."
-_REQUEST_WORDS = content_words("can could would you me us give show example instance explain elaborate detail please")
+REQUEST_WORDS = content_words("can could would you me us give show example explain elaborate please")
 
 
 def condense_offline(question: str, history: list[dict] | None) -> str:
@@ -33,7 +35,7 @@ def condense_offline(question: str, history: list[dict] | None) -> str:
     The previous question is read as it was searched for, so a chain of follow-ups keeps the first one's subject."""
     # a bare "Why?" or "How so?" names nothing at all: it asks about what was asked before
     if not (_ANAPHORA.search(question) or _points_at_article(question) or _ELLIPTIC.match(question)
-            or not content_words(question) - _REQUEST_WORDS):
+            or not content_words(question) - REQUEST_WORDS):
         return question
     previous = _previous_search(history)
     if not previous:

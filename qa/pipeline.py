@@ -8,6 +8,7 @@ deadline.
 """
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field, replace
 from typing import Iterator
@@ -24,7 +25,7 @@ from qa.details import AskedDetail, asked_detail, detail_answer, which_article
 from qa.evidence import (Evidence, choose, content_words, documents_named, focus, framing_words,
                          is_summary_question, lead_evidence, named_documents, passage_texts, select_evidence,
                          uncovered_aspect, with_what_follows)
-from qa.followup import condense_offline, format_history
+from qa.followup import REQUEST_WORDS, condense_offline, format_history
 from qa.generators import Generator, LlmBusy, LlmLane, LlmTimedOut, make_generator
 from qa.prompts import render_messages
 from qa.scoring import missing_kind, unmatched_names, unquoted_subjects, written_in
@@ -42,7 +43,7 @@ FALLBACK_MIN_RELEVANCE = 0.5
 # 6 of them answers that are no figure at all ("several", "only a few") a stray number had let through.
 FIGURE_MIN_RELEVANCE = 0.7
 # "What else?", "Anything more?", "Tell me more.": asking for more of what was answered, naming nothing new
-_MORE_WORDS = frozenset(content_words("else more anything further other tell me"))
+_MORE_WORDS = frozenset(content_words("else more anything further other tell me")) | REQUEST_WORDS  # "an example"
 FOLLOWED_ANSWERS = 3  # a follow-up quotes nothing these last answers of the chat quoted
 LLM_MAX_SENTENCES = 4
 CONDENSE_MAX_TOKENS = 60
@@ -300,8 +301,14 @@ def _followed_answer(question: str, query: str, history: list[dict] | None) -> s
     after "Why?" was declined must not quote the first answer again); "" for a question that stands alone or asks
     something of its own ("How long was it blocked?" may well be answered by a sentence quoted before)."""
     answers = [str(m.get("content")) for m in history or [] if m.get("role") == "assistant"]
-    past = not _own_words(question)  # "Why?", "What else does it say?": nothing asked of its own
+    # "Why?", "What else does it say?": nothing asked of its own; "Where did he say it?" asks a place, which the
+    # sentence quoted before may well give
+    past = not _own_words(question) and not _ASKS_A_PARTICULAR.match(question)
     return " ".join(" ".join(answers[-FOLLOWED_ANSWERS:]).split()) if answers and query != question and past else ""
+
+
+_ASKS_A_PARTICULAR = re.compile(r"\s*(where|when|who|whom|whose|which|how (many|much|long|old|often|far))\b",
+                                re.IGNORECASE)
 
 
 def _own_words(question: str) -> set[str]:

@@ -53,6 +53,8 @@ def test_a_follow_up_pointing_back_gets_the_previous_subject(previous, question,
      "Did the Wikimedia Foundation suggest a VPN while it was blocked?"),
     ("What is lazy evaluation in R?", "Can you show me how to install R packages?",
      "Can you show me how to install R packages?"),
+    ("How do I install numpy?", "What about Rust makes it memory safe?", "What about Rust makes it memory safe?"),
+    ("How much does S3 storage cost?", "What is an instance?", "What is an instance?"),
 ])
 def test_a_follow_up_naming_its_own_subject_keeps_it(previous, question, searched):
     assert condense_offline(question, history(previous)) == searched

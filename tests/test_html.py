@@ -202,6 +202,9 @@ def test_a_formula_reads_as_plainly_written_tex_not_as_a_gap(tmp_path):
     (r"\max_{x} \left(\sqrt{x}\right)", "max_x(√x)"),
     (r"\{x\} \unknown", "{x} unknown"),
     ("{a", "a"),  # unbalanced: what there is, never an error
+    (r"{\tfrac {1}{2}}", "1/2"), (r"\binom {n}{k}", "C(n, k)"), (r"\operatorname*{arg\,max}_{x} f(x)", "arg max_x f(x)"),
+    (r"x^{\prime}", "x′"), (r"f(x)=\begin{cases}1 & x>0\\0 & \text{otherwise}\end{cases}", "f(x) = 1 x>0; 0 otherwise"),
+    ("{" * 3000 + "x" + "}" * 3000, "{" * 3000 + "x" + "}" * 3000),  # too deep to read: as written
 ])
 def test_tex_reads_as_a_reader_would_write_it(tex, plain):
     from ingest.tex import readable_tex

@@ -258,9 +258,11 @@ def test_a_sum_an_age_or_a_relative_asked_for_must_be_in_the_quotes():
     titles = ["T1 won titles in 2013, 2015 and 2016."]
     assert missing_kind("How much prize money did T1 win?", titles) == "no amount", "years are no sum of money"
     assert missing_kind("How much prize money did T1 win?", titles + ["It took home $450,000."]) == ""
-    assert missing_kind("How much does it cost to enter?", ["Entry is free, but booking is advised."]) == ""
+    assert missing_kind("How much is the entry fee?", ["Entry is free, but booking is advised."]) == ""
     assert missing_kind("How much money could Francovich claim?", ["He could claim 6 million Lira."]) == ""
     assert missing_kind("How much did ad revenue grow?", ["Revenue rose almost 500%."]) == ""
+    assert missing_kind("How much time did he spend in the office?", ["He spent about five years there."]) == ""
+    assert missing_kind("How much memory does each connection cost?", ["It uses about 2 MB."]) == "", "no money"
 
     lectern = ["Alito, a Trenton native, once stood at the lectern that Prelogar commands today."]
     assert missing_kind("How old is Prelogar?", lectern) == "no age", "once is no age"
@@ -270,6 +272,9 @@ def test_a_sum_an_age_or_a_relative_asked_for_must_be_in_the_quotes():
     assert missing_kind("How old is Prelogar?", ["Prelogar, 43, argues the government’s cases."]) == ""
     assert missing_kind("How old is Alito?", ["Bush tapped him for an appellate post in 1990."]) == "no age", \
         "a year is no age"
+    assert missing_kind("How old must you be to vote?", ["Citizens must be 18 or older to vote."]) == ""
+    assert missing_kind("At what age did Mozart start composing?", ["He began composing at five."]) == ""
+    assert missing_kind("What age came after the Bronze Age?", ["It was followed by the Iron Age."]) == "", "an era"
     assert missing_kind("What is Prelogar's husband's name?", lectern) == "no husband"
     assert missing_kind("Who is Prelogar married to?", lectern) == "no spouse"
     assert missing_kind("Who was Margaret's husband?", ["King Malcolm III married Edgar's sister Margaret."]) == ""
@@ -277,6 +282,10 @@ def test_a_sum_an_age_or_a_relative_asked_for_must_be_in_the_quotes():
     assert missing_kind("Who is Prelogar married to?", romeo) == "no spouse", "a marriage, not hers"
     assert missing_kind("Who was Ogedei's wife?", ["Töregene Khatun, Ögedei's wife, had it printed."]) == ""
     assert missing_kind("Who was Shi Tianze's father?", ["His father was Shi Bingzhi."]) == ""
+    assert missing_kind("Who was Henry VIII's wife?", ["Henry VIII had six wives."]) == ""
+    assert missing_kind("Whom did Emma marry?", ["Emma marries Mr. Knightley."]) == ""
+    assert missing_kind("Who is Taylor Swift's fiancé?", ["Swift is engaged to Travis Kelce."]) == ""
+    assert missing_kind("Who is OpenAI's partner?", ["OpenAI works with Microsoft."]) == "", "a business partner"
     assert missing_kind("What were Tesla's sisters' names?", ["He had three sisters, Milka, Angelina and Marica."]) \
         == "", "a plural kin word"
     assert missing_kind("Who was Richard's fiancée?", ["His fiancée Berengaria was on the boat."]) == ""
