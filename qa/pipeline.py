@@ -152,7 +152,7 @@ class QAPipeline:
         likeliest = max(e.score for e in chosen)
         telling = [e.text for e in chosen if e.score == likeliest or e.relevance >= FIGURE_MIN_RELEVANCE]
         shown = [e.text for e in with_what_follows(chosen, grounds.ranked, documents)]  # as the answer quotes them
-        if missing := missing_kind(query, shown, figure_texts=telling):
+        if missing := missing_kind(query, [e.text for e in chosen], figure_texts=telling, shown_texts=shown):
             grounds.settled = abstention(question, hits, query, missing=missing)
         # "How much slower is Lackey?" answered with DRD's slowdown: the quotes never name the tool a title names
         elif off_subject := [name for name in unquoted_subjects(query, passage_texts(chosen, documents),

@@ -198,10 +198,12 @@ def _in_unit(unit: str, texts: list[str]) -> bool:
     return any(pattern.search(text) for text in texts)
 
 
-def missing_kind(question: str, texts: list[str], figure_texts: list[str] | None = None) -> str:
+def missing_kind(question: str, texts: list[str], figure_texts: list[str] | None = None,
+                 shown_texts: list[str] | None = None) -> str:
     """What the question asks for that none of the texts gives, as the abstention names it, or "": a figure for
     how many, how much, how long or how often ("may time out" gives none), in the unit asked, from `figure_texts`
-    when given (the quotes that may give it), a sum of money for how much it cost, an age for how old; a default for "by default" ("run on 3 threads" in
+    when given (the quotes that may give it), a sum of money for how much it cost (from `shown_texts`, the quotes
+    with the sentences they go on into, when given), an age for how old; a default for "by default" ("run on 3 threads" in
     an example is no default); a word for the relative asked for ("Who is Prelogar's husband?"). A yes/no question
     asks whether, not how much."""
     asking, telling = asking_sentence(question), texts if figure_texts is None else figure_texts
@@ -210,7 +212,8 @@ def missing_kind(question: str, texts: list[str], figure_texts: list[str] | None
     if _YES_NO.match(asking):  # asks whether, not how much, when or who
         return ""
     if _ASKS_MONEY.search(asking):
-        if not any(_GIVES_MONEY.search(text) for text in texts):  # a runner-up may give it ("will cost around $200m")
+        # a runner-up, or the sentence a quote goes on into, may give it ("The $1.2 billion stadium opened in 2014.")
+        if not any(_GIVES_MONEY.search(text) for text in shown_texts or texts):
             return "no amount"
     elif "quantity" in question_types(question) or _ASKS_FIGURE.search(asking):
         given = _figures(question)
