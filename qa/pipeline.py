@@ -28,7 +28,7 @@ from qa.evidence import (Evidence, choose, content_words, documents_named, focus
 from qa.followup import REQUEST_WORDS, condense_offline, format_history
 from qa.generators import Generator, LlmBusy, LlmLane, LlmTimedOut, make_generator
 from qa.prompts import render_messages
-from qa.scoring import missing_kind, unmatched_names, unquoted_subjects, written_in
+from qa.scoring import missing_kind, unmatched_names, unquoted_speaker, unquoted_subjects, written_in
 from schema import Answer, Hit, UserError
 from settings import ANSWER_MODES, Settings
 
@@ -155,6 +155,8 @@ class QAPipeline:
         if missing := missing_kind(query, [e.text for e in chosen], figure_texts=telling, shown_texts=shown):
             grounds.settled = abstention(question, hits, query, missing=missing)
         # "How much slower is Lackey?" answered with DRD's slowdown: the quotes never name the tool a title names
+        elif speaker := unquoted_speaker(query, shown + _bylines(chosen, documents)):
+            grounds.settled = abstention(question, hits, query, off_subject=[speaker])
         elif off_subject := [name for name in unquoted_subjects(query, passage_texts(chosen, documents),
                                                                 self.collection.titles(searched),
                                                                 searched.mentions)
@@ -319,6 +321,12 @@ def _own_words(question: str) -> set[str]:
 
 def _asks_more(question: str) -> bool:
     return not _own_words(question) and bool(content_words(question) & _MORE_WORDS)
+
+
+def _bylines(found: list[Evidence], documents: dict) -> list[str]:
+    """The titles, authors and sites of the articles quoted ("Gates on Tillerson" names whom it quotes)."""
+    named = [documents[doc_id] for doc_id in dict.fromkeys(e.chunk.doc_id for e in found)]
+    return [d.title for d in named] + [d.metadata.get(field, "") for d in named for field in ("author", "site")]
 
 
 def _document_texts(found: list[Hit] | list[Evidence], documents: dict) -> list[str]:

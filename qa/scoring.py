@@ -411,6 +411,26 @@ def unquoted_subjects(question: str, quoted: list[str], titles: str, in_collecti
     return [name for name in subjects if name in missing]
 
 
+# "What did Barack Obama say about …?" answered with Gates's words: the quotes must name the speaker asked about, or
+# say "he said" of them
+_ASKS_SAYING = re.compile(r"^\s*(?i:what (?:did|does|do|has|have|had|would)) ((?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w.'’-]*)"
+                          r"\s+(?:say|tell|write|argue|claim|think|believe|call|describe|suggest|state|announce)\b")
+_SPEECH = r"(said|says|say|told|tells|wrote|writes|argued|argues|claimed|claims|added|adds|noted|notes|called|calls)"
+_PRONOUN_SAYS = re.compile(rf"\b(he|she|they)\s+(also\s+)?{_SPEECH}\b|\b{_SPEECH}\s+(he|she|they)\b", re.IGNORECASE)
+
+
+def unquoted_speaker(question: str, quoted: list[str]) -> str:
+    """The one the question asks what they said, when none of the quotes (`quoted`: their text, titles, sites and
+    authors) names them or says "he said", "she told" (a "his" may be anyone's); else ""."""
+    asked = _ASKS_SAYING.search(asking_sentence(question))
+    if not asked:
+        return ""
+    name = {_fold(word) for word in re.findall(r"\w+", _POSSESSIVE.sub("", asked.group(1)))}
+    said = any(name & {_fold(word) for word in re.findall(r"\w+", text)} or _PRONOUN_SAYS.search(text)
+               for text in quoted)
+    return "" if said else asked.group(1)
+
+
 def folded_titles(titles: Iterable[str]) -> str:
     """The titles one a line, their words folded and one space apart (each line padded with a space), for
     unquoted_subjects to search with a plain substring test."""

@@ -382,3 +382,16 @@ def test_a_figure_the_question_gives_does_not_answer_it():
                       "quantity_match") == [0.0, 1.0]
     assert missing_kind("How many cameras were installed in 2023?", ["Cameras went up in 2023."]) == "no figure"
     assert missing_kind("How many cameras were installed in 2023?", ["In 2023, 21 cameras went up."]) == ""
+
+
+def test_what_a_named_person_said_must_be_quoted_from_them():
+    from qa.scoring import unquoted_speaker
+
+    gates = ["Tillerson has faced criticism over his relationship with Putin.",
+             "But Gates said Tillerson's business relationship with Putin is mistaken for a friendship."]
+    assert unquoted_speaker("What did Barack Obama say about Tillerson's friendship with Putin?", gates) == \
+        "Barack Obama", "his is no speaker"
+    assert unquoted_speaker("What did Gates say about Tillerson?", gates) == ""
+    assert unquoted_speaker("What did Obama say about it?", ["“It is a mistake,” he said."]) == ""
+    assert unquoted_speaker("What does the author say about Bagram?", gates) == "", "no one named"
+    assert unquoted_speaker("What did Ögedei say?", ["Ogedei told them to stay."]) == ""
