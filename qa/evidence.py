@@ -141,6 +141,17 @@ def clauses(question: str) -> list[str]:
     return parts if len(parts) > 1 and all(len(p.split()) >= 4 for p in parts) else []
 
 
+# "Who is Antony Loewenstein?": a sentence naming him in full tells who he is ("…,” says Antony Loewenstein, author of
+# The Palestine Laboratory), however little else of it is near the question (it was declined)
+_WHO_IS = re.compile(r"^\s*(?i:who\s+(?:is|was))\s+((?:[A-Z][\w.'’-]*\s+){1,3}[A-Z][\w'’-]*)\s*\??\s*$")
+
+
+def _person_asked(question: str) -> str:
+    """The full name a "Who is NAME?" question asks about (two words or more), else ""."""
+    asked = _WHO_IS.match(question)
+    return asked.group(1) if asked else ""
+
+
 def select_evidence(question: str, hits: list[Hit], documents: dict[str, Document], embedder: Embedder,
                     question_vector: np.ndarray | None = None,
                     stored_vectors: StoredVectors | None = None) -> list[Evidence]:
@@ -157,8 +168,10 @@ def select_evidence(question: str, hits: list[Hit], documents: dict[str, Documen
     question_words = content_words(inputs.focused)
     # a sentence that only repeats the question's words ("$ npm audit" for "What does npm audit do?") tells nothing
     answers = answers * [bool(content_words(c.text) - question_words) for c in inputs.candidates]
+    named = _person_asked(question)
     scored = [replace(c, similarity=float(sim), score=float(p),
-                      relevance=max(float(sim), float(asked)) + 0.3 * _overlap(question_words, c.text))
+                      relevance=max(float(sim), float(asked)) + 0.3 * _overlap(question_words, c.text)
+                      + (1.0 if named and named in c.text else 0.0))
               for c, sim, asked, p in zip(inputs.candidates, inputs.similarities, inputs.as_asked, answers)]
     return sorted((e for e in scored if e.score > 0), key=lambda e: -e.score)  # ruled out above: no answer
 

@@ -544,3 +544,4 @@ def test_only_a_follow_up_that_asks_past_the_answer_leaves_its_quotes_out():
     assert _followed_answer("Anything more?", "Anything more? (Wikipedia Turkey)", chat) != ""
     assert _followed_answer("When did he say it?", "When did he say it? (Gates)", chat) == "", \
         "asks a time, which the sentence quoted before may give"
+

@@ -63,3 +63,21 @@ def test_follow_up_about_there_retrieves_the_bagram_paragraph(real_pipeline):
     assert "Bagram" in answer.query
     assert "Bagram" in answer.hits[0].chunk.text
     assert answer.answered and any("operational hub" in c.quote or "embassy" in c.quote for c in answer.citations)
+
+
+def test_who_is_a_full_name_is_answered_by_a_sentence_naming_them(real_pipeline, tmp_path):
+    """A long quote ending "…,” says Antony Loewenstein, author of The Palestine Laboratory" is little like the
+    question, yet tells who he is (it was declined); a name no sentence gives is still declined."""
+    article = tmp_path / "surveillance.txt"
+    article.write_text(
+        "Surveillance in the West Bank\n\n“That’s a key aspect of the defense sector, showing that it’s possible to "
+        "maintain and manage an occupation for over half a century, which can then be exported like flat-pack "
+        "repression to other nations across the globe,” says Antony Loewenstein, author of The Palestine Laboratory. "
+        "Soldiers photograph residents with a smartphone app. The images fill a database that guards consult at "
+        "checkpoints.\n")
+    settings = Settings(index_dir=tmp_path / "index")
+    update_index([str(article)], settings, real_pipeline.embedder, progress=False)
+    pipeline = QAPipeline(settings, embedder=real_pipeline.embedder)
+    answer = pipeline.ask("Who is Antony Loewenstein?")
+    assert answer.answered and "author of The Palestine Laboratory" in answer.citations[0].quote
+    assert not pipeline.ask("Who is Antony Blinken?").answered
