@@ -77,7 +77,9 @@ _HAS = {
                          r"never|avoid|better|best|(good|bad) idea|recommended|do not|don't)\b|`|"
                          r"(?<![\w-])--?[a-z][\w-]*|\\[a-zA-Z]{2,}", re.I),
 }
-_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z]+")
+# a name: a capitalised word that does not open a sentence, or one that reads as a name wherever it stands, in capitals
+# or with digits ("T1 are your Worlds 2023 champions!", "NASA said", "G2")
+_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z]+|\b[A-Z](?:[A-Z]+|\d+[A-Za-z]*)\b")
 
 FEATURES = ("bias", "similarity", "rare_overlap", "neighbour_similarity", "passage_score", "log_words",
             "quantity_match", "time_match", "name_match", "reason_match", "method_match", "whole_block", "focus_match",

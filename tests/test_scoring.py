@@ -395,3 +395,12 @@ def test_what_a_named_person_said_must_be_quoted_from_them():
     assert unquoted_speaker("What did Obama say about it?", ["“It is a mistake,” he said."]) == ""
     assert unquoted_speaker("What does the author say about Bagram?", gates) == "", "no one named"
     assert unquoted_speaker("What did Ögedei say?", ["Ogedei told them to stay."]) == ""
+
+
+def test_a_name_in_capitals_or_with_digits_is_a_name_even_opening_a_sentence():
+    from qa.scoring import _CAPITALISED, missing_kind
+
+    assert _CAPITALISED.findall("T1 are your Worlds 2023 champions!") == ["T1", "Worlds"]
+    assert _CAPITALISED.findall("NASA said it would. The Moon is far.") == ["NASA", "Moon"]
+    assert _CAPITALISED.findall("The river rose. It flooded the town.") == [], "a sentence's first word is no name"
+    assert missing_kind("What was the name of the winning team?", ["T1 won the final."]) == ""
