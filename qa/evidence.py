@@ -141,6 +141,23 @@ def clauses(question: str) -> list[str]:
     return parts if len(parts) > 1 and all(len(p.split()) >= 4 for p in parts) else []
 
 
+# "What is Massif?", "What is a zero-sized type?": the sentence saying what it is, "Massif is a heap profiler.", rather
+# than the many that say something of it (the defined term opening the sentence, "is" or "are", an article after)
+_WHAT_IS = re.compile(r"^\s*what\s+(?:is|are)\s+(?:an?\s+|the\s+)?([^\s?][^?]{0,40}?)\s*\??\s*$", re.IGNORECASE)
+DEFINITION_BOOST = 20.0  # e**3: a definition outranks sentences up to three logit points likelier
+
+
+def defining(question: str) -> re.Pattern | None:
+    """For a question asking what a term is (four words at most), the pattern of a sentence defining it."""
+    asked = _WHAT_IS.match(question)
+    if not asked or len(asked.group(1).split()) > 4:
+        return None
+    term = r"\s+".join(re.escape(word) for word in asked.group(1).split())
+    # "Massif is a …", "Zero Sized Types (ZSTs) are …", "T-distributed … Embedding (t-SNE) is a …"
+    return re.compile(rf"\s*(?:an?\s+|the\s+)?(?:{term}s?(?:\s*\([^)]*\))?|[^.()]{{1,80}}\({term}s?\)),?\s+"
+                      rf"(?:is|are|was|were)\s+(?:an?|the|one)\b", re.IGNORECASE)
+
+
 # "Who is Antony Loewenstein?": a sentence naming him in full tells who he is ("…,” says Antony Loewenstein, author of
 # The Palestine Laboratory), however little else of it is near the question (it was declined)
 _WHO_IS = re.compile(r"^\s*(?i:who\s+(?:is|was))\s+((?:[A-Z][\w.'’-]*\s+){1,3}[A-Z][\w'’-]*)\s*\??\s*$")
@@ -165,6 +182,8 @@ def select_evidence(question: str, hits: list[Hit], documents: dict[str, Documen
     answers = scoring.likelihoods(inputs.features)
     if "reason" in scoring.question_types(question):  # a listing shows how something is done, never why
         answers = answers * [not _lists_code(c, documents[c.chunk.doc_id]) for c in inputs.candidates]
+    if defines := defining(question):  # "What is Helgrind?": "Helgrind is a Valgrind tool for …", not "Helgrind is aware"
+        answers = answers * [DEFINITION_BOOST if defines.match(c.text) else 1.0 for c in inputs.candidates]
     question_words = content_words(inputs.focused)
     # a sentence that only repeats the question's words ("$ npm audit" for "What does npm audit do?") tells nothing
     answers = answers * [bool(content_words(c.text) - question_words) for c in inputs.candidates]

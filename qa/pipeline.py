@@ -22,7 +22,7 @@ from qa.answer import abstention, compose
 from qa.citations import CANNOT_ANSWER, check, format_passages
 from qa.collection import Collection
 from qa.details import AskedDetail, asked_detail, detail_answer, which_article
-from qa.evidence import (Evidence, choose, content_words, documents_named, focus, framing_words,
+from qa.evidence import (Evidence, choose, content_words, defining, documents_named, focus, framing_words,
                          is_summary_question, lead_evidence, named_documents, passage_texts, select_evidence,
                          uncovered_aspect, with_what_follows)
 from qa.followup import REQUEST_WORDS, condense_offline, format_history
@@ -44,6 +44,7 @@ FALLBACK_MIN_RELEVANCE = 0.5
 FIGURE_MIN_RELEVANCE = 0.7
 # "What else?", "Anything more?", "Tell me more.": asking for more of what was answered, naming nothing new
 _MORE_WORDS = frozenset(content_words("else more anything further other tell me")) | REQUEST_WORDS  # "an example"
+DEFINITION_POOL = 100  # "What is X?": the passage that defines X is sought among this many, as fusion ranks them
 FOLLOWED_ANSWERS = 3  # a follow-up quotes nothing these last answers of the chat quoted
 LLM_MAX_SENTENCES = 4
 CONDENSE_MAX_TOKENS = 60
@@ -201,7 +202,16 @@ class QAPipeline:
         named = named_documents(query, doc_ids if doc_ids is not None else documents, documents)
         if named:
             return retriever.search(focus(query), k, method=method, doc_ids=named)
-        return retriever.search(query, k, method=method, doc_ids=doc_ids, query_vector=query_vector)
+        if not (defines := defining(query)):
+            return retriever.search(query, k, method=method, doc_ids=doc_ids, query_vector=query_vector)
+        # "What is Massif?": the passages that say the most of it seldom say what it is; the best of the next ones
+        # that does ("Massif is a heap profiler.") takes the last place
+        hits = retriever.search(query, max(k, DEFINITION_POOL), method=method, doc_ids=doc_ids, query_vector=query_vector)
+        best = hits[:k]
+        defining_hit = next((h for h in hits if any(defines.match(s) for s in _sentences(h.chunk.text))), None)
+        if defining_hit and defining_hit not in best and best:
+            best[-1] = replace(defining_hit, rank=k)
+        return best
 
     def _checked(self, question: str, k: int | None, mode: str | None) -> tuple[str, int, str]:
         question = " ".join((question or "").split())[:MAX_QUESTION_CHARS]
@@ -327,6 +337,10 @@ def _bylines(found: list[Evidence], documents: dict) -> list[str]:
     """The titles, authors and sites of the articles quoted ("Gates on Tillerson" names whom it quotes)."""
     named = [documents[doc_id] for doc_id in dict.fromkeys(e.chunk.doc_id for e in found)]
     return [d.title for d in named] + [d.metadata.get(field, "") for d in named for field in ("author", "site")]
+
+
+def _sentences(text: str) -> list[str]:
+    return re.split(r"(?<=[.!?])\s+|\n+", text)
 
 
 def _document_texts(found: list[Hit] | list[Evidence], documents: dict) -> list[str]:

@@ -545,3 +545,27 @@ def test_only_a_follow_up_that_asks_past_the_answer_leaves_its_quotes_out():
     assert _followed_answer("When did he say it?", "When did he say it? (Gates)", chat) == "", \
         "asks a time, which the sentence quoted before may give"
 
+
+
+def test_what_is_x_quotes_the_sentence_saying_what_x_is(tmp_path, embedder):
+    """"What is Massif?" got sentences saying much of Massif and never what it is; the passage defining it, further
+    down the ranking, takes the last place and its definition is quoted first."""
+    from qa.evidence import defining
+    from settings import Settings
+
+    assert defining("What is Massif?").match("Massif is a heap profiler.")
+    assert defining("What is a zero-sized type?").match("Zero-sized types are a curiosity of Rust's layout.")
+    assert defining("What is t-SNE?").match("T-distributed Stochastic Neighbor Embedding (t-SNE) is a method.")
+    assert not defining("What is Helgrind?").match("Helgrind is aware of the pthread abstractions.")
+    assert defining("What is the capital of France and why?") is None, "more than a term"
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    (folder / "massif.txt").write_text("Massif\n\nMassif is a heap profiler. It measures heap memory.\n")
+    usage = " ".join(f"Massif option {n} changes how Massif samples the heap in Massif runs." for n in range(6))
+    for n in range(4):
+        (folder / f"options-{n}.txt").write_text(f"Massif options {n}\n\n{usage}\n")
+    settings = Settings(index_dir=tmp_path / "index", articles_dir=folder, embed_model="hashing")
+    pipeline = QAPipeline(settings, embedder=embedder)
+    pipeline.collection.add([str(folder)])
+    answer = pipeline.ask("What is Massif?", k=2)
+    assert answer.citations[0].quote.startswith("Massif is a heap profiler.")
