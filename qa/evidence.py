@@ -182,7 +182,7 @@ def select_evidence(question: str, hits: list[Hit], documents: dict[str, Documen
     answers = scoring.likelihoods(inputs.features)
     if "reason" in scoring.question_types(question):  # a listing shows how something is done, never why
         answers = answers * [not _lists_code(c, documents[c.chunk.doc_id]) for c in inputs.candidates]
-    if defines := defining(question):  # "What is Helgrind?": "Helgrind is a Valgrind tool for …", not "Helgrind is aware"
+    if defines := defining(question):  # "Helgrind is a Valgrind tool for …", not "Helgrind is aware of …"
         answers = answers * [DEFINITION_BOOST if defines.match(c.text) else 1.0 for c in inputs.candidates]
     question_words = content_words(inputs.focused)
     # a sentence that only repeats the question's words ("$ npm audit" for "What does npm audit do?") tells nothing

@@ -206,7 +206,8 @@ class QAPipeline:
             return retriever.search(query, k, method=method, doc_ids=doc_ids, query_vector=query_vector)
         # "What is Massif?": the passages that say the most of it seldom say what it is; the best of the next ones
         # that does ("Massif is a heap profiler.") takes the last place
-        hits = retriever.search(query, max(k, DEFINITION_POOL), method=method, doc_ids=doc_ids, query_vector=query_vector)
+        hits = retriever.search(query, max(k, DEFINITION_POOL), method=method, doc_ids=doc_ids,
+                                query_vector=query_vector)
         best = hits[:k]
         defining_hit = next((h for h in hits if any(defines.match(s) for s in _sentences(h.chunk.text))), None)
         if defining_hit and defining_hit not in best and best:

@@ -135,14 +135,14 @@ _ASKS_NAME = re.compile(r"\bwhat (is|was|were|are) the names? of\b|\bwho (was|we
                         re.IGNORECASE)
 # asks who a person's relative is ("Who is Prelogar's husband?", "What was Tesla's mother's name?", "Whom did Emma
 # marry?"): a quote must say some word of that kin, which few words say (one word for a sibling may name another)
-_KIN = {"spouse": "husband wife wives spouse partner widow widower fiancé fiancée fiance fiancee engaged engagement bride "
-                  "groom married marries marry marrying marriage wed wedded wedding",
+_KIN = {"spouse": "husband wife wives spouse partner widow widower fiancé fiancée fiance fiancee engaged "
+                  "engagement bride groom married marries marry marrying marriage wed wedded wedding",
         "child": "son daughter child children kid offspring stepson stepdaughter",
         "parent": "mother father parent mom dad stepmother stepfather",
         "sibling": "brother sister sibling half-brother half-sister"}
 # the relatives a question may ask for by name: a "partner" is as often a business's, "married" is no one
-_NOT_ASKED = {"partner", "engaged", "engagement", "married", "marries", "marry", "marrying", "marriage", "wed", "wedded",
-              "wedding"}
+_NOT_ASKED = {"partner", "engaged", "engagement", "married", "marries", "marry", "marrying", "marriage", "wed",
+              "wedded", "wedding"}
 _KIN_WORD = "|".join(sorted({word for words in _KIN.values() for word in words.split()} - _NOT_ASKED, key=len,
                             reverse=True))
 _ASKS_RELATIVE = re.compile(
@@ -165,8 +165,8 @@ _GIVES_MONEY = re.compile(r"[$€£¥₹]|%|\b(dollars?|euros?|pounds?|yen|yuan|
 # appointed), nor "once"; or say when one was born. "What age came after the Bronze Age?" asks for an era
 _ASKS_AGE = re.compile(r"\bhow old\b|\b(at|from|until|by|to|under|over) what age\b|"
                        r"\bwhat age (is|was|are|were|do|does|did|must|should|can|could|will|would)\b", re.IGNORECASE)
-_GIVES_AGE = re.compile(r"(?<![\d.,])(?!(1\d|20)\d\ds?\b)\d[\d.,]*|\b(two|three|four|five|six|seven|eight|nine|ten|eleven|"
-                        r"twelve|\w+teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|dozen|teens|"
+_GIVES_AGE = re.compile(r"(?<![\d.,])(?!(1\d|20)\d\ds?\b)\d[\d.,]*|\b(two|three|four|five|six|seven|eight|nine|"
+                        r"ten|eleven|twelve|\w+teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|dozen|teens|"
                         r"(twen|thir|for|fif|six|seven|eigh|nine)ties|born)\b", re.IGNORECASE)
 # how a text says what happens when nothing is set: "by default", "defaults to", "unless", "if not specified"
 _STATES_DEFAULT = re.compile(r"\bdefault|\bunless\b|\botherwise\b|\bunset\b|\bfalls? back\b|\bout of the box\b|"
@@ -205,9 +205,9 @@ def missing_kind(question: str, texts: list[str], figure_texts: list[str] | None
     """What the question asks for that none of the texts gives, as the abstention names it, or "": a figure for
     how many, how much, how long or how often ("may time out" gives none), in the unit asked, from `figure_texts`
     when given (the quotes that may give it), a sum of money for how much it cost (from `shown_texts`, the quotes
-    with the sentences they go on into, when given), an age for how old; a default for "by default" ("run on 3 threads" in
-    an example is no default); a word for the relative asked for ("Who is Prelogar's husband?"). A yes/no question
-    asks whether, not how much."""
+    with the sentences they go on into, when given), an age for how old; a default for "by default" ("run on 3
+    threads" in an example is no default); a word for the relative asked for ("Who is Prelogar's husband?"). A
+    yes/no question asks whether, not how much."""
     asking, telling = asking_sentence(question), texts if figure_texts is None else figure_texts
     if _ASKS_DEFAULT.search(asking) and not any(_STATES_DEFAULT.search(text) for text in texts):
         return "no default"
