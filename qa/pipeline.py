@@ -130,7 +130,8 @@ class QAPipeline:
         grounds.ranked = select_evidence(query, hits, documents, self.embedder, query_vector,
                                          searched.store.unit_vectors_of)
         # "What else?" asks for more of the articles just quoted, however little its carried subject ("MVP") says
-        answered_before = bool(said) and (self._relevant(grounds.ranked) or _asks_more(question))
+        asks_more = _asks_more(question)
+        answered_before = bool(said) and (self._relevant(grounds.ranked) or asks_more)
         if said:  # "Why?" after an answer: its quotes told what it was, not why
             grounds.ranked = [e for e in grounds.ranked if " ".join(e.text.split()) not in said]
         passages, articles = passage_texts(hits, documents), _document_texts(hits, documents)
@@ -142,17 +143,18 @@ class QAPipeline:
             unmentioned = [aspect]
         # "What else does it say?" after an answer: the subject is covered, so the next best sentences are what
         # is asked for, however far they are from the words of the question
-        if more := answered_before and _asks_more(question):  # of the articles the answers quoted
+        if more := answered_before and asks_more:  # of the articles the answers quoted
             grounds.ranked = [e for e in grounds.ranked if f"“{documents[e.chunk.doc_id].title}”" in said]
         if unmentioned or not (self._relevant(grounds.ranked) or more and grounds.ranked):
             # Weak evidence: the fixed answer, without asking a generator to improvise.
             grounds.settled = abstention(question, hits, query, unmentioned,
                                          nothing_more=answered_before and not unmentioned)
             return grounds
-        grounds.chosen = chosen = choose(grounds.ranked)
+        chosen = choose(grounds.ranked)
         likeliest = max(e.score for e in chosen)
         telling = [e.text for e in chosen if e.score == likeliest or e.relevance >= FIGURE_MIN_RELEVANCE]
-        shown = [e.text for e in with_what_follows(chosen, grounds.ranked, documents)]  # as the answer quotes them
+        grounds.quotes = with_what_follows(chosen, grounds.ranked, documents)
+        shown = [e.text for e in grounds.quotes]  # as the answer quotes them
         if missing := missing_kind(query, [e.text for e in chosen], figure_texts=telling, shown_texts=shown):
             grounds.settled = abstention(question, hits, query, missing=missing)
         # "How much slower is Lackey?" answered with DRD's slowdown: the quotes never name the tool a title names
@@ -301,11 +303,12 @@ class _Grounds:
     documents: dict
     ranked: list
     settled: Answer | None = None  # the article's opening or the abstention: an answer no generator is asked for
-    chosen: list = field(default_factory=list)  # choose(ranked), once the evidence is strong enough to answer
+    # what the answer quotes (choose(ranked), each with the sentence it goes on into), once the evidence is strong
+    # enough to answer
+    quotes: list = field(default_factory=list)
 
     def quoted(self) -> Answer:
-        quotes = with_what_follows(self.chosen, self.ranked, self.documents)
-        return compose(self.question, quotes, self.documents, self.hits, self.query)
+        return compose(self.question, self.quotes, self.documents, self.hits, self.query)
 
 
 def _followed_answer(question: str, query: str, history: list[dict] | None) -> str:
