@@ -277,9 +277,12 @@ def passage_texts(found: list[Hit] | list[Evidence], documents: dict[str, Docume
     """What the passages found (or those quoted from) say, for telling whether they name what a question names:
     their text, and their articles' titles, sites and authors ("the Wired article" names the site, not the text)."""
     chunks = list({item.chunk.id: item.chunk for item in found}.values())
-    named = [documents[chunk.doc_id] for chunk in chunks]
-    return [chunk.text for chunk in chunks] + [d.title for d in named] + [
-        d.metadata.get(field, "") for d in named for field in ("site", "author")]
+    return [chunk.text for chunk in chunks] + bylines([documents[chunk.doc_id] for chunk in chunks])
+
+
+def bylines(articles: list[Document]) -> list[str]:
+    """The articles' titles, then each one's site and author ("Gates on Tillerson" names whom it quotes)."""
+    return [d.title for d in articles] + [d.metadata.get(field, "") for d in articles for field in ("site", "author")]
 
 
 def is_summary_question(question: str) -> bool:

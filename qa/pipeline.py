@@ -22,9 +22,9 @@ from qa.answer import abstention, compose
 from qa.citations import CANNOT_ANSWER, check, format_passages
 from qa.collection import Collection
 from qa.details import AskedDetail, asked_detail, detail_answer, which_article
-from qa.evidence import (Evidence, choose, content_words, defining, documents_named, focus, framing_words,
-                         is_summary_question, lead_evidence, named_documents, passage_texts, select_evidence,
-                         uncovered_aspect, with_what_follows)
+from qa.evidence import (Evidence, bylines, choose, content_words, defining, documents_named, focus,
+                         framing_words, is_summary_question, lead_evidence, named_documents, passage_texts,
+                         select_evidence, uncovered_aspect, with_what_follows)
 from qa.followup import REQUEST_WORDS, condense_offline, format_history
 from qa.generators import Generator, LlmBusy, LlmLane, LlmTimedOut, make_generator
 from qa.prompts import render_messages
@@ -157,9 +157,11 @@ class QAPipeline:
         shown = [e.text for e in grounds.quotes]  # as the answer quotes them
         if missing := missing_kind(query, [e.text for e in chosen], figure_texts=telling, shown_texts=shown):
             grounds.settled = abstention(question, hits, query, missing=missing)
-        # "How much slower is Lackey?" answered with DRD's slowdown: the quotes never name the tool a title names
-        elif speaker := unquoted_speaker(query, shown + _bylines(chosen, documents)):
+        # "What did Obama say about …?" answered with Gates's words: the quotes never name the one asked about
+        elif speaker := unquoted_speaker(query, shown + bylines(
+                [documents[doc_id] for doc_id in dict.fromkeys(e.chunk.doc_id for e in chosen)])):
             grounds.settled = abstention(question, hits, query, off_subject=[speaker])
+        # "How much slower is Lackey?" answered with DRD's slowdown: the quotes never name the tool a title names
         elif off_subject := [name for name in unquoted_subjects(query, passage_texts(chosen, documents),
                                                                 self.collection.titles(searched),
                                                                 searched.mentions)
@@ -335,12 +337,6 @@ def _own_words(question: str) -> set[str]:
 
 def _asks_more(question: str) -> bool:
     return not _own_words(question) and bool(content_words(question) & _MORE_WORDS)
-
-
-def _bylines(found: list[Evidence], documents: dict) -> list[str]:
-    """The titles, authors and sites of the articles quoted ("Gates on Tillerson" names whom it quotes)."""
-    named = [documents[doc_id] for doc_id in dict.fromkeys(e.chunk.doc_id for e in found)]
-    return [d.title for d in named] + [d.metadata.get(field, "") for d in named for field in ("author", "site")]
 
 
 def _sentences(text: str) -> list[str]:
