@@ -17,6 +17,7 @@ from ingest.tex import readable_tex
 
 _BLOCK_TAGS = {"head", "p", "list", "item", "quote", "code", "table", "row", "cell", "graphic", "div", "lb"}
 _BLOCKS_BESIDE_TEXT = _BLOCK_TAGS - {"code", "lb"}  # a list item holding one of these holds no inline text alone
+MIN_DEFINITION_TERMS = 3  # a page with fewer <dt> has no definition list worth a second reading
 
 
 @dataclass
@@ -28,13 +29,7 @@ class HtmlText:
 
 def read_html(html: str, url: str = "") -> HtmlText | None:
     """The page's main content as blocks, with its metadata; None when the page has no article text."""
-    import trafilatura  # heavy: only when an HTML page is loaded
-    from trafilatura.settings import set_date_params
-
-    # htmldate's extensive search reads a date into a copyright line or a bare year: the date must be stated
-    extracted = trafilatura.bare_extraction(_prepared(html), url=url or None, with_metadata=True,
-                                            include_comments=False, include_tables=True, include_formatting=True,
-                                            date_extraction_params=set_date_params(extensive=False))
+    extracted = _extracted(html, url)
     if extracted is None or extracted.body is None:
         return None
     blocks = without_reference_sections(without_teaser_lists(
@@ -47,6 +42,36 @@ def read_html(html: str, url: str = "") -> HtmlText | None:
     blocks = _without_masthead(_with_page_headings(blocks, html, author), metadata.get("site", ""))
     blocks = [b for b in blocks if not (b.kind == HEADING and author and _squeezed(b.text) == _squeezed(author))]
     return HtmlText(title=title, blocks=blocks, metadata=metadata)
+
+
+def _extracted(html: str, url: str):
+    """trafilatura's reading of the page. Its default, precise reading loses the definition lists of DocBook and
+    Texinfo manuals (each option's name gone, its description left as a paragraph): such a page is read again
+    favouring recall, which keeps them, and is used if it does. Not for every page: on news pages the recall reading
+    keeps more furniture."""
+    import trafilatura  # heavy: only when an HTML page is loaded
+    from trafilatura.settings import set_date_params
+
+    def extraction(favor_recall: bool):
+        # htmldate's extensive search reads a date into a copyright line or a bare year: the date must be stated
+        return trafilatura.bare_extraction(_prepared(html), url=url or None, with_metadata=True,
+                                           include_comments=False, include_tables=True, include_formatting=True,
+                                           favor_recall=favor_recall,
+                                           date_extraction_params=set_date_params(extensive=False))
+
+    extracted = extraction(favor_recall=False)
+    terms = len(re.findall(r"<dt[\s>]", html, re.IGNORECASE))
+    if terms >= MIN_DEFINITION_TERMS and _terms_kept(extracted) < terms / 2:
+        again = extraction(favor_recall=True)
+        if _terms_kept(again) > _terms_kept(extracted):
+            return again
+    return extracted
+
+
+def _terms_kept(extracted) -> int:
+    if extracted is None or extracted.body is None:
+        return 0
+    return len(extracted.body.xpath(".//item[starts-with(@rend, 'dt')]"))
 
 
 def _with_page_headings(blocks: list[Block], html: str, author: str = "") -> list[Block]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from ingest.structure import (CODE, DEFINITION, ITEM, PROSE, ROW, SUPERSCRIPT_DIGITS, document_spans,
+from ingest.structure import (CODE, DEFINITION, ITEM, PARAGRAPH, PROSE, ROW, SUPERSCRIPT_DIGITS, document_spans,
                                spans_between)
 from schema import Chunk, Document
 
@@ -35,6 +35,12 @@ MAX_WHOLE_BLOCK_CHARS = 600  # a longer code block or table row is never quoted:
 MAX_LIST_QUOTE_CHARS = 1000  # a sentence introducing a list is quoted with its items up to this length
 MIN_QUOTE_WORDS = 4  # a shorter piece of prose is a fragment, not a sentence
 MIN_STANDALONE_WORDS = 12  # a shorter sentence (often a topic sentence) is quoted with the one after it
+# "You can shorthand it with" / `$ git diff HEAD` / "which does the above.": a sentence that a code block or a
+# displayed formula interrupts ends its block with a word or comma, and the block that goes on with it opens in
+# lower case; it is one unit again, across at most this many blocks, or none if longer than a quote may be
+MAX_INTERRUPTED_BLOCKS = 4
+_UNFINISHED = re.compile(r"[\w,]\s*$")
+_GOES_ON = re.compile(r"[a-z]")
 
 
 def sentence_spans(text: str) -> list[tuple[int, int, int]]:
@@ -74,7 +80,48 @@ def _block_units(text: str, blocks) -> list[tuple[int, int, int]]:
             units += _prose_units(text, block)
         elif block.kind in (CODE, ROW) and block.end - block.start <= MAX_WHOLE_BLOCK_CHARS:
             units.append((block.start, block.end, block.start))
+    for chain in _interrupted_sentences(text, blocks):
+        units = _rejoined(units, chain)
     return units
+
+
+def _interrupted_sentences(text: str, blocks) -> list[list]:
+    """The prose blocks of each sentence that code or a displayed formula interrupts: the first ends unfinished,
+    and each one after it, past at most one code block each time, opens in lower case."""
+    chains, i = [], 0
+    while i < len(blocks):
+        chain = [blocks[i]]
+        if blocks[i].kind in (PARAGRAPH, ITEM):
+            while _unfinished(text, chain[-1]) and len(chain) <= MAX_INTERRUPTED_BLOCKS:
+                j = blocks.index(chain[-1], i) + 1
+                if j < len(blocks) and blocks[j].kind == CODE:
+                    j += 1
+                if j >= len(blocks) or blocks[j].kind != PARAGRAPH or not _GOES_ON.match(text, blocks[j].start):
+                    break
+                chain.append(blocks[j])
+        if len(chain) > 1:
+            chains.append(chain)
+            i = blocks.index(chain[-1], i)
+        i += 1
+    return chains
+
+
+def _unfinished(text: str, block) -> bool:
+    return bool(_UNFINISHED.search(text, block.start, block.end))
+
+
+def _rejoined(units: list[tuple[int, int, int]], chain: list) -> list[tuple[int, int, int]]:
+    """The units with the pieces of one interrupted sentence (the first block's last sentence, the blocks between,
+    the last block's first sentence) made one unit, or left out if longer than a quote may be; code between them
+    stays a unit of its own."""
+    first, last, between = chain[0], chain[-1], {block.start for block in chain[1:-1]}
+    pieces = [u for u in units if (u[2] == first.start and u[1] == first.end) or u[2] in between
+              or (u[2] == last.start and u[0] == last.start)]
+    if len(pieces) < 2:
+        return units
+    kept = [u for u in units if u not in pieces]
+    start, end = pieces[0][0], pieces[-1][1]
+    return kept if end - start > MAX_WHOLE_BLOCK_CHARS else sorted(kept + [(start, end, first.start)])
 
 
 def _prose_units(text: str, block) -> list[tuple[int, int, int]]:

@@ -115,7 +115,7 @@ _YES_NO = re.compile(r"\s*(does|do|did|is|are|was|were|can|could|will|would|shou
 # asks what happens when nothing is set ("by default", "what is the default …", "what default tolerance does it
 # use"), not about a default thing
 _ASKS_DEFAULT = re.compile(r"\bby default\b|\bdefault (value|setting)s?\b|\bwhat(['’]s| is| are) the defaults?\b|"
-                           r"\bwhat default\b", re.IGNORECASE)
+                           r"\bwhat default\b|\bout of the box\b", re.IGNORECASE)
 # asks for a score or a vote: a figure, in other words than "how many"
 _SCORE = (r"\bby what (vote|margin|majority|score)\b|\bwhat (score|tally)\b|"
           r"\bwhat (is|was) the (final |exact )?(score|tally)\b")
@@ -366,9 +366,13 @@ _WORD = re.compile(r"\w+(?:[.'’]\w+)*")  # "Node.js" is one word, "CDPATH-base
 ABOUT_TOPIC = re.compile(r"\b(?:about|on|regarding|concerning)\s+(.+?)[?.!]*$", re.IGNORECASE)
 
 
+# "How often …, i.e. what is X set to?" is one sentence: "i.e." and "e.g." end none
+_QUESTION_SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\bi\.e\.)(?<!\be\.g\.)(?<!\bvs\.)(?<!\bcf\.)\s+", re.IGNORECASE)
+
+
 def asking_sentence(question: str) -> str:
     """The sentence that asks: users often set the scene first ("My drive is unplugged. What does …?")."""
-    sentences = [s for s in re.split(r"(?<=[.!?])\s+", question.strip()) if s]
+    sentences = [s for s in _QUESTION_SENTENCE_END.split(question.strip()) if s]
     asking = [s for s in sentences if s.endswith("?")]
     return (asking or sentences or [question])[-1]
 

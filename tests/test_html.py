@@ -453,3 +453,27 @@ def test_a_page_about_references_keeps_its_text(tmp_path):
     path.write_text(f"<html><head><title>References</title></head><body><main><h1>References</h1><p>{prose}</p>"
                     f"</main></body></html>")
     assert prose.strip() in load(path).text
+
+
+def test_a_texinfo_option_list_keeps_each_options_name_with_its_description():
+    from ingest.html import read_html
+
+    def option(name: str, flag: str, text: str) -> str:  # texi2any puts the index anchors in a <dd> of their own
+        return (f"<dd><span id='index-{name}'></span>\n<span id='index-NO_{name}'></span>\n</dd>\n"
+                f"<dt><span><tt>{name}</tt> (<tt>-{flag}</tt>)</span></dt>\n<dd><p>{text}\n</p>\n")
+
+    options = [("AUTO_CD", "J", "If a command is issued that cannot be executed as a normal command, and the command "
+                                "is the name of a directory, perform the <tt>cd</tt> command to that directory."),
+               ("AUTO_PUSHD", "N", "Make <tt>cd</tt> push the old directory onto the directory stack."),
+               ("CDABLE_VARS", "T", "If the argument to a <tt>cd</tt> command is not a directory, and does not begin "
+                                    "with a slash, try to expand the expression as if it were preceded by a tilde."),
+               ("CHASE_LINKS", "w", "Resolve symbolic links to their true values when changing directory.")]
+    page = read_html("<html><head><title>16 Options (zsh)</title></head><body><div class='chapter'>"
+                     "<h2 class='chapter'>16 Options</h2><div class='section'><h3>16.2 Description of Options</h3>"
+                     "<p>In the following list, options set by default in all emulations are marked &lt;D&gt;; those "
+                     "set by default only in csh, ksh, sh, or zsh emulations are marked as appropriate.</p>"
+                     "<div class='subsection'><h4>16.2.1 Changing Directories</h4><dl compact>"
+                     + "".join(option(*o) for o in options) + "</dd></dl></div></div></div></body></html>")
+    definitions = [b.text.split("\n")[0] for b in page.blocks if b.kind == "definition"]
+    assert definitions == ["AUTO_CD (-J)", "AUTO_PUSHD (-N)", "CDABLE_VARS (-T)", "CHASE_LINKS (-w)"]
+    assert any(b.text.startswith("AUTO_CD (-J)\nIf a command is issued") for b in page.blocks)

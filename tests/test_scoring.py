@@ -153,6 +153,9 @@ def test_only_the_asking_sentence_is_checked_for_names():
     question = "My worktrees live on a USB drive. What does the documentation say about pruning them?"
     assert asking_sentence(question) == "What does the documentation say about pruning them?"
     assert unmatched_names(question, ["Worktrees are pruned after three months."]) == []
+    # "i.e." and "e.g." end no sentence: the question goes on to the end
+    question = "How often does the launcher wake up by default, i.e. what is autovacuum_naptime set to?"
+    assert asking_sentence(question) == question
 
 
 def test_an_acronym_written_out_in_the_passages_is_mentioned():
@@ -235,6 +238,10 @@ def test_a_how_many_question_wants_a_figure_and_a_by_default_one_a_default_but_a
     assert missing_kind("By default, how many threads does cargo test use?", example) == "no default"
     assert missing_kind("By default, how many threads does cargo test use?",
                         example + ["It defaults to one thread per CPU."]) == ""
+    launcher = ["The launcher starts one worker within each database every autovacuum_naptime seconds."]
+    assert missing_kind("How often does the launcher wake up by default, i.e. what is autovacuum_naptime set to?",
+                        launcher) == "no default"
+    assert missing_kind("What is autovacuum_naptime set to out of the box?", launcher) == "no default"
     assert missing_kind("What is the size in bytes of a vtable?", ["There are two major DSTs."]) == "no figure"
     assert missing_kind("How many bytes does DHAT use per block?", ["It uses 16 bytes of each block."]) == ""
     assert missing_kind("How many seconds does it wait?", ["It waits 2 minutes."]) == ""

@@ -1,0 +1,45 @@
+"""Quotable units: a sentence that a code block or a displayed formula interrupts is one unit, never two fragments."""
+from ingest.structure import CODE, ITEM, PARAGRAPH, Block, assemble
+from ingest.units import MAX_WHOLE_BLOCK_CHARS, _block_units
+
+
+def unit_texts(*blocks: Block) -> list[str]:
+    text, spans = assemble(list(blocks))
+    return [" ".join(text[start:end].split()) for start, end, _ in _block_units(text, spans)]
+
+
+def test_a_sentence_interrupted_by_a_command_is_one_unit_with_it_and_the_command_stays_a_unit_too():
+    units = unit_texts(
+        Block(PARAGRAPH, "The diff is shown first. Again, because this is common, you can shorthand it with"),
+        Block(CODE, "$ git diff HEAD"),
+        Block(PARAGRAPH, "which ends up doing the above for you. Commit the result as usual."))
+    assert units == ["The diff is shown first.",
+                     "Again, because this is common, you can shorthand it with $ git diff HEAD which ends up doing "
+                     "the above for you.",
+                     "$ git diff HEAD", "Commit the result as usual."]
+
+
+def test_a_sentence_running_through_a_displayed_formula_in_a_pdf_is_one_unit():
+    units = unit_texts(
+        Block(ITEM, "• If the margin ratio is not specified, geometry sets body with the default scale (= 0.7). "
+                    "For example, if top=2.4cm is specified, geometry sets"),
+        Block(PARAGRAPH, "height = 0.7 × layoutheight (= 0.7\\paperheight by default),"),
+        Block(PARAGRAPH, "then S(1,0) goes to S(1,1), in which bottom is calculated."))
+    assert units == ["If the margin ratio is not specified, geometry sets body with the default scale (= 0.7).",
+                     "For example, if top=2.4cm is specified, geometry sets height = 0.7 × layoutheight "
+                     "(= 0.7\\paperheight by default), then S(1,0) goes to S(1,1), in which bottom is calculated."]
+
+
+def test_an_interrupted_sentence_too_long_to_quote_is_no_unit_rather_than_two_fragments():
+    units = unit_texts(Block(PARAGRAPH, "Run the following to list them all, for example with"),
+                       Block(CODE, "\n".join(f"$ git show-branch v1.{n}" for n in range(MAX_WHOLE_BLOCK_CHARS // 25))),
+                       Block(PARAGRAPH, "which lists every branch. The list may be long."))
+    assert [u for u in units if not u.startswith("$")] == ["The list may be long."]
+
+
+def test_blocks_that_end_a_sentence_or_open_a_new_one_stay_apart():
+    units = unit_texts(Block(PARAGRAPH, "Use the following command"), Block(CODE, "$ make"),
+                       Block(PARAGRAPH, "Then install it. It goes to /usr/local by default."),
+                       Block(PARAGRAPH, "Everything is in place now."), Block(PARAGRAPH, "except the manual pages."))
+    assert units == ["Use the following command", "$ make", "Then install it.", "It goes to /usr/local by default.",
+                     "Everything is in place now.", "except the manual pages."]
