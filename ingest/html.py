@@ -129,13 +129,14 @@ def _prepared(html: str) -> str:
     """The page as trafilatura should read it (each step below says what it fixes); a page with nothing to change
     is given back as it was."""
     if not any(tag in html for tag in ("<sup", "<pre", "<table", "<math", "<figure", 'href="#', "<br", "navbox",
-                                       "sidebar", "editsection", "noprint")):
+                                       "sidebar", "editsection", "noprint", "<ul", "<ol", "<dl")):
         return html
     tree = _parsed(html)
     if tree is None:
         return html
-    changes = (_without_page_tools(tree) + _raise_note_marks(tree) + _without_permalinks(tree) + _without_hidden_lines(tree)
-               + _text_divs_as_paragraphs(tree) + _broken_text_as_paragraphs(tree)
+    changes = (_without_page_tools(tree) + _raise_note_marks(tree) + _without_permalinks(tree)
+               + _without_hidden_lines(tree) + _text_divs_as_paragraphs(tree) + _broken_text_as_paragraphs(tree)
+               + _loose_text_as_paragraphs(tree)
                + _code_variants_apart(tree) + _mark_preformatted_as_code(tree) + _listings_as_blocks(tree)
                + _admonitions_as_text(tree) + _formulas_as_text(tree))
     from lxml import html as lxml_html
@@ -276,6 +277,30 @@ def _broken_text_as_paragraphs(tree) -> int:
     for box in boxes:
         _as_lines(box)
     return len(boxes)
+
+
+MIN_LOOSE_WORDS = 3  # fewer words after a block are a separator or a label ("|", "Advertisement"), not text
+# inline elements that go on with the loose text after a block ("… are split into words … <code>$var</code> loop")
+_RUNNING = _INLINE | {"code", "tt", "kbd", "var", "samp", "sub", "sup", "br"}
+
+
+def _loose_text_as_paragraphs(tree) -> int:
+    """Text left loose after a block, with the inline elements that go on with it, as a paragraph: a <pre> or a
+    list inside a <p> (as YODL writes the zsh FAQ) ends the paragraph, while a reader sees it go on ("… such as
+    <pre>var="foo bar"</pre> are split into words …"), and trafilatura drops text outside any paragraph. Not in a
+    box laid out with blank lines: _broken_text_as_paragraphs reads those."""
+    changed = 0
+    for box in tree.xpath("|".join(f"//{tag}[count(br) < 2]" for tag in _TEXT_BOXES)):
+        for block in list(box):
+            if block.tag not in _BREAKING or len((block.tail or "").split()) < MIN_LOOSE_WORDS:
+                continue
+            paragraph = box.makeelement("p")
+            paragraph.text, block.tail = block.tail, None
+            while (following := block.getnext()) is not None and following.tag in _RUNNING:
+                paragraph.append(following)  # moved, with the text after it
+            block.addnext(paragraph)
+            changed += 1
+    return changed
 
 
 def _blank_line_laid(box) -> bool:

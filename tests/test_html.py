@@ -477,3 +477,21 @@ def test_a_texinfo_option_list_keeps_each_options_name_with_its_description():
     definitions = [b.text.split("\n")[0] for b in page.blocks if b.kind == "definition"]
     assert definitions == ["AUTO_CD (-J)", "AUTO_PUSHD (-N)", "CDABLE_VARS (-T)", "CHASE_LINKS (-w)"]
     assert any(b.text.startswith("AUTO_CD (-J)\nIf a command is issued") for b in page.blocks)
+
+
+def test_text_after_a_block_set_inside_a_paragraph_is_kept_as_the_paragraph_it_goes_on_with(tmp_path):
+    # YODL (the zsh FAQ) writes <pre> inside <p>: the parser ends the paragraph there, leaving the rest loose
+    path = tmp_path / "FAQ03.html"
+    path.write_text("<html><head><title>Chapter 3: How to get various things to work</title></head><body><hr>"
+                    "<h1>Chapter 3: How to get various things to work</h1><h2>3.1: Why does $var not split?</h2>"
+                    "<p>\nIn most Bourne-shell derivatives, multiple-word variables such as\n  <pre>\n    var=\"foo bar\""
+                    "\n</pre>\n  are split into words when passed to a command or used in a <code>for foo in\n  $var"
+                    "</code> loop.  By default, zsh does not have that behaviour: the variable remains intact.  The "
+                    "option <code>SH_WORD_SPLIT</code> exists to provide compatibility.\n<p>\nFor example, defining "
+                    "the function args to show the number of its arguments makes the difference plain to see.\n"
+                    "</body></html>")
+    sentences = [" ".join(text.split()) for text in load(path).text.split("\n\n")]
+    assert "var=\"foo bar\"" in sentences
+    assert ("are split into words when passed to a command or used in a for foo in $var loop. By default, zsh does "
+            "not have that behaviour: the variable remains intact. The option SH_WORD_SPLIT exists to provide "
+            "compatibility.") in sentences
