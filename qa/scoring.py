@@ -123,7 +123,9 @@ _ASKS_SCORE = re.compile(_SCORE, re.IGNORECASE)
 # asks for a figure in other words than "how many": a vote, a score, an exit status, a size in a unit
 _ASKS_FIGURE = re.compile(rf"{_SCORE}|\bwhat exit (status|code)\b|\bwhat (is|was) the actual (score|tally)\b|"
                           r"\bnumeric value\b|\bwhat (value|price) did .{1,80}?\b(put|place) on\b|"  # a valuation
-                          r"\bin (bytes|kb|mb|gb|tb|kilobytes|megabytes|gigabytes)\W*$", re.IGNORECASE)
+                          # "the size in bytes?", "what widths, in millimetres, does it use"
+                          r"\bin (bytes|kb|mb|gb|tb|kilobytes|megabytes|gigabytes|millimet(er|re)s|centimet(er|re)s|"
+                          r"inches)(\W*$|,)", re.IGNORECASE)
 # asks for a year or a date: the quotes must give one
 _ASKS_DATE = re.compile(r"\b(what|which) (year|decade|century|date) (did|does|do|is|was|were|will|has|had)\b|"
                         r"\bon what (date|day)\b", re.IGNORECASE)  # not "what date format does it use"
@@ -187,11 +189,14 @@ _UNITS = {"byte": r"bytes?|[kmgt]?i?b|(kilo|mega|giga|tera)bytes?",
           "second": r"seconds?|secs?|s|ms|milliseconds?|minutes?|hours?",
           "minute": r"minutes?|mins?|hours?|seconds?",
           "hour": r"hours?|minutes?|days?",
-          "percent": r"percent|%"}
+          "percent": r"percent|%",
+          # any length answers a length asked in another unit: "0.5pt" for a width asked in millimetres
+          "length": r"mm|millimet(er|re)s?|cm|centimet(er|re)s?|inch(es)?|pt|points?|bp|pc|picas?|em|ex|px"}
 _ASKED_UNIT = re.compile(r"\b(?:how many|in|of) (bytes?|kb|mb|gb|tb|kilobytes?|megabytes?|gigabytes?|seconds?|minutes?|"
-                         r"hours?|percent)\b", re.IGNORECASE)
+                         r"hours?|percent|millimet(?:er|re)s?|centimet(?:er|re)s?|inch(?:es)?)\b", re.IGNORECASE)
 _UNIT_FAMILY = {"kb": "byte", "mb": "byte", "gb": "byte", "tb": "byte", "kilobyte": "byte", "megabyte": "byte",
-                "gigabyte": "byte"}
+                "gigabyte": "byte", "millimetre": "length", "millimeter": "length", "centimetre": "length",
+                "centimeter": "length", "inche": "length", "inch": "length"}
 
 
 def _in_unit(unit: str, texts: list[str]) -> bool:

@@ -245,6 +245,13 @@ def test_a_how_many_question_wants_a_figure_and_a_by_default_one_a_default_but_a
     assert missing_kind("What is the size in bytes of a vtable?", ["There are two major DSTs."]) == "no figure"
     assert missing_kind("How many bytes does DHAT use per block?", ["It uses 16 bytes of each block."]) == ""
     assert missing_kind("How many seconds does it wait?", ["It waits 2 minutes."]) == ""
+    # a length asked in a unit wants a length, in that unit or another ("0.4pt" for millimetres); points scored
+    # in a game are counted, not measured
+    widths = "What line widths, in millimetres, does CAD.asy use for each line group from 0 to 3?"
+    assert missing_kind(widths, ["The parameter nLineGroup = 1 sets the line group."]) == "no figure"
+    assert missing_kind(widths, ["Line group 1 draws lines 0.5mm wide."]) == ""
+    assert missing_kind("How wide is the margin in inches?", ["The margin is 2.5 cm wide."]) == ""
+    assert missing_kind("How many points did the team score?", ["They scored 31 points."]) == ""
     # a count of things is no time, distance or weight; a share of them is one
     assert missing_kind("How many cameras were installed?", ["He walked eight minutes to the gate."]) == "no figure"
     assert missing_kind("How many cameras were installed?", ["They mounted cameras 5km apart."]) == "no figure"
