@@ -420,6 +420,8 @@ def _walk(element, blocks: list[Block], in_quote: bool = False) -> None:
             blocks.append(Block(PARAGRAPH, text))
         else:
             blocks.append(Block(HEADING, text, _heading_level(element)))
+    elif tag == "p" and _bold_alone(element):  # "<p><b>(19) INSERT is really slow</b></p>": a FAQ's question
+        blocks.append(Block(HEADING, inline_text(element), BOLD_HEADING_LEVEL))
     elif tag == "p":
         _walk_container(element, blocks, in_quote)
     elif tag == "list":
@@ -556,6 +558,21 @@ def _code_text(element):
         else:
             yield from _code_text(child)
         yield child.tail or ""
+
+
+BOLD_HEADING_LEVEL = 6  # a bold line heads what follows it, under every real heading of the page
+MAX_BOLD_HEADING_WORDS = 25
+
+
+def _bold_alone(element) -> bool:
+    """Whether a paragraph is one bold phrase and nothing else, not read as a sentence: a heading styled by hand."""
+    children = list(element)
+    if len(children) != 1 or children[0].tag != "hi" or children[0].get("rend") != "#b":
+        return False
+    text = " ".join(element.itertext()).strip()
+    return (not (element.text or "").strip() and not (children[0].tail or "").strip() and 0 < len(text.split())
+            <= MAX_BOLD_HEADING_WORDS and not _reads_as_sentence(text)
+            and not is_furniture_block(Block(PARAGRAPH, text)))  # a bold byline still goes as a byline
 
 
 def _reads_as_sentence(text: str) -> bool:

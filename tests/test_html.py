@@ -495,3 +495,17 @@ def test_text_after_a_block_set_inside_a_paragraph_is_kept_as_the_paragraph_it_g
     assert ("are split into words when passed to a command or used in a for foo in $var loop. By default, zsh does "
             "not have that behaviour: the variable remains intact. The option SH_WORD_SPLIT exists to provide "
             "compatibility.") in sentences
+
+
+def test_a_bold_line_alone_heads_what_follows_but_a_bold_sentence_stays_prose_and_a_bold_byline_goes(tmp_path):
+    answer = "Actually, SQLite will easily do 50,000 or more INSERT statements per second on a desktop computer. "
+    path = article_page(tmp_path, "faq.html", "SQLite Frequently Asked Questions",
+                        "<p><b>By Nada Tawfik, BBC News, New York</b></p>"
+                        "<p><b>(19) INSERT is really slow - I can only do few dozen INSERTs per second</b></p>"
+                        f"<blockquote>{answer * 3}</blockquote>"
+                        "<p><b>Transactions are the answer to most questions about speed in SQLite.</b></p>"
+                        f"<p>{answer * 2}</p>")
+    shown = [(kind, section, " ".join(text.split())[:40]) for kind, section, text in blocks(load(path))]
+    faq = "(19) INSERT is really slow - I can only do few dozen INSERTs per second"
+    assert shown == [("heading", faq, faq[:40]), ("quote", faq, answer[:40]),
+                     ("paragraph", faq, "Transactions are the answer to most ques"), ("paragraph", faq, answer[:40])]
