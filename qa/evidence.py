@@ -1,6 +1,7 @@
 """Pick the sentences of the retrieved passages that answer a question, each with its exact character span."""
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -11,7 +12,7 @@ import numpy as np
 from index.embedders import Embedder
 from index.lexical import short_options, spelling_variants, stem
 from qa import scoring
-from ingest.structure import CODE, document_spans, spans_between
+from ingest.structure import CODE, DEFINITION, HEADING, SECTION_SEPARATOR, document_spans, join_wrapped, spans_between
 from ingest.units import chunk_units, document_units, sentence_spans  # noqa: F401 - the last two re-exported
 from schema import Chunk, Document, Hit
 
@@ -33,6 +34,7 @@ RUNNER_UP_SHARE = 0.1
 # hold-out news +1, Valgrind +1, no loss.
 FOLLOWING_SHARE = 0.05
 NEAR_DUPLICATE = 0.7  # word-set Jaccard above which a sentence repeats one already chosen
+MAX_DESCRIPTION_BLOCKS = 8  # a definition's description is read back this many blocks at most for its term
 # "the article", "the booktabs documentation", "the R FAQ", "the R installation and administration manual": up to
 # four words may name it
 _DOCUMENT_WORDS = r"(the |this |that |its |their )?([\w'’.-]+ ){0,4}?(article|author|writer|columnist|piece|post|" \
@@ -163,6 +165,33 @@ def defining(question: str) -> re.Pattern | None:
 _WHO_IS = re.compile(r"^\s*(?i:who\s+(?:is|was))\s+((?:[A-Z][\w.'’-]*\s+){1,3}[A-Z][\w'’-]*)\s*\??\s*$")
 
 
+# an option or setting's name as written: work_mem, gc.auto, AUTO_CD, --prune, \\hypersetup
+_IDENTIFIER = re.compile(r"(?<![\w.\\-])(?:--?|\\)?[A-Za-z]\w*(?:[._-]\w+)+|(?<![\w\\-])(?:--?|\\)[A-Za-z][\w-]*")
+TERM_BOOST = 5.0  # a sentence describing the option asked about outranks one of another option, however alike
+
+
+def identifiers(text: str) -> set[str]:
+    return {name.lower() for name in _IDENTIFIER.findall(text)}
+
+
+def defined_term(document: Document, offset: int) -> str:
+    """The term a definition list describes at `offset` ("work_mem (integer)" for "The default value is four
+    megabytes (4MB)."), or "" when the text there describes none."""
+    spans = document_spans(document.blocks)
+    at = bisect.bisect_right(spans, offset, key=lambda span: span.end)
+    if at >= len(spans) or spans[at].start > offset:
+        return ""
+    for span in reversed(spans[max(0, at - MAX_DESCRIPTION_BLOCKS):at + 1]):
+        if span.kind == HEADING:
+            return ""
+        if span.kind == DEFINITION:
+            term = document.text[span.start:document.text.find("\n", span.start, span.end) % (span.end + 1)]
+            # a later paragraph of the description: its section ends with the term
+            described = span is spans[at] or spans[at].section.endswith(SECTION_SEPARATOR + join_wrapped(term))
+            return term if described else ""
+    return ""
+
+
 def _person_asked(question: str) -> str:
     """The full name a "Who is NAME?" question asks about (two words or more), else ""."""
     asked = _WHO_IS.match(question)
@@ -182,6 +211,9 @@ def select_evidence(question: str, hits: list[Hit], documents: dict[str, Documen
     answers = scoring.likelihoods(inputs.features)
     if "reason" in scoring.question_types(question):  # a listing shows how something is done, never why
         answers = answers * [not _lists_code(c, documents[c.chunk.doc_id]) for c in inputs.candidates]
+    if asked := identifiers(scoring.asking_sentence(question)):  # "work_mem"'s default, not maintenance_work_mem's
+        answers = answers * [TERM_BOOST if asked & identifiers(defined_term(documents[c.chunk.doc_id], c.start))
+                             else 1.0 for c in inputs.candidates]
     if defines := defining(question):  # "Helgrind is a Valgrind tool for …", not "Helgrind is aware of …"
         answers = answers * [DEFINITION_BOOST if defines.match(c.text) else 1.0 for c in inputs.candidates]
     question_words = content_words(inputs.focused)

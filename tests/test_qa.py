@@ -569,3 +569,32 @@ def test_what_is_x_quotes_the_sentence_saying_what_x_is(tmp_path, embedder):
     pipeline.collection.add([str(folder)])
     answer = pipeline.ask("What is Massif?", k=2)
     assert answer.citations[0].quote.startswith("Massif is a heap profiler.")
+
+
+def test_a_sentence_of_an_options_description_answers_for_that_option_not_for_one_named_alike(tmp_path, embedder):
+    from ingest.loaders import load_file
+    from qa.evidence import defined_term, select_evidence
+    from schema import Hit
+
+    def option(name: str, *paragraphs: str) -> str:
+        return f"<dt><code>{name}</code> (<code>integer</code>)</dt><dd>" + "".join(
+            f"<p>{p}</p>" for p in paragraphs) + "</dd>"
+
+    path = tmp_path / "runtime-config-resource.html"
+    path.write_text("<html><head><title>20.4. Resource Consumption</title></head><body><article>"
+                    "<h1>20.4. Resource Consumption</h1><h2>20.4.1. Memory</h2><dl>"
+                    + option("work_mem", "Sets the base maximum amount of memory to be used by a query operation "
+                             "before writing to temporary disk files. The default value is four megabytes (4MB).",
+                             "Sort operations are used for ORDER BY, DISTINCT, and merge joins.")
+                    + option("maintenance_work_mem", "Specifies the maximum amount of memory to be used by "
+                             "maintenance operations, such as VACUUM. The default value of maintenance_work_mem "
+                             "is 64 megabytes (64MB).")
+                    + "</dl></article></body></html>")
+    document = load_file(path)[0]
+    text = document.text
+    assert defined_term(document, text.index("The default value is four")) == "work_mem (integer)"
+    assert defined_term(document, text.index("Sort operations")) == "work_mem (integer)"
+    assert defined_term(document, text.index("20.4.1")) == ""
+    hits = [Hit(Chunk("r#0", document.id, 0, text, 0, len(text)), 1.0, 1)]
+    best = select_evidence("What is the default value of work_mem?", hits, {document.id: document}, embedder)[0]
+    assert defined_term(document, best.start) == "work_mem (integer)"
