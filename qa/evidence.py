@@ -13,7 +13,8 @@ from index.embedders import Embedder
 from index.lexical import short_options, spelling_variants, stem
 from qa import scoring
 from ingest.structure import CODE, DEFINITION, HEADING, SECTION_SEPARATOR, document_spans, join_wrapped, spans_between
-from ingest.units import chunk_units, document_units, sentence_spans  # noqa: F401 - the last two re-exported
+from ingest.units import (MAX_WHOLE_BLOCK_CHARS, chunk_units, document_units,  # noqa: F401 - re-exported
+                          sentence_spans)
 from schema import Chunk, Document, Hit
 
 _STOPWORDS = frozenset(
@@ -174,12 +175,24 @@ def identifiers(text: str) -> set[str]:
     return {name.lower() for name in _IDENTIFIER.findall(text)}
 
 
+def _block_at(document: Document, offset: int):
+    """The block holding the character at `offset`, or None (a blank line between blocks, a blockless text)."""
+    spans, at = _spans_to(document, offset)
+    return None if at is None else spans[at]
+
+
+def _spans_to(document: Document, offset: int) -> tuple[list, int | None]:
+    """The document's block spans and the index of the one holding `offset` (None if none does)."""
+    spans = document_spans(document.blocks)
+    at = bisect.bisect_right(spans, offset, key=lambda span: span.end)
+    return spans, (at if at < len(spans) and spans[at].start <= offset else None)
+
+
 def defined_term(document: Document, offset: int) -> str:
     """The term a definition list describes at `offset` ("work_mem (integer)" for "The default value is four
     megabytes (4MB)."), or "" when the text there describes none."""
-    spans = document_spans(document.blocks)
-    at = bisect.bisect_right(spans, offset, key=lambda span: span.end)
-    if at >= len(spans) or spans[at].start > offset:
+    spans, at = _spans_to(document, offset)
+    if at is None:
         return ""
     for span in reversed(spans[max(0, at - MAX_DESCRIPTION_BLOCKS):at + 1]):
         if span.kind == HEADING:
@@ -187,7 +200,7 @@ def defined_term(document: Document, offset: int) -> str:
         if span.kind == DEFINITION:
             term = document.text[span.start:document.text.find("\n", span.start, span.end) % (span.end + 1)]
             # a later paragraph of the description: its section ends with the term
-            described = span is spans[at] or spans[at].section.endswith(SECTION_SEPARATOR + join_wrapped(term))
+            described = span is spans[at] or spans[at].section.split(SECTION_SEPARATOR)[-1] == join_wrapped(term)
             return term if described else ""
     return ""
 
@@ -358,13 +371,42 @@ def with_what_follows(chosen: list[Evidence], ranked: list[Evidence],
     best = max(e.score for e in ranked)
     quoted = list(chosen)
     for i, evidence in enumerate(quoted):
-        text = documents[evidence.chunk.doc_id].text
+        document = documents[evidence.chunk.doc_id]
         others = quoted[:i] + quoted[i + 1:]
-        following = next((e for e in _following(evidence, ranked, text) if e.score >= FOLLOWING_SHARE * best
-                          and not any(_overlaps(e, q) for q in others)), None)
+        # never on into the next option of a definition list: what it says is not about this one
+        following = next((e for e in _following(evidence, ranked, document.text) if e.score >= FOLLOWING_SHARE * best
+                          and not any(_overlaps(e, q) for q in others)
+                          and not (e.paragraph != evidence.paragraph and _opens_definition(document, e.start))), None)
         if following:
-            quoted[i] = replace(evidence, end=following.end, text=text[evidence.start:following.end])
+            quoted[i] = replace(evidence, end=following.end, text=document.text[evidence.start:following.end])
     return quoted
+
+
+def _opens_definition(document: Document, offset: int) -> bool:
+    block = _block_at(document, offset)
+    return block is not None and block.kind == DEFINITION and block.start == offset
+
+
+def with_their_terms(quotes: list[Evidence], documents: Mapping[str, Document]) -> list[Evidence]:
+    """Each quote from within an option's description quoted from its term on ("gc.autoPackLimit … The default
+    value is 50."), when that stays short enough to quote: alone, "The default value is 50." reads as the answer
+    for whatever option was asked about. Quotes that then overlap are quoted as one."""
+    termed = []
+    for quote in quotes:
+        document = documents[quote.chunk.doc_id]
+        block = _block_at(document, quote.start)
+        if (block is not None and block.kind == DEFINITION and block.start < quote.start
+                and quote.end - block.start <= MAX_WHOLE_BLOCK_CHARS):
+            quote = replace(quote, start=block.start, text=document.text[block.start:quote.end])
+        termed.append(quote)
+    merged: list[Evidence] = []
+    for quote in termed:
+        overlapped = next((i for i, m in enumerate(merged) if _overlaps(quote, m)), None)
+        if overlapped is None:
+            merged.append(quote)
+        elif not _covers(merged[overlapped], quote):
+            merged[overlapped] = _union(merged[overlapped], quote)
+    return merged
 
 
 def _following(evidence: Evidence, ranked: list[Evidence], text: str) -> list[Evidence]:

@@ -24,7 +24,7 @@ from qa.collection import Collection
 from qa.details import AskedDetail, asked_detail, detail_answer, which_article
 from qa.evidence import (Evidence, bylines, choose, content_words, defining, documents_named, focus,
                          framing_words, is_summary_question, lead_evidence, named_documents, passage_texts,
-                         select_evidence, uncovered_aspect, with_what_follows)
+                         select_evidence, uncovered_aspect, with_their_terms, with_what_follows)
 from qa.followup import REQUEST_WORDS, condense_offline, format_history
 from qa.generators import Generator, LlmBusy, LlmLane, LlmTimedOut, make_generator
 from qa.prompts import render_messages
@@ -153,7 +153,7 @@ class QAPipeline:
         chosen = choose(grounds.ranked)
         likeliest = max(e.score for e in chosen)
         telling = [e.text for e in chosen if e.score == likeliest or e.relevance >= FIGURE_MIN_RELEVANCE]
-        grounds.quotes = with_what_follows(chosen, grounds.ranked, documents)
+        grounds.quotes = with_their_terms(with_what_follows(chosen, grounds.ranked, documents), documents)
         shown = [e.text for e in grounds.quotes]  # as the answer quotes them
         if missing := missing_kind(query, [e.text for e in chosen], figure_texts=telling, shown_texts=shown):
             grounds.settled = abstention(question, hits, query, missing=missing)

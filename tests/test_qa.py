@@ -598,3 +598,31 @@ def test_a_sentence_of_an_options_description_answers_for_that_option_not_for_on
     hits = [Hit(Chunk("r#0", document.id, 0, text, 0, len(text)), 1.0, 1)]
     best = select_evidence("What is the default value of work_mem?", hits, {document.id: document}, embedder)[0]
     assert defined_term(document, best.start) == "work_mem (integer)"
+
+
+def test_a_quote_from_an_options_description_starts_at_its_term_and_never_runs_on_into_the_next_option(tmp_path):
+    from ingest.loaders import load_file
+    from qa.evidence import Evidence, with_their_terms, with_what_follows
+
+    path = tmp_path / "git-config.html"
+    path.write_text("<html><head><title>git-config</title></head><body><article><h1>git-config</h1><dl>"
+                    "<dt><code>gc.autoPackLimit</code></dt><dd><p>When there are more than this many packs that are "
+                    "not marked with a keep file in the repository, git gc --auto consolidates them into one larger "
+                    "pack. The default value is 50.</p></dd>"
+                    "<dt><code>gc.autoDetach</code></dt><dd><p>Make git gc --auto return immediately and run in the "
+                    "background if the system supports it. Default is true.</p></dd></dl></article></body></html>")
+    document = load_file(path)[0]
+    text, documents = document.text, {document.id: document}
+    chunk = Chunk("c#0", document.id, 0, text, 0, len(text))
+
+    def evidence(sentence: str, score: float) -> Evidence:
+        start = text.index(sentence)
+        paragraph = next(block[0] for block in document.blocks if block[0] <= start < block[1])
+        return Evidence(chunk, start, start + len(sentence), sentence, paragraph, score=score)
+
+    default = evidence("The default value is 50.", 1.0)
+    quoted = with_their_terms([default], documents)
+    assert [q.text for q in quoted] == [text[text.index("gc.autoPackLimit"):default.end]]
+    # the next option's opening is likely enough to follow on, but it is about another option
+    following = evidence(text[text.index("gc.autoDetach"):text.index(" Default is true")], 0.9)
+    assert with_what_follows([default], [default, following], documents) == [default]
