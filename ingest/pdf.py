@@ -634,11 +634,16 @@ def _block_kind(group: list[_Line], layout: _Layout, author: str = "") -> str:
             or _title_page_line(text, author, first.page):
         # its large type names no section ("v3.0f 2022/06/23"), though a numbered one may ("1.1. Version")
         return ITEM if _BULLET.match(text) else PARAGRAPH
+    if _SENTENCE_INSIDE.search(text):  # "… through other commands. In this case, use": prose, whatever its type
+        return ITEM if _BULLET.match(text) else PARAGRAPH
     if layout.kind(first) == "large" and len(text.split()) <= 25:
         return HEADING
     if len(group) == 1 and _short_title(text) and layout.at_margin(first):
         return HEADING if layout.styled(first) or _NUMBERED_HEADING.match(text) else PARAGRAPH
     return ITEM if _BULLET.match(text) else PARAGRAPH
+
+
+_SENTENCE_INSIDE = re.compile(r"[a-z]{2}[.!?]\s+[A-Z][a-z]*\s+\w")  # a sentence ends and another goes on
 
 
 def _has_words(text: str) -> bool:

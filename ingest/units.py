@@ -40,7 +40,7 @@ MIN_STANDALONE_WORDS = 12  # a shorter sentence (often a topic sentence) is quot
 # lower case; it is one unit again, across at most this many blocks, or none if longer than a quote may be
 MAX_INTERRUPTED_BLOCKS = 4
 _UNFINISHED = re.compile(r"[\w,]\s*$")
-_GOES_ON = re.compile(r"[a-z]")
+_GOES_ON = re.compile(r"[a-z]|\\[a-zA-Z]")
 
 
 def sentence_spans(text: str) -> list[tuple[int, int, int]]:
@@ -81,24 +81,20 @@ def _block_units(text: str, blocks) -> list[tuple[int, int, int]]:
         elif block.kind in (CODE, ROW) and block.end - block.start <= MAX_WHOLE_BLOCK_CHARS:
             units.append((block.start, block.end, block.start))
     for chain in _interrupted_sentences(text, blocks):
-        units = _rejoined(units, chain)
+        units = _rejoined(text, units, chain)
     return units
 
 
 def _interrupted_sentences(text: str, blocks) -> list[list]:
-    """The prose blocks of each sentence that code or a displayed formula interrupts: the first ends unfinished,
-    and each one after it, past at most one code block each time, opens in lower case."""
+    """The blocks of each sentence that code or a displayed formula interrupts or ends: the first is prose that
+    ends unfinished; each prose block after it, past at most one code block each time, opens in lower case or
+    with a command ("\\bond{3} instead."); a code block with no such prose after it ends the sentence ("To set the
+    margins just specify" / "\\setmargins[2cm]")."""
     chains, i = [], 0
     while i < len(blocks):
         chain = [blocks[i]]
         if blocks[i].kind in (PARAGRAPH, ITEM):
-            while _unfinished(text, chain[-1]) and len(chain) <= MAX_INTERRUPTED_BLOCKS:
-                j = blocks.index(chain[-1], i) + 1
-                if j < len(blocks) and blocks[j].kind == CODE:
-                    j += 1
-                if j >= len(blocks) or blocks[j].kind != PARAGRAPH or not _GOES_ON.match(text, blocks[j].start):
-                    break
-                chain.append(blocks[j])
+            chain = _interrupted_from(text, blocks, i)
         if len(chain) > 1:
             chains.append(chain)
             i = blocks.index(chain[-1], i)
@@ -106,21 +102,43 @@ def _interrupted_sentences(text: str, blocks) -> list[list]:
     return chains
 
 
+def _interrupted_from(text: str, blocks, i: int) -> list:
+    chain = [blocks[i]]
+    while _unfinished(text, chain[-1]) and len(chain) <= MAX_INTERRUPTED_BLOCKS:
+        j = blocks.index(chain[-1], i) + 1
+        if j < len(blocks) and blocks[j].kind == CODE:
+            if not (j + 1 < len(blocks) and _goes_on(text, blocks[j + 1])):
+                return chain + [blocks[j]]  # the code it introduces ends it
+            chain.append(blocks[j])
+            j += 1
+        if j >= len(blocks) or not _goes_on(text, blocks[j]):
+            return chain if chain[-1].kind != CODE else chain[:-1]
+        chain.append(blocks[j])
+    return chain
+
+
 def _unfinished(text: str, block) -> bool:
-    return bool(_UNFINISHED.search(text, block.start, block.end))
+    return block.kind != CODE and bool(_UNFINISHED.search(text, block.start, block.end))
 
 
-def _rejoined(units: list[tuple[int, int, int]], chain: list) -> list[tuple[int, int, int]]:
-    """The units with the pieces of one interrupted sentence (the first block's last sentence, the blocks between,
-    the last block's first sentence) made one unit, or left out if longer than a quote may be; code between them
-    stays a unit of its own."""
-    first, last, between = chain[0], chain[-1], {block.start for block in chain[1:-1]}
+def _goes_on(text: str, block) -> bool:
+    return block.kind == PARAGRAPH and bool(_GOES_ON.match(text, block.start))
+
+
+def _rejoined(text: str, units: list[tuple[int, int, int]], chain: list) -> list[tuple[int, int, int]]:
+    """The units with the pieces of one interrupted sentence (the first block's last sentence, the prose between,
+    the last block's first sentence or whole code) made one unit, or left out if longer than a quote may be; code
+    in it stays a unit of its own too."""
+    first, last = chain[0], chain[-1]
+    between = {block.start for block in chain[1:-1] if block.kind != CODE}
     pieces = [u for u in units if (u[2] == first.start and u[1] == first.end) or u[2] in between
-              or (u[2] == last.start and u[0] == last.start)]
-    if len(pieces) < 2:
+              or (last.kind != CODE and u[2] == last.start and u[0] == last.start)]
+    if not pieces or pieces[0][2] != first.start:
         return units
+    start, end = pieces[0][0], last.end if last.kind == CODE else pieces[-1][1]
+    if end == pieces[0][1] or last.kind == CODE and _word_count(text[start:pieces[0][1]]) < MIN_QUOTE_WORDS:
+        return units  # "Example" over a listing introduces nothing
     kept = [u for u in units if u not in pieces]
-    start, end = pieces[0][0], pieces[-1][1]
     return kept if end - start > MAX_WHOLE_BLOCK_CHARS else sorted(kept + [(start, end, first.start)])
 
 

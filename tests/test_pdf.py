@@ -148,7 +148,10 @@ def test_a_heading_that_names_a_command_in_typewriter_type_still_looks_like_a_he
 
 @pytest.mark.parametrize("text, kind", [("v3.0f 2022/06/23", PARAGRAPH), ("https://github.com/schlcht/microtype", PARAGRAPH),
                                         ("R Schlicht w.m.l@gmx.net", PARAGRAPH),
-                                        ("The microtype package", HEADING), ("Issue 35, June 2022", HEADING)])
+                                        ("The microtype package", HEADING), ("Issue 35, June 2022", HEADING),
+                                        # a sentence ends and another goes on: prose, whatever its type's size
+                                        ("The # bond might not work through other commands. In this case, use",
+                                         PARAGRAPH)])
 def test_large_type_is_a_heading_only_if_it_names_something(text, kind):
     from ingest.pdf import _block_kind, _Layout
 

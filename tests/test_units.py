@@ -37,9 +37,19 @@ def test_an_interrupted_sentence_too_long_to_quote_is_no_unit_rather_than_two_fr
     assert [u for u in units if not u.startswith("$")] == ["The list may be long."]
 
 
+def test_a_sentence_ending_in_the_code_it_introduces_or_going_on_with_a_command_is_one_unit():
+    assert unit_texts(Block(PARAGRAPH, "To set all the page margins to 2 cm just specify"),
+                      Block(CODE, "\\setmargins[2cm]"), Block(PARAGRAPH, "This is done in the preamble.")) == [
+        "To set all the page margins to 2 cm just specify \\setmargins[2cm]", "\\setmargins[2cm]",
+        "This is done in the preamble."]
+    assert unit_texts(Block(PARAGRAPH, "The # bond might not work inside other commands. In this case, use"),
+                      Block(PARAGRAPH, "\\bond{3} instead.")) == [
+        "The # bond might not work inside other commands.", "In this case, use \\bond{3} instead."]
+
+
 def test_blocks_that_end_a_sentence_or_open_a_new_one_stay_apart():
-    units = unit_texts(Block(PARAGRAPH, "Use the following command"), Block(CODE, "$ make"),
+    units = unit_texts(Block(PARAGRAPH, "Example"), Block(CODE, "$ make"),
                        Block(PARAGRAPH, "Then install it. It goes to /usr/local by default."),
-                       Block(PARAGRAPH, "Everything is in place now."), Block(PARAGRAPH, "except the manual pages."))
-    assert units == ["Use the following command", "$ make", "Then install it.", "It goes to /usr/local by default.",
-                     "Everything is in place now.", "except the manual pages."]
+                       Block(PARAGRAPH, "Everything is in place now."), Block(PARAGRAPH, "Except the manual pages."))
+    assert units == ["Example", "$ make", "Then install it.", "It goes to /usr/local by default.",
+                     "Everything is in place now.", "Except the manual pages."]
