@@ -6,6 +6,7 @@ quote, code, table/row/cell) keeps each of those as one block.
 """
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field, replace
 
@@ -52,9 +53,11 @@ def _extracted(html: str, url: str):
     import trafilatura  # heavy: only when an HTML page is loaded
     from trafilatura.settings import set_date_params
 
+    prepared = _prepared(html)
+
     def extraction(favor_recall: bool):
         # htmldate's extensive search reads a date into a copyright line or a bare year: the date must be stated
-        return trafilatura.bare_extraction(_prepared(html), url=url or None, with_metadata=True,
+        return trafilatura.bare_extraction(prepared, url=url or None, with_metadata=True,
                                            include_comments=False, include_tables=True, include_formatting=True,
                                            favor_recall=favor_recall,
                                            date_extraction_params=set_date_params(extensive=False))
@@ -282,25 +285,38 @@ def _broken_text_as_paragraphs(tree) -> int:
 MIN_LOOSE_WORDS = 3  # fewer words after a block are a separator or a label ("|", "Advertisement"), not text
 # inline elements that go on with the loose text after a block ("… are split into words … <code>$var</code> loop")
 _RUNNING = _INLINE | {"code", "tt", "kbd", "var", "samp", "sub", "sup", "br"}
+_ENDS_TEXT = frozenset({"hr", "nav", "footer", "aside", "form"})  # what follows them is a page's footer, not text
 
 
 def _loose_text_as_paragraphs(tree) -> int:
     """Text left loose after a block, with the inline elements that go on with it, as a paragraph: a <pre> or a
     list inside a <p> (as YODL writes the zsh FAQ) ends the paragraph, while a reader sees it go on ("… such as
     <pre>var="foo bar"</pre> are split into words …"), and trafilatura drops text outside any paragraph. Not in a
-    box laid out with blank lines: _broken_text_as_paragraphs reads those."""
+    box laid out with blank lines (_broken_text_as_paragraphs reads those), nor after a rule or a footer."""
     changed = 0
-    for box in tree.xpath("|".join(f"//{tag}[count(br) < 2]" for tag in _TEXT_BOXES)):
+    for box in tree.xpath("|".join(f"//{tag}" for tag in _TEXT_BOXES)):
+        if _blank_line_laid(box):
+            continue
         for block in list(box):
-            if block.tag not in _BREAKING or len((block.tail or "").split()) < MIN_LOOSE_WORDS:
+            if block.tag not in _BREAKING or block.tag in _ENDS_TEXT:
+                continue
+            run = list(itertools.takewhile(lambda e: e.tag in _RUNNING, block.itersiblings()))
+            if sum(map(_words_of_text, run), len((block.tail or "").split())) < MIN_LOOSE_WORDS:
                 continue
             paragraph = box.makeelement("p")
             paragraph.text, block.tail = block.tail, None
-            while (following := block.getnext()) is not None and following.tag in _RUNNING:
-                paragraph.append(following)  # moved, with the text after it
+            paragraph.extend(run)  # moved, each with the text after it
             block.addnext(paragraph)
             changed += 1
     return changed
+
+
+def _words_of_text(element) -> int:
+    """Words an inline element adds to loose text, the text after it included: none for a link ("Jump to
+    navigation") or small print ("Zsh version 5.9, released on …" under the page), which are no text of its own."""
+    small = element.tag == "small" or element.tag == "font" and (element.get("size") or "").startswith("-")
+    inside = 0 if small or element.tag == "a" else len(element.text_content().split())
+    return inside + len((element.tail or "").split())
 
 
 def _blank_line_laid(box) -> bool:
@@ -565,13 +581,14 @@ MAX_BOLD_HEADING_WORDS = 25
 
 
 def _bold_alone(element) -> bool:
-    """Whether a paragraph is one bold phrase and nothing else, not read as a sentence: a heading styled by hand."""
+    """Whether a paragraph is one bold phrase and nothing else, ending no statement ("The default port is 8080."
+    is one; a FAQ's question may end in "?"): a heading styled by hand."""
     children = list(element)
     if len(children) != 1 or children[0].tag != "hi" or children[0].get("rend") != "#b":
         return False
     text = " ".join(element.itertext()).strip()
     return (not (element.text or "").strip() and not (children[0].tail or "").strip() and 0 < len(text.split())
-            <= MAX_BOLD_HEADING_WORDS and not _reads_as_sentence(text)
+            <= MAX_BOLD_HEADING_WORDS and not text.rstrip("”’\"')").endswith((".", "!"))
             and not is_furniture_block(Block(PARAGRAPH, text)))  # a bold byline still goes as a byline
 
 

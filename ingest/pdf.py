@@ -643,7 +643,8 @@ def _block_kind(group: list[_Line], layout: _Layout, author: str = "") -> str:
     return ITEM if _BULLET.match(text) else PARAGRAPH
 
 
-_SENTENCE_INSIDE = re.compile(r"[a-z]{2}[.!?]\s+[A-Z][a-z]*\s+\w")  # a sentence ends and another goes on
+# a sentence ends and another goes on in lower case ("… commands. In this case, use"; not "Prof. Jane Doe")
+_SENTENCE_INSIDE = re.compile(r"[a-z]{2}[.!?]\s+[A-Z][a-z]*\s+[a-z]")
 
 
 def _has_words(text: str) -> bool:

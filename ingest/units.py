@@ -37,7 +37,7 @@ MIN_QUOTE_WORDS = 4  # a shorter piece of prose is a fragment, not a sentence
 MIN_STANDALONE_WORDS = 12  # a shorter sentence (often a topic sentence) is quoted with the one after it
 # "You can shorthand it with" / `$ git diff HEAD` / "which does the above.": a sentence that a code block or a
 # displayed formula interrupts ends its block with a word or comma, and the block that goes on with it opens in
-# lower case; it is one unit again, across at most this many blocks, or none if longer than a quote may be
+# lower case; it is one unit again, across at most this many blocks, unless longer than a quote may be
 MAX_INTERRUPTED_BLOCKS = 4
 _UNFINISHED = re.compile(r"[\w,]\s*$")
 _GOES_ON = re.compile(r"[a-z]|\\[a-zA-Z]")
@@ -97,14 +97,17 @@ def _interrupted_sentences(text: str, blocks) -> list[list]:
             chain = _interrupted_from(text, blocks, i)
         if len(chain) > 1:
             chains.append(chain)
-            i = blocks.index(chain[-1], i)
-        i += 1
+            i = blocks.index(chain[-1], i)  # its last sentence may begin another
+            if chain[-1].kind == CODE or not _unfinished(text, chain[-1]):
+                i += 1
+        else:
+            i += 1
     return chains
 
 
 def _interrupted_from(text: str, blocks, i: int) -> list:
     chain = [blocks[i]]
-    while _unfinished(text, chain[-1]) and len(chain) <= MAX_INTERRUPTED_BLOCKS:
+    while _unfinished(text, chain[-1]) and len(chain) < MAX_INTERRUPTED_BLOCKS:
         j = blocks.index(chain[-1], i) + 1
         if j < len(blocks) and blocks[j].kind == CODE:
             if not (j + 1 < len(blocks) and _goes_on(text, blocks[j + 1])):
@@ -112,8 +115,10 @@ def _interrupted_from(text: str, blocks, i: int) -> list:
             chain.append(blocks[j])
             j += 1
         if j >= len(blocks) or not _goes_on(text, blocks[j]):
-            return chain if chain[-1].kind != CODE else chain[:-1]
+            return chain
         chain.append(blocks[j])
+        if len(sentence_spans(text[blocks[j].start:blocks[j].end])) > 1:
+            break  # "which does the above. Then run": the sentence ends in it, the next one starts anew
     return chain
 
 
@@ -127,8 +132,8 @@ def _goes_on(text: str, block) -> bool:
 
 def _rejoined(text: str, units: list[tuple[int, int, int]], chain: list) -> list[tuple[int, int, int]]:
     """The units with the pieces of one interrupted sentence (the first block's last sentence, the prose between,
-    the last block's first sentence or whole code) made one unit, or left out if longer than a quote may be; code
-    in it stays a unit of its own too."""
+    the last block's first sentence or whole code) made one unit, unless longer than a quote may be; code in it
+    stays a unit of its own too."""
     first, last = chain[0], chain[-1]
     between = {block.start for block in chain[1:-1] if block.kind != CODE}
     pieces = [u for u in units if (u[2] == first.start and u[1] == first.end) or u[2] in between
@@ -136,10 +141,10 @@ def _rejoined(text: str, units: list[tuple[int, int, int]], chain: list) -> list
     if not pieces or pieces[0][2] != first.start:
         return units
     start, end = pieces[0][0], last.end if last.kind == CODE else pieces[-1][1]
-    if end == pieces[0][1] or last.kind == CODE and _word_count(text[start:pieces[0][1]]) < MIN_QUOTE_WORDS:
-        return units  # "Example" over a listing introduces nothing
-    kept = [u for u in units if u not in pieces]
-    return kept if end - start > MAX_WHOLE_BLOCK_CHARS else sorted(kept + [(start, end, first.start)])
+    if (end == pieces[0][1] or end - start > MAX_WHOLE_BLOCK_CHARS
+            or last.kind == CODE and _word_count(text[start:pieces[0][1]]) < MIN_QUOTE_WORDS):
+        return units  # too long to quote as one; "Example" over a listing introduces nothing
+    return sorted([u for u in units if u not in pieces] + [(start, end, first.start)])
 
 
 def _prose_units(text: str, block) -> list[tuple[int, int, int]]:

@@ -172,7 +172,10 @@ TERM_BOOST = 5.0  # a sentence describing the option asked about outranks one of
 
 
 def identifiers(text: str) -> set[str]:
-    return {name.lower() for name in _IDENTIFIER.findall(text)}
+    """The names of options and settings a text writes, in lower case but for options ("-n" is not "-N"); not
+    abbreviations such as "e.g"."""
+    return {name if name.startswith("-") else name.lower() for name in _IDENTIFIER.findall(text)
+            if not re.fullmatch(r"\w(\.\w)+\.?", name)}
 
 
 def _block_at(document: Document, offset: int):

@@ -58,7 +58,7 @@ _NUMBER_WORDS = ("zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|t
 _HAS = {
     # a number as a number, not a name's digit ("git-log(1)", "v2", "gc.<pattern>.reflogExpire1")
     # "one" as a pronoun ("another one", "the one") counts nothing
-    "quantity": re.compile(rf"(?<![\w/.-])(?<!\w\()\d[\d,.]*(st|nd|rd|th|s|[kmgt]i?b|ms|px|pt|mm|cm|km|kg)?(?!\w)|"
+    "quantity": re.compile(rf"(?<![\w/.-])(?<!\w\()\d[\d,.]*(st|nd|rd|th|s|[kmgt]i?b|ms|px|pt|mm|cm|km|kg|in)?(?!\w)|"
                            rf"\b(?!one\b)({_NUMBER_WORDS})\b|(?<!another )(?<!the )(?<!this )(?<!that )(?<!each )"
                            rf"(?<!every )(?<!any )(?<!which )\bone\b", re.I),
     # "how often": a rate, not any number ("five days a week", "twice a year", "daily", "every month")
@@ -190,8 +190,8 @@ _UNITS = {"byte": r"bytes?|[kmgt]?i?b|(kilo|mega|giga|tera)bytes?",
           "minute": r"minutes?|mins?|hours?|seconds?",
           "hour": r"hours?|minutes?|days?",
           "percent": r"percent|%",
-          # any length answers a length asked in another unit: "0.5pt" for a width asked in millimetres
-          "length": r"mm|millimet(er|re)s?|cm|centimet(er|re)s?|inch(es)?|pt|points?|bp|pc|picas?|em|ex|px"}
+          # a typographic length answers one asked in another of them: "0.5pt" or "1in" for a width in millimetres
+          "length": r"mm|millimet(er|re)s?|cm|centimet(er|re)s?|inch(es)?|(?<=\d)in|pt|bp|pc|picas?|em|ex|px"}
 _ASKED_UNIT = re.compile(r"\b(?:how many|in|of) (bytes?|kb|mb|gb|tb|kilobytes?|megabytes?|gigabytes?|seconds?|minutes?|"
                          r"hours?|percent|millimet(?:er|re)s?|centimet(?:er|re)s?|inch(?:es)?)\b", re.IGNORECASE)
 _UNIT_FAMILY = {"kb": "byte", "mb": "byte", "gb": "byte", "tb": "byte", "kilobyte": "byte", "megabyte": "byte",

@@ -484,7 +484,8 @@ def test_text_after_a_block_set_inside_a_paragraph_is_kept_as_the_paragraph_it_g
     path = tmp_path / "FAQ03.html"
     path.write_text("<html><head><title>Chapter 3: How to get various things to work</title></head><body><hr>"
                     "<h1>Chapter 3: How to get various things to work</h1><h2>3.1: Why does $var not split?</h2>"
-                    "<p>\nIn most Bourne-shell derivatives, multiple-word variables such as\n  <pre>\n    var=\"foo bar\""
+                    "<p>\nIn most Bourne-shell derivatives, multiple-word variables such as\n  <pre>\n"
+                    "    var=\"foo bar\""
                     "\n</pre>\n  are split into words when passed to a command or used in a <code>for foo in\n  $var"
                     "</code> loop.  By default, zsh does not have that behaviour: the variable remains intact.  The "
                     "option <code>SH_WORD_SPLIT</code> exists to provide compatibility.\n<p>\nFor example, defining "
@@ -509,3 +510,27 @@ def test_a_bold_line_alone_heads_what_follows_but_a_bold_sentence_stays_prose_an
     faq = "(19) INSERT is really slow - I can only do few dozen INSERTs per second"
     assert shown == [("heading", faq, faq[:40]), ("quote", faq, answer[:40]),
                      ("paragraph", faq, "Transactions are the answer to most ques"), ("paragraph", faq, answer[:40])]
+
+
+def test_loose_text_is_kept_even_when_it_opens_with_code_but_not_a_footer_after_a_rule(tmp_path):
+    path = tmp_path / "faq.html"
+    path.write_text("<html><head><title>Word splitting</title></head><body><h1>Word splitting</h1>"
+                    "<p>Intro paragraph with enough words to be kept as the content of this page for sure.</p>"
+                    "<p>In most shells, variables such as<pre>var=1</pre>\n <code>SH_WORD_SPLIT</code> is the option "
+                    "that splits them into words when they are used.</p>"
+                    "<div class='jump'></div><a href='#nav'>Jump to navigation</a> <a href='#search'>Jump to search</a>"
+                    "<p>The shell reads its startup files in a fixed order that the next section describes.</p>"
+                    "<font size='-1'>Zsh version 5.9, released on May 14, 2022.</font>"
+                    "<hr>Last modified on 3 March 2020 by the webmaster of this site.</body></html>")
+    text = " ".join(load(path).text.split())
+    assert "SH_WORD_SPLIT is the option that splits them into words when they are used." in text
+    assert not any(furniture in text for furniture in ("Last modified", "Jump to", "Zsh version"))
+
+
+def test_a_short_bold_statement_stays_quotable_prose():
+    from ingest.html import read_html
+
+    page = read_html("<html><head><title>Ports</title></head><body><article><h1>Ports</h1>"
+                     "<p>The server listens on one port, which the configuration file may change at any time.</p>"
+                     "<p><b>The default port is 8080.</b></p></article></body></html>")
+    assert [(b.kind, b.text) for b in page.blocks][-1] == ("paragraph", "The default port is 8080.")

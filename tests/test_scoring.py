@@ -251,6 +251,8 @@ def test_a_how_many_question_wants_a_figure_and_a_by_default_one_a_default_but_a
     assert missing_kind(widths, ["The parameter nLineGroup = 1 sets the line group."]) == "no figure"
     assert missing_kind(widths, ["Line group 1 draws lines 0.5mm wide."]) == ""
     assert missing_kind("How wide is the margin in inches?", ["The margin is 2.5 cm wide."]) == ""
+    assert missing_kind("How wide is the margin in inches?", ["The default margin is 1in on each side."]) == ""
+    assert missing_kind("How wide is the margin in inches?", ["There are 2 in the box."]) == "no figure"
     assert missing_kind("How many points did the team score?", ["They scored 31 points."]) == ""
     # a count of things is no time, distance or weight; a share of them is one
     assert missing_kind("How many cameras were installed?", ["He walked eight minutes to the gate."]) == "no figure"

@@ -30,11 +30,21 @@ def test_a_sentence_running_through_a_displayed_formula_in_a_pdf_is_one_unit():
                      "(= 0.7\\paperheight by default), then S(1,0) goes to S(1,1), in which bottom is calculated."]
 
 
-def test_an_interrupted_sentence_too_long_to_quote_is_no_unit_rather_than_two_fragments():
-    units = unit_texts(Block(PARAGRAPH, "Run the following to list them all, for example with"),
+def test_an_interrupted_sentence_too_long_to_quote_as_one_keeps_its_pieces():
+    units = unit_texts(Block(PARAGRAPH, "Intro. Run the following to list them all, for example with"),
                        Block(CODE, "\n".join(f"$ git show-branch v1.{n}" for n in range(MAX_WHOLE_BLOCK_CHARS // 25))),
                        Block(PARAGRAPH, "which lists every branch. The list may be long."))
-    assert [u for u in units if not u.startswith("$")] == ["The list may be long."]
+    assert [u for u in units if not u.startswith("$")] == [
+        "Intro.", "Run the following to list them all, for example with", "which lists every branch.",
+        "The list may be long."]
+
+
+def test_a_paragraph_between_two_listings_ends_one_sentence_and_begins_the_next():
+    units = unit_texts(Block(PARAGRAPH, "You can shorthand it with"), Block(CODE, "$ git diff HEAD"),
+                       Block(PARAGRAPH, "which does the above. Then you can run"), Block(CODE, "$ make"),
+                       Block(PARAGRAPH, "to build it."))
+    assert units == ["You can shorthand it with $ git diff HEAD which does the above.", "$ git diff HEAD",
+                     "Then you can run $ make to build it.", "$ make"]
 
 
 def test_a_sentence_ending_in_the_code_it_introduces_or_going_on_with_a_command_is_one_unit():
