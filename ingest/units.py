@@ -206,8 +206,12 @@ def _standalone_span(text: str, spans: list[tuple[int, int, int]], i: int,
                      items: set[int] = frozenset()) -> tuple[int, int]:
     """The span of a sentence of prose made to stand alone as a quote; `items` are the starts of list items."""
     start, end, paragraph = spans[i]
-    if i > 0 and spans[i - 1][2] == paragraph and _leans_back(text[start:end]):
-        start = spans[i - 1][0]
+    before = i - 1  # the sentence before: in its paragraph, or one joined across code that ends in it
+    while before > 0 and spans[before - 1][0] <= spans[before][0] and spans[before][1] <= spans[before - 1][1]:
+        before -= 1  # the code inside a sentence joined across it
+    if before >= 0 and (spans[before][2] == paragraph or spans[before][1] > paragraph) \
+            and _leans_back(text[start:end]):
+        start = spans[before][0]
     following = i + 1
     short = len(text[start:end].split()) < MIN_STANDALONE_WORDS
     if following < len(spans) and spans[following][2] == paragraph and short:

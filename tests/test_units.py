@@ -63,3 +63,15 @@ def test_blocks_that_end_a_sentence_or_open_a_new_one_stay_apart():
                        Block(PARAGRAPH, "Everything is in place now."), Block(PARAGRAPH, "Except the manual pages."))
     assert units == ["Example", "$ make", "Then install it.", "It goes to /usr/local by default.",
                      "Everything is in place now.", "Except the manual pages."]
+
+
+def test_a_sentence_leaning_on_one_joined_across_code_is_quoted_with_it():
+    from ingest.units import _standalone_span
+
+    text, spans = assemble([Block(PARAGRAPH, "You can shorthand it with"), Block(CODE, "$ git diff HEAD"),
+                            Block(PARAGRAPH, "which does the above. This is what most people want to see.")])
+    units = _block_units(text, spans)
+    leaning = next(i for i, unit in enumerate(units) if text[unit[0]:unit[1]].startswith("This is"))
+    start, end = _standalone_span(text, units, leaning)
+    assert " ".join(text[start:end].split()) == ("You can shorthand it with $ git diff HEAD which does the above. "
+                                                 "This is what most people want to see.")
