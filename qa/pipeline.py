@@ -28,7 +28,8 @@ from qa.evidence import (Evidence, bylines, choose, content_words, defining, doc
 from qa.followup import REQUEST_WORDS, condense_offline, format_history
 from qa.generators import Generator, LlmBusy, LlmLane, LlmTimedOut, make_generator
 from qa.prompts import render_messages
-from qa.scoring import missing_kind, unmatched_names, unquoted_speaker, unquoted_subjects, written_in
+from qa.scoring import (missing_kind, unmatched_names, unquoted_speaker, unquoted_subjects, with_default_named,
+                        written_in)
 from schema import Answer, Hit, UserError
 from settings import ANSWER_MODES, Settings
 
@@ -109,7 +110,7 @@ class QAPipeline:
         if mode == "llm":
             yield from self._llm_stream(question, history, search)
             return
-        query = condense_offline(question, history)
+        query = with_default_named(condense_offline(question, history))
         grounds = self._grounds(question, query, search, said=_followed_answer(question, query, history))
         yield from _word_by_word(grounds.settled or grounds.quoted())
 

@@ -375,6 +375,22 @@ ABOUT_TOPIC = re.compile(r"\b(?:about|on|regarding|concerning)\s+(.+?)[?.!]*$", 
 _QUESTION_SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\bi\.e\.)(?<!\be\.g\.)(?<!\bvs\.)(?<!\bcf\.)\s+", re.IGNORECASE)
 
 
+# a default asked for in other words: "if I never touch it", "without passing any --prune option", "a stock install"
+_DEFAULT_IN_OTHER_WORDS = re.compile(
+    r"\bif (i|you|we|one) (do not|don't|never|didn't|did not) (change|set|touch|specify|configure|pass|give|"
+    r"override|tweak|customi[sz]e)\b|\bwithout (setting|changing|configuring|specifying|passing|giving|touching)\b|"
+    r"\b(stock|fresh|vanilla|untouched) (install|installation|configuration|config|setup)\b|\bleft (unset|alone)\b",
+    re.IGNORECASE)
+
+
+def with_default_named(question: str) -> str:
+    """The question with "(by default)" after it when it asks for a default in other words, so that retrieval and
+    the evidence look for the sentence stating one ("The default is onehalf.") and a default is required of them."""
+    if _ASKS_DEFAULT.search(question) or not _DEFAULT_IN_OTHER_WORDS.search(question):
+        return question
+    return f"{question} (by default)"
+
+
 def asking_sentence(question: str) -> str:
     """The sentence that asks: users often set the scene first ("My drive is unplugged. What does …?")."""
     sentences = [s for s in _QUESTION_SENTENCE_END.split(question.strip()) if s]

@@ -420,3 +420,15 @@ def test_a_name_in_capitals_or_with_digits_is_a_name_even_opening_a_sentence():
     assert _CAPITALISED.findall("NASA said it would. The Moon is far.") == ["NASA", "Moon"]
     assert _CAPITALISED.findall("The river rose. It flooded the town.") == [], "a sentence's first word is no name"
     assert missing_kind("What was the name of the winning team?", ["T1 won the final."]) == ""
+
+
+def test_a_default_asked_in_other_words_is_asked_by_name():
+    from qa.scoring import with_default_named
+
+    for asked in ("What line spacing does the hepthesis class use if I don't change it?",
+                  "What is work_mem set to in a stock PostgreSQL 15 install if I never touch it?",
+                  "If I run git gc without passing any --prune option, how old must an object be?"):
+        assert with_default_named(asked) == f"{asked} (by default)"
+    for asked in ("What is the default value of work_mem?", "How do I change the line spacing?",
+                  "Can I run git gc without a network connection?"):
+        assert with_default_named(asked) == asked
