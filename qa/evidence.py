@@ -208,6 +208,21 @@ def defined_term(document: Document, offset: int) -> str:
     return ""
 
 
+def stated_default(question: str, ranked: list[Evidence], documents: Mapping[str, Document]) -> Evidence | None:
+    """The likeliest sentence stating a default in the description of the option the question names, or None."""
+    asked = identifiers(scoring.asking_sentence(question))
+    return next((e for e in ranked if asked and scoring.states_default(e.text)
+                 and asked & identifiers(defined_term(documents[e.chunk.doc_id], e.start))), None)
+
+
+def with_default_quoted(chosen: list[Evidence], default: Evidence) -> list[Evidence]:
+    """The chosen sentences with `default` in place of the least likely one if they are as many as may be quoted,
+    in reading order."""
+    kept = sorted(chosen, key=lambda e: -e.score)[:MAX_SENTENCES - 1] + [default]
+    doc_order = {doc_id: i for i, doc_id in enumerate(dict.fromkeys(e.chunk.doc_id for e in chosen + [default]))}
+    return sorted(kept, key=lambda e: (doc_order[e.chunk.doc_id], e.start))
+
+
 def _person_asked(question: str) -> str:
     """The full name a "Who is NAME?" question asks about (two words or more), else ""."""
     asked = _WHO_IS.match(question)

@@ -24,7 +24,8 @@ from qa.collection import Collection
 from qa.details import AskedDetail, asked_detail, detail_answer, which_article
 from qa.evidence import (Evidence, bylines, choose, content_words, defining, documents_named, focus,
                          framing_words, is_summary_question, lead_evidence, named_documents, passage_texts,
-                         select_evidence, uncovered_aspect, with_their_terms, with_what_follows)
+                         select_evidence, stated_default, uncovered_aspect, with_default_quoted, with_their_terms,
+                         with_what_follows)
 from qa.followup import REQUEST_WORDS, condense_offline, format_history
 from qa.generators import Generator, LlmBusy, LlmLane, LlmTimedOut, make_generator
 from qa.prompts import render_messages
@@ -152,6 +153,11 @@ class QAPipeline:
                                          nothing_more=answered_before and not unmentioned)
             return grounds
         chosen = choose(grounds.ranked)
+        # "What is the default of shared_buffers?": the option's own "The default is typically 128 megabytes" may
+        # rank below advice about it; it is quoted rather than declining for want of a default
+        if missing_kind(query, [e.text for e in chosen]) == "no default" and (
+                default := stated_default(query, grounds.ranked, documents)):
+            chosen = with_default_quoted(chosen, default)
         likeliest = max(e.score for e in chosen)
         telling = [e.text for e in chosen if e.score == likeliest or e.relevance >= FIGURE_MIN_RELEVANCE]
         grounds.quotes = with_their_terms(with_what_follows(chosen, grounds.ranked, documents), documents)

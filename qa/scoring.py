@@ -176,6 +176,10 @@ _STATES_DEFAULT = re.compile(r"\bdefault|\bunless\b|\botherwise\b|\bunset\b|\bfa
                              r"passed)\b|\bif omitted\b|\bautomatically\b", re.IGNORECASE)
 
 
+def states_default(text: str) -> bool:
+    return bool(_STATES_DEFAULT.search(text))
+
+
 # "how many cameras": a count of things, which no time, distance or weight gives ("how many years" is a time; a share
 # is a count's: "9.6% of students")
 _MEASURE_WORDS = (r"seconds?|minutes?|hours?|days?|nights?|weeks?|months?|years?|decades?|centur(y|ies)|"

@@ -626,3 +626,33 @@ def test_a_quote_from_an_options_description_starts_at_its_term_and_never_runs_o
     # the next option's opening is likely enough to follow on, but it is about another option
     following = evidence(text[text.index("gc.autoDetach"):text.index(" Default is true")], 0.9)
     assert with_what_follows([default], [default, following], documents) == [default]
+
+
+def test_the_default_an_option_states_is_quoted_when_the_likelier_sentences_state_none(tmp_path):
+    from ingest.loaders import load_file
+    from qa.evidence import Evidence, stated_default, with_default_quoted
+
+    path = tmp_path / "runtime-config-resource.html"
+    path.write_text("<html><head><title>20.4. Resource Consumption</title></head><body><article>"
+                    "<h1>20.4. Resource Consumption</h1><dl><dt><code>shared_buffers</code> (<code>integer</code>)</dt>"
+                    "<dd><p>Sets the amount of memory the server uses for shared memory buffers. The default is "
+                    "typically 128 megabytes (128MB).</p><p>A reasonable starting value for shared_buffers is 25% of "
+                    "the memory in your system. Larger settings for shared_buffers usually require a larger "
+                    "max_wal_size.</p></dd></dl><p>Other options follow below, each with its own description.</p>"
+                    "</article></body></html>")
+    document = load_file(path)[0]
+    text, chunk = document.text, Chunk("r#0", document.id, 0, document.text, 0, len(document.text))
+
+    def evidence(sentence: str, score: float) -> Evidence:
+        start = text.index(sentence)
+        paragraph = next(block[0] for block in document.blocks if block[0] <= start < block[1])
+        return Evidence(chunk, start, start + len(sentence), sentence, paragraph, score=score)
+
+    advice = [evidence("A reasonable starting value for shared_buffers is 25% of the memory in your system.", 1.0),
+              evidence("Larger settings for shared_buffers usually require a larger max_wal_size.", 0.6),
+              evidence("Other options follow below, each with its own description.", 0.3)]
+    default = evidence("The default is typically 128 megabytes (128MB).", 0.1)
+    question = "What is the default value of shared_buffers?"
+    assert stated_default(question, advice + [default], {document.id: document}) == default
+    assert stated_default("What is the default value of work_mem?", advice + [default], {document.id: document}) is None
+    assert with_default_quoted(advice, default) == [default, advice[0], advice[1]]
