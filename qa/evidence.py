@@ -209,10 +209,19 @@ def defined_term(document: Document, offset: int) -> str:
 
 
 def stated_default(question: str, ranked: list[Evidence], documents: Mapping[str, Document]) -> Evidence | None:
-    """The likeliest sentence stating a default in the description of the option the question names, or None."""
-    asked = identifiers(scoring.asking_sentence(question))
-    return next((e for e in ranked if asked and scoring.states_default(e.text)
-                 and asked & identifiers(defined_term(documents[e.chunk.doc_id], e.start))), None)
+    """The likeliest sentence stating a default in the description of the option the question names, or in a
+    section whose heading names two of the question's words ("Defaults are a0 and portrait." under "Paper-size
+    options" for "the default paper size"), or None."""
+    asking = scoring.asking_sentence(question)
+    asked, words = identifiers(asking), content_words(focus(asking))  # "paper" is a word of it, not a framing
+
+    def about_it(e: Evidence) -> bool:
+        document = documents[e.chunk.doc_id]
+        block = _block_at(document, e.start)
+        heading = block.section.split(SECTION_SEPARATOR)[-1] if block is not None else ""
+        return bool(asked & identifiers(defined_term(document, e.start))) or len(words & content_words(heading)) >= 2
+
+    return next((e for e in ranked if scoring.states_default(e.text) and about_it(e)), None)
 
 
 def with_default_quoted(chosen: list[Evidence], default: Evidence) -> list[Evidence]:

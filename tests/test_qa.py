@@ -656,3 +656,25 @@ def test_the_default_an_option_states_is_quoted_when_the_likelier_sentences_stat
     assert stated_default(question, advice + [default], {document.id: document}) == default
     assert stated_default("What is the default value of work_mem?", advice + [default], {document.id: document}) is None
     assert with_default_quoted(advice, default) == [default, advice[0], advice[1]]
+
+
+def test_a_default_stated_under_a_heading_naming_what_is_asked_is_quoted(tmp_path):
+    from ingest.loaders import load_file
+    from qa.evidence import Evidence, stated_default
+
+    path = tmp_path / "sciposter.html"
+    path.write_text("<html><head><title>sciposter</title></head><body><article><h1>sciposter</h1>"
+                    "<h2>6.1 Paper-size options</h2><p>The class offers every ISO A size from a0 to a3 for posters. "
+                    "Defaults are a0 and portrait.</p><h2>Colours</h2><p>The default colour of the section boxes is "
+                    "a light grey, which the commands below change.</p></article></body></html>")
+    document = load_file(path)[0]
+    text, chunk = document.text, Chunk("s#0", document.id, 0, document.text, 0, len(document.text))
+
+    def evidence(sentence: str, score: float) -> Evidence:
+        start = text.index(sentence)
+        return Evidence(chunk, start, start + len(sentence), sentence, start, score=score)
+
+    colours = evidence("The default colour of the section boxes is a light grey, which the commands below change.", 1)
+    paper = evidence("Defaults are a0 and portrait.", 0.1)
+    assert stated_default("What is the default paper size?", [colours, paper], {document.id: document}) == paper
+    assert stated_default("What is the default font size?", [paper], {document.id: document}) is None
