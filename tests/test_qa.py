@@ -1,3 +1,4 @@
+import functools
 import re
 
 import pytest
@@ -602,7 +603,7 @@ def test_a_sentence_of_an_options_description_answers_for_that_option_not_for_on
 
 def test_a_quote_from_an_options_description_starts_at_its_term_and_never_runs_on_into_the_next_option(tmp_path):
     from ingest.loaders import load_file
-    from qa.evidence import Evidence, with_their_terms, with_what_follows
+    from qa.evidence import with_their_terms, with_what_follows
 
     path = tmp_path / "git-config.html"
     path.write_text("<html><head><title>git-config</title></head><body><article><h1>git-config</h1><dl>"
@@ -612,13 +613,7 @@ def test_a_quote_from_an_options_description_starts_at_its_term_and_never_runs_o
                     "<dt><code>gc.autoDetach</code></dt><dd><p>Make git gc --auto return immediately and run in the "
                     "background if the system supports it. Default is true.</p></dd></dl></article></body></html>")
     document = load_file(path)[0]
-    text, documents = document.text, {document.id: document}
-    chunk = Chunk("c#0", document.id, 0, text, 0, len(text))
-
-    def evidence(sentence: str, score: float) -> Evidence:
-        start = text.index(sentence)
-        paragraph = next(block[0] for block in document.blocks if block[0] <= start < block[1])
-        return Evidence(chunk, start, start + len(sentence), sentence, paragraph, score=score)
+    text, documents, evidence = document.text, {document.id: document}, functools.partial(sentence_of, document)
 
     default = evidence("The default value is 50.", 1.0)
     quoted = with_their_terms([default], documents)
@@ -630,7 +625,7 @@ def test_a_quote_from_an_options_description_starts_at_its_term_and_never_runs_o
 
 def test_the_default_an_option_states_is_quoted_when_the_likelier_sentences_state_none(tmp_path):
     from ingest.loaders import load_file
-    from qa.evidence import Evidence, stated_default, with_default_quoted
+    from qa.evidence import stated_default, with_default_quoted
 
     path = tmp_path / "runtime-config-resource.html"
     path.write_text("<html><head><title>20.4. Resource Consumption</title></head><body><article>"
@@ -641,12 +636,7 @@ def test_the_default_an_option_states_is_quoted_when_the_likelier_sentences_stat
                     "max_wal_size.</p></dd></dl><p>Other options follow below, each with its own description.</p>"
                     "</article></body></html>")
     document = load_file(path)[0]
-    text, chunk = document.text, Chunk("r#0", document.id, 0, document.text, 0, len(document.text))
-
-    def evidence(sentence: str, score: float) -> Evidence:
-        start = text.index(sentence)
-        paragraph = next(block[0] for block in document.blocks if block[0] <= start < block[1])
-        return Evidence(chunk, start, start + len(sentence), sentence, paragraph, score=score)
+    text, evidence = document.text, functools.partial(sentence_of, document)
 
     advice = [evidence("A reasonable starting value for shared_buffers is 25% of the memory in your system.", 1.0),
               evidence("Larger settings for shared_buffers usually require a larger max_wal_size.", 0.6),
@@ -660,7 +650,7 @@ def test_the_default_an_option_states_is_quoted_when_the_likelier_sentences_stat
 
 def test_a_default_stated_under_a_heading_naming_what_is_asked_is_quoted(tmp_path):
     from ingest.loaders import load_file
-    from qa.evidence import Evidence, stated_default
+    from qa.evidence import stated_default
 
     path = tmp_path / "sciposter.html"
     path.write_text("<html><head><title>sciposter</title></head><body><article><h1>sciposter</h1>"
@@ -668,13 +658,19 @@ def test_a_default_stated_under_a_heading_naming_what_is_asked_is_quoted(tmp_pat
                     "Defaults are a0 and portrait.</p><h2>Colours</h2><p>The default colour of the section boxes is "
                     "a light grey, which the commands below change.</p></article></body></html>")
     document = load_file(path)[0]
-    text, chunk = document.text, Chunk("s#0", document.id, 0, document.text, 0, len(document.text))
-
-    def evidence(sentence: str, score: float) -> Evidence:
-        start = text.index(sentence)
-        return Evidence(chunk, start, start + len(sentence), sentence, start, score=score)
+    text, evidence = document.text, functools.partial(sentence_of, document)
 
     colours = evidence("The default colour of the section boxes is a light grey, which the commands below change.", 1)
     paper = evidence("Defaults are a0 and portrait.", 0.1)
     assert stated_default("What is the default paper size?", [colours, paper], {document.id: document}) == paper
     assert stated_default("What is the default font size?", [paper], {document.id: document}) is None
+
+
+def sentence_of(document, sentence: str, score: float):
+    """The Evidence of a sentence of the document (one chunk of it all), in its block's paragraph, with a score."""
+    from qa.evidence import Evidence
+
+    chunk = Chunk(f"{document.id}#0", document.id, 0, document.text, 0, len(document.text))
+    start = document.text.index(sentence)
+    paragraph = next(block[0] for block in document.blocks if block[0] <= start < block[1])
+    return Evidence(chunk, start, start + len(sentence), sentence, paragraph, score=score)
