@@ -588,12 +588,16 @@ def _bold_alone(element) -> bool:
         return False
     text = " ".join(element.itertext()).strip()
     return (not (element.text or "").strip() and not (children[0].tail or "").strip() and 0 < len(text.split())
-            <= MAX_BOLD_HEADING_WORDS and not text.rstrip("”’\"')").endswith((".", "!"))
+            <= MAX_BOLD_HEADING_WORDS and not _ends_statement(text)
             and not is_furniture_block(Block(PARAGRAPH, text)))  # a bold byline still goes as a byline
 
 
 def _reads_as_sentence(text: str) -> bool:
-    return len(text.split()) >= 8 and text.rstrip("”’\"')").endswith((".", "!"))
+    return len(text.split()) >= 8 and _ends_statement(text)
+
+
+def _ends_statement(text: str) -> bool:
+    return text.rstrip("”’\"')").endswith((".", "!"))
 
 
 def _heading_level(element) -> int:

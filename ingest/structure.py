@@ -156,8 +156,13 @@ def spans_from_records(records) -> list[Span]:
 
 def span_at(spans: list[Span], offset: int) -> Span | None:
     """The block containing `offset` (or the next one, when it falls on a separator)."""
-    i = bisect.bisect_right(spans, offset, key=lambda span: span.end)
+    i = span_index(spans, offset)
     return spans[i] if i < len(spans) else (spans[-1] if spans else None)
+
+
+def span_index(spans: list[Span], offset: int) -> int:
+    """The index of the block containing `offset`, or of the next one (len(spans) past the last)."""
+    return bisect.bisect_right(spans, offset, key=lambda span: span.end)
 
 
 def spans_between(spans: list[Span], start: int, end: int) -> list[Span]:

@@ -92,31 +92,30 @@ def _interrupted_sentences(text: str, blocks) -> list[list]:
     margins just specify" / "\\setmargins[2cm]")."""
     chains, i = [], 0
     while i < len(blocks):
-        chain = [blocks[i]]
-        if blocks[i].kind in (PARAGRAPH, ITEM):
-            chain = _interrupted_from(text, blocks, i)
+        chain = _interrupted_from(text, blocks, i) if blocks[i].kind in (PARAGRAPH, ITEM) else [i]
         if len(chain) > 1:
-            chains.append(chain)
-            i = blocks.index(chain[-1], i)  # its last sentence may begin another
-            if chain[-1].kind == CODE or not _unfinished(text, chain[-1]):
-                i += 1
+            chains.append([blocks[j] for j in chain])
+            last = blocks[chain[-1]]
+            # its last sentence may begin another
+            i = chain[-1] + (last.kind == CODE or not _unfinished(text, last))
         else:
             i += 1
     return chains
 
 
-def _interrupted_from(text: str, blocks, i: int) -> list:
-    chain = [blocks[i]]
-    while _unfinished(text, chain[-1]) and len(chain) < MAX_INTERRUPTED_BLOCKS:
-        j = blocks.index(chain[-1], i) + 1
+def _interrupted_from(text: str, blocks, i: int) -> list[int]:
+    """The indices of the blocks of the sentence that block i ends unfinished, or [i]."""
+    chain = [i]
+    while _unfinished(text, blocks[chain[-1]]) and len(chain) < MAX_INTERRUPTED_BLOCKS:
+        j = chain[-1] + 1
         if j < len(blocks) and blocks[j].kind == CODE:
             if not (j + 1 < len(blocks) and _goes_on(text, blocks[j + 1])):
-                return chain + [blocks[j]]  # the code it introduces ends it
-            chain.append(blocks[j])
+                return chain + [j]  # the code it introduces ends it
+            chain.append(j)
             j += 1
         if j >= len(blocks) or not _goes_on(text, blocks[j]):
             return chain
-        chain.append(blocks[j])
+        chain.append(j)
         if len(sentence_spans(text[blocks[j].start:blocks[j].end])) > 1:
             break  # "which does the above. Then run": the sentence ends in it, the next one starts anew
     return chain

@@ -1,7 +1,6 @@
 """Pick the sentences of the retrieved passages that answer a question, each with its exact character span."""
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -12,7 +11,8 @@ import numpy as np
 from index.embedders import Embedder
 from index.lexical import short_options, spelling_variants, stem
 from qa import scoring
-from ingest.structure import CODE, DEFINITION, HEADING, SECTION_SEPARATOR, document_spans, join_wrapped, spans_between
+from ingest.structure import (CODE, DEFINITION, HEADING, SECTION_SEPARATOR, document_spans, join_wrapped, span_index,
+                               spans_between)
 from ingest.units import (MAX_WHOLE_BLOCK_CHARS, chunk_units, document_units,  # noqa: F401 - re-exported
                           sentence_spans)
 from schema import Chunk, Document, Hit
@@ -187,7 +187,7 @@ def _block_at(document: Document, offset: int):
 def _spans_to(document: Document, offset: int) -> tuple[list, int | None]:
     """The document's block spans and the index of the one holding `offset` (None if none does)."""
     spans = document_spans(document.blocks)
-    at = bisect.bisect_right(spans, offset, key=lambda span: span.end)
+    at = span_index(spans, offset)
     return spans, (at if at < len(spans) and spans[at].start <= offset else None)
 
 
@@ -377,11 +377,8 @@ def choose(ranked: list[Evidence]) -> list[Evidence]:
     for evidence in ranked[1:]:
         if len(chosen) == MAX_SENTENCES or evidence.score < RUNNER_UP_SHARE * best.score:
             break
-        overlapped = next((i for i, c in enumerate(chosen) if _overlaps(evidence, c)), None)
-        if overlapped is not None:  # a sentence quoted with its neighbour: both are wanted, so quote the two
-            if not _covers(chosen[overlapped], evidence):
-                chosen[overlapped] = _union(chosen[overlapped], evidence)
-        elif not any(_repeats(evidence, c) for c in chosen):
+        # a sentence quoted with its neighbour: both are wanted, so quote the two
+        if not _merged_into(chosen, evidence) and not any(_repeats(evidence, c) for c in chosen):
             chosen.append(evidence)
     doc_order = {doc_id: i for i, doc_id in enumerate(dict.fromkeys(e.chunk.doc_id for e in ranked))}
     return sorted(chosen, key=lambda e: (doc_order[e.chunk.doc_id], e.start))
@@ -428,11 +425,8 @@ def with_their_terms(quotes: list[Evidence], documents: Mapping[str, Document]) 
         termed.append(quote)
     merged: list[Evidence] = []
     for quote in termed:
-        overlapped = next((i for i, m in enumerate(merged) if _overlaps(quote, m)), None)
-        if overlapped is None:
+        if not _merged_into(merged, quote):
             merged.append(quote)
-        elif not _covers(merged[overlapped], quote):
-            merged[overlapped] = _union(merged[overlapped], quote)
     return merged
 
 
@@ -454,6 +448,16 @@ def _without_overlaps(evidence: list[Evidence]) -> list[Evidence]:
         if not any(_repeats(e, k) for k in kept):
             kept.append(e)
     return kept
+
+
+def _merged_into(pieces: list[Evidence], evidence: Evidence) -> bool:
+    """Whether the evidence overlaps one of the pieces, which then covers both (in place)."""
+    overlapped = next((i for i, piece in enumerate(pieces) if _overlaps(evidence, piece)), None)
+    if overlapped is None:
+        return False
+    if not _covers(pieces[overlapped], evidence):
+        pieces[overlapped] = _union(pieces[overlapped], evidence)
+    return True
 
 
 def _covers(a: Evidence, b: Evidence) -> bool:

@@ -29,8 +29,8 @@ from qa.evidence import (Evidence, bylines, choose, content_words, defining, doc
 from qa.followup import REQUEST_WORDS, condense_offline, format_history
 from qa.generators import Generator, LlmBusy, LlmLane, LlmTimedOut, make_generator
 from qa.prompts import render_messages
-from qa.scoring import (missing_kind, unmatched_names, unquoted_speaker, unquoted_subjects, with_default_named,
-                        written_in)
+from qa.scoring import (lacks_default, missing_kind, unmatched_names, unquoted_speaker, unquoted_subjects,
+                        with_default_named, written_in)
 from schema import Answer, Hit, UserError
 from settings import ANSWER_MODES, Settings
 
@@ -155,7 +155,7 @@ class QAPipeline:
         chosen = choose(grounds.ranked)
         # "What is the default of shared_buffers?": the option's own "The default is typically 128 megabytes" may
         # rank below advice about it; it is quoted rather than declining for want of a default
-        if missing_kind(query, [e.text for e in chosen]) == "no default" and (
+        if lacks_default(query, [e.text for e in chosen]) and (
                 default := stated_default(query, grounds.ranked, documents)):
             chosen = with_default_quoted(chosen, default)
         likeliest = max(e.score for e in chosen)

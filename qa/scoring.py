@@ -180,6 +180,11 @@ def states_default(text: str) -> bool:
     return bool(_STATES_DEFAULT.search(text))
 
 
+def lacks_default(question: str, texts: list[str]) -> bool:
+    """Whether the question asks what happens "by default" and none of the texts states a default."""
+    return bool(_ASKS_DEFAULT.search(asking_sentence(question))) and not any(map(states_default, texts))
+
+
 # "how many cameras": a count of things, which no time, distance or weight gives ("how many years" is a time; a share
 # is a count's: "9.6% of students")
 _MEASURE_WORDS = (r"seconds?|minutes?|hours?|days?|nights?|weeks?|months?|years?|decades?|centur(y|ies)|"
@@ -218,7 +223,7 @@ def missing_kind(question: str, texts: list[str], figure_texts: list[str] | None
     threads" in an example is no default); a word for the relative asked for ("Who is Prelogar's husband?"). A
     yes/no question asks whether, not how much."""
     asking, telling = asking_sentence(question), texts if figure_texts is None else figure_texts
-    if _ASKS_DEFAULT.search(asking) and not any(_STATES_DEFAULT.search(text) for text in texts):
+    if lacks_default(question, texts):
         return "no default"
     if _YES_NO.match(asking):  # asks whether, not how much, when or who
         return ""
