@@ -16,6 +16,7 @@ from typing import Iterator
 import numpy as np
 
 from index.embedders import Embedder
+from ingest.units import sentence_spans
 from index.search import Retriever
 from index.stores import Store
 from qa.answer import abstention, compose
@@ -220,7 +221,8 @@ class QAPipeline:
         hits = retriever.search(query, max(k, DEFINITION_POOL), method=method, doc_ids=doc_ids,
                                 query_vector=query_vector)
         best = hits[:k]
-        defining_hit = next((h for h in hits if any(defines.match(s) for s in _sentences(h.chunk.text))), None)
+        defining_hit = next((h for h in hits if any(defines.match(h.chunk.text, start, end)
+                                                        for start, end, _ in sentence_spans(h.chunk.text))), None)
         if defining_hit and defining_hit not in best and best:
             best[-1] = replace(defining_hit, rank=k)
         return best
@@ -344,10 +346,6 @@ def _own_words(question: str) -> set[str]:
 
 def _asks_more(question: str) -> bool:
     return not _own_words(question) and bool(content_words(question) & _MORE_WORDS)
-
-
-def _sentences(text: str) -> list[str]:
-    return re.split(r"(?<=[.!?])\s+|\n+", text)
 
 
 def _document_texts(found: list[Hit] | list[Evidence], documents: dict) -> list[str]:
