@@ -422,9 +422,17 @@ def _declared_site_names(page: _Page) -> list[str]:
         _text_value(website.get("name")),
         _text_value(publisher.get("name")) if isinstance(publisher, dict) else "",
         _meta(page, "application-name", "apple-mobile-web-app-title"),
-        _attr(page.extracted, "sitename"),
+        _guessed_site_name(page),
     ]
     return [name for name in names if name and not re.fullmatch(r"[\w.-]+\.[a-z]{2,}", name)]
+
+
+def _guessed_site_name(page: _Page) -> str:
+    """trafilatura's guess at the site's name, unless it is the headline that opens the <title>: of "8. Errors and
+    Exceptions — Python 3.11.2 documentation" it guessed the first part, and the page lost its title to it."""
+    guess = _attr(page.extracted, "sitename")
+    head, _, tail = _split_last(_root_title(page.root)) if page.root is not None else ("", "", "")
+    return "" if guess and tail and _title_key(guess) == _title_key(head) else guess
 
 
 def _known_site_names(page: _Page) -> list[str]:

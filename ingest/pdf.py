@@ -75,7 +75,7 @@ def read_pdf(data: bytes) -> PdfText:
     groups, layout = _groups(pages, labels)
     title = _sensible(title)
     author = _person(_sensible(author, max_length=100), title)
-    placed = _with_words_apart(_without_index_or_repeats(_to_blocks(groups, layout, author)))
+    placed = _title_joined(_with_words_apart(_without_index_or_repeats(_to_blocks(groups, layout, author))))
     if not author:
         author, placed = _byline_under_title(placed)
     title = title or _first_page_title(placed)
@@ -790,6 +790,22 @@ def _hyphen_splits_word(fragment: str, rest: str, vocabulary: set[str]) -> bool:
     if (whole in vocabulary) != (compound in vocabulary):
         return whole in vocabulary  # the document spells it so where no line break is in the way
     return fragment.isalpha() and fragment.islower() and rest[:1].islower() and "-" not in rest  # not black-on-white
+
+
+def _title_joined(placed: list[tuple[list[_Line], Block]]) -> list[tuple[list[_Line], Block]]:
+    """The first page's largest heading with the headings of its size right after it, as one: a title whose last
+    line changes font ("Customizing lists / with the" over "enumitem package") is read as two groups."""
+    if not placed:
+        return placed
+    first_page = [i for i, (group, _) in enumerate(placed) if group[0].page == placed[0][0][0].page]
+    top = max(first_page, key=lambda i: placed[i][0][0].size)
+    group, block = placed[top]
+    end = top + 1
+    while (end in first_page and placed[end][1].kind == HEADING == block.kind
+           and abs(placed[end][0][0].size - group[0].size) < 0.5):
+        group, block = group + placed[end][0], replace(block, text=f"{block.text}\n{placed[end][1].text}")
+        end += 1
+    return placed[:top] + [(group, block)] + placed[end:]
 
 
 def _first_page_title(placed: list[tuple[list[_Line], Block]]) -> str:

@@ -52,12 +52,13 @@ def pdf_string(text: str) -> str:
 
 
 def one_page_pdf(content: str, info: str = "<< >>") -> bytes:
-    """A valid one-page PDF (Letter, Helvetica as /F1) whose page draws the content stream `content`."""
+    """A valid one-page PDF (Letter, Helvetica as /F1, Times-Roman as /F2) whose page draws the content stream
+    `content`."""
     objects = [
         "<< /Type /Catalog /Pages 2 0 R >>",
         "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        "/Resources << /Font << /F1 5 0 R >> >> >>",
+        "/Resources << /Font << /F1 5 0 R /F2 << /Type /Font /Subtype /Type1 /BaseFont /Times-Roman >> >> >> >>",
         f"<< /Length {len(content)} >>\nstream\n{content}\nendstream",
         "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
         info,

@@ -102,6 +102,16 @@ def test_a_site_banner_in_h1_leaves_the_title_to_the_pages_own_heading():
     assert metadata_of(mdbook)["title"] == "cargo add"
 
 
+def test_a_numbered_sphinx_page_keeps_its_title_though_trafilatura_takes_it_for_the_site_name():
+    html = page("<title>8. Errors and Exceptions &#8212; Python 3.11.2 documentation</title>",
+                "<div class='sphinxsidebar'><h3>Table of Contents</h3><ul><li><a href='#'>8. Errors and Exceptions"
+                "</a></li></ul></div><div class='body'><section><h1><span class='section-number'>8. </span>Errors and "
+                "Exceptions<a class='headerlink' href='#e'>¶</a></h1><p>There are (at least) two distinguishable "
+                "kinds of errors: syntax errors and exceptions.</p>" + TEXT + "</section></div>")
+    result = metadata_of(html)
+    assert (result["title"], result["site"]) == ("8. Errors and Exceptions", "Python 3.11.2 documentation")
+
+
 # ---------------------------------------------------------------- single rules
 
 

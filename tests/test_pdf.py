@@ -76,10 +76,15 @@ def test_the_date_is_the_pdfs_creation_date_when_it_gives_a_sensible_one(made, d
 def title_page(*under_title: tuple[float, float, str], body_from: float) -> bytes:
     """A one-page PDF: the title "River Notes", the (size, y, text) lines under it, then three lines of body text
     from `body_from` down (they write "field manual" in lower case)."""
+    return title_page_pdf(text_at(20, 720, "River Notes"), *under_title, body_from=body_from)
+
+
+def title_page_pdf(title: str, *under_title: tuple[float, float, str], body_from: float) -> bytes:
+    """title_page with the content stream `title` drawing the title."""
     body = ["The river basin collects rain from the hills and carries it down to the valley where",
             "farmers divert part of the flow into canals, as the field manual of the council says.",
             "A small dam upstream keeps the level steady through the dry months of the year."]
-    return one_page_pdf(text_at(20, 720, "River Notes") + "".join(text_at(*line) for line in under_title)
+    return one_page_pdf(title + "".join(text_at(*line) for line in under_title)
                         + "".join(text_at(10, body_from - 12 * i, text) for i, text in enumerate(body)))
 
 
@@ -88,6 +93,14 @@ def test_a_title_pages_authors_date_and_rights_lines_are_no_sections():
                      (14, 652, "All rights reserved."), (14, 620, "1 River Basins"), body_from=600)
     headings = [b.text for b in read_pdf(pdf).blocks if b.kind == HEADING]
     assert headings == ["River Notes", "1 River Basins"]
+
+
+def test_a_title_whose_last_line_changes_font_is_whole_and_the_name_under_it_is_the_author():
+    # enumitem's title page: "enumitem" set in a sans font in the title's third line, every line centred
+    title = (text_at(20, 720, "Customizing lists", x=240) + text_at(20, 696, "with the", x=276)
+             + "BT /F2 20 Tf 233 672 Td (enumitem) Tj /F1 20 Tf ( package) Tj ET")
+    pdf = read_pdf(title_page_pdf(title, (14, 630, "Ana Ribeiro"), body_from=590))
+    assert (pdf.title, pdf.author) == ("Customizing lists with the enumitem package", "Ana Ribeiro")
 
 
 def test_a_raised_footnote_mark_or_exponent_is_a_superscript_and_the_sentence_still_ends_there():
