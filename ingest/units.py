@@ -106,7 +106,10 @@ def _interrupted_sentences(text: str, blocks) -> list[list]:
 def _interrupted_from(text: str, blocks, i: int) -> list[int]:
     """The indices of the blocks of the sentence that block i ends unfinished, or [i]."""
     chain = [i]
-    while _unfinished(text, blocks[chain[-1]]) and len(chain) < MAX_INTERRUPTED_BLOCKS:
+    # a command set as a paragraph of its own interrupts as code does: "For instance," / "\newcommand{\sectionbreak}
+    # {\clearpage}" / "makes sections begin a new page."
+    while ((_unfinished(text, blocks[chain[-1]]) or len(chain) > 1 and _lone_command(text, blocks[chain[-1]]))
+           and len(chain) < MAX_INTERRUPTED_BLOCKS):
         j = chain[-1] + 1
         if j < len(blocks) and blocks[j].kind == CODE:
             if not (j + 1 < len(blocks) and _goes_on(text, blocks[j + 1])):
@@ -123,6 +126,11 @@ def _interrupted_from(text: str, blocks, i: int) -> list[int]:
 
 def _unfinished(text: str, block) -> bool:
     return block.kind != CODE and bool(_UNFINISHED.search(text, block.start, block.end))
+
+
+def _lone_command(text: str, block) -> bool:
+    return (block.kind == PARAGRAPH and text.startswith("\\", block.start)
+            and len(text[block.start:block.end].split()) == 1)
 
 
 def _goes_on(text: str, block) -> bool:

@@ -19,6 +19,16 @@ def test_a_sentence_interrupted_by_a_command_is_one_unit_with_it_and_the_command
                      "$ git diff HEAD", "Commit the result as usual."]
 
 
+def test_a_sentence_interrupted_by_a_command_set_as_a_paragraph_of_its_own_is_one_unit():
+    units = unit_texts(
+        Block(PARAGRAPH, "In those undefined, a penalty is used. For instance,"),
+        Block(PARAGRAPH, "\\newcommand{\\sectionbreak}{\\clearpage}"),
+        Block(PARAGRAPH, "makes sections begin a new page. In some layouts the space above the title is kept."))
+    assert units == ["In those undefined, a penalty is used.",
+                     "For instance, \\newcommand{\\sectionbreak}{\\clearpage} makes sections begin a new page.",
+                     "In some layouts the space above the title is kept."]
+
+
 def test_a_sentence_running_through_a_displayed_formula_in_a_pdf_is_one_unit():
     units = unit_texts(
         Block(ITEM, "• If the margin ratio is not specified, geometry sets body with the default scale (= 0.7). "
