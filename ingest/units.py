@@ -176,11 +176,15 @@ def unit_texts(document: Document, chunk: Chunk) -> list[str]:
 
 
 def chunk_units(document: Document, chunk: Chunk, standalone: bool = True) -> list[tuple[int, int, int, bool]]:
-    """(start, end, paragraph start, whole block) of the quotable units inside a chunk, fragments left out. With
+    """(start, end, paragraph start, whole block) of the quotable units a chunk holds or cuts, fragments left out: a
+    sentence the chunk's edge cuts is quoted whole from it (quoted from neither chunk, it was lost). With
     `standalone`, each is made to stand alone as a quote: a sentence that leans on the one before is quoted with it,
     a very short one with the next (which may reach past the chunk)."""
-    # the blocks a little past the chunk too: a list its last sentence introduces may go on there
-    blocks = spans_between(document_spans(document.blocks), chunk.start, chunk.end + MAX_LIST_QUOTE_CHARS)
+    # the blocks a little before and past the chunk too: a sentence the chunk cuts may begin before it, interrupted
+    # by code ("For instance," / "\newcommand{…}" / "makes sections begin a new page."), and a list its last
+    # sentence introduces may go on after it
+    blocks = spans_between(document_spans(document.blocks), max(0, chunk.start - MAX_WHOLE_BLOCK_CHARS),
+                           chunk.end + MAX_LIST_QUOTE_CHARS)
     # units of whole blocks (a unit's neighbours are there), or the lines around the chunk of a blockless document
     spans = _block_units(document.text, blocks) if blocks else document_units(document, chunk.start, chunk.end)
     whole_blocks = {(b.start, b.end) for b in blocks if b.kind in (CODE, ROW)}
@@ -188,7 +192,7 @@ def chunk_units(document: Document, chunk: Chunk, standalone: bool = True) -> li
     items = {b.start for b in blocks if b.kind == ITEM}
     units = []
     for i, (start, end, paragraph) in enumerate(spans):
-        if start < chunk.start or end > chunk.end:
+        if end <= chunk.start or start >= chunk.end:
             continue
         if standalone and (start, end) not in whole_blocks:
             start, end = _standalone_span(document.text, spans, i, items)

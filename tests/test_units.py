@@ -1,6 +1,7 @@
 """Quotable units: a sentence that a code block or a displayed formula interrupts is one unit, never two fragments."""
-from ingest.structure import CODE, ITEM, PARAGRAPH, Block, assemble
-from ingest.units import MAX_WHOLE_BLOCK_CHARS, _block_units
+from ingest.structure import CODE, ITEM, PARAGRAPH, Block, assemble, spans_to_records
+from ingest.units import MAX_WHOLE_BLOCK_CHARS, _block_units, chunk_units
+from schema import Chunk, Document
 
 
 def unit_texts(*blocks: Block) -> list[str]:
@@ -85,3 +86,20 @@ def test_a_sentence_leaning_on_one_joined_across_code_is_quoted_with_it():
     start, end = _standalone_span(text, units, leaning)
     assert " ".join(text[start:end].split()) == ("You can shorthand it with $ git diff HEAD which does the above. "
                                                  "This is what most people want to see.")
+
+
+def test_a_sentence_a_chunk_boundary_cuts_is_quoted_whole_from_either_chunk():
+    text, spans = assemble([
+        Block(PARAGRAPH, "Page breaks can differ from one sectioning level to the next. For instance,"),
+        Block(PARAGRAPH, "\\newcommand{\\sectionbreak}{\\clearpage}"),
+        Block(PARAGRAPH, "makes sections begin a new page. Other layouts keep the space above the title.")])
+    document = Document(id="guide", title="Guide", source="guide.pdf", text=text, metadata={},
+                        blocks=spans_to_records(spans))
+    cut = text.index("makes")  # where the splitter ended one chunk and began the next
+    first, second = (Chunk(f"guide#{i}", "guide", i, text[start:end], start, end)
+                     for i, (start, end) in enumerate([(0, cut), (cut, len(text))]))
+    whole = "For instance,\n\n\\newcommand{\\sectionbreak}{\\clearpage}\n\nmakes sections begin a new page."
+    assert [text[start:end] for start, end, *_ in chunk_units(document, first, standalone=False)] == [
+        "Page breaks can differ from one sectioning level to the next.", whole]
+    assert [text[start:end] for start, end, *_ in chunk_units(document, second, standalone=False)] == [
+        whole, "Other layouts keep the space above the title."]
