@@ -25,6 +25,13 @@ _ELLIPTIC = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\b(?!.*\b(is|are|was
                        r"could|will|would|has|have|had|should|must|may|might)\b)", re.IGNORECASE)
 # words that ask for more of what was asked, naming nothing: "Can you give an example?", "Please explain."
 REQUEST_WORDS = content_words("can could would you me us give show example explain elaborate please")
+# "it", "that", "them" after a question has said this much of its own stand for something in it ("… treat a file
+# that exists in only one of them …", "I applied a patch to my tree and it broke the build"), not outside it
+_MAY_POINT_INSIDE = frozenset("it its they them their this that these those".split())
+OWN_WORDS_BEFORE = 3
+# "And how do I sort the keys?" goes on from the answer before, though it points at nothing
+_GOES_ON = re.compile(r"^\s*(?:and|but|also|so)\b", re.IGNORECASE)
+MAX_GOING_ON_WORDS = 3
 
 
 def condense_offline(question: str, history: list[dict] | None) -> str:
@@ -34,8 +41,8 @@ def condense_offline(question: str, history: list[dict] | None) -> str:
     names that its pointing words can stand for are carried, never that question's topic in place of its own.
     The previous question is read as it was searched for, so a chain of follow-ups keeps the first one's subject."""
     # a bare "Why?" or "How so?" names nothing at all: it asks about what was asked before
-    if not (_ANAPHORA.search(question) or _points_at_article(question) or _ELLIPTIC.match(question)
-            or not content_words(question) - REQUEST_WORDS):
+    if not (_points_back(question) or _points_at_article(question) or _ELLIPTIC.match(question)
+            or not content_words(question) - REQUEST_WORDS or _goes_on(question)):
         return question
     previous = _previous_search(history)
     if not previous:
@@ -76,6 +83,18 @@ def _previous_search(history: list[dict] | None) -> str:
         if history[at].get("role") == "user" and isinstance(content, str) and content.strip():
             return condense_offline(content, history[:at])
     return ""
+
+
+def _points_back(question: str) -> bool:
+    """Whether a word of the question points back at the chat: "there", "he", or "it" before the question has said
+    enough of its own for "it" to stand for."""
+    return any(m.group().lower() not in _MAY_POINT_INSIDE
+               or len(content_words(question[:m.start()]) - REQUEST_WORDS) < OWN_WORDS_BEFORE
+               for m in _ANAPHORA.finditer(question))
+
+
+def _goes_on(question: str) -> bool:
+    return bool(_GOES_ON.match(question)) and len(content_words(question) - REQUEST_WORDS) <= MAX_GOING_ON_WORDS
 
 
 def _points_at_article(question: str) -> bool:

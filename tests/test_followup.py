@@ -29,6 +29,9 @@ def history(*questions):
     ("What does fs.readFile do?", "What about the synchronous version?",
      "What about the synchronous version? (fs readFile)"),
     ("What did Khalilzad say about the Taliban?", "And how about Pakistan?", "And how about Pakistan? (Khalilzad)"),
+    # going on from the answer before ("And how …?"), naming next to nothing
+    ("How do I pretty-print JSON with indentation using json.dumps?", "And how do I sort the keys?",
+     "And how do I sort the keys? (pretty-print JSON indentation using dumps)"),
     # asking for an example or an explanation names nothing of its own
     ("What is lazy evaluation in R?", "Can you give an example?", "Can you give an example? (lazy evaluation)"),
     ("What is lazy evaluation in R?", "Please explain.", "Please explain. (lazy evaluation)"),
@@ -55,6 +58,13 @@ def test_a_follow_up_pointing_back_gets_the_previous_subject(previous, question,
      "Can you show me how to install R packages?"),
     ("How do I install numpy?", "What about Rust makes it memory safe?", "What about Rust makes it memory safe?"),
     ("How much does S3 storage cost?", "What is an instance?", "What is an instance?"),
+    # "that", "them", "it" after the question has said enough of its own stand for something in it
+    ("Which diff option ignores changes in the amount of white space?",
+     "When comparing two directories, how do I make diff treat a file that exists in only one of them as empty?",
+     "When comparing two directories, how do I make diff treat a file that exists in only one of them as empty?"),
+    ("What does the -m option of diff3 do?",
+     "I applied a patch to my source tree and it broke the build. How do I undo the patch?",
+     "I applied a patch to my source tree and it broke the build. How do I undo the patch?"),
 ])
 def test_a_follow_up_naming_its_own_subject_keeps_it(previous, question, searched):
     assert condense_offline(question, history(previous)) == searched
