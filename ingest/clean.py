@@ -152,7 +152,9 @@ _FURNITURE_ANYWHERE = re.compile(
 _PROMO = re.compile(r"^\[[^\[\]]+\]$|^([A-Z]+ ){0,3}(GUIDE|WATCH|LISTEN|READ|LIVE|EXPLAINER|QUIZ|VIDEO|PODCAST|"
                     r"GALLERY|IN PICTURES|ANALYSIS)S?: ")
 # "Next: Simple Example, Up: Using libffi [Index]", "Previous: Types, Up: Top": a manual page's navigation line
-_NAVIGATION = re.compile(r"^((next|previous|prev|up)\s*:\s*[^:]{1,60}?[,;|]?\s*){2,3}(\[(index|contents)\])?(?<![.!?])$",
+# a manual's links to its neighbouring pages: "Next: X, Previous: Y, Up: Z [Index]", or "Up: Z [Contents][Index]"
+_NAVIGATION = re.compile(r"^(((next|previous|prev|up)\s*:\s*[^:]{1,100}?[,;|]?\s*){2,3}(\[(index|contents)\]\s*){0,2}|"
+                         r"(next|previous|prev|up)\s*:\s*[^:]{1,100}?\s*(\[(index|contents)\]\s*){1,2})(?<![.!?])$",
                          re.IGNORECASE)
 FURNITURE_MAX_WORDS = 40
 _MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"

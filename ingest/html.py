@@ -132,7 +132,8 @@ def _prepared(html: str) -> str:
     """The page as trafilatura should read it (each step below says what it fixes); a page with nothing to change
     is given back as it was."""
     if not any(tag in html for tag in ("<sup", "<pre", "<table", "<math", "<figure", 'href="#', "<br", "navbox",
-                                       "sidebar", "editsection", "noprint", "<ul", "<ol", "<dl")):
+                                       "sidebar", "editsection", "noprint", "<ul", "<ol", "<dl",
+                                       "footnote-reference")):
         return html
     tree = _parsed(html)
     if tree is None:
@@ -163,7 +164,8 @@ def _raise_note_marks(tree) -> int:
     of the answer's own citations and "Line.2 Warren" hides a sentence's end. A wiki's citation of a source
     ("#cite_note-2") is dropped with the reference list it points to. Returns how many were changed."""
     changed = 0
-    for mark in tree.xpath('//sup[a[starts-with(@href, "#")]] | //a[starts-with(@href, "#")][sup]'):
+    for mark in tree.xpath('//sup[a[starts-with(@href, "#")]] | //a[starts-with(@href, "#")][sup]'
+                           ' | //a[contains(concat(" ", normalize-space(@class), " "), " footnote-reference ")]'):
         label = mark.text_content().strip().strip("[]").strip()
         if mark.xpath('.//@href[starts-with(., "#cite_note") or starts-with(., "#cite-note")]') or (
                 mark.get("href") or "").startswith(("#cite_note", "#cite-note")):

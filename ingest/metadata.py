@@ -945,13 +945,20 @@ def _dated_elements(page: _Page, window: range):
             yield element.get("datetime") or element.get("content") or _squash(element.text_content())
 
 
+# a date in a long line of prose is an example or an event ("The timestamp looks like '2002-02-21 23:30:39'"), no
+# date the page gives itself, unless the line says it is one ("Last updated on October 07, 2026.")
+MAX_DATED_LINE_CHARS = 120
+_DATE_LABEL = re.compile(r"\b(published|posted|updated|modified|written)\b", re.IGNORECASE)
+
+
 def _stated_date(page: _Page, date: str) -> str:
     """`date` when the page writes it out (an attribute, a dated line), else "": htmldate also reads dates into
     version numbers ("version 2.6.17": 2017-06-02), copyright years and the output of a code example
     ("atime: 2019-06-22T03:37:33.072Z"), which no page states as its date."""
     if not date or page.root is None:
         return ""
-    texts = [line.text for line in page.lines if not _COPYRIGHT.search(line.text) and not _in_code(line.element)]
+    texts = [line.text for line in page.lines if not _COPYRIGHT.search(line.text) and not _in_code(line.element)
+             and (len(line.text) <= MAX_DATED_LINE_CHARS or _DATE_LABEL.search(line.text))]
     texts += [value for element in page.root.iter() for value in element.attrib.values()]
     return date if any(date in _dates_in(text) for text in texts) else ""
 

@@ -109,6 +109,9 @@ def test_prose_that_merely_starts_like_furniture_is_kept():
                  "[Our Latest Forecast: Who Will Win The Primary?]", "A SIMPLE GUIDE: How do I protect myself?",
                  "From the book The Great Democracy. Copyright © 2019 by the author. All rights reserved.",
                  "Next: Closure Example, Previous: Multiple ABIs, Up: Using libffi [Index]",
+                 "Up: Invoking cmp [Contents][Index]",
+                 "Next: Suppressing Differences Whose Lines All Match a Regular Expression, Previous: Suppressing "
+                 "Differences in Blank and Tab Spacing, Up: What Comparison Means [Contents][Index]",
                  "ADD TO CART: US$25 Gift Card", "Loading weather data ...", "-- By Ann Lee Follow @annlee",
                  "Caught in the storm? Please share your videos, pictures and stories at iReport.",
                  "Some of the links on this site are affiliate links: we may earn a small commission."]
@@ -133,6 +136,15 @@ def test_links_to_footnotes_become_superscripts_and_sentences_still_end_there(tm
                             "security research,² music analysis³ and weather forecasting. Version 2nd came in ⁴ 2019, added")
     sentences = [page.text[s:e] for s, e, _ in document_units(page)]
     assert "The tool was developed by Ana Ribeiro and Tomas Lindqvist.¹" in sentences
+
+
+def test_a_sphinx_footnote_reference_is_a_superscript_not_a_citation_like_mark(tmp_path):
+    body = ("<p>If csvfile is a file object, it should be opened with <code>newline=''</code> "
+            "<a class='footnote-reference brackets' href='#id3' id='id1' role='doc-noteref'><span class='fn-bracket'>"
+            "[</span>1<span class='fn-bracket'>]</span></a>. The reader then sees every line end as it was written."
+            "</p>")
+    page = load(article_page(tmp_path, "csv.html", "csv", body * 3))
+    assert "it should be opened with newline='' ¹. The reader" in page.text
 
 
 def test_a_wikis_citations_of_its_sources_go_with_its_reference_list(tmp_path):

@@ -112,6 +112,15 @@ def test_a_numbered_sphinx_page_keeps_its_title_though_trafilatura_takes_it_for_
     assert (result["title"], result["site"]) == ("8. Errors and Exceptions", "Python 3.11.2 documentation")
 
 
+def test_a_timestamp_a_manual_gives_as_an_example_is_not_the_pages_date():
+    html = page("<title>Output Formats (Comparing and Merging Files)</title>",
+                "<h2>2.2 Context Format</h2><p>The header lines show each file's name and modification time. The "
+                "timestamp normally looks like ‘<samp>2002-02-21 23:30:39.942229878 -0800</samp>’ to indicate the "
+                "date, time with fractional seconds, and time zone.</p><pre class='example'>*** lao 2002-02-21 "
+                "23:30:39.942229878 -0800</pre>" + TEXT)
+    assert metadata_of(html)["date"] == ""
+
+
 # ---------------------------------------------------------------- single rules
 
 
