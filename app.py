@@ -15,7 +15,17 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-import gradio as gr
+if __name__ == "__main__":  # `python app.py --help` explains and exits, before anything loads; it takes no arguments
+    import argparse
+
+    argparse.ArgumentParser(
+        prog="python app.py",
+        description="Serve the chat page (http://127.0.0.1:7860) over the index in RAGQA_INDEX_DIR (default "
+                    "data/index, built from data/articles/ on first start). It takes no arguments: settings come "
+                    "from RAGQA_* variables (README, Settings); GRADIO_SERVER_NAME and GRADIO_SERVER_PORT set "
+                    "the address.").parse_args()
+
+import gradio as gr  # noqa: E402 - after the help above, which must not wait for it
 
 from qa.answer import answer_to_dict
 from qa.filters import ArticleFilter

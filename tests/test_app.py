@@ -1,13 +1,15 @@
 """The app's logic with a fake pipeline, the index it keeps, and the app itself on loopback through gradio_client."""
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
 from fakes import DOCUMENT, QUOTE, TEXT, FakePipeline, ScriptedGenerator, citation
-from helpers import SAMPLE_ARTICLE, minimal_pdf
+from helpers import ROOT, SAMPLE_ARTICLE, minimal_pdf
 from qa.answer import answer_to_dict
 from qa.collection import Collection
 from qa.pipeline import QAPipeline
@@ -22,6 +24,18 @@ from ui.uploads import safe_filename, stage_uploads
 def unescaped(characters: str, markdown: str) -> list[str]:
     """Characters of `characters` in `markdown` without a backslash before them, which markdown would act on."""
     return re.findall(r"(?<!\\)[" + re.escape(characters) + "]", markdown)
+
+
+def test_app_help_explains_and_starts_nothing_and_an_unknown_argument_is_one_line(tmp_path):
+    def app(*args):
+        return subprocess.run([sys.executable, str(ROOT / "app.py"), *args], capture_output=True, text=True,
+                              cwd=tmp_path, timeout=60, env={"PATH": "", "RAGQA_INDEX_DIR": str(tmp_path / "index")})
+
+    shown = app("--help")
+    assert shown.returncode == 0 and "RAGQA_INDEX_DIR" in shown.stdout and "GRADIO_SERVER_PORT" in shown.stdout
+    refused = app("--port", "8080")
+    assert refused.returncode == 2 and "unrecognized arguments: --port 8080" in refused.stderr.splitlines()[-1]
+    assert not (tmp_path / "index").exists()
 
 
 def test_respond_streams_then_ends_with_the_answer():
