@@ -31,11 +31,13 @@ from qa.followup import REQUEST_WORDS, condense_offline, format_history
 from qa.generators import Generator, LlmBusy, LlmLane, LlmTimedOut, make_generator
 from qa.prompts import render_messages
 from qa.scoring import (lacks_default, missing_kind, unmatched_names, unquoted_speaker, unquoted_subjects,
-                        with_default_named, written_in)
+                        with_default_named, within_reach, written_in)
 from schema import Answer, Hit, UserError
 from settings import ANSWER_MODES, Settings
 
 MAX_QUESTION_CHARS = 2000  # longer input is cut: no question needs more, and it bounds the work per request
+LONG_QUESTION_CHARS = 600  # about 130 tokens; a longer question is searched for its asking sentence and the scene
+# just before it (the model reads 256 tokens of a text)
 # Below this score (cosine plus word-overlap bonus) of the best evidence sentence the assistant abstains.
 # Calibrated per model on labelled questions (docs/benchmarks.md); models not listed use the fallback.
 CALIBRATED_MIN_RELEVANCE = {"packaged:all-MiniLM-L6-v2": 0.62, "hashing": 0.3}
@@ -112,7 +114,7 @@ class QAPipeline:
         if mode == "llm":
             yield from self._llm_stream(question, history, search)
             return
-        query = with_default_named(condense_offline(question, history))
+        query = with_default_named(_offline_query(question, history))
         grounds = self._grounds(question, query, search, said=_followed_answer(question, query, history))
         yield from _word_by_word(grounds.settled or grounds.quoted())
 
@@ -248,7 +250,7 @@ class QAPipeline:
         try:
             query, why_not = self._standalone_query(question, history, deadline), ""
         except (LlmBusy, LlmTimedOut) as exc:
-            query, why_not = condense_offline(question, history), self._why_not(exc)
+            query, why_not = _offline_query(question, history), self._why_not(exc)
         grounds = self._grounds(question, query, search, said=_followed_answer(question, query, history))
         if grounds.settled:
             yield from _word_by_word(grounds.settled)
@@ -270,13 +272,13 @@ class QAPipeline:
 
     def _standalone_query(self, question: str, history: list[dict] | None, deadline: float) -> str:
         if not history:
-            return condense_offline(question, history)
+            return _offline_query(question, history)
         messages = render_messages("condense", history=format_history(history), question=question)
         pieces = self.llm_lane.stream(self.generator, messages, CONDENSE_MAX_TOKENS, deadline)
         rewritten = "".join(pieces).strip().splitlines()
         candidate = rewritten[0].strip().strip('"') if rewritten else ""
         # A small model sometimes answers instead of rewriting: keep its output only when it reads as a question.
-        return candidate if candidate.endswith("?") and len(candidate) < 300 else condense_offline(question, history)
+        return candidate if candidate.endswith("?") and len(candidate) < 300 else _offline_query(question, history)
 
     def _llm_answer(self, grounds: "_Grounds", deadline: float) -> Iterator[Update]:
         passages = [hit.chunk for hit in grounds.hits]
@@ -346,6 +348,11 @@ def _own_words(question: str) -> set[str]:
 
 def _asks_more(question: str) -> bool:
     return not _own_words(question) and bool(content_words(question) & _MORE_WORDS)
+
+
+def _offline_query(question: str, history: list[dict] | None) -> str:
+    """What is searched for without an LLM: a long question's asking part, a follow-up made to stand alone."""
+    return condense_offline(within_reach(question, LONG_QUESTION_CHARS), history)
 
 
 def _document_texts(found: list[Hit] | list[Evidence], documents: dict) -> list[str]:

@@ -400,11 +400,31 @@ def with_default_named(question: str) -> str:
     return f"{question} (by default)"
 
 
+def question_sentences(question: str) -> list[str]:
+    return [s for s in _QUESTION_SENTENCE_END.split(question.strip()) if s]
+
+
 def asking_sentence(question: str) -> str:
     """The sentence that asks: users often set the scene first ("My drive is unplugged. What does …?")."""
-    sentences = [s for s in _QUESTION_SENTENCE_END.split(question.strip()) if s]
+    sentences = question_sentences(question)
     asking = [s for s in sentences if s.endswith("?")]
     return (asking or sentences or [question])[-1]
+
+
+def within_reach(question: str, limit: int) -> str:
+    """A question of more than `limit` characters as its asking sentence, after as much of the scene just before
+    it as fits: the model reads only its first few hundred tokens, and a long scene set first pushed the question
+    itself out of them."""
+    if len(question) <= limit:
+        return question
+    sentences = question_sentences(question)
+    asking = asking_sentence(question)
+    kept = [asking]
+    for sentence in reversed(sentences[:sentences.index(asking)] if asking in sentences else []):
+        if len(sentence) + sum(len(s) + 1 for s in kept) > limit:
+            break
+        kept.insert(0, sentence)
+    return " ".join(kept)
 
 
 def question_names(question: str) -> list[str]:

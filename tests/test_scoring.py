@@ -2,7 +2,8 @@
 import numpy as np
 
 from qa.evidence import focus
-from qa.scoring import FEATURES, asking_sentence, feature_matrix, likelihoods, question_types, unmatched_names
+from qa.scoring import (FEATURES, asking_sentence, feature_matrix, likelihoods, question_types, unmatched_names,
+                        within_reach)
 
 
 def test_question_types_name_the_kind_of_thing_asked_for():
@@ -432,3 +433,13 @@ def test_a_default_asked_in_other_words_is_asked_by_name():
     for asked in ("What is the default value of work_mem?", "How do I change the line spacing?",
                   "Can I run git gc without a network connection?"):
         assert with_default_named(asked) == asked
+
+
+def test_a_long_question_is_searched_for_its_asking_sentence_and_the_scene_just_before_it():
+    scene = [f"Snapshot {n} of the tree was taken by the build server overnight." for n in range(30)]
+    asking = "Which diff options compare two directory trees recursively, ignoring whitespace?"
+    question = " ".join(scene + [asking])
+    searched = within_reach(question, 200)
+    assert searched.endswith(asking) and len(searched) <= 200
+    assert searched == f"{scene[-1]} {asking}"  # the scene nearest the question, as much as fits
+    assert within_reach("What does diff -r do?", 200) == "What does diff -r do?"
