@@ -116,6 +116,10 @@ class QAPipeline:
             return
         query = with_default_named(_offline_query(question, history))
         grounds = self._grounds(question, query, search, said=_followed_answer(question, query, history))
+        if said := _answered_again(grounds, question, query, history):
+            # "how do I change it?" after "What is the default logging level?" quoted mostly the same sentences
+            # again: the next best ones, or saying that the articles say no more
+            grounds = self._grounds(question, query, search, said=said)
         yield from _word_by_word(grounds.settled or grounds.quoted())
 
     def _grounds(self, question: str, query: str, search: "_Search", said: str = "") -> "_Grounds":
@@ -334,6 +338,17 @@ def _followed_answer(question: str, query: str, history: list[dict] | None) -> s
     # sentence quoted before may well give
     past = not _own_words(question) and not _ASKS_A_PARTICULAR.match(question)
     return " ".join(" ".join(answers[-FOLLOWED_ANSWERS:]).split()) if answers and query != question and past else ""
+
+
+def _answered_again(grounds: "_Grounds", question: str, query: str, history: list[dict] | None) -> str:
+    """The last answer, whitespace folded, when most of a follow-up's quotes are in it; else "" (and for "Who said
+    that?", which the sentence quoted before may well answer)."""
+    answers = [str(m.get("content")) for m in history or [] if m.get("role") == "assistant"]
+    if query == question or not answers or grounds.settled or not grounds.quotes or _ASKS_A_PARTICULAR.match(question):
+        return ""
+    last = " ".join(answers[-1].split())
+    repeated = sum(" ".join(e.text.split()) in last for e in grounds.quotes)
+    return last if repeated * 2 > len(grounds.quotes) else ""
 
 
 _ASKS_A_PARTICULAR = re.compile(r"\s*(where|when|who|whom|whose|which|how (many|much|long|old|often|far))\b",

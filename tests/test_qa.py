@@ -509,6 +509,23 @@ def test_a_follow_up_never_quotes_again_what_the_answer_before_it_quoted(pipelin
         "The indexed articles say no more about this than the answer above."
 
 
+def test_a_follow_up_whose_quotes_are_mostly_the_answer_before_is_answered_past_it():
+    from types import SimpleNamespace
+
+    from qa.pipeline import _answered_again
+
+    said = "According to “Logging HOWTO”: The default level is  WARNING. [1] Use basicConfig. [2]"
+    chat = [{"role": "user", "content": "What is the default logging level?"}, {"role": "assistant", "content": said}]
+    quoting = lambda *texts: SimpleNamespace(settled=None, quotes=[SimpleNamespace(text=t) for t in texts])  # noqa: E731
+    query = "how do I change it? (default logging level)"
+    again = quoting("The default level is WARNING.", "Use basicConfig.", "Call setLevel().")
+    assert _answered_again(again, "how do I change it?", query, chat) == " ".join(said.split())
+    assert _answered_again(quoting("The default level is WARNING.", "Call setLevel()."), "how do I change it?", query,
+                           chat) == ""  # half of it new: an answer of its own
+    assert _answered_again(again, "Who said that?", "Who said that? (logging)", chat) == ""  # may well be it
+    assert _answered_again(again, "How do I change the level?", "How do I change the level?", chat) == ""
+
+
 def test_what_else_after_an_answer_quotes_more_of_its_article_even_after_a_declined_why(pipeline):
     first = pipeline.ask("What does the author say about Bagram?")
     chat = [{"role": "user", "content": first.question}, {"role": "assistant", "content": first.text},
