@@ -99,6 +99,8 @@ def test_markers_link_to_their_source_cards_and_text_is_escaped():
 def test_a_quoted_listing_keeps_its_lines_and_indentation_in_the_chat():
     text = "According to “fs”: Read it line by line:\n\nfor await (const line of file) {\n  console.log(line);\n} [1]"
     assert "{\n\u00a0\u00a0console.log(line);\n}" in answer_markdown(text, turn=0)
+    doctest = "According to “Sorting”: Like this:\n>>> for key in keys:\n...     xs.sort(key=key) [1]"
+    assert "...\u00a0\u00a0\u00a0\u00a0\u00a0xs.sort" in answer_markdown(doctest, turn=0), "the indent after a prompt"
     quote = "Loop over rows:\n    print(row[1])"
     answer = Answer(question="q", text=f"According to “fs”: {quote} [1]", answered=True, hits=[],
                     citations=[Citation(n=1, chunk_id="f#0", doc_id="f", title="fs", source="s", start=0,
