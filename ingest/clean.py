@@ -153,9 +153,10 @@ _PROMO = re.compile(r"^\[[^\[\]]+\]$|^([A-Z]+ ){0,3}(GUIDE|WATCH|LISTEN|READ|LIV
                     r"GALLERY|IN PICTURES|ANALYSIS)S?: ")
 # "Next: Simple Example, Up: Using libffi [Index]", "Previous: Types, Up: Top": a manual page's navigation line
 # a manual's links to its neighbouring pages: "Next: X, Previous: Y, Up: Z [Index]", or "Up: Z [Contents][Index]"
+# (not "Next: we return values[index]"); read with its whitespace squashed, as is_furniture_block does
 _NAVIGATION = re.compile(r"^(((next|previous|prev|up)\s*:\s*[^:]{1,100}?[,;|]?\s*){2,3}(\[(index|contents)\]\s*){0,2}|"
-                         r"(next|previous|prev|up)\s*:\s*[^:]{1,100}?\s*(\[(index|contents)\]\s*){1,2})(?<![.!?])$",
-                         re.IGNORECASE)
+                         r"(next|previous|prev|up)\s*:\s*[^:\s][^:]{0,99}?\s+(\[(index|contents)\]\s*){1,2})"
+                         r"(?<![.!?])$", re.IGNORECASE)
 FURNITURE_MAX_WORDS = 40
 _MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _DATE = re.compile(rf"\b(\d{{1,2}}\s+{_MONTH}\s+\d{{4}}|{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}|\d{{4}}-\d{{2}}-\d{{2}}|"

@@ -75,7 +75,9 @@ def read_pdf(data: bytes) -> PdfText:
     groups, layout = _groups(pages, labels)
     title = _sensible(title)
     author = _person(_sensible(author, max_length=100), title)
-    placed = _title_joined(_with_words_apart(_without_index_or_repeats(_to_blocks(groups, layout, author))))
+    placed = _with_words_apart(_without_index_or_repeats(_to_blocks(groups, layout, author)))
+    if not title:  # the first page's title is read from its largest lines, and only then joined (_title_joined)
+        placed = _title_joined(placed)
     if not author:
         author, placed = _byline_under_title(placed)
     title = title or _first_page_title(placed)

@@ -86,10 +86,10 @@ def _block_units(text: str, blocks) -> list[tuple[int, int, int]]:
 
 
 def _interrupted_sentences(text: str, blocks) -> list[list]:
-    """The blocks of each sentence that code or a displayed formula interrupts or ends: the first is prose that
-    ends unfinished; each prose block after it, past at most one code block each time, opens in lower case or
-    with a command ("\\bond{3} instead."); a code block with no such prose after it ends the sentence ("To set the
-    margins just specify" / "\\setmargins[2cm]")."""
+    """The blocks of each sentence that code, a displayed formula or a lone command interrupts or ends: the first
+    is prose that ends unfinished; each prose block after it, past at most one code block or lone command each
+    time, opens in lower case or with a command ("\\bond{3} instead."); a code block with no such prose after it
+    ends the sentence ("To set the margins just specify" / "\\setmargins[2cm]")."""
     chains, i = [], 0
     while i < len(blocks):
         chain = _interrupted_from(text, blocks, i) if blocks[i].kind in (PARAGRAPH, ITEM) else [i]
@@ -129,6 +129,8 @@ def _unfinished(text: str, block) -> bool:
 
 
 def _lone_command(text: str, block) -> bool:
+    """Whether the block is a paragraph of one command and nothing else ("\\newcommand{\\sectionbreak}{\\clearpage}"),
+    which interrupts a sentence as a code block does."""
     return (block.kind == PARAGRAPH and text.startswith("\\", block.start)
             and len(text[block.start:block.end].split()) == 1)
 

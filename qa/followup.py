@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from qa.evidence import content_words, framing_words
-from qa.scoring import ABOUT_TOPIC, asking_sentence, question_names
+from qa.scoring import ABOUT_TOPIC, asking_sentence, question_names, within_reach
 
 _ANAPHORA = re.compile(r"\b(there|it|its|he|him|his|she|her|they|them|their|this|that|these|those|then|"
                        r"the same|also|else|more|further)\b", re.IGNORECASE)
@@ -25,13 +25,16 @@ _ELLIPTIC = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\b(?!.*\b(is|are|was
                        r"could|will|would|has|have|had|should|must|may|might)\b)", re.IGNORECASE)
 # words that ask for more of what was asked, naming nothing: "Can you give an example?", "Please explain."
 REQUEST_WORDS = content_words("can could would you me us give show example explain elaborate please")
-# "it", "that", "them" after a question has said this much of its own stand for something in it ("… treat a file
-# that exists in only one of them …", "I applied a patch to my tree and it broke the build"), not outside it
-_MAY_POINT_INSIDE = frozenset("it its they them their this that these those".split())
-OWN_WORDS_BEFORE = 3
-# "And how do I sort the keys?" goes on from the answer before, though it points at nothing
-_GOES_ON = re.compile(r"^\s*(?:and|but|also|so)\b", re.IGNORECASE)
-MAX_GOING_ON_WORDS = 3
+# a pronoun the question's own words before it may stand for: "… treat a file that exists in only one of them …",
+# "I applied a patch to my tree and it broke the build" ("using it", "with it", "why is that?" point outside)
+_RELATIVE_THAT = re.compile(r"(?<=[a-z]{3} )(that|which) (?=(is|are|was|were|has|have|can|will|\w+s)\b)",
+                            re.IGNORECASE)
+_PLURAL_ANTECEDENT = re.compile(r"\b(them|they|their)\b", re.IGNORECASE)
+_CLAUSE_SUBJECT_IT = re.compile(r"(?:\b(?:and|but|when|if|once|while|because|unless|until)|,) (it)\b", re.IGNORECASE)
+MIN_OWN_WORDS_BEFORE = 2  # for a pronoun to stand for something of the question's own: "What happens when it is set?"
+# "And how do I sort the keys?" goes on from the answer before: "the keys" are its; "And what is a decorator?" not
+_CONTINUES_CHAT = re.compile(r"^\s*(?:and|but|also|so)\b(?!.*\b(?:a|an)\b).*\bthe\b", re.IGNORECASE)
+MAX_CONTINUING_WORDS = 3
 
 
 def condense_offline(question: str, history: list[dict] | None) -> str:
@@ -42,7 +45,7 @@ def condense_offline(question: str, history: list[dict] | None) -> str:
     The previous question is read as it was searched for, so a chain of follow-ups keeps the first one's subject."""
     # a bare "Why?" or "How so?" names nothing at all: it asks about what was asked before
     if not (_points_back(question) or _points_at_article(question) or _ELLIPTIC.match(question)
-            or not content_words(question) - REQUEST_WORDS or _goes_on(question)):
+            or not content_words(question) - REQUEST_WORDS or _continues_chat(question)):
         return question
     previous = _previous_search(history)
     if not previous:
@@ -81,20 +84,27 @@ def _previous_search(history: list[dict] | None) -> str:
     for at in range(len(history) - 1, -1, -1):
         content = history[at].get("content")
         if history[at].get("role") == "user" and isinstance(content, str) and content.strip():
-            return condense_offline(content, history[:at])
+            return condense_offline(within_reach(content), history[:at])
     return ""
 
 
 def _points_back(question: str) -> bool:
-    """Whether a word of the question points back at the chat: "there", "he", or "it" before the question has said
-    enough of its own for "it" to stand for."""
-    return any(m.group().lower() not in _MAY_POINT_INSIDE
-               or len(content_words(question[:m.start()]) - REQUEST_WORDS) < OWN_WORDS_BEFORE
-               for m in _ANAPHORA.finditer(question))
+    """Whether a word of the question points back at the chat: "there", "he", or "it" that stands for nothing the
+    question itself says."""
+    inside = {m.start(1) for pattern in (_RELATIVE_THAT, _CLAUSE_SUBJECT_IT) for m in pattern.finditer(question)}
+    inside |= {m.start() for m in _PLURAL_ANTECEDENT.finditer(question) if _plural_before(question, m.start())}
+    inside = {at for at in inside if len(content_words(question[:at]) - REQUEST_WORDS) >= MIN_OWN_WORDS_BEFORE}
+    return any(m.start() not in inside for m in _ANAPHORA.finditer(question))
 
 
-def _goes_on(question: str) -> bool:
-    return bool(_GOES_ON.match(question)) and len(content_words(question) - REQUEST_WORDS) <= MAX_GOING_ON_WORDS
+def _plural_before(question: str, at: int) -> bool:
+    """Whether a plural noun ("directories") comes before `at`, for "them" to stand for."""
+    return any(w.endswith("s") and not w.endswith("ss") for w in re.findall(r"[a-z]{4,}", question[:at].lower()))
+
+
+def _continues_chat(question: str) -> bool:
+    return bool(_CONTINUES_CHAT.match(question)) and len(content_words(question) - REQUEST_WORDS) <= \
+        MAX_CONTINUING_WORDS
 
 
 def _points_at_article(question: str) -> bool:

@@ -36,8 +36,6 @@ from schema import Answer, Hit, UserError
 from settings import ANSWER_MODES, Settings
 
 MAX_QUESTION_CHARS = 2000  # longer input is cut: no question needs more, and it bounds the work per request
-LONG_QUESTION_CHARS = 600  # about 130 tokens; a longer question is searched for its asking sentence and the scene
-# just before it (the model reads 256 tokens of a text)
 # Below this score (cosine plus word-overlap bonus) of the best evidence sentence the assistant abstains.
 # Calibrated per model on labelled questions (docs/benchmarks.md); models not listed use the fallback.
 CALIBRATED_MIN_RELEVANCE = {"packaged:all-MiniLM-L6-v2": 0.62, "hashing": 0.3}
@@ -114,11 +112,14 @@ class QAPipeline:
         if mode == "llm":
             yield from self._llm_stream(question, history, search)
             return
-        query = with_default_named(_offline_query(question, history))
-        grounds = self._grounds(question, query, search, said=_followed_answer(question, query, history))
-        if said := _answered_again(grounds, question, query, history):
+        asked = within_reach(question)
+        standalone = condense_offline(asked, history)
+        follows = standalone != asked  # a follow-up, made to stand alone
+        query = with_default_named(standalone)
+        grounds = self._grounds(question, query, search, said=_followed_answer(question, follows, history))
+        if follows and (said := _answered_again(grounds, question, history)):
             # "how do I change it?" after "What is the default logging level?" quoted mostly the same sentences
-            # again: the next best ones, or saying that the articles say no more
+            # again: the next best ones (searched again), or saying that the articles say no more
             grounds = self._grounds(question, query, search, said=said)
         yield from _word_by_word(grounds.settled or grounds.quoted())
 
@@ -255,7 +256,7 @@ class QAPipeline:
             query, why_not = self._standalone_query(question, history, deadline), ""
         except (LlmBusy, LlmTimedOut) as exc:
             query, why_not = _offline_query(question, history), self._why_not(exc)
-        grounds = self._grounds(question, query, search, said=_followed_answer(question, query, history))
+        grounds = self._grounds(question, query, search, said=_followed_answer(question, query != question, history))
         if grounds.settled:
             yield from _word_by_word(grounds.settled)
             return
@@ -328,27 +329,32 @@ class _Grounds:
         return compose(self.question, self.quotes, self.documents, self.hits, self.query)
 
 
-def _followed_answer(question: str, query: str, history: list[dict] | None) -> str:
-    """For a follow-up (its query rewritten) that asks past the answers before it ("Why?", "What else does it
-    say?"), the chat's last answers, whitespace folded, for telling which sentences they quoted ("What else?"
-    after "Why?" was declined must not quote the first answer again); "" for a question that stands alone or asks
-    something of its own ("How long was it blocked?" may well be answered by a sentence quoted before)."""
-    answers = [str(m.get("content")) for m in history or [] if m.get("role") == "assistant"]
+def _followed_answer(question: str, follows: bool, history: list[dict] | None) -> str:
+    """For a follow-up (`follows`: its query made to stand alone) that asks past the answers before it ("Why?",
+    "What else does it say?"), the chat's last answers, whitespace folded, for telling which sentences they quoted
+    ("What else?" after "Why?" was declined must not quote the first answer again); "" for a question that stands
+    alone or asks something of its own ("How long was it blocked?" may well be answered by a sentence quoted
+    before)."""
+    answers = _answers(history)
     # "Why?", "What else does it say?": nothing asked of its own; "Where did he say it?" asks a place, which the
     # sentence quoted before may well give
     past = not _own_words(question) and not _ASKS_A_PARTICULAR.match(question)
-    return " ".join(" ".join(answers[-FOLLOWED_ANSWERS:]).split()) if answers and query != question and past else ""
+    return " ".join(" ".join(answers[-FOLLOWED_ANSWERS:]).split()) if answers and follows and past else ""
 
 
-def _answered_again(grounds: "_Grounds", question: str, query: str, history: list[dict] | None) -> str:
+def _answered_again(grounds: "_Grounds", question: str, history: list[dict] | None) -> str:
     """The last answer, whitespace folded, when most of a follow-up's quotes are in it; else "" (and for "Who said
     that?", which the sentence quoted before may well answer)."""
-    answers = [str(m.get("content")) for m in history or [] if m.get("role") == "assistant"]
-    if query == question or not answers or grounds.settled or not grounds.quotes or _ASKS_A_PARTICULAR.match(question):
+    answers = _answers(history)
+    if not answers or grounds.settled or not grounds.quotes or _ASKS_A_PARTICULAR.match(question):
         return ""
     last = " ".join(answers[-1].split())
     repeated = sum(" ".join(e.text.split()) in last for e in grounds.quotes)
     return last if repeated * 2 > len(grounds.quotes) else ""
+
+
+def _answers(history: list[dict] | None) -> list[str]:
+    return [str(m.get("content")) for m in history or [] if m.get("role") == "assistant"]
 
 
 _ASKS_A_PARTICULAR = re.compile(r"\s*(where|when|who|whom|whose|which|how (many|much|long|old|often|far))\b",
@@ -367,7 +373,7 @@ def _asks_more(question: str) -> bool:
 
 def _offline_query(question: str, history: list[dict] | None) -> str:
     """What is searched for without an LLM: a long question's asking part, a follow-up made to stand alone."""
-    return condense_offline(within_reach(question, LONG_QUESTION_CHARS), history)
+    return condense_offline(within_reach(question), history)
 
 
 def _document_texts(found: list[Hit] | list[Evidence], documents: dict) -> list[str]:

@@ -411,16 +411,20 @@ def asking_sentence(question: str) -> str:
     return (asking or sentences or [question])[-1]
 
 
-def within_reach(question: str, limit: int) -> str:
+LONG_QUESTION_CHARS = 600  # about 130 tokens: a longer question is searched for its asking part (within_reach)
+
+
+def within_reach(question: str, limit: int = LONG_QUESTION_CHARS) -> str:
     """A question of more than `limit` characters as its asking sentence, after as much of the scene just before
     it as fits: the model reads only its first few hundred tokens, and a long scene set first pushed the question
-    itself out of them."""
+    itself out of them. An asking sentence longer than `limit` is kept whole."""
     if len(question) <= limit:
         return question
     sentences = question_sentences(question)
     asking = asking_sentence(question)
     kept = [asking]
-    for sentence in reversed(sentences[:sentences.index(asking)] if asking in sentences else []):
+    at = max((i for i, sentence in enumerate(sentences) if sentence == asking), default=0)  # the last one asks
+    for sentence in reversed(sentences[:at]):
         if len(sentence) + sum(len(s) + 1 for s in kept) > limit:
             break
         kept.insert(0, sentence)

@@ -99,7 +99,7 @@ def test_prose_that_merely_starts_like_furniture_is_kept():
              "Sponsored by Senator Smith, the bill passed.", "Follow him and you will see.", "By Friday.",
              "Look at the photo: it shows the dam at dawn.", "WATCH the river: it rises fast.",
              "We read the terms [see the appendix] with care.", "Next: we call ffi_call with the prepared cif.",
-             "Up: the stack grows upward, next: the heap.", "Loading the truck took three hours.",
+             "Up: the stack grows upward, next: the heap.", "Next: we return values[index]", "Loading the truck took three hours.",
              "Buy now, pay later schemes have grown fast.", "He shared your stories at the meeting."]
     assert not any(is_furniture_block(Block("paragraph", text)) for text in prose)
     furniture = ["Read more: Harbour wall to be raised", "Related stories", "12 comments", "By Elena Marsh",

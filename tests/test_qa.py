@@ -517,13 +517,23 @@ def test_a_follow_up_whose_quotes_are_mostly_the_answer_before_is_answered_past_
     said = "According to “Logging HOWTO”: The default level is  WARNING. [1] Use basicConfig. [2]"
     chat = [{"role": "user", "content": "What is the default logging level?"}, {"role": "assistant", "content": said}]
     quoting = lambda *texts: SimpleNamespace(settled=None, quotes=[SimpleNamespace(text=t) for t in texts])  # noqa: E731
-    query = "how do I change it? (default logging level)"
     again = quoting("The default level is WARNING.", "Use basicConfig.", "Call setLevel().")
-    assert _answered_again(again, "how do I change it?", query, chat) == " ".join(said.split())
-    assert _answered_again(quoting("The default level is WARNING.", "Call setLevel()."), "how do I change it?", query,
+    assert _answered_again(again, "how do I change it?", chat) == " ".join(said.split())
+    assert _answered_again(quoting("The default level is WARNING.", "Call setLevel()."), "how do I change it?",
                            chat) == ""  # half of it new: an answer of its own
-    assert _answered_again(again, "Who said that?", "Who said that? (logging)", chat) == ""  # may well be it
-    assert _answered_again(again, "How do I change the level?", "How do I change the level?", chat) == ""
+    assert _answered_again(again, "Who said that?", chat) == ""  # the sentence quoted before may well say who
+
+
+def test_a_question_that_stands_alone_is_never_answered_past_the_answer_before(pipeline):
+    """Only a follow-up is: a long question searched for its asking part, or one asked "by default" in other words,
+    is no follow-up, however much its query differs from it."""
+    question = ("I am writing a report for my class on the situation in the region and I have read several "
+                "articles already, but I keep getting confused by the names, groups and dates they mention. ") * 4 \
+        + "What did Khalilzad say about the Taliban?"
+    first = pipeline.ask(question)
+    assert first.query != question and first.citations  # searched for its asking part
+    chat = [{"role": "user", "content": question}, {"role": "assistant", "content": first.text}]
+    assert pipeline.ask(question, history=chat).text == first.text
 
 
 def test_what_else_after_an_answer_quotes_more_of_its_article_even_after_a_declined_why(pipeline):

@@ -29,7 +29,7 @@ _PLACED_MARKER = re.compile("\ue000(\\d+)\ue001")  # a citation's marker kept ap
 # term is not glued to the sentence before it. Only single newlines: paragraphs ("\n\n") are left as written.
 _MULTILINE_QUOTE_START = re.compile(rf"(\[\d+\]|{LEAD_IN_END}) (?=(?:(?!\[\d+\])[^\n])+\n(?!\n))")
 _MULTILINE_QUOTE_END = re.compile(r"((?<!\n)\n(?!\n)(?:(?!\[\d+\])[^\n])+\[\d+\]) (?=\S)")
-_INDENT = re.compile(r"(?m)(?<=\n) +| {2,}")  # a line's indent, or the one after a "... " prompt
+_INDENT = re.compile(r"(?<=\n) +|(?<=\n\.\.\.) +|(?<=\n>>>) +")  # a line's indent, or the one after a prompt
 # Quoted (offline) answers open with the lead-in naming the article; an LLM's own line breaks are left alone.
 _QUOTED_ANSWER = re.compile(lead_in_pattern())
 
