@@ -16,9 +16,9 @@ from typing import Iterator
 import numpy as np
 
 from index.embedders import Embedder
-from ingest.units import sentence_spans
 from index.search import Retriever
 from index.stores import Store
+from ingest.units import sentence_spans
 from qa.answer import abstention, compose
 from qa.citations import CANNOT_ANSWER, check, format_passages
 from qa.collection import Collection
