@@ -957,10 +957,15 @@ def _stated_date(page: _Page, date: str) -> str:
     ("atime: 2019-06-22T03:37:33.072Z"), which no page states as its date."""
     if not date or page.root is None:
         return ""
+    if any(date in _dates_in(element.text_content()) for element in page.root.iter(*_SAMPLE_TAGS)):
+        return ""  # the page shows it as code or sample output: an example ("*** lao 2002-02-21 23:30:39")
     texts = [line.text for line in page.lines if not _COPYRIGHT.search(line.text) and not _in_code(line.element)
              and (len(line.text) <= MAX_DATED_LINE_CHARS or _DATE_LABEL.search(line.text))]
     texts += [value for element in page.root.iter() for value in element.attrib.values()]
     return date if any(date in _dates_in(text) for text in texts) else ""
+
+
+_SAMPLE_TAGS = ("pre", "code", "samp", "kbd", "tt")
 
 
 def _in_code(element) -> bool:

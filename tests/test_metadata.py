@@ -119,6 +119,9 @@ def test_a_timestamp_a_manual_gives_as_an_example_is_not_the_pages_date():
                 "date, time with fractional seconds, and time zone.</p><pre class='example'>*** lao 2002-02-21 "
                 "23:30:39.942229878 -0800</pre>" + TEXT)
     assert metadata_of(html)["date"] == ""
+    short = page("<title>Output Formats</title>", "<h2>Context Format</h2><p>A timestamp looks like <samp>2002-02-21 "
+                 "23:30:39</samp> in a context diff.</p>" + TEXT)
+    assert metadata_of(short)["date"] == ""
 
 
 # ---------------------------------------------------------------- single rules
