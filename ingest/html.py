@@ -494,6 +494,9 @@ def _walk_list(element, blocks: list[Block]) -> None:
         rend = item.get("rend") or ""
         if rend.startswith("dt"):
             terms.append(strip_permalink(inline_text(item)))
+        elif rend.startswith("dd") and terms and all(_LIST_MARKER.fullmatch(t) for t in terms):
+            _walk_numbered(item, " ".join(terms), blocks)  # man2html's "<dt>1.</dt><dd>If the command …"
+            terms = []
         elif rend.startswith("dd") and terms:
             _walk_description(item, ", ".join(t for t in terms if t), blocks)
             terms = []
@@ -501,6 +504,20 @@ def _walk_list(element, blocks: list[Block]) -> None:
             _walk_item(item, blocks)
     if terms:
         blocks.append(Block(DEFINITION, ", ".join(terms)))
+
+
+# a term that is only a list's number ("1.", "b)", "iv."): its description is an item of a list, not a definition
+# (a symbol is a term: git's "* for a successfully fetched new ref", the regular expression "*")
+_LIST_MARKER = re.compile(r"\s*(?:\d{1,3}|[a-zA-Z]|[ivxlIVXL]{1,5})[.)]\s*")
+
+
+def _walk_numbered(item, marker: str, blocks: list[Block]) -> None:
+    """A list item laid out as a definition: "1. If the command terminates …", not an option named "1."."""
+    inner: list[Block] = []
+    _walk_item(item, inner)
+    if inner and inner[0].kind == ITEM:
+        inner[0] = replace(inner[0], text=f"{marker} {inner[0].text}")
+    blocks.extend(inner)
 
 
 def _walk_description(item, term: str, blocks: list[Block]) -> None:

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from ingest.loaders import iter_documents
-from ingest.structure import spans_from_records
+from ingest.structure import DEFINITION, ITEM, spans_from_records
 from qa.evidence import document_units
 
 DATA = Path(__file__).parent / "data"
@@ -145,6 +145,20 @@ def test_a_sphinx_footnote_reference_is_a_superscript_not_a_citation_like_mark(t
             "</p>")
     page = load(article_page(tmp_path, "csv.html", "csv", body * 3))
     assert "it should be opened with newline='' ¹. The reader" in page.text
+
+
+def test_a_numbered_list_laid_out_as_definitions_is_a_list_and_a_symbol_term_stays_a_term(tmp_path):
+    body = ("<p>When bash receives SIGINT while waiting for a foreground command, it waits until the command ends "
+            "and then decides what to do with the interrupt it was sent.</p><dl><dt>1.</dt><dd>If the command "
+            "terminates due to the SIGINT, bash concludes that the user meant to end the entire script.</dd>"
+            "<dt>2.</dt><dd>If the command does not terminate due to SIGINT, bash does not treat it as fatal.</dd>"
+            "</dl><p>The flags of a fetched ref are these, one for each of the refs it updated:</p><dl><dt>*</dt>"
+            "<dd>for a successfully fetched new ref;</dd></dl>")
+    page = load(article_page(tmp_path, "bash.html", "BASH", body))
+    kinds = {page.text[s.start:s.end]: s.kind for s in spans_from_records(page.blocks)}
+    assert kinds["1. If the command terminates due to the SIGINT, bash concludes that the user meant to end the "
+                 "entire script."] == ITEM
+    assert kinds["*\nfor a successfully fetched new ref;"] == DEFINITION
 
 
 def test_a_wikis_citations_of_its_sources_go_with_its_reference_list(tmp_path):
