@@ -965,11 +965,12 @@ def _stated_date(page: _Page, date: str) -> str:
     return date if any(date in _dates_in(text) for text in texts) else ""
 
 
-_SAMPLE_TAGS = ("pre", "code", "samp", "kbd", "tt")
+_CODE_TAGS = ("pre", "code")
+_SAMPLE_TAGS = (*_CODE_TAGS, "samp", "kbd", "tt")  # code, and the sample output and input a manual shows
 
 
 def _in_code(element) -> bool:
-    return element is not None and any(_tag(el) in ("pre", "code") for el in (element, *element.iterancestors()))
+    return element is not None and any(_tag(el) in _CODE_TAGS for el in (element, *element.iterancestors()))
 
 
 def _dates_in(text: str) -> set[str]:

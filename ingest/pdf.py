@@ -799,12 +799,11 @@ def _title_joined(placed: list[tuple[list[_Line], Block]]) -> list[tuple[list[_L
     line changes font ("Customizing lists / with the" over "enumitem package") is read as two groups."""
     if not placed:
         return placed
-    first_page = [i for i, (group, _) in enumerate(placed) if group[0].page == placed[0][0][0].page]
-    top = max(first_page, key=lambda i: placed[i][0][0].size)
+    top = _first_page_top(placed)
     group, block = placed[top]
     end = top + 1
-    while (end in first_page and placed[end][1].kind == HEADING == block.kind
-           and abs(placed[end][0][0].size - group[0].size) < 0.5):
+    while (end < len(placed) and placed[end][0][0].page == group[0].page and placed[end][1].kind == HEADING
+           == block.kind and abs(placed[end][0][0].size - group[0].size) < 0.5):
         group, block = group + placed[end][0], replace(block, text=f"{block.text}\n{placed[end][1].text}")
         end += 1
     return placed[:top] + [(group, block)] + placed[end:]
@@ -814,9 +813,14 @@ def _first_page_title(placed: list[tuple[list[_Line], Block]]) -> str:
     """The largest text on the first page with text: a title when the metadata names none."""
     if not placed:
         return ""
-    first_page = [(group, block) for group, block in placed if group[0].page == placed[0][0][0].page]
-    group, block = max(first_page, key=lambda pair: pair[0][0].size)
+    group, block = placed[_first_page_top(placed)]
     return " ".join((block.text if block.kind == HEADING else group[0].text).split())
+
+
+def _first_page_top(placed: list[tuple[list[_Line], Block]]) -> int:
+    """Where the largest text of the first page with text stands in `placed` (the first of its size)."""
+    first_page = [i for i, (group, _) in enumerate(placed) if group[0].page == placed[0][0][0].page]
+    return max(first_page, key=lambda i: placed[i][0][0].size)
 
 
 _NAME_WORD = re.compile(r"[A-Z][a-zà-ÿ'’-]+|[A-Z]\.")  # "Hideo", "O’Neil", an initial "P."
