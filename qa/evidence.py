@@ -115,6 +115,10 @@ def score_inputs(question: str, hits: list[Hit], documents: dict[str, Document],
         empty = np.zeros(0)
         return ScoredCandidates(focused, [], empty, empty, np.zeros((0, len(scoring.FEATURES))))
     readings = ([focused] if focused == question else [focused, question]) + clauses(question)
+    # "My pipeline still counts as successful. How can I make it report the failure?": the scene's words dilute
+    # the question's vector, so the asking sentence alone is a reading too (relevance only, not the ranking)
+    if (asking := scoring.asking_sentence(question)) not in readings:
+        readings.append(asking)
     asked_at = 0 if focused == question else 1
     given = int(question_vector is not None)  # the question as asked is already embedded
     stored = stored_vectors([(c.chunk.id, c.text) for c in candidates]) if stored_vectors else [None] * len(candidates)
@@ -126,7 +130,7 @@ def score_inputs(question: str, hits: list[Hit], documents: dict[str, Document],
     fresh = iter(vectors[len(readings):])
     sentences = np.stack([next(fresh) if vector is None else vector for vector in stored])
     similarities = sentences @ vectors[0]
-    # how close each candidate is to the question as asked, or to one of the questions it joins
+    # how close each candidate is to the question as asked, to one of the questions it joins or to its asking sentence
     as_asked = (sentences @ vectors[asked_at:len(readings)].T).max(axis=1)
     return ScoredCandidates(focused, candidates, similarities, as_asked,
                             candidate_features(focused, candidates, similarities, hits, asked=question))

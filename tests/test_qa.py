@@ -383,6 +383,26 @@ def test_a_compound_question_is_matched_by_each_question_it_joins(tmp_path, embe
     assert inputs.as_asked[0] == pytest.approx(max(vectors[:3] @ vectors[3]), abs=1e-5)
 
 
+def test_a_question_setting_a_scene_is_matched_by_its_asking_sentence_too(tmp_path, embedder):
+    """The scene's words dilute the question's vector: a sentence that answers what it asks is as relevant as it
+    is to the asking sentence alone (hold-out: the pipefail sentence, 0.61 to the whole question, was declined)."""
+    from ingest.loaders import load_file
+    from qa.evidence import score_inputs
+    from schema import Hit
+
+    question = ("In my script a pipeline like `failing_cmd | sort` still counts as successful, so errors get lost. "
+                "How can I make the pipeline report the failure?")
+    path = tmp_path / "bash.md"
+    path.write_text("# Pipelines\n\nThe pipeline reports the failure of any command when pipefail is set.\n")
+    document = load_file(path)[0]
+    hits = [Hit(Chunk("bash#0", document.id, 0, document.text, 0, len(document.text)), 1.0, 1)]
+    inputs = score_inputs(question, hits, {document.id: document}, embedder)
+    asking = "How can I make the pipeline report the failure?"
+    vectors = embedder.embed_documents([question, asking, inputs.candidates[0].text])
+    assert vectors[1] @ vectors[2] > vectors[0] @ vectors[2]
+    assert inputs.as_asked[0] == pytest.approx(vectors[1] @ vectors[2], abs=1e-5)
+
+
 def test_a_question_naming_its_document_is_answered_from_that_document():
     from qa.evidence import named_documents
     from schema import Document
