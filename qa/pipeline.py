@@ -116,29 +116,46 @@ class QAPipeline:
         standalone = condense_offline(asked, history)
         follows = standalone != asked  # a follow-up, made to stand alone
         query = with_default_named(standalone)
-        grounds = self._grounds(question, query, search, said=_followed_answer(question, follows, history))
+        found = self._found(question, query, search)
+        grounds = self._judged(found, said=_followed_answer(question, follows, history))
         if follows and (said := _answered_again(grounds, question, history)):
             # "how do I change it?" after "What is the default logging level?" quoted mostly the same sentences
-            # again: the next best ones (searched again), or saying that the articles say no more
-            grounds = self._grounds(question, query, search, said=said)
+            # again: the next best ones of the same search, or saying that the articles say no more
+            grounds = self._judged(found, said=said)
         yield from _word_by_word(grounds.settled or grounds.quoted())
 
     def _grounds(self, question: str, query: str, search: "_Search", said: str = "") -> "_Grounds":
         """Retrieval and evidence for the question; `settled` is the answer when no generator is to be asked.
         `said` is the answer a follow-up follows: what it quoted is not quoted again."""
+        return self._judged(self._found(question, query, search), said)
+
+    def _found(self, question: str, query: str, search: "_Search") -> "_Grounds":
+        """The passages found for the query and every candidate sentence of them ranked; settled already when
+        the question asks a detail of an article or its summary."""
         searched = self.retriever  # one index version per question, even if an upload swaps it meanwhile
         if (asked := asked_detail(query)) and (told := self._detail(question, query, asked, search, searched)):
-            return _Grounds(question, query, told.hits, searched.store.documents, [], settled=told)
+            return _Grounds(question, query, told.hits, searched.store.documents, [], searched, settled=told)
         query_vector = self.embedder.embed_query(query)  # once: retrieval and evidence scoring share it
         documents = searched.store.documents
         hits = self.search(query, search.k, search.method, search.doc_ids, query_vector, searched)
-        grounds = _Grounds(question, query, hits, documents, [])
+        grounds = _Grounds(question, query, hits, documents, [], searched)
         if is_summary_question(question) and hits:
             first_chunk = searched.store.chunk(f"{hits[0].chunk.doc_id}#0")
             grounds.settled = compose(question, lead_evidence(first_chunk, documents), documents, hits, query)
             return grounds
         grounds.ranked = select_evidence(query, hits, documents, self.embedder, query_vector,
                                          searched.store.unit_vectors_of)
+        return grounds
+
+    def _judged(self, found: "_Grounds", said: str = "") -> "_Grounds":
+        """The found evidence judged: strong enough to quote (`quotes`), or the abstention (`settled`). `said` is
+        the answer a follow-up follows: what it quoted is not quoted again. `found` itself is left as it was, so it
+        can be judged again against another answer."""
+        grounds = replace(found, ranked=list(found.ranked), quotes=[])
+        if grounds.settled:
+            return grounds
+        question, query, hits, documents, searched = (grounds.question, grounds.query, grounds.hits,
+                                                      grounds.documents, grounds.searched)
         # "What else?" asks for more of the articles just quoted, however little its carried subject ("MVP") says
         asks_more = _asks_more(question)
         answered_before = bool(said) and (self._relevant(grounds.ranked) or asks_more)
@@ -320,6 +337,7 @@ class _Grounds:
     hits: list[Hit]
     documents: dict
     ranked: list
+    searched: Retriever | None = None  # the index version the hits come from
     settled: Answer | None = None  # the article's opening or the abstention: an answer no generator is asked for
     # what the answer quotes (choose(ranked), each with the sentence it goes on into), once the evidence is strong
     # enough to answer

@@ -544,6 +544,20 @@ def test_a_follow_up_whose_quotes_are_mostly_the_answer_before_is_answered_past_
     assert _answered_again(again, "Who said that?", chat) == ""  # the sentence quoted before may well say who
 
 
+def test_a_follow_up_answered_past_the_answer_before_is_searched_once(pipeline, monkeypatch):
+    first = pipeline.ask("What does the author say about Bagram?")
+    chat = [{"role": "user", "content": first.question}, {"role": "assistant", "content": "Something else."}]
+    repeated = pipeline.ask("What could resolve its future?", history=chat)
+    assert repeated.citations  # its quotes, asked after another answer
+    searches = []
+    search = pipeline.search
+    monkeypatch.setattr(pipeline, "search", lambda *args, **kw: searches.append(args) or search(*args, **kw))
+    chat[-1]["content"] = repeated.text  # now the answer before quoted just that
+    past = pipeline.ask("What could resolve its future?", history=chat)
+    assert past.text == "The indexed articles say no more about this than the answer above."
+    assert len(searches) == 1  # judged again against the answer before, not searched again
+
+
 def test_a_question_that_stands_alone_is_never_answered_past_the_answer_before(pipeline):
     """Only a follow-up is: a long question searched for its asking part, or one asked "by default" in other words,
     is no follow-up, however much its query differs from it."""
