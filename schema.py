@@ -50,6 +50,7 @@ class Citation:
     end: int
     quote: str
     section: str = ""  # heading path of the quoted block, e.g. "OPTIONS"
+    code: tuple[tuple[int, int], ...] = ()  # where code blocks lie inside the quote, as document offsets
 
 
 @dataclass(frozen=True)

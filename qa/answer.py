@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from ingest.structure import section_at
+from ingest.structure import CODE, document_spans, section_at, spans_between
 from qa.evidence import Evidence
 from schema import Answer, Citation, Document, Hit
 
@@ -43,12 +43,20 @@ def compose(question: str, chosen: list[Evidence], documents: dict[str, Document
             parts.append(_lead_in(question, document))
             current_doc = document.id
         parts.append(f"{evidence.text} [{n}]")
-        citations.append(Citation(n=n, chunk_id=evidence.chunk.id, doc_id=document.id, title=document.title,
-                                  source=document.source, start=evidence.start, end=evidence.end,
-                                  quote=document.text[evidence.start:evidence.end],
-                                  section=section_at(document.blocks, evidence.start)))
+        citations.append(citation_of(n, evidence, documents))
     return Answer(question=question, text=" ".join(parts), answered=True, citations=citations, hits=hits,
                   query=query or question)
+
+
+def citation_of(n: int, evidence: Evidence, documents: dict[str, Document]) -> Citation:
+    """Citation n: the evidence's exact span, its document, section and the code blocks it quotes."""
+    document = documents[evidence.chunk.doc_id]
+    start, end = evidence.start, evidence.end
+    code = tuple((max(span.start, start), min(span.end, end))
+                 for span in spans_between(document_spans(document.blocks), start, end) if span.kind == CODE)
+    return Citation(n=n, chunk_id=evidence.chunk.id, doc_id=document.id, title=document.title,
+                    source=document.source, start=start, end=end, quote=document.text[start:end],
+                    section=section_at(document.blocks, start), code=code)
 
 
 def _lead_in(question: str, document: Document) -> str:
@@ -115,7 +123,8 @@ def answer_to_dict(answer: Answer, shown_source: Callable[[str], str] = str) -> 
         "answered": answer.answered,
         "unsupported": answer.unsupported,
         "citations": [{"n": c.n, "doc_id": c.doc_id, "title": c.title, "source": shown_source(c.source),
-                       "chunk_id": c.chunk_id, "section": c.section, "start": c.start, "end": c.end, "quote": c.quote}
+                       "chunk_id": c.chunk_id, "section": c.section, "start": c.start, "end": c.end, "quote": c.quote,
+                       "code": [list(span) for span in c.code]}
                       for c in answer.citations],
         "hits": [{"rank": h.rank, "chunk_id": h.chunk.id, "doc_id": h.chunk.doc_id, "score": round(h.score, 6),
                   "section": h.chunk.section, "start": h.chunk.start, "end": h.chunk.end, "text": h.chunk.text} for h in answer.hits],

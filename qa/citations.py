@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index.embedders import Embedder
-from ingest.structure import section_at
+from qa.answer import citation_of
 from qa.contradiction import disputed, terms
 from qa.evidence import Evidence, candidate_sentences, content_words, sentence_spans
 from schema import Chunk, Citation, Document, Hit
@@ -70,7 +70,7 @@ def check(raw: str, passages: list[Chunk], documents: dict[str, Document], embed
             continue
         key = (support.chunk.doc_id, support.start, support.end)
         if key not in keys:
-            keys[key] = _citation(len(keys) + 1, support, documents)
+            keys[key] = citation_of(len(keys) + 1, support, documents)
         parts.append(f"{claim} [{keys[key].n}]")
     return CheckedAnswer(" ".join(parts), list(keys.values()), unsupported, refused=False)
 
@@ -122,11 +122,3 @@ def _supporting(claim: str, claim_vector: np.ndarray, numbers: list[int], source
     if best is None and numbers:  # the cited passage does not support it: look for one that does
         return _supporting(claim, claim_vector, [], sources, source_vectors)
     return best
-
-
-def _citation(n: int, evidence: Evidence, documents: dict[str, Document]) -> Citation:
-    document = documents[evidence.chunk.doc_id]
-    return Citation(n=n, chunk_id=evidence.chunk.id, doc_id=document.id, title=document.title,
-                    source=document.source, start=evidence.start, end=evidence.end,
-                    quote=document.text[evidence.start:evidence.end],
-                    section=section_at(document.blocks, evidence.start))

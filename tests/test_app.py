@@ -1,4 +1,5 @@
 """The app's logic with a fake pipeline, the index it keeps, and the app itself on loopback through gradio_client."""
+import json
 import re
 import shutil
 import subprocess
@@ -13,7 +14,7 @@ from helpers import ROOT, SAMPLE_ARTICLE, minimal_pdf
 from qa.answer import answer_to_dict
 from qa.collection import Collection
 from qa.pipeline import QAPipeline
-from schema import Answer, Citation, Document, UserError
+from schema import Answer, Chunk, Citation, Document, Hit, UserError
 from settings import Settings
 from ui.chat import UNEXPECTED, AskOptions, Turn, chat_messages, pipeline_history, respond
 from ui.examples import example_questions
@@ -107,6 +108,33 @@ def test_a_quoted_listing_keeps_its_lines_and_indentation_in_the_chat():
                                         end=len(quote), quote=quote)])
     assert "\u00a0\u00a0\u00a0\u00a0print(row\\[1\\]) [\\[1\\]](#src-0-1)" in answer_markdown(answer.text, 0, answer), \
         "the listing's own [1] stays text"
+
+
+def test_a_quoted_code_block_is_shown_as_code_and_kept_when_the_chat_is_restored(tmp_path):
+    from ingest.loaders import load_file
+    from qa.answer import compose
+    from qa.evidence import candidate_sentences
+    from ui.conversation import restored, saved_form
+
+    path = tmp_path / "counter.md"
+    path.write_text("# Counter\n\nCount words like this:\n\n```\n>>> for w in words:\n...     cnt[w] += 1  # `w`, *not* [1]\n"
+                    "```\n\nThat is all.\n")
+    document = load_file(path)[0]
+    chunk = Chunk("counter#0", document.id, 0, document.text, 0, len(document.text))
+    evidence = [e for e in candidate_sentences([Hit(chunk, 1.0, 1)], {document.id: document}) if "cnt" in e.text]
+    answer = compose("q", evidence[:1], {document.id: document}, [])
+    block = ">>> for w in words:\n...     cnt[w] += 1  # `w`, *not* [1]"
+    (citation,) = answer.citations
+    assert [document.text[s:e] for s, e in citation.code] == [block]
+    markdown = answer_markdown(answer.text, 0, answer)
+    assert f"\n```\n{block}\n```\n" in markdown, "verbatim, unescaped, fenced on lines of its own"
+    assert "Count words like this:" in markdown and "[\\[1\\]](#src-0-1)" in markdown
+    card = sources_html([Turn("q", answer.text, answer)], {document.id: document})
+    assert '>Count words like this:\n\n<code class="passage-code">&gt;&gt;&gt; for w in words:' in card
+    saved = json.loads(json.dumps(saved_form([Turn("q", answer.text, answer)])))  # as the browser keeps it
+    assert restored(saved)[0].answer.citations[0].code == citation.code
+    saved[0]["answer"]["citations"][0]["code"] = [["0", 5]]
+    assert restored(saved) == [], "a malformed span leaves the turn out"
 
 
 def test_a_marker_the_document_itself_writes_inside_a_quote_is_no_link():

@@ -64,7 +64,7 @@ def test_json_contract(pipeline):
     assert set(payload) >= {"question", "answer", "answered", "citations", "hits"}
     assert [h["rank"] for h in payload["hits"]] == [1, 2, 3]
     assert set(payload["citations"][0]) == {"n", "doc_id", "title", "source", "chunk_id", "section", "start", "end",
-                                            "quote"}
+                                            "quote", "code"}
     assert set(payload["hits"][0]) == {"rank", "chunk_id", "doc_id", "score", "section", "start", "end", "text"}
 
 

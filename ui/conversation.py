@@ -59,6 +59,8 @@ def _typed(value, kind: str):
         return value
     if kind == "str":
         return _text(value)
+    if kind.startswith("tuple[tuple[int, int]") and isinstance(value, list):  # Citation.code: [[start, end], …]
+        return tuple((_typed(start, "int"), _typed(end, "int")) for start, end in value)
     raise TypeError(f"expected {kind}")
 
 

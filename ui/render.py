@@ -24,6 +24,7 @@ _BLOCK_MARKER_AT_LINE_START = re.compile(r"^([ \t]*)(?:([-+=])|(\d+)([.)])(?=\s|
 _MARKER = re.compile(r"\\\[(\d+)\\\]")  # an escaped [n] citation marker
 _RAW_MARKER = re.compile(r"\[(\d+)\]")
 _PLACED_MARKER = re.compile("\ue000(\\d+)\ue001")  # a citation's marker kept apart from the text by _placed_markers
+_CODE_PLACE = re.compile("\ue002(\\d+)\ue003")  # a quoted code block kept apart by _code_set_apart
 # A quote that spans lines (a definition-list term and its description, a code block) starts on a line of its own
 # after the lead-in or the previous marker, and what follows it starts on a new line after its marker, so the
 # term is not glued to the sentence before it. Only single newlines: paragraphs ("\n\n") are left as written.
@@ -63,18 +64,41 @@ def answer_markdown(text: str, turn: int, answer: Answer | None = None) -> str:
 
     if _QUOTED_ANSWER.match(text):
         text = _MULTILINE_QUOTE_END.sub("\\1\n", _MULTILINE_QUOTE_START.sub("\\1\n", text))
+    code = []
     if answer is None:  # still streaming: every marker links
         body = _MARKER.sub(link, escape_markdown(text))
     else:
-        body = _PLACED_MARKER.sub(link, escape_markdown(_placed_markers(text, answer)))
+        marked, code = _code_set_apart(_placed_markers(text, answer), answer)
+        body = _PLACED_MARKER.sub(link, escape_markdown(marked))
     if _QUOTED_ANSWER.match(text):  # markdown drops a line's leading spaces: a listing keeps them as no-break ones
         body = _INDENT.sub(lambda m: "\u00a0" * len(m.group()), body)
+    body = _CODE_PLACE.sub(lambda m: _fenced(code[int(m[1])]), body)
     if answer is not None and answer.query and answer.query != answer.question:
         body = f"*Searched for: {escape_markdown(answer.query)}*\n\n{body}"
     if answer is not None and answer.unsupported:  # LLM sentences no passage backs: say so beside the answer
         claims = " ".join(f"“{escape_markdown(claim)}”" for claim in answer.unsupported)
         body += f"\n\n⚠️ *No passage supports these sentences; check them before relying on them:* {claims}"
     return body
+
+
+def _code_set_apart(text: str, answer: Answer) -> tuple[str, list[str]]:
+    """The text with each code block its citations quote put in a place-holder, and those blocks: they are shown
+    as code, in a fixed-width font with their own spacing, not as escaped prose."""
+    blocks, at = [], 0
+    for citation in answer.citations:
+        for start, end in citation.code:
+            block = citation.quote[start - citation.start:end - citation.start].strip("\n")
+            if block and (found := text.find(block, at)) >= 0:
+                text = f"{text[:found]}\ue002{len(blocks)}\ue003{text[found + len(block):]}"
+                at = found
+                blocks.append(block)
+    return text, blocks
+
+
+def _fenced(block: str) -> str:
+    """A fenced code block on lines of its own; its fence is longer than any run of backticks inside it."""
+    fence = "`" * max(3, 1 + max((len(run) for run in re.findall("`+", block)), default=0))
+    return f"\n\n{fence}\n{block}\n{fence}\n\n"
 
 
 def _placed_markers(text: str, answer: Answer) -> str:
@@ -185,21 +209,31 @@ def passage_html(turn: int, citations: list[Citation], text: str) -> str:
     quotes are shortened. Citations are in reading order; a quote that repeats an earlier one gets an empty anchor."""
     if len(citations) == 1 or text[citations[0].start:citations[0].end] != citations[0].quote:
         before, quote, after = passage_parts(text, citations[0])
-        return f'{escape_html(before)}{_mark(turn, citations[0], quote)}{escape_html(after)}'
+        return f'{escape_html(before)}{_mark(turn, citations[0], quote, citations[0].start)}{escape_html(after)}'
     before, _, _ = passage_parts(text, citations[0])
     pieces, cursor = [escape_html(before)], citations[0].start
     for citation in citations:
         start = max(citation.start, cursor)
         pieces.append(escape_html(_shortened(text[cursor:start])))
-        pieces.append(_mark(turn, citation, text[start:citation.end]))
+        pieces.append(_mark(turn, citation, text[start:citation.end], start))
         cursor = max(cursor, citation.end)
     _, _, after = passage_parts(text, replace(citations[-1], start=cursor, end=cursor, quote=""))
     return "".join(pieces) + escape_html(after)
 
 
-def _mark(turn: int, citation: Citation, quote: str) -> str:
+def _mark(turn: int, citation: Citation, quote: str, at: int) -> str:
+    """The quote (document offset `at`) highlighted, with the code blocks it holds set as code."""
     ident = f'id="{source_id(turn, citation.n)}" data-n="{citation.n}" tabindex="-1"'
-    return f'<mark {ident}>{escape_html(quote)}</mark>' if quote else f'<span class="cite-anchor" {ident}></span>'
+    if not quote:
+        return f'<span class="cite-anchor" {ident}></span>'
+    pieces, cursor = [], 0
+    for start, end in citation.code:
+        start, end = max(start - at, cursor), min(end - at, len(quote))
+        if start < end:
+            code = escape_html(quote[start:end])
+            pieces += [escape_html(quote[cursor:start]), f'<code class="passage-code">{code}</code>']
+            cursor = end
+    return f'<mark {ident}>{"".join(pieces)}{escape_html(quote[cursor:])}</mark>'
 
 
 def _shortened(between: str) -> str:
