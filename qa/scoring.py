@@ -158,11 +158,17 @@ _ASKS_RELATIVE = re.compile(
 _SINGULAR_PERSON = re.compile(r"\b(he|she|his|her|him|hers)\b", re.IGNORECASE)
 # asks for a sum of money: the quotes must give one, a share or "free" ("How much prize money did T1 win?" was
 # answered with the years of its titles; 37 of 41 such SQuAD answers name a currency, the rest a share or "free")
+# "How much did it cost to clear the island?", "How much does it charge per ton?": "much" with no noun of its own is
+# the sum the verb pays; "How much memory does each connection cost?" has a noun, and asks none
 _ASKS_MONEY = re.compile(r"\bhow much\b.*\b(money|prices?|priced|paid|salary|salaries|prize|budget|revenues?|funding|"
-                         r"fees?|donated|invested|taxe?s|profits?|income|wages?|worth)\b", re.IGNORECASE)
-_GIVES_MONEY = re.compile(r"[$€£¥₹]|%|\b(dollars?|euros?|pounds?|yen|yuan|rupees?|francs?|pesos?|lira|lire|"
+                         r"fees?|donated|invested|taxe?s|profits?|income|wages?|worth|ransom|bail|bitcoins?)\b"
+                         r"|\bhow much(?:\s+per\s+\w+(?:\s+of\s+\w+)?)?\s+(?:do|does|did|will|would|could|can|should|"
+                         r"might|is|was|has|have|had)\b.*\b(?P<verb>cost|costs|charge|charges|charged|pay|pays|spend|"
+                         r"spends|spent|earn|earns|earned|raise|raised|fetch|fetched|owe|owes|owed|demand|demands|"
+                         r"demanded)\b", re.IGNORECASE)
+_GIVES_MONEY = re.compile(r"[$€£¥₹₿]|%|\b(dollars?|euros?|pounds?|yen|yuan|rupees?|francs?|pesos?|lira|lire|"
                           r"roubles?|rubles?|krona|kronor|kroner|dinars?|riyals?|rand|usd|eur|gbp|cents?|pence|"
-                          r"shillings?|percent|per cent|free|no charge)\b", re.IGNORECASE)
+                          r"shillings?|bitcoins?|btc|percent|per cent|free|no charge)\b", re.IGNORECASE)
 # asks an age: the quotes must give a number that is no year ("How old is Alito?" was answered with the year he was
 # appointed), nor "once"; or say when one was born. "What age came after the Bronze Age?" asks for an era
 _ASKS_AGE = re.compile(r"\bhow old\b|\b(at|from|until|by|to|under|over) what age\b|"
@@ -227,10 +233,10 @@ def missing_kind(question: str, texts: list[str], figure_texts: list[str] | None
         return "no default"
     if _YES_NO.match(asking):  # asks whether, not how much, when or who
         return ""
-    if _ASKS_MONEY.search(asking):
+    if money := _ASKS_MONEY.search(asking):
         # a runner-up, or the sentence a quote goes on into, may give it ("The $1.2 billion stadium opened in 2014.")
-        if not any(_GIVES_MONEY.search(text) for text in shown_texts or texts):
-            return "no amount"
+        if not any(_GIVES_MONEY.search(text) or money["verb"] and _measured(text) for text in shown_texts or texts):
+            return "no amount"  # what a context switch costs may be paid in time: "about 5 microseconds"
     elif "quantity" in question_types(question) or _ASKS_FIGURE.search(asking):
         given = _figures(question)
         measures = not _COUNTS_THINGS.search(asking)
@@ -249,6 +255,18 @@ def missing_kind(question: str, texts: list[str], figure_texts: list[str] | None
     if _ASKS_NAME.search(asking) and not _new_name(asking, texts):
         return "no name"
     return ""
+
+
+# what running something costs besides money: time, memory, work ("about 5 microseconds", "2 MB", "3 cycles")
+_COST_UNIT = re.compile(rf"\s*-?\s*(?:{_MEASURE_WORDS}|(milli|micro|nano)seconds?|[mµun]s|cycles?|instructions?|"
+                        rf"bytes?|[kmgt]i?b|(kilo|mega|giga|tera)bytes?|pages?|words?|calls?|times)(?!\w)", re.IGNORECASE)
+_SIZE_SUFFIX = re.compile(r"\d[kmgt]i?b$", re.IGNORECASE)  # "2MB"
+
+
+def _measured(text: str) -> bool:
+    """Whether the text gives a figure in a unit of time, memory or work."""
+    return any(_COST_UNIT.match(text, m.end()) or _MEASURE_SUFFIX.search(m.group()) or _SIZE_SUFFIX.search(m.group())
+               for m in _HAS["quantity"].finditer(text))
 
 
 def _says_kin(relative: re.Match, texts: list[str]) -> bool:

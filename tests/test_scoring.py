@@ -280,6 +280,16 @@ def test_a_sum_an_age_or_a_relative_asked_for_must_be_in_the_quotes():
     assert missing_kind("How much did ad revenue grow?", ["Revenue rose almost 500%."]) == ""
     assert missing_kind("How much time did he spend in the office?", ["He spent about five years there."]) == ""
     assert missing_kind("How much memory does each connection cost?", ["It uses about 2 MB."]) == "", "no money"
+    goats = ["The first step was relocating Redonda’s herd of approximately 60 wild goats."]
+    assert missing_kind("How much did it cost to clear the goats off Redonda?", goats) == "no amount", \
+        "'much' with no noun of its own is the sum the verb pays"
+    assert missing_kind("How much per ton does Microsoft charge its groups?", ["It charges a fee."]) == "no amount"
+    assert missing_kind("How much Bitcoin does the ransomware demand?", ["It locks files for 72 hours."]) == \
+        "no amount"
+    assert missing_kind("How much did the club spend on him?", ["It paid €25 million."]) == ""
+    assert missing_kind("How much does a context switch cost?", ["One takes about 5 microseconds."]) == "", \
+        "a cost paid in time"
+    assert missing_kind("How much did the temperature rise?", ["It rose 2 degrees."]) == ""
 
     lectern = ["Alito, a Trenton native, once stood at the lectern that Prelogar commands today."]
     assert missing_kind("How old is Prelogar?", lectern) == "no age", "once is no age"
