@@ -436,7 +436,24 @@ def _guessed_site_name(page: _Page) -> str:
 
 
 def _known_site_names(page: _Page) -> list[str]:
-    return _declared_site_names(page) + _host_labels(page.host) + _masthead_names(page)
+    return _declared_site_names(page) + _host_labels(page.host) + _masthead_names(page) + _beside_headline(page)
+
+
+def _beside_headline(page: _Page) -> list[str]:
+    """The part of the <title> beside the part a heading of the page repeats: the site's name ("Gregory Szorc's
+    Digital Home | Mercurial's Journey to …" over a post headed "Mercurial's Journey to …"), though no tag says so."""
+    if page.root is None:
+        return []
+    headings = {_title_key(strip_permalink(heading.text_content()))
+                for tag in ("h1", "h2") for heading in list(page.root.iter(tag))[:4]}
+    title = _root_title(page.root)
+    first = _TITLE_SEPARATOR.search(title)  # a separator, not the colon of "Leader spotlight: Erin Spiceland"
+    lead, rest = (title[:first.start()].strip(), title[first.end():].strip()) if first else ("", "")
+    head, _, tail = _split_last(title)
+    # a banner <h1> repeats the site's name ("The Cargo Book" over "cargo-add(1)"): no headline
+    known = _declared_site_names(page) + _host_labels(page.host) + _masthead_names(page)
+    return [name for name, headline in ((lead, rest), (tail, head)) if name and _is_short_label(name)
+            and _title_key(headline) in headings - {""} and not _matches_any(headline, known)]
 
 
 def _masthead_names(page: _Page) -> list[str]:
@@ -582,9 +599,12 @@ def _title_suffix(raw_titles: list[tuple[str, str]], key: str, site_names: list[
 
 
 def _site(page: _Page, title_site: str) -> str:
-    declared = _declared_site_names(page)
-    if title_site and _matches_any(title_site, _host_labels(page.host)) and not _meta(page, "og:site_name"):
-        return title_site  # "Wikipedia" from the title beats the publisher's legal name
+    declared, hosts = _declared_site_names(page), _host_labels(page.host)
+    site_name = _meta(page, "og:site_name")
+    # "Wikipedia" from the title beats the publisher's legal name, and the section Reuters gives as og:site_name
+    # ("U.S.") when only the title's "- Reuters" is the host's name
+    if title_site and _matches_any(title_site, hosts) and not (site_name and _matches_any(site_name, hosts)):
+        return title_site
     return (declared or [title_site or page.host])[0]
 
 

@@ -16,7 +16,9 @@ _NOUN = (r"(?:article|piece|post|blog post|column|op-?ed|story|essay|editorial|p
          r"commentary|explainer|manual|documentation|docs|guide|handbook)s?")
 # "the KBS article", "this piece", "the Guardian's column", "it" (a follow-up): up to four words may name it
 _DETERMINER = r"(?:this|the|that|its|their)"  # not "an article about Tesla": some article, maybe one it cites
-_NAMED = rf"{_DETERMINER} ((?:(?!{_DETERMINER}\b)[\w'’.&-]+ ){{0,4}}?){_NOUN}"  # its group: the naming words
+# its groups: the naming words after a determiner, or the publication whose it is ("TIME's piece", "Reuters' story")
+_NAMED = (rf"(?:{_DETERMINER} ((?:(?!{_DETERMINER}\b)[\w'’.&-]+ ){{0,4}}?)"
+          rf"|((?:(?-i:[A-Z])[\w.&-]* ){{0,2}}(?-i:[A-Z])[\w.&-]*)['’]s? ){_NOUN}")
 _ARTICLE = rf"(?:{_NAMED}|it)"
 _NAMING_WORDS = re.compile(_NAMED, re.IGNORECASE)
 # "when was the article about Tesla published": what it is about, said inside the asking words
@@ -59,7 +61,7 @@ def asked_detail(question: str) -> AskedDetail | None:
             rest = _CONNECTIVE.sub("", asked[match.end():]).strip(" ?!.,;:()")
             topic = " ".join(part.strip() for part in (about.group(1) if about else "", rest, carried)
                              if part.strip())
-            return AskedDetail(detail, topic, naming.group(1).strip() if naming else "")
+            return AskedDetail(detail, topic, (naming.group(1) or naming.group(2) or "").strip() if naming else "")
     return None
 
 

@@ -29,6 +29,8 @@ def pipeline(settings, embedder, corpus):
     ("Who is the author of the booktabs documentation?", ("author", "", "booktabs")),
     ("Who reported the story about masks stolen from a hospital?", ("author", "masks stolen from a hospital", "")),
     ("Who wrote the analysis of the Supreme Court sparring?", ("author", "the Supreme Court sparring", "")),
+    ("Who wrote TIME's piece on James Hansen?", ("author", "James Hansen", "TIME")),
+    ("When was Reuters' story about the SAG awards published?", ("date", "the SAG awards", "Reuters")),
 ])
 def test_a_question_about_an_article_itself_says_which_detail_and_which_article(question, asked):
     found = asked_detail(question)
@@ -44,6 +46,8 @@ def test_a_question_about_an_article_itself_says_which_detail_and_which_article(
     "Who was the reporter who broke the story?",
     "Who reported it?",  # "it" may be the event
     "Who wrote the report?",  # a report the text cites
+    "Who wrote Tolstoy's novel?",  # no article
+    "Who wrote his story?",  # whose, the text says
 ])
 def test_a_question_about_what_an_article_says_is_no_question_about_its_details(question):
     assert asked_detail(question) is None

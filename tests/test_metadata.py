@@ -102,6 +102,29 @@ def test_a_site_banner_in_h1_leaves_the_title_to_the_pages_own_heading():
     assert metadata_of(mdbook)["title"] == "cargo add"
 
 
+def test_a_site_name_before_the_headline_in_the_title_is_cut_when_a_heading_repeats_the_headline():
+    blog = page("<title>Gregory Szorc's Digital Home\n | Mercurial's Journey to and Reflections on Python 3</title>",
+                "<h2 class='blog_post_title'><a href='/blog/2020/mercurial'>Mercurial's Journey to and Reflections on "
+                "Python 3</a></h2>" + TEXT)
+    found = metadata_of(blog)  # saved without its address: no host to tell the site by
+    assert (found["title"], found["site"]) == ("Mercurial's Journey to and Reflections on Python 3",
+                                               "Gregory Szorc's Digital Home")
+    spotlight = page("<title>Leader spotlight: Erin Spiceland - The GitHub Blog</title>"
+                     "<meta property='og:site_name' content='The GitHub Blog'>",
+                     "<h1 class='site-branding'>The GitHub Blog</h1><h1>Leader spotlight: Erin Spiceland</h1>" + TEXT)
+    assert metadata_of(spotlight, "https://github.blog/2019-03-29-leader-spotlight/")["title"] == \
+        "Leader spotlight: Erin Spiceland", "the banner <h1> repeats the site's name: the headline is no site"
+
+
+def test_a_section_as_og_site_name_gives_way_to_the_host_named_in_the_title():
+    story = page("<title>'Parasite' scores historic upset at SAG awards - Reuters</title>"
+                 "<meta property='og:site_name' content='U.S.'>", "<h1>'Parasite' scores historic upset</h1>" + TEXT)
+    assert metadata_of(story, "https://www.reuters.com/article/us-awards-sag")["site"] == "Reuters"
+    guardian = page("<title>Masks stolen | Society | The Guardian</title>"
+                    "<meta property='og:site_name' content='the Guardian'>", "<h1>Masks stolen</h1>" + TEXT)
+    assert metadata_of(guardian, "https://www.theguardian.com/society/masks")["site"] == "the Guardian"
+
+
 def test_a_numbered_sphinx_page_keeps_its_title_though_trafilatura_takes_it_for_the_site_name():
     html = page("<title>8. Errors and Exceptions &#8212; Python 3.11.2 documentation</title>",
                 "<div class='sphinxsidebar'><h3>Table of Contents</h3><ul><li><a href='#'>8. Errors and Exceptions"
