@@ -57,10 +57,10 @@ _NUMBER_WORDS = ("zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|t
                  "hundred|thousand|million|billion|trillion|dozen|half|once|twice|percent")
 _HAS = {
     # a number as a number, not a name's digit ("git-log(1)", "v2", "gc.<pattern>.reflogExpire1")
-    # "one" as a pronoun ("another one", "the one") counts nothing
+    # "one" as a pronoun ("another one", "the one", "no-one could predict") counts nothing
     "quantity": re.compile(rf"(?<![\w/.-])(?<!\w\()\d[\d,.]*(st|nd|rd|th|s|[kmgt]i?b|ms|px|pt|mm|cm|km|kg|in)?(?!\w)|"
                            rf"\b(?!one\b)({_NUMBER_WORDS})\b|(?<!another )(?<!the )(?<!this )(?<!that )(?<!each )"
-                           rf"(?<!every )(?<!any )(?<!which )\bone\b", re.I),
+                           rf"(?<!every )(?<!any )(?<!which )(?<!no )(?<!no-)\bone\b", re.I),
     # "how often": a rate, not any number ("five days a week", "twice a year", "daily", "every month")
     "frequency": re.compile(r"\b(twice|thrice|times|daily|weekly|monthly|yearly|annually|hourly|nightly)\b|"
                             r"\b(once|every|each|per|a|an) (other )?(minute|hour|day|night|week|fortnight|month|"
@@ -257,15 +257,16 @@ def missing_kind(question: str, texts: list[str], figure_texts: list[str] | None
     return ""
 
 
-# what running something costs besides money: time, memory, work ("about 5 microseconds", "2 MB", "3 cycles")
-_COST_UNIT = re.compile(rf"\s*-?\s*(?:{_MEASURE_WORDS}|(milli|micro|nano)seconds?|[mµun]s|cycles?|instructions?|"
-                        rf"bytes?|[kmgt]i?b|(kilo|mega|giga|tera)bytes?|pages?|words?|calls?|times)(?!\w)", re.IGNORECASE)
-_SIZE_SUFFIX = re.compile(r"\d[kmgt]i?b$", re.IGNORECASE)  # "2MB"
+# what running something costs besides money: its time, memory or work ("about 5 microseconds", "2 MB", "3 cycles");
+# months or years are no such cost ("after two months they'd only caught one goat" says nothing of what it cost)
+_COST_UNIT = re.compile(r"\s*-?\s*(?:(milli|micro|nano)?seconds?|[mµun]s|cycles?|instructions?|bytes?|[kmgt]i?b|"
+                        r"(kilo|mega|giga|tera)bytes?|pages?|words?|calls?)(?!\w)", re.IGNORECASE)
+_COST_SUFFIX = re.compile(r"\d(ms|µs|us|ns|[kmgt]i?b)$", re.IGNORECASE)  # "10ms", "2MB"
 
 
 def _measured(text: str) -> bool:
     """Whether the text gives a figure in a unit of time, memory or work."""
-    return any(_COST_UNIT.match(text, m.end()) or _MEASURE_SUFFIX.search(m.group()) or _SIZE_SUFFIX.search(m.group())
+    return any(_COST_UNIT.match(text, m.end()) or _COST_SUFFIX.search(m.group())
                for m in _HAS["quantity"].finditer(text))
 
 
@@ -291,8 +292,20 @@ def _new_figure(text: str, kind: str, given: set[str], measures: bool = True) ->
     """Whether the text holds a figure of `kind` besides those `given` by the question: "in 2017" repeats the
     question's year, it does not answer "what was its value in 2017". Without `measures`, a time, distance or
     weight counts nothing: "walked eight minutes" does not say how many cameras there are."""
-    return any(_figure(m) not in given and (measures or not _MEASURE.match(text, m.end()) and not _MEASURE_SUFFIX.search(
-        m.group())) for m in _HAS[kind].finditer(text))
+    return any(_figure(m) not in given and not _in_a_name(text, m) and (
+        measures or not _MEASURE.match(text, m.end()) and not _MEASURE_SUFFIX.search(m.group()))
+        for m in _HAS[kind].finditer(text))
+
+
+_CAPITALISED_NEXT = re.compile(r"\s+[A-Z]")
+
+
+def _in_a_name(text: str, match: re.Match) -> bool:
+    """Whether a number word is part of a title or name, capitalised mid-sentence before another capitalised word
+    ("Once Upon A Time in Hollywood", "Ocean's Eleven Crew"): it counts nothing."""
+    word, before = match.group(), text[:match.start()].rstrip()
+    return (word[:1].isupper() and word.isalpha() and bool(before) and before[-1] not in ".!?:"
+            and bool(_CAPITALISED_NEXT.match(text, match.end())))
 
 
 def _new_name(question: str, texts: list[str]) -> bool:
@@ -418,8 +431,19 @@ def with_default_named(question: str) -> str:
     return f"{question} (by default)"
 
 
+# a full stop that ends no sentence of a question: "Dr. Kim", "on Feb. 9", "the U.S. Senate"
+_NOT_AN_END = re.compile(r"\b(mr|mrs|ms|dr|prof|st|jr|sr|gen|col|lt|sgt|rep|sen|gov|jan|feb|mar|apr|jun|jul|aug|sept?|"
+                         r"oct|nov|dec|(?:[a-z]\.)+[a-z])\.$", re.IGNORECASE)
+
+
 def question_sentences(question: str) -> list[str]:
-    return [s for s in _QUESTION_SENTENCE_END.split(question.strip()) if s]
+    sentences: list[str] = []
+    for piece in _QUESTION_SENTENCE_END.split(question.strip()):
+        if sentences and _NOT_AN_END.search(sentences[-1]):
+            sentences[-1] += " " + piece
+        elif piece:
+            sentences.append(piece)
+    return sentences
 
 
 def asking_sentence(question: str) -> str:
@@ -560,7 +584,8 @@ def _literals(name: str) -> list[str]:
 
 
 def _ambiguous(word: str) -> bool:
-    return len(word) < 2 or len(word) == 2 and word.isupper()
+    letters = word.replace(".", "")  # "U.S" is "US": a passage may write either, or "United States"
+    return len(letters) < 2 or len(letters) == 2 and letters.isupper()
 
 
 def _fold(text: str) -> str:

@@ -157,6 +157,12 @@ def test_only_the_asking_sentence_is_checked_for_names():
     # "i.e." and "e.g." end no sentence: the question goes on to the end
     question = "How often does the launcher wake up by default, i.e. what is autovacuum_naptime set to?"
     assert asking_sentence(question) == question
+    # nor does an abbreviation's full stop: "9?" asks nothing on its own
+    question = "How many Oscars did 'Parasite' win at the Academy Awards on Feb. 9?"
+    assert asking_sentence(question) == question
+    assert asking_sentence("My drive is unplugged. What does Dr. Kim say?") == "What does Dr. Kim say?"
+    assert unmatched_names("Who did the U.S. work with in 1975?", ["The United States flew with the USSR."]) == [], \
+        "two dotted capitals are as ambiguous as 'US'"
 
 
 def test_an_acronym_written_out_in_the_passages_is_mentioned():
@@ -280,7 +286,8 @@ def test_a_sum_an_age_or_a_relative_asked_for_must_be_in_the_quotes():
     assert missing_kind("How much did ad revenue grow?", ["Revenue rose almost 500%."]) == ""
     assert missing_kind("How much time did he spend in the office?", ["He spent about five years there."]) == ""
     assert missing_kind("How much memory does each connection cost?", ["It uses about 2 MB."]) == "", "no money"
-    goats = ["The first step was relocating Redonda’s herd of approximately 60 wild goats."]
+    goats = ["The first step was relocating Redonda’s herd of approximately 60 wild goats.",
+             "Volunteers went in with a plan, but after two months they’d only managed to capture a single animal."]
     assert missing_kind("How much did it cost to clear the goats off Redonda?", goats) == "no amount", \
         "'much' with no noun of its own is the sum the verb pays"
     assert missing_kind("How much per ton does Microsoft charge its groups?", ["It charges a fee."]) == "no amount"
@@ -346,6 +353,10 @@ def test_a_year_a_name_a_vote_or_a_size_in_a_unit_must_be_in_the_quotes():
     assert missing_kind("How many characters may an identifier have?",
                         ["asn1Coding reads a file of definitions and another one with assignments."]) == "no figure"
     assert missing_kind("How many copies are kept?", ["Only one that is reachable is kept."]) == ""
+    assert missing_kind("How many Oscars did it win?", ["He said no-one could predict the Oscars."]) == "no figure"
+    assert missing_kind("How many Oscars did it win?", ["It beat “Once Upon A Time in Hollywood” to it."]) == \
+        "no figure", "a number word in a title counts nothing"
+    assert missing_kind("How many died?", ["Three People died in the crash."]) == ""
     # documentation's own ways of giving what is asked
     assert missing_kind("What is the name of the option that disables colour?", ["Pass --no-color to it."]) == ""
     assert missing_kind("What exit status does it return on failure?", ["It exits with a non-zero status."]) == ""
