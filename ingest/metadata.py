@@ -453,7 +453,18 @@ def _beside_headline(page: _Page) -> list[str]:
     # a banner <h1> repeats the site's name ("The Cargo Book" over "cargo-add(1)"): no headline
     known = _declared_site_names(page) + _host_labels(page.host) + _masthead_names(page)
     return [name for name, headline in ((lead, rest), (tail, head)) if name and _is_short_label(name)
-            and _title_key(headline) in headings - {""} and not _matches_any(headline, known)]
+            and not _section_label(name) and _title_key(headline) in headings - {""}
+            and not _matches_any(headline, known)]
+
+
+def _section_label(text: str) -> bool:
+    """A section's or a part's label ("Opinion", "Chapter 3", "Part 2", "Tutorial"), no site's name."""
+    words = re.findall(r"[^\W\d_]+", text.casefold())
+    return any(ch.isdigit() for ch in text) or all(word in _NOT_NAME_WORDS | _SECTION_WORDS for word in words)
+
+
+_SECTION_WORDS = frozenset("chapter part section tutorial tutorials lesson lessons guide guides step steps "
+                           "appendix introduction overview reference faq docs documentation".split())
 
 
 def _masthead_names(page: _Page) -> list[str]:
@@ -603,9 +614,15 @@ def _site(page: _Page, title_site: str) -> str:
     site_name = _meta(page, "og:site_name")
     # "Wikipedia" from the title beats the publisher's legal name, and the section Reuters gives as og:site_name
     # ("U.S.") when only the title's "- Reuters" is the host's name
-    if title_site and _matches_any(title_site, hosts) and not (site_name and _matches_any(site_name, hosts)):
+    if title_site and _matches_any(title_site, hosts) and not (site_name and _names_host(site_name, hosts)):
         return title_site
     return (declared or [title_site or page.host])[0]
+
+
+def _names_host(name: str, hosts: list[str]) -> bool:
+    """Whether a site name is the host's, in full or by its initials ("The Wall Street Journal" on wsj.com)."""
+    initials = "".join(word[0] for word in re.findall(r"\w+", name.casefold()) if word not in ("the", "of", "and"))
+    return _matches_any(name, hosts) or initials in hosts
 
 
 # ---------------------------------------------------------------- author

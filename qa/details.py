@@ -49,6 +49,9 @@ class AskedDetail:
     detail: str  # "author", "date" or "site"
     topic: str  # what the article is about, as the question says it ("the cold wave in Korea"), or ""
     naming: str = ""  # the words naming the article itself ("KBS" in "the KBS article"), or ""
+    # the naming is a possessive ("TIME's piece"): a publication only if a document is by it; else a person's post
+    # or piece the text tells of ("Who wrote Trump's post?")
+    possessive: bool = False
 
 
 def asked_detail(question: str) -> AskedDetail | None:
@@ -61,7 +64,9 @@ def asked_detail(question: str) -> AskedDetail | None:
             rest = _CONNECTIVE.sub("", asked[match.end():]).strip(" ?!.,;:()")
             topic = " ".join(part.strip() for part in (about.group(1) if about else "", rest, carried)
                              if part.strip())
-            return AskedDetail(detail, topic, (naming.group(1) or naming.group(2) or "").strip() if naming else "")
+            owner = bool(naming and naming.group(2))
+            return AskedDetail(detail, topic, (naming.group(1) or naming.group(2) or "").strip() if naming else "",
+                               owner)
     return None
 
 

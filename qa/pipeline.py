@@ -210,6 +210,8 @@ class QAPipeline:
         topic = asked.topic
         if named := documents_named(asked.naming, scope, documents):  # "the Guardian article", "the KBS piece"
             scope = named
+        elif asked.possessive:  # "Trump's post" names no document: a post the text tells of
+            return None
         elif asked.naming:
             topic = f"{asked.naming} {topic}".strip()  # "the Adelson article": its subject, no name of it
         if topic:

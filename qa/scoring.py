@@ -158,14 +158,16 @@ _ASKS_RELATIVE = re.compile(
 _SINGULAR_PERSON = re.compile(r"\b(he|she|his|her|him|hers)\b", re.IGNORECASE)
 # asks for a sum of money: the quotes must give one, a share or "free" ("How much prize money did T1 win?" was
 # answered with the years of its titles; 37 of 41 such SQuAD answers name a currency, the rest a share or "free")
+_MONEY_VERB = (r"(?:cost|costs|charge|charges|charged|pay|pays|spend|spends|spent|earn|earns|earned|raise|raised|"
+               r"fetch|fetched|owe|owes|owed|demand|demands|demanded)")
 # "How much did it cost to clear the island?", "How much does it charge per ton?": "much" with no noun of its own is
 # the sum the verb pays; "How much memory does each connection cost?" has a noun, and asks none
 _ASKS_MONEY = re.compile(r"\bhow much\b.*\b(money|prices?|priced|paid|salary|salaries|prize|budget|revenues?|funding|"
                          r"fees?|donated|invested|taxe?s|profits?|income|wages?|worth|ransom|bail|bitcoins?)\b"
                          r"|\bhow much(?:\s+per\s+\w+(?:\s+of\s+\w+)?)?\s+(?:do|does|did|will|would|could|can|should|"
-                         r"might|is|was|has|have|had)\b.*\b(?P<verb>cost|costs|charge|charges|charged|pay|pays|spend|"
-                         r"spends|spent|earn|earns|earned|raise|raised|fetch|fetched|owe|owes|owed|demand|demands|"
-                         r"demanded)\b", re.IGNORECASE)
+                         rf"might|is|was|has|have|had)\s+(?!{_MONEY_VERB}\b)(?:[\w'’.-]+\s+){{0,6}}?"
+                         rf"(?<!\bthe )(?<!\ba )(?<!\ban )(?<!\bof )(?<!\bfor )(?P<verb>{_MONEY_VERB})\b"
+                         r"(?!\s+(?:of|for)\b)", re.IGNORECASE)  # a verb: not "demand for oil", "the cost of living"
 _GIVES_MONEY = re.compile(r"[$€£¥₹₿]|%|\b(dollars?|euros?|pounds?|yen|yuan|rupees?|francs?|pesos?|lira|lire|"
                           r"roubles?|rubles?|krona|kronor|kroner|dinars?|riyals?|rand|usd|eur|gbp|cents?|pence|"
                           r"shillings?|bitcoins?|btc|percent|per cent|free|no charge)\b", re.IGNORECASE)
@@ -235,7 +237,8 @@ def missing_kind(question: str, texts: list[str], figure_texts: list[str] | None
         return ""
     if money := _ASKS_MONEY.search(asking):
         # a runner-up, or the sentence a quote goes on into, may give it ("The $1.2 billion stadium opened in 2014.")
-        if not any(_GIVES_MONEY.search(text) or money["verb"] and _measured(text) for text in shown_texts or texts):
+        if not any(_GIVES_MONEY.search(text) or money["verb"] and _costs_in_kind(text, _figures(question))
+                   for text in shown_texts or texts):
             return "no amount"  # what a context switch costs may be paid in time: "about 5 microseconds"
     elif "quantity" in question_types(question) or _ASKS_FIGURE.search(asking):
         given = _figures(question)
@@ -264,10 +267,16 @@ _COST_UNIT = re.compile(r"\s*-?\s*(?:(milli|micro|nano)?seconds?|[mµun]s|cycles
 _COST_SUFFIX = re.compile(r"\d(ms|µs|us|ns|[kmgt]i?b)$", re.IGNORECASE)  # "10ms", "2MB"
 
 
-def _measured(text: str) -> bool:
-    """Whether the text gives a figure in a unit of time, memory or work."""
-    return any(_COST_UNIT.match(text, m.end()) or _COST_SUFFIX.search(m.group())
-               for m in _HAS["quantity"].finditer(text))
+_SPEAKS_OF_COST = re.compile(r"\b(costs?|costing|takes?|took|taking|overhead|spends?|spent|consumes?|consumed|"
+                             r"uses?|used|needs?|requires?|required)\b", re.IGNORECASE)
+
+
+def _costs_in_kind(text: str, given: set[str]) -> bool:
+    """Whether the text says what something costs in time, memory or work ("A switch takes about 5 microseconds"),
+    with a figure of its own: "comes with 4 GB of RAM" tells no price of a Raspberry Pi 4."""
+    return bool(_SPEAKS_OF_COST.search(text)) and any(
+        _figure(m) not in given and (_COST_UNIT.match(text, m.end()) or _COST_SUFFIX.search(m.group()))
+        for m in _HAS["quantity"].finditer(text))
 
 
 def _says_kin(relative: re.Match, texts: list[str]) -> bool:
@@ -303,7 +312,7 @@ _CAPITALISED_NEXT = re.compile(r"\s+[A-Z]")
 def _in_a_name(text: str, match: re.Match) -> bool:
     """Whether a number word is part of a title or name, capitalised mid-sentence before another capitalised word
     ("Once Upon A Time in Hollywood", "Ocean's Eleven Crew"): it counts nothing."""
-    word, before = match.group(), text[:match.start()].rstrip()
+    word, before = match.group(), text[:match.start()].rstrip().rstrip("“‘\"'([").rstrip()  # "“Two Americans were …"
     return (word[:1].isupper() and word.isalpha() and bool(before) and before[-1] not in ".!?:"
             and bool(_CAPITALISED_NEXT.match(text, match.end())))
 
@@ -431,19 +440,30 @@ def with_default_named(question: str) -> str:
     return f"{question} (by default)"
 
 
-# a full stop that ends no sentence of a question: "Dr. Kim", "on Feb. 9", "the U.S. Senate"
-_NOT_AN_END = re.compile(r"\b(mr|mrs|ms|dr|prof|st|jr|sr|gen|col|lt|sgt|rep|sen|gov|jan|feb|mar|apr|jun|jul|aug|sept?|"
-                         r"oct|nov|dec|(?:[a-z]\.)+[a-z])\.$", re.IGNORECASE)
+# a full stop that ends no sentence of a question: "Dr. Kim", "the U.S. Senate", "on Feb. 9" (a month before a day)
+_TITLE_OR_INITIALS = re.compile(r"(?:\b(?:mr|mrs|dr|prof|st|jr|sr|gen|col|lt|sgt|rep|sen|gov)"
+                                r"|(?<![\w.])(?:[a-z]\.)+[a-z])\.$", re.IGNORECASE)
+_MONTH = re.compile(r"\b(?:jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\.$", re.IGNORECASE)
+# … unless what follows asks a question of its own: "It runs at 5 p.m. Why does the backup fail?"
+_ASKS = re.compile(r"(?:what|when|where|which|who|whom|whose|why|how|is|are|was|were|do|does|did|can|could|should|"
+                   r"would|will|shall|may|might|has|have|had|am|i|please|and|but|so|then)\b", re.IGNORECASE)
 
 
 def question_sentences(question: str) -> list[str]:
     sentences: list[str] = []
     for piece in _QUESTION_SENTENCE_END.split(question.strip()):
-        if sentences and _NOT_AN_END.search(sentences[-1]):
+        if sentences and _goes_on(sentences[-1], piece):
             sentences[-1] += " " + piece
         elif piece:
             sentences.append(piece)
     return sentences
+
+
+def _goes_on(before: str, piece: str) -> bool:
+    """Whether `piece` goes on with the sentence `before`, whose full stop is an abbreviation's."""
+    if _MONTH.search(before):
+        return piece[:1].isdigit()
+    return bool(_TITLE_OR_INITIALS.search(before)) and not _ASKS.match(piece)
 
 
 def asking_sentence(question: str) -> str:
@@ -519,6 +539,12 @@ _ASKS_SAYING = re.compile(r"^\s*(?i:what (?:did|does|do|has|have|had|would)) ((?
                           r"\s+(?:say|tell|write|argue|claim|think|believe|call|describe|suggest|state|announce)\b")
 _SPEECH = r"(said|says|say|told|tells|wrote|writes|argued|argues|claimed|claims|added|adds|noted|notes|called|calls)"
 _PRONOUN_SAYS = re.compile(rf"\b(he|she|they)\s+(also\s+)?{_SPEECH}\b|\b{_SPEECH}\s+(he|she|they)\b", re.IGNORECASE)
+
+
+def asked_speaker(question: str) -> str:
+    """The one a "What did NAME say …?" question asks what they said, else ""."""
+    asked = _ASKS_SAYING.search(asking_sentence(question))
+    return _POSSESSIVE.sub("", asked.group(1)) if asked else ""
 
 
 def unquoted_speaker(question: str, quoted: list[str]) -> str:

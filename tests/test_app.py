@@ -4,6 +4,7 @@ import re
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -135,6 +136,26 @@ def test_a_quoted_code_block_is_shown_as_code_and_kept_when_the_chat_is_restored
     assert restored(saved)[0].answer.citations[0].code == citation.code
     saved[0]["answer"]["citations"][0]["code"] = [["0", 5]]
     assert restored(saved) == [], "a malformed span leaves the turn out"
+
+
+def test_a_code_block_is_fenced_where_its_quote_stands_and_place_holder_characters_are_text():
+    def cited(n, quote, start, code):
+        return Citation(n=n, chunk_id="g#0", doc_id="g", title="git stash", source="g.md", start=start,
+                        end=start + len(quote), quote=quote, code=code)
+    block = "git stash"
+    quote = f"Save your work:\n\n{block}"
+    answer = Answer(question="q", text=f"According to “git stash”: {quote} [1]", answered=True, hits=[],
+                    citations=[cited(1, quote, 100, ((117, 126),))])
+    markdown = answer_markdown(answer.text, 0, answer)
+    assert markdown.startswith("According to “git stash”:") and markdown.count("```") == 2
+    assert "Save your work:\n\n\n\n```\ngit stash\n```" in markdown, "the quote's block, not the title's words"
+    llm = replace(answer, text="Run `git stash` to save your work [1].")  # words the passage its own way
+    assert "```" not in answer_markdown(llm.text, 0, llm)
+    hostile = "A stray \ue0021\ue003 and \ue0009\ue001 in the text."
+    answer = Answer(question="q", text=f"According to “W”: {hostile} [1]", answered=True, hits=[],
+                    citations=[cited(1, hostile, 0, ())])
+    markdown = answer_markdown(answer.text, 0, answer)  # no IndexError, no link to a citation 9
+    assert "\ufffd1\ufffd" in markdown and "#src-0-9" not in markdown and "[\\[1\\]](#src-0-1)" in markdown
 
 
 def test_a_marker_the_document_itself_writes_inside_a_quote_is_no_link():
@@ -300,8 +321,6 @@ def test_an_upload_the_index_refuses_leaves_no_copy(sample_settings, embedder, t
 
 
 def test_uploads_switched_off(sample_settings, embedder):
-    from dataclasses import replace
-
     library = Library(Collection(replace(sample_settings, allow_uploads=False), embedder))
     with pytest.raises(UserError, match="uploads are switched off on this deployment"):
         library.add_uploads([str(SAMPLE_ARTICLE)])
@@ -379,8 +398,6 @@ def test_a_late_restore_never_wipes_a_question_asked_on_the_page(indexed, embedd
 
 
 def test_uploads_off_hides_the_upload_box(settings, embedder):
-    from dataclasses import replace
-
     import app
 
     demo = app.ChatApp(QAPipeline(replace(settings, allow_uploads=False), embedder=embedder)).demo

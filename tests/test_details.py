@@ -53,6 +53,14 @@ def test_a_question_about_what_an_article_says_is_no_question_about_its_details(
     assert asked_detail(question) is None
 
 
+def test_a_possessive_names_an_article_only_when_a_document_is_by_that_name(pipeline):
+    assert asked_detail("Who wrote Khalilzad's piece?").possessive and not asked_detail("Who wrote it?").possessive
+    by_the_site = pipeline.ask("Who wrote Rivers' article about the dam?")  # a document of that name
+    assert by_the_site.text.startswith("According to its page, “Rivers” is by Ann Lee")
+    someone = pipeline.ask("Who wrote Farmers' post about the water?")  # a post the text tells of, not Rivers
+    assert not someone.text.startswith("According to its page")
+
+
 def test_who_wrote_an_article_is_answered_from_its_byline_and_shown_with_its_details(pipeline):
     answer = pipeline.ask("Who wrote the article about the river dam?")
     assert (answer.answered, answer.text) == (True, "According to its page, “Rivers” is by Ann Lee (2021-03-04).")

@@ -114,6 +114,10 @@ def test_a_site_name_before_the_headline_in_the_title_is_cut_when_a_heading_repe
                      "<h1 class='site-branding'>The GitHub Blog</h1><h1>Leader spotlight: Erin Spiceland</h1>" + TEXT)
     assert metadata_of(spotlight, "https://github.blog/2019-03-29-leader-spotlight/")["title"] == \
         "Leader spotlight: Erin Spiceland", "the banner <h1> repeats the site's name: the headline is no site"
+    for label in ("Opinion", "Chapter 3", "Tutorial"):  # a section's label is no site's name
+        section = page(f"<title>{label} | Why the Federal Reserve waited so long to act</title>",
+                       "<h2>Why the Federal Reserve waited so long to act</h2>" + TEXT)
+        assert metadata_of(section, "https://www.nytimes.com/2022/opinion/fed.html")["site"] != label
 
 
 def test_a_section_as_og_site_name_gives_way_to_the_host_named_in_the_title():
@@ -123,6 +127,9 @@ def test_a_section_as_og_site_name_gives_way_to_the_host_named_in_the_title():
     guardian = page("<title>Masks stolen | Society | The Guardian</title>"
                     "<meta property='og:site_name' content='the Guardian'>", "<h1>Masks stolen</h1>" + TEXT)
     assert metadata_of(guardian, "https://www.theguardian.com/society/masks")["site"] == "the Guardian"
+    journal = page("<title>Stocks fall - WSJ</title><meta property='og:site_name' content='The Wall Street Journal'>",
+                   "<h1>Stocks fall</h1>" + TEXT)  # the host's initials: og:site_name names it in full
+    assert metadata_of(journal, "https://www.wsj.com/articles/stocks")["site"] == "The Wall Street Journal"
 
 
 def test_a_numbered_sphinx_page_keeps_its_title_though_trafilatura_takes_it_for_the_site_name():

@@ -72,7 +72,8 @@ def _text(value) -> str:
 
 def export_json(turns: list[Turn], shown_source: Callable[[str, str], str] = lambda source, doc_id: source) -> str:
     """The conversation as JSON: each question, its answer and every citation's document id, title, source, section,
-    character span in the indexed document's text and the quote (== text[start:end])."""
+    character span in the indexed document's text, the quote (== text[start:end]) and the spans of the code blocks it
+    quotes."""
     exported = []
     for turn in turns:
         if not turn.settled:
@@ -83,7 +84,8 @@ def export_json(turns: list[Turn], shown_source: Callable[[str, str], str] = lam
             "answered": bool(answer and answer.answered), "stopped": turn.stopped, "error": turn.error,
             "searched_for": answer.query if answer else "",
             "citations": [{"n": c.n, "doc_id": c.doc_id, "title": c.title, "source": shown_source(c.source, c.doc_id),
-                           "section": c.section, "start": c.start, "end": c.end, "quote": c.quote}
+                           "section": c.section, "start": c.start, "end": c.end, "quote": c.quote,
+                           "code": [list(span) for span in c.code]}
                           for c in (answer.citations if answer else [])]})
     return json.dumps({"conversation": exported}, ensure_ascii=False, indent=2)
 

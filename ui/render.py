@@ -25,6 +25,7 @@ _MARKER = re.compile(r"\\\[(\d+)\\\]")  # an escaped [n] citation marker
 _RAW_MARKER = re.compile(r"\[(\d+)\]")
 _PLACED_MARKER = re.compile("\ue000(\\d+)\ue001")  # a citation's marker kept apart from the text by _placed_markers
 _CODE_PLACE = re.compile("\ue002(\\d+)\ue003")  # a quoted code block kept apart by _code_set_apart
+_PLACE_HOLDERS = {code: "\ufffd" for code in range(0xE000, 0xE004)}
 # A quote that spans lines (a definition-list term and its description, a code block) starts on a line of its own
 # after the lead-in or the previous marker, and what follows it starts on a new line after its marker, so the
 # term is not glued to the sentence before it. Only single newlines: paragraphs ("\n\n") are left as written.
@@ -62,6 +63,11 @@ def answer_markdown(text: str, turn: int, answer: Answer | None = None) -> str:
         n = int(match.group(1))
         return f"[\\[{n}\\]](#{source_id(turn, n)})"
 
+    # the place-holders below are private-use characters: a document's own are shown as "\ufffd" (same length)
+    text = text.translate(_PLACE_HOLDERS)
+    if answer is not None:
+        answer = replace(answer, citations=[replace(c, quote=c.quote.translate(_PLACE_HOLDERS))
+                                            for c in answer.citations])
     if _QUOTED_ANSWER.match(text):
         text = _MULTILINE_QUOTE_END.sub("\\1\n", _MULTILINE_QUOTE_START.sub("\\1\n", text))
     code = []
@@ -83,15 +89,25 @@ def answer_markdown(text: str, turn: int, answer: Answer | None = None) -> str:
 
 def _code_set_apart(text: str, answer: Answer) -> tuple[str, list[str]]:
     """The text with each code block its citations quote put in a place-holder, and those blocks: they are shown
-    as code, in a fixed-width font with their own spacing, not as escaped prose."""
-    blocks, at = [], 0
+    as code, in a fixed-width font with their own spacing, not as escaped prose. Each block is taken from where its
+    quote stands in the text, never from a lead-in or another quote that happens to hold the same words."""
+    spans, at = [], 0
     for citation in answer.citations:
+        if not citation.code or (quoted := text.find(citation.quote, at)) < 0:
+            continue  # an LLM's answer words the passages its own way: it quotes no code block as such
+        at = quoted + len(citation.quote)
         for start, end in citation.code:
-            block = citation.quote[start - citation.start:end - citation.start].strip("\n")
-            if block and (found := text.find(block, at)) >= 0:
-                text = f"{text[:found]}\ue002{len(blocks)}\ue003{text[found + len(block):]}"
-                at = found
-                blocks.append(block)
+            start = quoted + max(start - citation.start, 0)
+            end = quoted + min(end - citation.start, len(citation.quote))
+            while start < end and text[start] == "\n":
+                start += 1
+            while end > start and text[end - 1] == "\n":
+                end -= 1
+            if start < end:
+                spans.append((start, end))
+    blocks = [text[start:end] for start, end in spans]
+    for n, (start, end) in reversed(list(enumerate(spans))):
+        text = f"{text[:start]}\ue002{n}\ue003{text[end:]}"
     return text, blocks
 
 
