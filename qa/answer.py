@@ -6,6 +6,7 @@ from typing import Callable
 
 from ingest.structure import CODE, document_spans, section_at, spans_between
 from qa.evidence import Evidence
+from qa.scoring import asked_speaker
 from schema import Answer, Citation, Document, Hit
 
 _SEVERAL_NAMES = re.compile(r" and |, (?!(jr|sr|phd|md)\b)", re.IGNORECASE)  # "Ann Lee and Bo Wu", "A, B and C"
@@ -63,8 +64,10 @@ def _lead_in(question: str, document: Document) -> str:
     """A fixed connective naming the article, the only words of an answer that are not quoted. It names an author
     only when the document has one: reference pages and manuals have none, and inventing one misleads."""
     author = author_phrase(document.metadata)
-    if author and not _news_agencies(author) and (_ABOUT_THE_AUTHOR.search(question)
-                                                           or "say" in question.lower()):
+    # "What did Alberto Shiguematsu say?" asks another's words, which the writer only reports
+    speaker = set(asked_speaker(question).casefold().split())
+    if author and not _news_agencies(author) and (_ABOUT_THE_AUTHOR.search(question) or "say" in question.lower()) \
+            and not (speaker and not speaker & set(author.casefold().split())):
         if _SEVERAL_NAMES.search(author):
             return f"{author}, the authors of “{document.title}”, write:"
         return f"{author}, the author of “{document.title}”, writes:"

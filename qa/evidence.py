@@ -242,6 +242,26 @@ def _person_asked(question: str) -> str:
     return asked.group(1) if asked else ""
 
 
+# "What did Satya Nadella say?", "How old is Prelogar?": a question about a person and nothing else, which a sentence
+# naming them with what they said, or with their age ("Prelogar, 43, argues …"), answers however few words it shares
+_SAID_ONLY = re.compile(r"^\s*(?i:what\s+(?:did|does|has|had))\s+((?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w'’-]*)\s+"
+                        r"(?i:say|said|tell|told|write|wrote|argue|claim|think)(?i:\s+in\s+(?:the|this)\s+\w+)?"
+                        r"\s*\??\s*$")
+_SPEECH = re.compile(r"\b(?:said|says|say|told|tells|wrote|writes|argued|argues|claimed|claims|added|adds|noted|"
+                     r"notes|explained|explains|asked|asks|according to)\b|[“”\"]", re.IGNORECASE)
+_AGE_ASKED = re.compile(r"^\s*(?i:how\s+old\s+(?:is|was))\s+((?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w'’-]*)\s*\??\s*$")
+
+
+def _person_told(question: str, text: str) -> bool:
+    """Whether the text tells what a speaker-only or age-only question asks of the person it names."""
+    if said := _SAID_ONLY.match(question):
+        return said.group(1).split()[-1] in text and bool(_SPEECH.search(text))
+    if age := _AGE_ASKED.match(question):
+        surname = re.escape(age.group(1).split()[-1])
+        return bool(re.search(rf"\b{surname}(?:['’]s)?,\s+(?:\w+\s+)?\d{{1,3}},", text))
+    return False
+
+
 def select_evidence(question: str, hits: list[Hit], documents: dict[str, Document], embedder: Embedder,
                     question_vector: np.ndarray | None = None,
                     stored_vectors: StoredVectors | None = None) -> list[Evidence]:
@@ -264,10 +284,12 @@ def select_evidence(question: str, hits: list[Hit], documents: dict[str, Documen
     # a sentence that only repeats the question's words ("$ npm audit" for "What does npm audit do?") tells nothing
     answers = answers * [bool(content_words(c.text) - question_words) for c in inputs.candidates]
     named = _person_asked(question)
+    told = [_person_told(question, c.text) for c in inputs.candidates]
+    answers = answers * [DEFINITION_BOOST if it else 1.0 for it in told]
     scored = [replace(c, similarity=float(sim), score=float(p),
                       relevance=max(float(sim), float(asked)) + 0.3 * _overlap(question_words, c.text)
-                      + (1.0 if named and named in c.text else 0.0))
-              for c, sim, asked, p in zip(inputs.candidates, inputs.similarities, inputs.as_asked, answers)]
+                      + (1.0 if named and named in c.text or it else 0.0))
+              for c, sim, asked, p, it in zip(inputs.candidates, inputs.similarities, inputs.as_asked, answers, told)]
     return sorted((e for e in scored if e.score > 0), key=lambda e: -e.score)  # ruled out above: no answer
 
 

@@ -1,3 +1,4 @@
+import dataclasses
 import functools
 import re
 
@@ -401,6 +402,32 @@ def test_a_question_setting_a_scene_is_matched_by_its_asking_sentence_too(tmp_pa
     vectors = embedder.embed_documents([question, asking, inputs.candidates[0].text])
     assert vectors[1] @ vectors[2] > vectors[0] @ vectors[2]
     assert inputs.as_asked[0] == pytest.approx(vectors[1] @ vectors[2], abs=1e-5)
+
+
+def test_what_a_named_person_said_or_their_age_is_answered_by_the_sentence_naming_them(tmp_path, embedder):
+    """"What did Satya Nadella say?" shares few words with what he said, and "How old is Prelogar?" none with
+    "Prelogar, 43, argues …": the sentence naming them with their words or age is the answer, not a decline; the
+    lead-in does not make the writer the speaker."""
+    from ingest.loaders import load_file
+    from qa.answer import compose
+    from qa.evidence import select_evidence
+    from schema import Hit
+
+    path = tmp_path / "climate.md"
+    path.write_text("# Climate push\n\nThe company set new goals on Thursday. "
+                    "Chief Executive Satya Nadella said that corporations need to create profitable solutions. "
+                    "Prelogar, 43, argues the government’s cases. The plan includes a fund for new technology.\n")
+    document = dataclasses.replace(load_file(path)[0], metadata={"author": "Jane Reporter"})
+    hits = [Hit(Chunk("climate#0", document.id, 0, document.text, 0, len(document.text)), 1.0, 1)]
+    documents = {document.id: document}
+    for question, expected in [("What did Satya Nadella say?", "Satya Nadella said"),
+                               ("How old is Prelogar?", "Prelogar, 43,")]:
+        best = select_evidence(question, hits, documents, embedder)[0]
+        assert expected in best.text and best.relevance >= 1.0
+    assert select_evidence("What did Satya Nadella say about Bagram?", hits, documents, embedder)[0].relevance < 1.0
+    best = select_evidence("What did Satya Nadella say?", hits, documents, embedder)[:1]
+    assert compose("What did Satya Nadella say?", best, documents, hits).text.startswith("According to “Climate push”")
+    assert compose("What does the author say?", best, documents, hits).text.startswith("Jane Reporter, the author")
 
 
 def test_a_question_naming_its_document_is_answered_from_that_document():
