@@ -116,7 +116,7 @@ class QAPipeline:
         standalone = condense_offline(asked, history)
         follows = standalone != asked  # a follow-up, made to stand alone
         query = with_default_named(standalone)
-        found = self._found(question, query, search)
+        found = self._found(question, query, search, previous=(_answers(history) or [""])[-1] if follows else "")
         grounds = self._judged(found, said=_followed_answer(question, follows, history))
         if follows and (said := _answered_again(grounds, question, history)):
             # "how do I change it?" after "What is the default logging level?" quoted mostly the same sentences
@@ -129,18 +129,21 @@ class QAPipeline:
         `said` is the answer a follow-up follows: what it quoted is not quoted again."""
         return self._judged(self._found(question, query, search), said)
 
-    def _found(self, question: str, query: str, search: "_Search") -> "_Grounds":
+    def _found(self, question: str, query: str, search: "_Search", previous: str = "") -> "_Grounds":
         """The passages found for the query and every candidate sentence of them ranked; settled already when
-        the question asks a detail of an article or its summary."""
+        the question asks a detail of an article or its summary. `previous` is the answer a follow-up follows."""
         searched = self.retriever  # one index version per question, even if an upload swaps it meanwhile
-        if (asked := asked_detail(query)) and (told := self._detail(question, query, asked, search, searched)):
+        if (asked := asked_detail(query)) and (
+                told := self._detail(question, query, asked, search, searched, previous)):
             return _Grounds(question, query, told.hits, searched.store.documents, [], searched, settled=told)
         query_vector = self.embedder.embed_query(query)  # once: retrieval and evidence scoring share it
         documents = searched.store.documents
         hits = self.search(query, search.k, search.method, search.doc_ids, query_vector, searched)
         grounds = _Grounds(question, query, hits, documents, [], searched)
-        if is_summary_question(question) and hits:
-            first_chunk = searched.store.chunk(f"{hits[0].chunk.doc_id}#0")
+        if is_summary_question(question) and hits:  # "What is this article about?" after an answer: the one it quoted
+            scope = set(search.doc_ids if search.doc_ids is not None else documents)
+            doc_id = next(iter(_quoted_in(previous, scope, documents)), hits[0].chunk.doc_id)
+            first_chunk = searched.store.chunk(f"{doc_id}#0")
             grounds.settled = compose(question, lead_evidence(first_chunk, documents), documents, hits, query)
             return grounds
         grounds.ranked = select_evidence(query, hits, documents, self.embedder, query_vector,
@@ -202,12 +205,17 @@ class QAPipeline:
         return grounds
 
     def _detail(self, question: str, query: str, asked: AskedDetail, search: "_Search",
-                searched: Retriever) -> Answer | None:
+                searched: Retriever, previous: str = "") -> Answer | None:
         """"Who wrote the article about …?": the byline (date, publication) of the article the question describes,
-        found as an answer about that subject would be; None when the page gives no such detail."""
+        found as an answer about that subject would be; None when the page gives no such detail. "When was it
+        published?" after an answer (`previous`) asks of the article that answer quoted first."""
         documents = searched.store.documents
         scope = set(search.doc_ids if search.doc_ids is not None else documents)
         topic = asked.topic
+        if previous and (quoted := _quoted_in(previous, scope, documents)) and not asked_detail(question).topic:
+            doc_id = quoted[0]
+            return detail_answer(question, asked, documents[doc_id], [Hit(searched.store.chunk(f"{doc_id}#0"), 1.0, 1)],
+                                 query)
         if named := documents_named(asked.naming, scope, documents):  # "the Guardian article", "the KBS piece"
             scope = named
         elif asked.possessive:  # "Trump's post" names no document: a post the text tells of
@@ -371,6 +379,12 @@ def _answered_again(grounds: "_Grounds", question: str, history: list[dict] | No
     last = " ".join(answers[-1].split())
     repeated = sum(" ".join(e.text.split()) in last for e in grounds.quotes)
     return last if repeated * 2 > len(grounds.quotes) else ""
+
+
+def _quoted_in(answer: str, scope: set[str], documents: dict) -> list[str]:
+    """The documents an answer quoted, in the order its lead-ins name them (“Title”)."""
+    at = {doc_id: answer.find(f"“{documents[doc_id].title}”") for doc_id in scope}
+    return sorted((doc_id for doc_id, where in at.items() if where >= 0), key=at.get)
 
 
 def _answers(history: list[dict] | None) -> list[str]:

@@ -61,6 +61,19 @@ def test_a_possessive_names_an_article_only_when_a_document_is_by_that_name(pipe
     assert not someone.text.startswith("According to its page")
 
 
+def test_when_was_it_published_after_an_answer_asks_of_the_article_it_quoted(pipeline):
+    first = pipeline.ask("What do the farmers along the river want?")
+    assert "“Rivers”" in first.text
+    chat = [{"role": "user", "content": first.question}, {"role": "assistant", "content": first.text}]
+    answer = pipeline.ask("When was it published?", history=chat)
+    assert answer.text == "According to its page, “Rivers” was published on 2021-03-04 (by Ann Lee)."
+    # the article quoted, whatever words the follow-up carries over ("trade across the border" is Border's)
+    chat = [{"role": "user", "content": "What about trade across the border?"},
+            {"role": "assistant", "content": "According to “Rivers”: The river dam holds water for the valley. [1]"}]
+    assert pipeline.ask("Who wrote it?", history=chat).text.startswith("According to its page, “Rivers” is by Ann Lee")
+    assert "“Rivers”" in pipeline.ask("What is this article about?", history=chat).text
+
+
 def test_who_wrote_an_article_is_answered_from_its_byline_and_shown_with_its_details(pipeline):
     answer = pipeline.ask("Who wrote the article about the river dam?")
     assert (answer.answered, answer.text) == (True, "According to its page, “Rivers” is by Ann Lee (2021-03-04).")
