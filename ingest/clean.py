@@ -123,7 +123,10 @@ _FURNITURE_BLOCK = re.compile(
     r"share (this|on)\b.*|click to share.*|advertisement|sponsored( content)?|"
     r"want to know more about\b.*|follow (us|me)\b.*|"
     r"(photo|image|picture|illustration|video|graphic|header image|top image|lead image)s?( credit| source)?\s*(:|©|by\b).*|"
-    r"credit\s*:.*|©.*|copyright\s*(©|\d{4}).*|all rights reserved.*|"
+    r"credit\s*:.*|\((photo |image )?credit:[^()]*\)|courtesy( of)?( \S+){1,5}|"  # "(Credit: A / Grist)"
+    r"©.*|copyright\s*(©|\d{4}).*|all rights reserved.*|"
+    r"(e-?mail|print|save) (the|this) (story|article|page|post)|"
+    r"citation\s*:.{1,300}\bretrieved\b.{1,60}\bfrom\s+\S+|"  # how to cite the page ("Citation: … retrieved … from")
     r"was this (article|page|post|story) (helpful|useful)\b.*|did you (find|like|enjoy) this\b.*|"
     r"(have|got) a (news )?tip\b.*|\d+ comments?|(leave|post|add|join) (a |the )?(comment|reply|discussion)\b.*|"
     r"comments are closed|keywords|tags|topics|categories|filed under\b.*|"
@@ -227,6 +230,17 @@ def without_reference_sections(blocks: list[Block]) -> list[Block]:
 def _teaser(block: Block | None) -> bool:
     """A short list item: how a list of links to other stories comes out."""
     return block is not None and block.kind == ITEM and _word_count(block.text) <= TEASER_MAX_WORDS
+
+
+def is_furniture_heading(block: Block) -> bool:
+    """A heading that only labels furniture ("Related", "Share this") where no teaser list under it went with it:
+    it heads the article's next paragraph, and would name its section. ("Read next" or "Recommended" over a
+    manual's own text stays.)"""
+    return block.kind == HEADING and bool(_LABEL_HEADING.fullmatch(" ".join(block.text.split())))
+
+
+_LABEL_HEADING = re.compile(r"(related( (posts|articles|stories|content))?|share( this( article| story| post)?)?|"
+                            r"advertisement)[:.]?", re.IGNORECASE)
 
 
 def is_furniture_block(block: Block) -> bool:

@@ -10,8 +10,8 @@ import itertools
 import re
 from dataclasses import dataclass, field, replace
 
-from ingest.clean import (is_furniture_block, strip_permalink, superscript, without_reference_sections,
-                          without_teaser_lists)
+from ingest.clean import (is_furniture_block, is_furniture_heading, strip_permalink, superscript,
+                          without_reference_sections, without_teaser_lists)
 from ingest.metadata import is_furniture_element, page_metadata
 from ingest.structure import CODE, DEFINITION, HEADING, ITEM, PARAGRAPH, QUOTE, ROW, Block
 from ingest.tex import readable_tex
@@ -33,8 +33,9 @@ def read_html(html: str, url: str = "") -> HtmlText | None:
     extracted = _extracted(html, url)
     if extracted is None or extracted.body is None:
         return None
-    blocks = without_reference_sections(without_teaser_lists(
-        [b for b in body_blocks(extracted.body) if not is_furniture_block(b) and not _contents_heading(b)]))
+    blocks = without_reference_sections([b for b in without_teaser_lists(
+        [b for b in body_blocks(extracted.body) if not is_furniture_block(b) and not _contents_heading(b)])
+        if not is_furniture_heading(b)])
     if not any(b.kind != HEADING for b in blocks):
         return None
     metadata = page_metadata(html, extracted, url)

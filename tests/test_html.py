@@ -400,6 +400,23 @@ def test_a_news_page_loses_its_teaser_list_contact_line_dateline_and_tag_heading
     assert texts == [prose.strip(), "What comes next", prose.strip()]
 
 
+def test_credits_cite_and_email_prompts_and_a_lone_related_heading_leave_the_article(tmp_path):
+    prose = "Microsoft will also expand an internal fee that it has charged its business groups for emissions. " * 3
+    path = article_page(tmp_path, "fee.html", "Microsoft fee",
+                        f"<p>October 22, 2019 report</p><p>E-mail the story</p><p>{prose}</p>"
+                        f"<p>(Credit: Clayton Aldern / Grist)</p><p>Courtesy of Forests News</p><h2>Related</h2>"
+                        f"<p>{prose}</p><p>Citation: Microsoft fee grows (2019, October 22) retrieved 20 January 2020 "
+                        f"from https://phys.org/news/2019-10-fee.html</p>")
+    texts = [text for _, _, text in blocks(load(path))]
+    assert texts[-2:] == [prose.strip(), prose.strip()] and "E-mail the story" not in texts
+    assert all(section == "" for _, section, _ in blocks(load(path))), "no 'Related' section"
+    from ingest.clean import is_furniture_block
+    from ingest.structure import Block
+    assert not any(is_furniture_block(Block("paragraph", text)) for text in [
+        "Courtesy of the mayor, the town got a new park and a library on the hill.",
+        "The citation: he was retrieved from the river by the crew and taken from there to hospital."])
+
+
 def test_a_shop_box_laid_out_as_a_table_goes_and_a_table_of_data_stays(tmp_path):
     prose = "T1 entered the final as the last-standing team and beat the other representatives on the way. " * 3
     text = load(article_page(tmp_path, "final.html", "T1 win",
