@@ -62,6 +62,17 @@ def condense_offline(question: str, history: list[dict] | None) -> str:
     return with_subject(question, carried)
 
 
+def with_previous_subject(question: str, history: list[dict] | None) -> str:
+    """A question that names no subject of its own ("Who is the chief scientist?") with the previous question's
+    subject appended, for a second search when it finds nothing alone; else the question as it is."""
+    previous = _previous_search(history)
+    if not previous or question_names(question):
+        return question
+    asked_before, carried = subject_carried(previous)  # the chat's subject, not the last question's own topic
+    return with_subject(question, carried.split() or question_names(asked_before)
+                        or _subject_words(asked_before, exclude=content_words(question)))
+
+
 def with_subject(question: str, words: list[str]) -> str:
     """The follow-up as it is searched for: the question, then the subject it carries in brackets."""
     return f"{question} ({' '.join(words)})" if words else question

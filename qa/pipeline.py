@@ -27,7 +27,7 @@ from qa.evidence import (Evidence, bylines, choose, content_words, defining, doc
                          framing_words, is_summary_question, lead_evidence, named_documents, passage_texts,
                          select_evidence, stated_default, uncovered_aspect, with_default_quoted, with_their_terms,
                          with_what_follows)
-from qa.followup import REQUEST_WORDS, condense_offline, format_history
+from qa.followup import REQUEST_WORDS, condense_offline, format_history, with_previous_subject
 from qa.generators import Generator, LlmBusy, LlmLane, LlmTimedOut, make_generator
 from qa.prompts import render_messages
 from qa.scoring import (lacks_default, missing_kind, unmatched_names, unquoted_speaker, unquoted_subjects,
@@ -116,8 +116,17 @@ class QAPipeline:
         standalone = condense_offline(asked, history)
         follows = standalone != asked  # a follow-up, made to stand alone
         query = with_default_named(standalone)
-        found = self._found(question, query, search, previous=(_answers(history) or [""])[-1] if follows else "")
+        previous = (_answers(history) or [""])[-1]
+        found = self._found(question, query, search, previous=previous if follows else "")
         grounds = self._judged(found, said=_followed_answer(question, follows, history))
+        if not follows and grounds.settled is not None and not grounds.settled.answered and (
+                carried := with_previous_subject(asked, history)) != asked:
+            # "Who is the chief scientist?" after questions about the FAST telescope names no subject, and alone
+            # finds none: asked again of the chat's subject, it is answered if that finds one
+            found_again = self._found(question, with_default_named(carried), search, previous=previous)
+            again = self._judged(found_again)
+            if again.settled is None or again.settled.answered:
+                found, grounds, follows = found_again, again, True
         if follows and (said := _answered_again(grounds, question, history)):
             # "how do I change it?" after "What is the default logging level?" quoted mostly the same sentences
             # again: the next best ones of the same search, or saying that the articles say no more

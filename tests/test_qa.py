@@ -585,6 +585,26 @@ def test_a_follow_up_answered_past_the_answer_before_is_searched_once(pipeline, 
     assert len(searches) == 1  # judged again against the answer before, not searched again
 
 
+def test_a_question_naming_no_subject_that_finds_nothing_alone_is_asked_of_the_chats_subject(settings, embedder,
+                                                                                               tmp_path):
+    from index.build import update_index
+    from qa.followup import with_previous_subject
+
+    (tmp_path / "fast.txt").write_text(
+        "Telescope opens\n\nThe FAST telescope in Guizhou found more than 100 pulsars during testing. Observation "
+        "time will be open to astronomers worldwide.\n\n“We do not see any roadblocks,” says Di Li, the chief "
+        "scientist of FAST.")
+    (tmp_path / "border.txt").write_text("Border\n\nTrade across the border fell after the attacks.")
+    update_index([str(tmp_path / "fast.txt"), str(tmp_path / "border.txt")], settings, embedder, progress=False)
+    pipeline = QAPipeline(settings, embedder=embedder)
+    first = pipeline.ask("How many pulsars did the FAST telescope find?")
+    chat = [{"role": "user", "content": first.question}, {"role": "assistant", "content": first.text}]
+    assert not pipeline.ask("Who is in charge?").answered  # alone it names nothing to search for
+    again = pipeline.ask("Who is in charge?", history=chat)
+    assert again.answered and again.query == "Who is in charge? (FAST)" and "“Telescope opens”" in again.text
+    assert with_previous_subject("Who runs the Border agency?", chat) == "Who runs the Border agency?", "its own"
+
+
 def test_a_question_that_stands_alone_is_never_answered_past_the_answer_before(pipeline):
     """Only a follow-up is: a long question searched for its asking part, or one asked "by default" in other words,
     is no follow-up, however much its query differs from it."""
