@@ -10,6 +10,7 @@ from qa.scoring import asked_speaker
 from schema import Answer, Citation, Document, Hit
 
 _SEVERAL_NAMES = re.compile(r" and |, (?!(jr|sr|phd|md)\b)", re.IGNORECASE)  # "Ann Lee and Bo Wu", "A, B and C"
+_ASKS_WHO = re.compile(r"\s*(who|whom)\b", re.IGNORECASE)
 _ABOUT_THE_AUTHOR = re.compile(r"\b(author|writer|columnist|argue|argues|opinion|view|think|thinks|believe)\b",
                                re.IGNORECASE)
 
@@ -64,10 +65,11 @@ def _lead_in(question: str, document: Document) -> str:
     """A fixed connective naming the article, the only words of an answer that are not quoted. It names an author
     only when the document has one: reference pages and manuals have none, and inventing one misleads."""
     author = author_phrase(document.metadata)
-    # "What did Alberto Shiguematsu say?" asks another's words, which the writer only reports
+    # "What did Alberto Shiguematsu say?" asks another's words, which the writer only reports; "Who says …?" asks
+    # who the speaker is
     speaker = set(asked_speaker(question).casefold().split())
     if author and not _news_agencies(author) and (_ABOUT_THE_AUTHOR.search(question) or "say" in question.lower()) \
-            and not (speaker and not speaker & set(author.casefold().split())):
+            and not (speaker and not speaker & set(author.casefold().split())) and not _ASKS_WHO.match(question):
         if _SEVERAL_NAMES.search(author):
             return f"{author}, the authors of “{document.title}”, write:"
         return f"{author}, the author of “{document.title}”, writes:"

@@ -428,6 +428,7 @@ def test_what_a_named_person_said_or_their_age_is_answered_by_the_sentence_namin
     best = select_evidence("What did Satya Nadella say?", hits, documents, embedder)[:1]
     assert compose("What did Satya Nadella say?", best, documents, hits).text.startswith("According to “Climate push”")
     assert compose("What does the author say?", best, documents, hits).text.startswith("Jane Reporter, the author")
+    assert compose("Who says corporations need solutions?", best, documents, hits).text.startswith("According to")
 
 
 def test_a_question_naming_its_document_is_answered_from_that_document():
