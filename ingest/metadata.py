@@ -838,6 +838,8 @@ def _checked_name(raw: str, site_names: list[str]) -> tuple[str, str] | None:
     name = _clean_name(raw)
     if not name or len(name) > 60:
         return None
+    if " " not in name and any(_compact(name) in _compact(site) != _compact(name) for site in site_names):
+        return None  # the site's own account ("luxurious" of Luxurious Magazine), no writer, nor its full name
     if _is_publication(name, site_names):
         return name, "organisation"
     if "@" in name or "://" in name or _DOMAIN.search(name.lower()) or re.search(r"\d", name):

@@ -197,6 +197,11 @@ def test_a_handle_gives_way_to_a_real_name():
     html = page('<title>Budget vote delayed</title><meta name="author" content="jdoe">',
                 f'<article><h1>Budget vote delayed</h1><p class="byline">By Jane Doe</p>{TEXT}</article>')
     assert page_metadata(html, None)["author"] == "Jane Doe"
+    own = page('<title>A Royal Salute To Polo</title><meta name="author" content="luxurious">'
+               '<meta property="og:site_name" content="Luxurious Magazine">', f"<article><h1>Polo</h1>{TEXT}</article>")
+    assert page_metadata(own, None)["author"] == "", "the site's own account is no writer"
+    blog = page('<title>Notes</title><meta name="author" content="jdoe">', f"<article><h1>Notes</h1>{TEXT}</article>")
+    assert page_metadata(blog, None)["author"] == "jdoe", "a writer's handle is all the page gives"
 
 
 @pytest.mark.parametrize("json_ld_authors, byline, expected", [
