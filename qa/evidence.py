@@ -151,6 +151,8 @@ def clauses(question: str) -> list[str]:
 # "What is Massif?", "What is a zero-sized type?": the sentence saying what it is, "Massif is a heap profiler.", rather
 # than the many that say something of it (the defined term opening the sentence, "is" or "are", an article after)
 _WHAT_IS = re.compile(r"^\s*what\s+(?:is|are)\s+(?:an?\s+|the\s+)?([^\s?][^?]{0,40}?)\s*\??\s*$", re.IGNORECASE)
+# a sentence giving the sum a money question asks, of what it names, is nearer an answer than its cosine says
+SUM_NAMED_BONUS = 0.1
 DEFINITION_BOOST = 20.0  # e**3: a definition outranks sentences up to three logit points likelier
 
 
@@ -288,7 +290,8 @@ def select_evidence(question: str, hits: list[Hit], documents: dict[str, Documen
     answers = answers * [DEFINITION_BOOST if it else 1.0 for it in told]
     scored = [replace(c, similarity=float(sim), score=float(p),
                       relevance=max(float(sim), float(asked)) + 0.3 * _overlap(question_words, c.text)
-                      + (1.0 if named and named in c.text or it else 0.0))
+                      + (1.0 if named and named in c.text or it else 0.0)
+                      + (SUM_NAMED_BONUS if scoring.names_asked_sum(question, c.text) else 0.0))
               for c, sim, asked, p, it in zip(inputs.candidates, inputs.similarities, inputs.as_asked, answers, told)]
     return sorted((e for e in scored if e.score > 0), key=lambda e: -e.score)  # ruled out above: no answer
 

@@ -271,6 +271,18 @@ _SPEAKS_OF_COST = re.compile(r"\b(costs?|costing|takes?|took|taking|overhead|spe
                              r"uses?|used|needs?|requires?|required)\b", re.IGNORECASE)
 
 
+_CURRENCY = re.compile(r"[$€£¥₹₿]|\b(dollars?|euros?|pounds?|yen|yuan|rupees?|francs?|pesos?|usd|eur|gbp)\b",
+                       re.IGNORECASE)
+
+
+def names_asked_sum(question: str, text: str) -> bool:
+    """Whether the text gives a sum of money and names everything the money question names: "Martin Scorsese's
+    $170 million Netflix gangster movie “The Irishman”" for "How much did The Irishman cost?"."""
+    names = question_names(question)
+    return bool(names and _ASKS_MONEY.search(asking_sentence(question)) and _CURRENCY.search(text)
+                and all(written_in(name, [text]) for name in names))
+
+
 def _costs_in_kind(text: str, given: set[str]) -> bool:
     """Whether the text says what something costs in time, memory or work ("A switch takes about 5 microseconds"),
     with a figure of its own: "comes with 4 GB of RAM" tells no price of a Raspberry Pi 4."""

@@ -302,6 +302,11 @@ def test_a_sum_an_age_or_a_relative_asked_for_must_be_in_the_quotes():
     assert missing_kind("How much does a context switch cost?", ["One takes about 5 microseconds."]) == "", \
         "a cost paid in time"
     assert missing_kind("How much did the temperature rise?", ["It rose 2 degrees."]) == ""
+    from qa.scoring import names_asked_sum
+    irishman = "Martin Scorsese’s $170 million Netflix gangster movie “The Irishman” had another disappointing night."
+    assert names_asked_sum("How much did The Irishman cost?", irishman)
+    assert not names_asked_sum("How much did Parasite cost?", irishman), "another film's sum"
+    assert not names_asked_sum("How many awards did The Irishman win?", irishman), "no sum asked"
     assert missing_kind("How much does the Raspberry Pi 4 cost?", ["It comes with 4 GB of RAM."]) == "no amount", \
         "a size that is no cost"
     for noun in ["How much did demand for oil fall in 2020?", "How much did the cost of living rise?"]:
