@@ -123,9 +123,9 @@ _FURNITURE_BLOCK = re.compile(
     r"share (this|on)\b.*|click to share.*|advertisement|sponsored( content)?|"
     r"want to know more about\b.*|follow (us|me)\b.*|"
     r"(photo|image|picture|illustration|video|graphic|header image|top image|lead image)s?( credit| source)?\s*(:|©|by\b).*|"
-    r"credit\s*:.*|\((photo |image )?credit:[^()]*\)|courtesy( of)?( \S+){1,5}|"  # "(Credit: A / Grist)"
+    r"credit\s*:.*|\((photo |image )?credit:[^()]*\)|courtesy of (?-i:[A-Z])[^.]{0,50}|"  # "(Credit: A / Grist)"
     r"©.*|copyright\s*(©|\d{4}).*|all rights reserved.*|"
-    r"(e-?mail|print|save) (the|this) (story|article|page|post)|"
+    r"(e-?mail|share) (the|this) (story|article)|"
     r"citation\s*:.{1,300}\bretrieved\b.{1,60}\bfrom\s+\S+|"  # how to cite the page ("Citation: … retrieved … from")
     r"was this (article|page|post|story) (helpful|useful)\b.*|did you (find|like|enjoy) this\b.*|"
     r"(have|got) a (news )?tip\b.*|\d+ comments?|(leave|post|add|join) (a |the )?(comment|reply|discussion)\b.*|"

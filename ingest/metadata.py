@@ -838,7 +838,7 @@ def _checked_name(raw: str, site_names: list[str]) -> tuple[str, str] | None:
     name = _clean_name(raw)
     if not name or len(name) > 60:
         return None
-    if " " not in name and any(_compact(name) in _compact(site) != _compact(name) for site in site_names):
+    if " " not in name and any(_account_of(name, site) for site in site_names):
         return None  # the site's own account ("luxurious" of Luxurious Magazine), no writer, nor its full name
     if _is_publication(name, site_names):
         return name, "organisation"
@@ -857,6 +857,14 @@ def _checked_name(raw: str, site_names: list[str]) -> tuple[str, str] | None:
     if any(word[0].islower() and low not in _PARTICLES for word, low in zip(words, lowered)):
         return None
     return _display_name(name), "person"
+
+
+def _account_of(word: str, site: str) -> bool:
+    """Whether a one-word author is one of the words of the site's name but not all of it, on a site that is no
+    person's own ("Simon" may well write "Simon Willison's Weblog")."""
+    words = re.findall(r"[\w'’]+", site.casefold())
+    return (word.casefold() in words and _compact(word) != _compact(site)
+            and not any(w.endswith(("'s", "’s")) for w in words))
 
 
 def _is_publication(name: str, site_names: list[str]) -> bool:

@@ -11,6 +11,7 @@ from schema import Answer, Citation, Document, Hit
 
 _SEVERAL_NAMES = re.compile(r" and |, (?!(jr|sr|phd|md)\b)", re.IGNORECASE)  # "Ann Lee and Bo Wu", "A, B and C"
 _ASKS_WHO = re.compile(r"\s*(who|whom)\b", re.IGNORECASE)
+_THE_WRITER = re.compile(r"\b(author|writer|columnist)\b", re.IGNORECASE)  # "Who does the author blame?"
 _ABOUT_THE_AUTHOR = re.compile(r"\b(author|writer|columnist|argue|argues|opinion|view|think|thinks|believe)\b",
                                re.IGNORECASE)
 
@@ -69,7 +70,8 @@ def _lead_in(question: str, document: Document) -> str:
     # who the speaker is
     speaker = set(asked_speaker(question).casefold().split())
     if author and not _news_agencies(author) and (_ABOUT_THE_AUTHOR.search(question) or "say" in question.lower()) \
-            and not (speaker and not speaker & set(author.casefold().split())) and not _ASKS_WHO.match(question):
+            and not (speaker and not speaker <= set(author.casefold().split())) \
+            and not (_ASKS_WHO.match(question) and not _THE_WRITER.search(question)):
         if _SEVERAL_NAMES.search(author):
             return f"{author}, the authors of “{document.title}”, write:"
         return f"{author}, the author of “{document.title}”, writes:"

@@ -249,19 +249,39 @@ def _person_asked(question: str) -> str:
 _SAID_ONLY = re.compile(r"^\s*(?i:what\s+(?:did|does|has|had))\s+((?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w'’-]*)\s+"
                         r"(?i:say|said|tell|told|write|wrote|argue|claim|think)(?i:\s+in\s+(?:the|this)\s+\w+)?"
                         r"\s*\??\s*$")
-_SPEECH = re.compile(r"\b(?:said|says|say|told|tells|wrote|writes|argued|argues|claimed|claims|added|adds|noted|"
-                     r"notes|explained|explains|asked|asks|according to)\b|[“”\"]", re.IGNORECASE)
+_SPEECH = (r"(?:said|says|told|tells|wrote|writes|argued|argues|claimed|claims|added|adds|noted|notes|explained|"
+           r"explains)")
 _AGE_ASKED = re.compile(r"^\s*(?i:how\s+old\s+(?:is|was))\s+((?:[A-Z][\w.'’-]*\s+){0,3}[A-Z][\w'’-]*)\s*\??\s*$")
 
 
 def _person_told(question: str, text: str) -> bool:
-    """Whether the text tells what a speaker-only or age-only question asks of the person it names."""
-    if said := _SAID_ONLY.match(question):
-        return said.group(1).split()[-1] in text and bool(_SPEECH.search(text))
+    """Whether the text tells what a speaker-only or age-only question asks of the person it names: that person
+    speaking ("Satya Nadella said", "… ,” Alberto Shiguematsu, a resident, said", "said Nadella", "according to
+    Nadella"), or their age set off by commas ("Prelogar, 43, argues")."""
+    if (said := _SAID_ONLY.match(question)) and len(said.group(1)) > 1:  # "What did I say?" names no one
+        return any(_SPEAKS_AFTER.match(text, end) or _SPEAKS_BEFORE.search(text[:start])
+                   for start, end in _named_at(said.group(1), text))
     if age := _AGE_ASKED.match(question):
-        surname = re.escape(age.group(1).split()[-1])
-        return bool(re.search(rf"\b{surname}(?:['’]s)?,\s+(?:\w+\s+)?\d{{1,3}},", text))
+        return any(_AGE_AFTER.match(text, end) for _, end in _named_at(age.group(1), text))
     return False
+
+
+_SPEAKS_AFTER = re.compile(rf"(?:,[^.;,“”\"]{{1,100}},)?\s+{_SPEECH}\b")  # "Di Li, the chief scientist, said"
+_SPEAKS_BEFORE = re.compile(rf"\b(?:{_SPEECH}|according to)\s+$", re.IGNORECASE)
+_AGE_AFTER = re.compile(r"(?:['’]s)?,\s+(?:aged\s+)?\d{1,3},")
+
+
+def _named_at(name: str, text: str) -> list[tuple[int, int]]:
+    """Where the text names the person: in full, or by the surname alone when no other first name comes before it
+    ("Prelogar", not "Bob Smith" for "Ann Smith"; not "Theresa May" for "May")."""
+    words = name.split()
+    full = re.compile(r"\b" + r"\s+".join(map(re.escape, words)) + r"\b")
+    found = [(m.start(), m.end()) for m in full.finditer(text)]
+    for m in re.finditer(rf"\b{re.escape(words[-1])}\b", text):
+        before = re.search(r"(\S+)\s+$", text[:m.start()])
+        if not any(start <= m.start() < end for start, end in found) and not (before and before[1][:1].isupper()):
+            found.append((m.start(), m.end()))
+    return found
 
 
 def select_evidence(question: str, hits: list[Hit], documents: dict[str, Document], embedder: Embedder,

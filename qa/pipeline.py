@@ -125,7 +125,9 @@ class QAPipeline:
             # finds none: asked again of the chat's subject, it is answered if that finds one
             found_again = self._found(question, with_default_named(carried), search, previous=previous)
             again = self._judged(found_again)
-            if again.settled is None or again.settled.answered:
+            # the chat's subject lifts every sentence about it: only one saying what was asked may answer
+            own = _own_words(asked)
+            if again.settled is None and own and any(own <= content_words(e.text) for e in again.quotes):
                 found, grounds, follows = found_again, again, True
         if follows and (said := _answered_again(grounds, question, history)):
             # "how do I change it?" after "What is the default logging level?" quoted mostly the same sentences
@@ -391,9 +393,11 @@ def _answered_again(grounds: "_Grounds", question: str, history: list[dict] | No
 
 
 def _quoted_in(answer: str, scope: set[str], documents: dict) -> list[str]:
-    """The documents an answer quoted, in the order its lead-ins name them (“Title”)."""
-    at = {doc_id: answer.find(f"“{documents[doc_id].title}”") for doc_id in scope}
-    return sorted((doc_id for doc_id, where in at.items() if where >= 0), key=at.get)
+    """The documents an answer quoted, in the order its lead-ins name them ("According to “Title”:", "…, the author
+    of “Title”, writes:", "According to its page, “Title” is by …"), never a title a refusal or a quote repeats."""
+    at = {doc_id: match.start() for doc_id in scope if (match := re.search(
+        rf"(?:According to |the authors? of |its page, )“{re.escape(documents[doc_id].title)}”", answer))}
+    return sorted(at, key=at.get)
 
 
 def _answers(history: list[dict] | None) -> list[str]:

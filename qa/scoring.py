@@ -167,7 +167,8 @@ _ASKS_MONEY = re.compile(r"\bhow much\b.*\b(money|prices?|priced|paid|salary|sal
                          r"|\bhow much(?:\s+per\s+\w+(?:\s+of\s+\w+)?)?\s+(?:do|does|did|will|would|could|can|should|"
                          rf"might|is|was|has|have|had)\s+(?!{_MONEY_VERB}\b)(?:[\w'’.-]+\s+){{0,6}}?"
                          rf"(?<!\bthe )(?<!\ba )(?<!\ban )(?<!\bof )(?<!\bfor )(?P<verb>{_MONEY_VERB})\b"
-                         r"(?!\s+(?:of|for)\b)", re.IGNORECASE)  # a verb: not "demand for oil", "the cost of living"
+                         r"(?!\s+of\b)(?!(?<=demand)\s+for\b)(?!(?<=demands)\s+for\b)",  # "demand for oil": a noun
+                         re.IGNORECASE)
 _GIVES_MONEY = re.compile(r"[$€£¥₹₿]|%|\b(dollars?|euros?|pounds?|yen|yuan|rupees?|francs?|pesos?|lira|lire|"
                           r"roubles?|rubles?|krona|kronor|kroner|dinars?|riyals?|rand|usd|eur|gbp|cents?|pence|"
                           r"shillings?|bitcoins?|btc|percent|per cent|free|no charge)\b", re.IGNORECASE)
@@ -271,8 +272,8 @@ _SPEAKS_OF_COST = re.compile(r"\b(costs?|costing|takes?|took|taking|overhead|spe
                              r"uses?|used|needs?|requires?|required)\b", re.IGNORECASE)
 
 
-_CURRENCY = re.compile(r"[$€£¥₹₿]|\b(dollars?|euros?|pounds?|yen|yuan|rupees?|francs?|pesos?|usd|eur|gbp)\b",
-                       re.IGNORECASE)
+_CURRENCY = re.compile(r"[$€£¥₹₿]\s?\d|\d\s?(dollars?|euros?|yen|yuan|rupees?|francs?|pesos?|usd|eur|gbp)\b",
+                       re.IGNORECASE)  # "$170 million", "40 euros"; not a shell's "$ gh", "5 pounds" of weight
 
 
 def names_asked_sum(question: str, text: str) -> bool:

@@ -412,9 +412,10 @@ def test_credits_cite_and_email_prompts_and_a_lone_related_heading_leave_the_art
     assert all(section == "" for _, section, _ in blocks(load(path))), "no 'Related' section"
     from ingest.clean import is_furniture_block
     from ingest.structure import Block
-    assert not any(is_furniture_block(Block("paragraph", text)) for text in [
-        "Courtesy of the mayor, the town got a new park and a library on the hill.",
-        "The citation: he was retrieved from the river by the crew and taken from there to hospital."])
+    assert not any(is_furniture_block(Block(kind, text)) for kind, text in [
+        ("paragraph", "Courtesy of the mayor, it opened."), ("paragraph", "Courtesy matters most."),
+        ("item", "Courtesy calls to every customer"), ("item", "Save the page."), ("item", "Print this page."),
+        ("paragraph", "The citation: he was retrieved from the river by the crew and taken from there to hospital.")])
 
 
 def test_a_shop_box_laid_out_as_a_table_goes_and_a_table_of_data_stays(tmp_path):

@@ -202,6 +202,11 @@ def test_a_handle_gives_way_to_a_real_name():
     assert page_metadata(own, None)["author"] == "", "the site's own account is no writer"
     blog = page('<title>Notes</title><meta name="author" content="jdoe">', f"<article><h1>Notes</h1>{TEXT}</article>")
     assert page_metadata(blog, None)["author"] == "jdoe", "a writer's handle is all the page gives"
+    for author, site in [("Simon", "Simon Willison's Weblog"), ("Tim", "The Times"),
+                         ("simonw", "Simon Willison's Weblog")]:
+        mine = page(f'<title>Notes</title><meta name="author" content="{author}">'
+                    f'<meta property="og:site_name" content="{site}">', f"<article><h1>Notes</h1>{TEXT}</article>")
+        assert page_metadata(mine, None)["author"] == author, "a word of a person's own site, or none of the name"
 
 
 @pytest.mark.parametrize("json_ld_authors, byline, expected", [
