@@ -43,6 +43,21 @@ _UNFINISHED = re.compile(r"[\w,]\s*$")
 _GOES_ON = re.compile(r"[a-z]|\\[a-zA-Z]")
 
 
+MAX_QUOTATION_CHARS = 300  # a quotation of several sentences is one unit, with who said it, up to this length
+
+
+def _inside_quotation(paragraph: str, start: int, at: int) -> bool:
+    """Whether a sentence end at `at` falls inside a quotation that opened in this sentence (after `start`) and
+    closes soon after, so the quotation is quoted whole with its attribution."""
+    if paragraph.count("“", start, at) > paragraph.count("”", start, at):
+        closes = paragraph.find("”", at)
+    elif paragraph.count('"', start, at) % 2:  # straight quotes: an odd number so far is an open one
+        closes = paragraph.find('"', at)
+    else:
+        return False
+    return 0 <= closes - start <= MAX_QUOTATION_CHARS
+
+
 def sentence_spans(text: str) -> list[tuple[int, int, int]]:
     """(start, end, paragraph start) of each sentence; paragraph breaks always end a sentence."""
     spans = []
@@ -53,6 +68,9 @@ def sentence_spans(text: str) -> list[tuple[int, int, int]]:
             if _ABBREVIATION.search(before) or (_MONTH_ABBREVIATION.search(before)
                                                 and paragraph.group()[boundary.end():][:1].isdigit()):
                 continue  # "Dr. Smith", "U.S. policy", "J. Smith", "on Nov. 1": not a sentence end
+            if _inside_quotation(paragraph.group(), start - base,
+                                 boundary.end(1 if boundary.group(1) is not None else 2)):
+                continue  # “A guy who gets high … with his wife. It was a big stretch,” he said: one quotation
             closing = 1 if boundary.group(1) is not None else 2
             spans.append((start, base + boundary.end(closing), base))
             start = base + boundary.end()

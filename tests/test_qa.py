@@ -288,6 +288,15 @@ def test_a_sentence_introducing_a_list_is_quoted_with_its_items_even_past_its_ch
     assert not any("automated" in quote for quote in quotes)
 
 
+def test_a_quotation_of_several_sentences_is_one_unit_with_who_said_it():
+    text = ("“It was a difficult part,” quipped Pitt. “A guy who gets high and doesn’t get on with his wife. It was a "
+            "big stretch,” he said to laughter. \"We left. Then we came back,\" she said. “Never closed. Then more.")
+    assert [text[s:e] for s, e, _ in sentence_spans(text)] == [
+        "“It was a difficult part,” quipped Pitt.",
+        "“A guy who gets high and doesn’t get on with his wife. It was a big stretch,” he said to laughter.",
+        "\"We left. Then we came back,\" she said.", "“Never closed.", "Then more."]
+
+
 def test_a_footnote_mark_after_the_full_stop_still_ends_the_sentence():
     text = "The archive was restored.* This latest development matters. It is **done.** Next step."
     assert [text[s:e] for s, e, _ in sentence_spans(text)] == [
