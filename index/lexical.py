@@ -63,12 +63,27 @@ def spelling_variants(word: str) -> list[str]:
     return list(dict.fromkeys(variants))
 
 
+MIN_TYPO_LETTERS = 6  # a shorter unknown word is more often a name or a term than a slip ("conda", "wdiff")
+
+
+def typo_fixes(word: str) -> list[str]:
+    """The spellings one common slip away from a word: a letter doubled or undoubled ("emisions", "acording"),
+    two neighbours swapped ("directroy"); [] for a short word, or one with a capital or a digit."""
+    if len(word) < MIN_TYPO_LETTERS or not (word.isalpha() and word.islower()):
+        return []
+    doubled = [word[:i] + word[i] + word[i:] for i in range(len(word))]
+    undoubled = [word[:i] + word[i + 1:] for i in range(len(word) - 1) if word[i] == word[i + 1]]
+    swapped = [word[:i] + word[i + 1] + word[i] + word[i + 2:] for i in range(len(word) - 1) if word[i] != word[i + 1]]
+    return list(dict.fromkeys(doubled + undoubled + swapped))
+
+
 def spelled_as_held(query: str, holds) -> str:
     """The query with each word the articles never write replaced by its other spelling when they write that one
-    ("coloured boxes" searched as "colored boxes" in American documentation); `holds(word)` tells which they do."""
+    ("coloured boxes" searched as "colored boxes" in American documentation), or by the word a common slip made of
+    it ("emisions" as "emissions"); `holds(word)` tells which they do."""
     def respelled(match: re.Match) -> str:
         word = match.group()
-        variants = spelling_variants(word)
+        variants = spelling_variants(word) + typo_fixes(word)
         if not variants or holds(word):
             return word
         return next((variant for variant in variants if holds(variant)), word)

@@ -16,6 +16,7 @@ from typing import Iterator
 import numpy as np
 
 from index.embedders import Embedder
+from index.lexical import spelled_as_held
 from index.search import Retriever
 from index.stores import Store
 from ingest.units import sentence_spans
@@ -147,6 +148,8 @@ class QAPipeline:
         if (asked := asked_detail(query)) and (
                 told := self._detail(question, query, asked, search, searched, previous)):
             return _Grounds(question, query, told.hits, searched.store.documents, [], searched, settled=told)
+        # "emisions", "coloured boxes": read as the articles spell them ("emissions", "colored"), which the answer shows
+        query = spelled_as_held(query, searched.lexical.holds)
         query_vector = self.embedder.embed_query(query)  # once: retrieval and evidence scoring share it
         documents = searched.store.documents
         hits = self.search(query, search.k, search.method, search.doc_ids, query_vector, searched)

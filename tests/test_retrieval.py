@@ -71,6 +71,18 @@ def test_hybrid_rewards_agreement_of_dense_and_bm25(settings, embedder, tmp_path
     assert all(a.score >= b.score for a, b in zip(hits, hits[1:]))
 
 
+def test_a_common_slip_is_read_as_the_articles_spell_the_word():
+    from index.lexical import spelled_as_held, typo_fixes
+
+    held = {"emissions", "according", "directory", "difference", "rhodium"}.__contains__
+    assert spelled_as_held("how much did US emisions fall acording to rhodium?", held) == \
+        "how much did US emissions fall according to rhodium?"
+    assert spelled_as_held("copy a directroy; the diference", held) == "copy a directory; the difference"
+    assert spelled_as_held("install conda, Emisions, wdiff", held) == "install conda, Emisions, wdiff", \
+        "a short word, a capitalised one: names and terms, not slips"
+    assert typo_fixes("emisions")[:2] == ["eemisions", "emmisions"] and typo_fixes("conda") == []
+
+
 def test_bm25_reads_a_word_in_the_spelling_the_articles_use(settings, embedder, tmp_path):
     from index.lexical import spelled_as_held, spelling_variants
 
