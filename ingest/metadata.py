@@ -436,10 +436,11 @@ def _guessed_site_name(page: _Page) -> str:
 
 
 def _known_site_names(page: _Page) -> list[str]:
-    return _declared_site_names(page) + _host_labels(page.host) + _masthead_names(page) + _beside_headline(page)
+    known = _declared_site_names(page) + _host_labels(page.host) + _masthead_names(page)
+    return known + _beside_headline(page, known)
 
 
-def _beside_headline(page: _Page) -> list[str]:
+def _beside_headline(page: _Page, known: list[str]) -> list[str]:
     """The part of the <title> beside the part a heading of the page repeats: the site's name ("Gregory Szorc's
     Digital Home | Mercurial's Journey to …" over a post headed "Mercurial's Journey to …"), though no tag says so."""
     if page.root is None:
@@ -450,8 +451,7 @@ def _beside_headline(page: _Page) -> list[str]:
     first = _TITLE_SEPARATOR.search(title)  # a separator, not the colon of "Leader spotlight: Erin Spiceland"
     lead, rest = (title[:first.start()].strip(), title[first.end():].strip()) if first else ("", "")
     head, _, tail = _split_last(title)
-    # a banner <h1> repeats the site's name ("The Cargo Book" over "cargo-add(1)"): no headline
-    known = _declared_site_names(page) + _host_labels(page.host) + _masthead_names(page)
+    # a banner <h1> repeats a name the site is `known` by ("The Cargo Book" over "cargo-add(1)"): no headline
     return [name for name, headline in ((lead, rest), (tail, head)) if name and _is_short_label(name)
             and not _section_label(name) and _title_key(headline) in headings - {""}
             and not _matches_any(headline, known)]

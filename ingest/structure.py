@@ -188,6 +188,12 @@ def document_spans(blocks: list) -> list[Span]:
     return spans
 
 
+def code_within(blocks, start: int, end: int) -> tuple[tuple[int, int], ...]:
+    """The parts of [start, end) that are code blocks, of a document given its block records."""
+    return tuple((max(span.start, start), min(span.end, end))
+                 for span in spans_between(document_spans(blocks), start, end) if span.kind == CODE)
+
+
 def section_at(blocks, offset: int) -> str:
     """The heading path at `offset` of a document given its block records."""
     span = span_at(document_spans(blocks), offset)

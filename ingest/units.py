@@ -68,10 +68,9 @@ def sentence_spans(text: str) -> list[tuple[int, int, int]]:
             if _ABBREVIATION.search(before) or (_MONTH_ABBREVIATION.search(before)
                                                 and paragraph.group()[boundary.end():][:1].isdigit()):
                 continue  # "Dr. Smith", "U.S. policy", "J. Smith", "on Nov. 1": not a sentence end
-            if _inside_quotation(paragraph.group(), start - base,
-                                 boundary.end(1 if boundary.group(1) is not None else 2)):
-                continue  # “A guy who gets high … with his wife. It was a big stretch,” he said: one quotation
             closing = 1 if boundary.group(1) is not None else 2
+            if _inside_quotation(paragraph.group(), start - base, boundary.end(closing)):
+                continue  # “A guy who gets high … with his wife. It was a big stretch,” he said: one quotation
             spans.append((start, base + boundary.end(closing), base))
             start = base + boundary.end()
         spans.append((start, paragraph.end(), base))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from ingest.structure import CODE, document_spans, section_at, spans_between
+from ingest.structure import code_within, section_at
 from qa.evidence import Evidence
 from qa.scoring import asked_speaker
 from schema import Answer, Citation, Document, Hit
@@ -55,11 +55,9 @@ def citation_of(n: int, evidence: Evidence, documents: dict[str, Document]) -> C
     """Citation n: the evidence's exact span, its document, section and the code blocks it quotes."""
     document = documents[evidence.chunk.doc_id]
     start, end = evidence.start, evidence.end
-    code = tuple((max(span.start, start), min(span.end, end))
-                 for span in spans_between(document_spans(document.blocks), start, end) if span.kind == CODE)
     return Citation(n=n, chunk_id=evidence.chunk.id, doc_id=document.id, title=document.title,
                     source=document.source, start=start, end=end, quote=document.text[start:end],
-                    section=section_at(document.blocks, start), code=code)
+                    section=section_at(document.blocks, start), code=code_within(document.blocks, start, end))
 
 
 def _lead_in(question: str, document: Document) -> str:

@@ -11,8 +11,8 @@ import numpy as np
 from index.embedders import Embedder
 from index.lexical import short_options, spelling_variants, stem
 from qa import scoring
-from ingest.structure import (CODE, DEFINITION, HEADING, SECTION_SEPARATOR, document_spans, join_wrapped, span_index,
-                               spans_between)
+from ingest.structure import (DEFINITION, HEADING, SECTION_SEPARATOR, code_within, document_spans, join_wrapped,
+                               span_index)
 from ingest.units import (MAX_WHOLE_BLOCK_CHARS, chunk_units, document_units,  # noqa: F401 - re-exported
                           sentence_spans)
 from schema import Chunk, Document, Hit
@@ -370,7 +370,7 @@ def documents_named(words: str, doc_ids: Iterable[str], documents: Mapping[str, 
 
 
 def _lists_code(evidence: Evidence, document: Document) -> bool:
-    return any(span.kind == CODE for span in spans_between(document_spans(document.blocks), evidence.start, evidence.end))
+    return bool(code_within(document.blocks, evidence.start, evidence.end))
 
 
 def candidate_features(question: str, candidates: list[Evidence], similarities: np.ndarray,

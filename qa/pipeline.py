@@ -20,7 +20,7 @@ from index.lexical import spelled_as_held
 from index.search import Retriever
 from index.stores import Store
 from ingest.units import sentence_spans
-from qa.answer import abstention, compose
+from qa.answer import abstention, compose, lead_in_pattern
 from qa.citations import CANNOT_ANSWER, check, format_passages
 from qa.collection import Collection
 from qa.details import AskedDetail, asked_detail, detail_answer, which_article
@@ -398,9 +398,14 @@ def _answered_again(grounds: "_Grounds", question: str, history: list[dict] | No
 def _quoted_in(answer: str, scope: set[str], documents: dict) -> list[str]:
     """The documents an answer quoted, in the order its lead-ins name them ("According to “Title”:", "…, the author
     of “Title”, writes:", "According to its page, “Title” is by …"), never a title a refusal or a quote repeats."""
-    at = {doc_id: match.start() for doc_id in scope if (match := re.search(
-        rf"(?:According to |the authors? of |its page, )“{re.escape(documents[doc_id].title)}”", answer))}
+    at = {doc_id: match.start() for doc_id in scope
+          if (match := re.search(_named_lead_in(documents[doc_id].title), answer))}
     return sorted(at, key=at.get)
+
+
+def _named_lead_in(title: str) -> str:
+    """How an answer names an article it quotes (qa/answer.py's lead-in) or gives the details of."""
+    return rf"{lead_in_pattern(title)}|its page, “{re.escape(title)}”"
 
 
 def _answers(history: list[dict] | None) -> list[str]:
